@@ -1,0 +1,168 @@
+"""Emulated AWS accounts: one per run, each a separate world inside the one moto process.
+
+moto keeps every service's state per account id, so a fresh account id is a clean account.
+Each account gets the SageMaker execution role a console user would have, and temporary
+credentials for that role (so ``get_execution_role()`` finds it, as on a notebook instance).
+Wiping an account deletes its state from every moto backend.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from moto.core.base_backend import BackendDict
+from moto.core.config import default_user_config
+from moto.iam import models as iam_models
+from moto.s3.models import s3_backends
+from moto.sts.models import sts_backends
+
+EXECUTION_ROLE_POLICY = "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"
+_TRUST_SAGEMAKER = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+_SESSION_SECONDS = 12 * 3600
+
+_current = threading.local()
+
+
+def current_account() -> str | None:
+    """The account whose request this thread is serving."""
+    return getattr(_current, "account_id", None)
+
+
+class serving_account:
+    """Context manager: this thread now serves `account_id`."""
+
+    def __init__(self, account_id: str):
+        self.account_id = account_id
+
+    def __enter__(self):
+        self.previous = current_account()
+        _current.account_id = self.account_id
+
+    def __exit__(self, *exc):
+        _current.account_id = self.previous
+
+
+class _BucketNamesPerAccount:
+    """Replaces moto's global bucket-name table so that each account has its own namespace:
+    two runs that both hard-code ``sagemaker-20191007-2307`` must not collide."""
+
+    def __init__(self):
+        self._owners: dict[tuple[str | None, str], tuple[str, str]] = {}
+
+    def __setitem__(self, name, owner):
+        self._owners[(owner[1], name)] = owner
+
+    def __contains__(self, name):
+        return (current_account(), name) in self._owners
+
+    def __getitem__(self, name):
+        return self._owners[(current_account(), name)]
+
+    def keys(self):
+        account = current_account()
+        return {name for owner, name in self._owners if owner == account}
+
+    def pop(self, name, default=None):
+        return self._owners.pop((current_account(), name), default)
+
+    def forget_account(self, account_id: str) -> None:
+        for key in [k for k in self._owners if k[0] == account_id]:
+            del self._owners[key]
+
+
+_configured = False
+
+
+def configure_moto() -> None:
+    """Once per process: AWS managed policies in every account (parsed once, not per account)
+    and per-account bucket names."""
+    global _configured
+    if _configured:
+        return
+    default_user_config["iam"]["load_aws_managed_policies"] = True
+    parsed = json.loads(iam_models.aws_managed_policies_data)
+
+    def managed_policies(backend):
+        return [iam_models.AWSManagedPolicy.from_data(name, backend.account_id, backend.region_name, data)
+                for name, data in parsed.items()]
+
+    iam_models.IAMBackend._init_aws_policies = managed_policies
+    s3_backends.bucket_accounts = _BucketNamesPerAccount()
+    _configured = True
+
+
+@dataclass
+class Account:
+    account_id: str
+    region: str
+    role_arn: str
+    access_key_id: str
+    secret_access_key: str
+    session_token: str
+    api_log: list[dict] = field(default_factory=list)
+    created_at: float = field(default_factory=time.time)
+
+    def record(self, entry: dict) -> None:
+        self.api_log.append(entry)
+
+
+class AccountRegistry:
+    def __init__(self):
+        configure_moto()
+        self._accounts: dict[str, Account] = {}
+        self._by_key: dict[str, Account] = {}
+        self._lock = threading.Lock()
+
+    def create(self, region: str = "us-west-2") -> Account:
+        with self._lock:
+            account_id = self._new_id()
+            self._accounts[account_id] = None  # reserve
+        iam = iam_models.iam_backends[account_id]["aws"]
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        role = iam.create_role(f"AmazonSageMaker-ExecutionRole-{stamp}", _TRUST_SAGEMAKER, "/service-role/", None,
+                               "SageMaker execution role", [], None)
+        iam.attach_role_policy(EXECUTION_ROLE_POLICY, role.name)
+        session = sts_backends[account_id]["aws"].assume_role(region, "SageMaker", role.arn, None, _SESSION_SECONDS,
+                                                               None)
+        account = Account(account_id, region, role.arn, session.access_key_id, session.secret_access_key,
+                          session.session_token)
+        with self._lock:
+            self._accounts[account_id] = account
+            self._by_key[account.access_key_id] = account
+        return account
+
+    def _new_id(self) -> str:
+        while True:
+            candidate = str(secrets.randbelow(9 * 10**11) + 10**11)
+            if candidate not in self._accounts and candidate != "123456789012":
+                return candidate
+
+    def get(self, account_id: str) -> Account | None:
+        return self._accounts.get(account_id)
+
+    def for_access_key(self, access_key: str | None) -> Account | None:
+        """The account an access key belongs to: ours, or one the student created with IAM."""
+        if not access_key:
+            return None
+        account = self._by_key.get(access_key)
+        if account is None:
+            account_id = iam_models.get_account_id_from(access_key)
+            account = self._accounts.get(account_id)
+        return account
+
+    def remove(self, account_id: str) -> None:
+        """Forget an account and delete its state from every moto service."""
+        with self._lock:
+            account = self._accounts.pop(account_id, None)
+            if account:
+                self._by_key.pop(account.access_key_id, None)
+        for backend in list(BackendDict._instances):
+            if account_id in backend.keys():
+                del backend[account_id]
+        s3_backends.bucket_accounts.forget_account(account_id)

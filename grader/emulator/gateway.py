@@ -1,0 +1,122 @@
+"""The emulator's front door: a WSGI app in front of moto that works out which account is
+calling, applies our handlers where moto is missing or unfaithful, forwards the rest to moto,
+and writes every call to that account's API log."""
+
+from __future__ import annotations
+
+import io
+import time
+import traceback
+from datetime import datetime, timezone
+from typing import Callable
+
+from .accounts import AccountRegistry, serving_account
+from .protocol import Call, Response, error, identify
+
+Handler = Callable[["Exchange"], Response]
+
+
+class Exchange:
+    """One request on its way through: the handler may refuse it, rewrite it, forward it to moto,
+    or answer it itself."""
+
+    def __init__(self, call: Call, account, environ: dict, moto_app):
+        self.call, self.account = call, account
+        self._environ, self._moto = environ, moto_app
+        self.extra_log: dict = {}
+
+    def forward(self, body: bytes | None = None) -> Response:
+        body = self.call.body if body is None else body
+        environ = dict(self._environ)
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
+        environ["HTTP_X_MOTO_ACCOUNT_ID"] = self.account.account_id
+        captured = {}
+
+        def start_response(status, headers, exc_info=None):
+            captured["status"], captured["headers"] = int(status.split()[0]), list(headers)
+
+        chunks = self._moto(environ, start_response)
+        try:
+            payload = b"".join(chunks)
+        finally:
+            if hasattr(chunks, "close"):
+                chunks.close()
+        return Response(captured["status"], captured["headers"], payload)
+
+    def note(self, **params) -> None:
+        """Add facts to this call's API log entry (for example how many records were sent)."""
+        self.extra_log.update(params)
+
+
+class Gateway:
+    def __init__(self, moto_app, accounts: AccountRegistry, handlers: dict[tuple[str, str], Handler]):
+        self.moto_app, self.accounts, self.handlers = moto_app, accounts, handlers
+
+    def __call__(self, environ, start_response):
+        started = time.perf_counter()
+        body = _read_body(environ)
+        call = identify(environ, body)
+        account = self.accounts.for_access_key(call.access_key)
+        if call.path.startswith("/moto-api"):
+            response = error(call, 403, "AccessDenied", "The emulator's control API is not available to clients.")
+        elif account is None:
+            response = error(call, 403, "InvalidClientTokenId",
+                             "The security token included in the request is invalid: use the credentials the "
+                             "grader gave this run (see `grader serve` for the environment).")
+        else:
+            exchange = Exchange(call, account, environ, self.moto_app)
+            response = self._serve(exchange)
+            account.record(_log_entry(call, response, started, exchange.extra_log))
+        start_response(f"{response.status} {_reason(response.status)}", response.headers)
+        return [response.body]
+
+    def _serve(self, exchange: Exchange) -> Response:
+        call = exchange.call
+        handler = self.handlers.get((call.service, call.operation), Exchange.forward)
+        with serving_account(exchange.account.account_id):
+            try:
+                response = handler(exchange)
+            except Exception as failure:  # never let one request take the emulator down
+                traceback.print_exc()
+                return error(call, 500, "InternalFailure", f"The emulator could not process this request: {failure!r}")
+        if response.status >= 500 and response.error_code().startswith("HTTP"):
+            # moto crashed without an AWS error: in practice a malformed or unsupported request
+            return error(call, 400, "ValidationException", f"The request could not be processed: {call.operation} "
+                                                           "received malformed or missing parameters.")
+        return response
+
+
+def _read_body(environ) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked" or environ.get("wsgi.input_terminated"):
+        body = environ["wsgi.input"].read()
+    else:
+        body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    return body
+
+
+def _log_entry(call: Call, response: Response, started: float, extra: dict) -> dict:
+    return {
+        "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+        "service": call.service,
+        "operation": call.operation,
+        "region": call.region,
+        "params": {**call.params, **extra},
+        "status": response.status,
+        "error": response.error_code(),
+        "duration_ms": round((time.perf_counter() - started) * 1000, 1),
+    }
+
+
+def _reason(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"

@@ -1,0 +1,73 @@
+"""The embedded emulator: moto's server behind our gateway, on 127.0.0.1, in a background thread."""
+
+from __future__ import annotations
+
+import threading
+
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import make_server
+
+from . import corrections
+from .accounts import Account, AccountRegistry
+from .gateway import Gateway
+from .serving import ModelCache, invoke_endpoint
+from .training import TrainingService
+
+
+class Emulator:
+    """Start it, make an account per run, hand the run ``client_environment(account)``.
+
+    >>> with Emulator() as emulator:
+    ...     account = emulator.new_account()
+    """
+
+    def __init__(self, port: int = 0, training_workers: int = 2):
+        self.accounts = AccountRegistry()
+        self.training = TrainingService(training_workers)
+        self.models = ModelCache()
+        handlers = dict(corrections.HANDLERS)
+        handlers[("sagemaker", "CreateTrainingJob")] = self._create_training_job
+        handlers[("sagemaker-runtime", "InvokeEndpoint")] = lambda exchange: invoke_endpoint(exchange, self.models)
+        self.app = Gateway(DomainDispatcherApplication(create_backend_app), self.accounts, handlers)
+        self._server = make_server("127.0.0.1", port, self.app, threaded=True, request_handler=MotoRequestHandler)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "Emulator":
+        self._thread = threading.Thread(target=self._server.serve_forever, name="emulator", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread:
+            self._server.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._server.server_close()
+        self.training.shutdown()
+
+    def __enter__(self) -> "Emulator":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def new_account(self, region: str = "us-west-2") -> Account:
+        return self.accounts.create(region)
+
+    def remove_account(self, account_id: str) -> None:
+        self.accounts.remove(account_id)
+
+    def _create_training_job(self, exchange):
+        response = exchange.forward()
+        if response.ok:
+            self.training.start(exchange.account.account_id, exchange.call.region,
+                                exchange.call.json()["TrainingJobName"])
+        return response

@@ -1,0 +1,80 @@
+"""A trained linear-learner model: its parameters, its predictions, and its artifact file.
+
+The artifact is ``model.tar.gz`` holding ``model_algo-1``, as the real algorithm writes; inside
+it is JSON (the real one is an MXNet parameter file), documented in docs/emulator.md.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tarfile
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+ARTIFACT_MEMBER = "model_algo-1"
+
+
+def sigmoid(x):
+    return 0.5 * (1 + np.tanh(0.5 * x))
+
+
+def softmax(x):
+    shifted = np.exp(x - x.max(-1, keepdims=True))
+    return shifted / shifted.sum(-1, keepdims=True)
+
+
+@dataclass
+class LinearModel:
+    predictor_type: str
+    loss: str
+    feature_dim: int
+    weights: list  # feature_dim x outputs
+    bias: list  # outputs
+    threshold: float = 0.5
+    num_classes: int | None = None
+
+    def raw_scores(self, features: np.ndarray) -> np.ndarray:
+        return np.asarray(features, float) @ np.asarray(self.weights) + np.asarray(self.bias)
+
+    def binary_scores(self, features) -> np.ndarray:
+        raw = self.raw_scores(features)[:, 0]
+        return sigmoid(raw) if self.loss == "logistic" else raw
+
+    def probabilities(self, features) -> np.ndarray:
+        return sigmoid(self.raw_scores(features)[:, 0])
+
+    def predict(self, features) -> list[dict]:
+        """Linear-learner's per-record response: score, and predicted_label for classifiers."""
+        features = np.asarray(features, float)
+        if self.predictor_type == "regressor":
+            return [{"score": float(s)} for s in self.raw_scores(features)[:, 0]]
+        if self.predictor_type == "binary_classifier":
+            scores = self.binary_scores(features)
+            return [{"score": float(s), "predicted_label": int(s >= self.threshold)} for s in scores]
+        raw = self.raw_scores(features)
+        probs = softmax(raw) if self.loss == "softmax_loss" else sigmoid(raw)
+        probs = probs / probs.sum(-1, keepdims=True)
+        return [{"score": [float(p) for p in row], "predicted_label": int(np.argmax(row))} for row in probs]
+
+    def to_artifact(self) -> bytes:
+        payload = json.dumps({"format": "grader-linear-learner/1", **asdict(self)}).encode()
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+            info = tarfile.TarInfo(ARTIFACT_MEMBER)
+            info.size = len(payload)
+            tar.addfile(info, io.BytesIO(payload))
+        return buffer.getvalue()
+
+    @classmethod
+    def from_artifact(cls, data: bytes) -> "LinearModel":
+        """Raises ValueError when the bytes are not a model this emulator wrote."""
+        try:
+            with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+                member = tar.extractfile(ARTIFACT_MEMBER)
+                fields = json.loads(member.read())
+        except (tarfile.TarError, KeyError, AttributeError, json.JSONDecodeError, OSError) as error:
+            raise ValueError(f"not a linear-learner model artifact ({error})") from None
+        fields.pop("format", None)
+        return cls(**fields)
