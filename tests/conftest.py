@@ -1,0 +1,69 @@
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import boto3
+import pytest
+
+from grader.emulator import Emulator, client_environment, read_env_file, write_env_file
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+FLOWS = Path(__file__).resolve().parent / "flows"
+
+
+@pytest.fixture(scope="session")
+def emulator():
+    with Emulator() as running:
+        yield running
+
+
+@pytest.fixture
+def account(emulator):
+    made = emulator.new_account()
+    yield made
+    emulator.remove_account(made.account_id)
+
+
+@pytest.fixture
+def aws(emulator, account):
+    """boto3 clients for the test's own fresh account: aws('s3')."""
+    session = boto3.Session(aws_access_key_id=account.access_key_id, aws_secret_access_key=account.secret_access_key,
+                            aws_session_token=account.session_token, region_name=account.region)
+    return lambda service: session.client(service, endpoint_url=emulator.url)
+
+
+@pytest.fixture
+def course_data():
+    if not (SHARED_DATA / "x_austin_final.csv").exists():
+        pytest.skip(f"course data not found in {SHARED_DATA}")
+    return SHARED_DATA
+
+
+def env_from_file(emulator, account, tmp_path) -> dict:
+    """What a client process gets: the env file's lines, plus PATH and HOME, nothing else."""
+    env_file = tmp_path / "emulator.env"
+    write_env_file(env_file, client_environment(emulator.url, account))
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    return {**read_env_file(env_file), "PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin", "HOME": str(home)}
+
+
+def run_flow(env: dict, cwd: Path, *args: str, prelude: str = "") -> dict:
+    """Run a client script in a fresh process and return the JSON it prints after SUMMARY."""
+    code = f"{prelude}\nimport runpy, sys\nsys.argv = {list(args)!r}\nrunpy.run_path(sys.argv[0], run_name='__main__')"
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
+    # The SDK prints progress dots without a newline, so the summary may share a line with them.
+    lines = [line.split("SUMMARY ", 1)[1] for line in done.stdout.splitlines() if "SUMMARY " in line]
+    assert done.returncode == 0 and lines, f"flow failed:\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}"
+    return json.loads(lines[-1])
+
+
+def course_workdir(tmp_path: Path) -> Path:
+    work = tmp_path / "work"
+    (work / "Data").mkdir(parents=True)
+    for name in ("x_austin_final.csv", "y_austin_final.csv", "german_credit_data.csv"):
+        shutil.copy(SHARED_DATA / name, work / "Data" / name)
+    return work

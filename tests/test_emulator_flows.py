@@ -1,0 +1,89 @@
+"""Client processes that know only the env file's variables run whole SageMaker flows."""
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import FLOWS, course_workdir, env_from_file, run_flow
+
+# Records every address the client process connects to, with no blocking hook in the way.
+AUDIT_CONNECTIONS = """
+import sys, json, os
+_seen = []
+def _audit(event, args):
+    if event in ("socket.connect", "socket.connect_ex", "socket.sendto") and isinstance(args[1], tuple):
+        _seen.append(str(args[1][0]))
+sys.addaudithook(_audit)
+import atexit
+atexit.register(lambda: open(os.environ["CONNECTIONS_FILE"], "w").write(json.dumps(_seen)))
+"""
+
+
+def test_course_2019_regressor_flow(emulator, account, tmp_path, course_data):
+    env = env_from_file(emulator, account, tmp_path)
+    summary = run_flow(env, course_workdir(tmp_path), str(FLOWS / "course_2019.py"), "rainfall")
+    assert summary["role"] == account.role_arn
+    assert summary["n"] == 264
+    assert -0.2 < summary["r2"] < 0.05 and 0.2 < summary["rmse"] < 0.6  # real SageMaker: R2 -0.09..-0.06
+    assert summary["endpoint"] not in [e["EndpointName"] for e in _endpoints(emulator, account)]
+
+
+def test_course_2019_binary_classifier_flow(emulator, account, tmp_path, course_data):
+    env = env_from_file(emulator, account, tmp_path)
+    summary = run_flow(env, course_workdir(tmp_path), str(FLOWS / "course_2019.py"), "credit")
+    assert set(summary["predictions"]) <= {0, 1} and len(summary["predictions"]) == 200
+    assert 0.65 <= summary["accuracy"] <= 0.85  # real SageMaker: 0.715-0.77
+
+
+@pytest.mark.parametrize("predictor_type", ["regressor", "binary_classifier"])
+def test_modern_sdk_v2_flow(emulator, account, tmp_path, predictor_type):
+    env = env_from_file(emulator, account, tmp_path)
+    summary = run_flow(env, tmp_path, str(FLOWS / "modern_v2.py"), predictor_type)
+    assert summary["bucket"] == f"sagemaker-us-west-2-{account.account_id}"
+    assert summary["status"] == "Completed"
+    predictions, truth = np.array(summary["predictions"]), np.array(summary["truth"])
+    if predictor_type == "regressor":
+        assert np.sqrt(np.mean((predictions - truth) ** 2)) < 0.5
+        assert "train:objective_loss" in summary["metrics"]
+    else:
+        assert np.mean(predictions == truth) > 0.9
+
+
+def test_no_connection_leaves_loopback_during_a_full_flow(emulator, account, tmp_path, course_data):
+    env = env_from_file(emulator, account, tmp_path)
+    env.pop("GRADER_LOOPBACK_ONLY")  # observe what the SDK tries, rather than what the guard blocks
+    env["CONNECTIONS_FILE"] = str(tmp_path / "connections.json")
+    run_flow(env, course_workdir(tmp_path), str(FLOWS / "course_2019.py"), "rainfall", prelude=AUDIT_CONNECTIONS)
+    addresses = json.loads((tmp_path / "connections.json").read_text())
+    assert addresses, "the audit hook saw no connection at all"
+    assert set(addresses) <= {"127.0.0.1", "localhost", "::1"}, addresses
+
+
+def test_loopback_guard_refuses_other_addresses_before_connecting(emulator, account, tmp_path):
+    env = env_from_file(emulator, account, tmp_path)
+    # sys.audit fires the same event socket.connect would, without sending anything anywhere.
+    code = ("import socket, sys\ns = socket.socket()\n"
+            "try:\n    sys.audit('socket.connect', s, ('192.0.2.1', 443))\nexcept ConnectionRefusedError as e:\n"
+            "    print('REFUSED', e)\nsys.audit('socket.connect', s, ('127.0.0.1', 1))\nprint('LOOPBACK OK')\n")
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert "REFUSED network access to 192.0.2.1 is blocked" in done.stdout and "LOOPBACK OK" in done.stdout
+
+
+def test_host_credentials_never_reach_the_client(emulator, account, tmp_path, monkeypatch):
+    env = env_from_file(emulator, account, tmp_path)
+    assert "AWS_PROFILE" not in env
+    assert env["AWS_SHARED_CREDENTIALS_FILE"] == env["AWS_CONFIG_FILE"] == "/dev/null"
+    assert env["AWS_ACCESS_KEY_ID"] == account.access_key_id
+
+
+def _endpoints(emulator, account):
+    import boto3
+
+    client = boto3.client("sagemaker", endpoint_url=emulator.url, region_name=account.region,
+                          aws_access_key_id=account.access_key_id, aws_secret_access_key=account.secret_access_key,
+                          aws_session_token=account.session_token)
+    return client.list_endpoints()["Endpoints"]
