@@ -5,6 +5,7 @@ and writes every call to that account's API log."""
 from __future__ import annotations
 
 import io
+import json
 import time
 import traceback
 from datetime import datetime, timezone
@@ -12,6 +13,7 @@ from typing import Callable
 
 from .accounts import AccountRegistry, serving_account
 from .protocol import Call, Response, error, identify
+from .validation import validation_problem
 
 Handler = Callable[["Exchange"], Response]
 
@@ -73,18 +75,32 @@ class Gateway:
 
     def _serve(self, exchange: Exchange) -> Response:
         call = exchange.call
+        if call.protocol == "json" and call.service != "sagemaker-runtime" and not _is_json_object(call.body):
+            return error(call, 400, "SerializationException", "The request body is not a JSON object.")
+        problem = validation_problem(call)
+        if problem:
+            return error(call, 400, "ValidationException", problem)
         handler = self.handlers.get((call.service, call.operation), Exchange.forward)
         with serving_account(exchange.account.account_id):
             try:
                 response = handler(exchange)
             except Exception as failure:  # never let one request take the emulator down
                 traceback.print_exc()
-                return error(call, 500, "InternalFailure", f"The emulator could not process this request: {failure!r}")
+                return error(call, 400, "ValidationException",
+                             f"The emulator could not process this {call.operation} request ({failure!r}); "
+                             "check its parameters against the AWS API reference.")
         if response.status >= 500 and response.error_code().startswith("HTTP"):
             # moto crashed without an AWS error: in practice a malformed or unsupported request
             return error(call, 400, "ValidationException", f"The request could not be processed: {call.operation} "
                                                            "received malformed or missing parameters.")
         return response
+
+
+def _is_json_object(body: bytes) -> bool:
+    try:
+        return isinstance(json.loads(body or b"{}"), dict)
+    except ValueError:
+        return False
 
 
 def _read_body(environ) -> bytes:
