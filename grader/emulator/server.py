@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
@@ -12,6 +13,13 @@ from .accounts import Account, AccountRegistry
 from .gateway import Gateway
 from .serving import ModelCache, invoke_endpoint
 from .training import TrainingService
+
+
+class _QuietRequestHandler(MotoRequestHandler):
+    """No access log: the API log is the record of what clients did."""
+
+    def log_request(self, *args, **kwargs):
+        pass
 
 
 class Emulator:
@@ -28,8 +36,11 @@ class Emulator:
         handlers = dict(corrections.HANDLERS)
         handlers[("sagemaker", "CreateTrainingJob")] = self._create_training_job
         handlers[("sagemaker-runtime", "InvokeEndpoint")] = lambda exchange: invoke_endpoint(exchange, self.models)
+        if port:  # werkzeug would print and exit on a busy port; raise OSError instead
+            with socket.socket() as probe:
+                probe.bind(("127.0.0.1", port))
         self.app = Gateway(DomainDispatcherApplication(create_backend_app), self.accounts, handlers)
-        self._server = make_server("127.0.0.1", port, self.app, threaded=True, request_handler=MotoRequestHandler)
+        self._server = make_server("127.0.0.1", port, self.app, threaded=True, request_handler=_QuietRequestHandler)
         self._thread: threading.Thread | None = None
 
     @property
