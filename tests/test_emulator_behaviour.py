@@ -309,7 +309,6 @@ def test_two_accounts_at_once_never_see_each_other(emulator):
 
 
 def test_api_log_records_what_the_client_did(aws, account, regression_data):
-    aws("iam").create_login_profile  # noqa: B018 - the log must never hold secrets, checked below
     aws("iam").create_user(UserName="administrator")
     aws("iam").create_login_profile(UserName="administrator", Password="Sup3r-secret!", PasswordResetRequired=False)
     job = start_job(aws, account, "logjob", regression_data, {"predictor_type": "regressor", "feature_dim": 2})

@@ -1,6 +1,7 @@
 """Client processes that know only the env file's variables run whole SageMaker flows."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -74,10 +75,22 @@ def test_loopback_guard_refuses_other_addresses_before_connecting(emulator, acco
 
 
 def test_host_credentials_never_reach_the_client(emulator, account, tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAHOSTSECRET0000000")
+    monkeypatch.setenv("AWS_PROFILE", "host-profile")
     env = env_from_file(emulator, account, tmp_path)
-    assert "AWS_PROFILE" not in env
-    assert env["AWS_SHARED_CREDENTIALS_FILE"] == env["AWS_CONFIG_FILE"] == "/dev/null"
-    assert env["AWS_ACCESS_KEY_ID"] == account.access_key_id
+    aws_dir = Path(env["HOME"]) / ".aws"
+    aws_dir.mkdir()
+    (aws_dir / "credentials").write_text("[default]\naws_access_key_id = AKIAHOSTSECRET0000000\n"
+                                         "aws_secret_access_key = HOSTSECRET\n")
+    code = ("import boto3, os, json\nc = boto3.Session().get_credentials()\n"
+            "print(json.dumps({'key': c.access_key, 'env': dict(os.environ)}))")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    seen = json.loads(done.stdout)
+    assert seen["key"] == account.access_key_id
+    assert "HOSTSECRET" not in json.dumps(seen["env"]) and "AWS_PROFILE" not in seen["env"]
 
 
 def _endpoints(emulator, account):

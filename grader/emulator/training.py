@@ -8,7 +8,6 @@ moto's own job record.
 from __future__ import annotations
 
 import re
-import threading
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
@@ -55,8 +54,6 @@ class TrainingService:
 
     def __init__(self, workers: int = 2):
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="training")
-        self._running: set = set()
-        self._lock = threading.Lock()
 
     def start(self, account_id: str, region: str, job_name: str) -> None:
         job = sagemaker_backends[account_id][region].training_jobs[job_name]
@@ -67,13 +64,7 @@ class TrainingService:
         job.secondary_status_transitions = [
             {"Status": "Starting", "StartTime": now, "StatusMessage": "Preparing the instances for training"}]
         job.algorithm_specification["MetricDefinitions"] = METRIC_DEFINITIONS
-        with self._lock:
-            self._running.add((account_id, job_name))
         self._pool.submit(self._run, account_id, region, job)
-
-    def busy(self) -> bool:
-        with self._lock:
-            return bool(self._running)
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -91,8 +82,6 @@ class TrainingService:
                         log_lines)
             finally:
                 _write_logs(account_id, region, job.training_job_name, log_lines)
-                with self._lock:
-                    self._running.discard((account_id, job.training_job_name))
 
 
 def _transition(job, status: str, message: str) -> None:
