@@ -91,11 +91,7 @@ def test_completed_job_is_consistent_in_describe_list_and_search(aws, account, r
 
 def test_training_log_reaches_cloudwatch(aws, account, regression_data):
     start_job(aws, account, "logged", regression_data, {"predictor_type": "regressor", "feature_dim": 2})
-    logs = aws("logs")
-    stream = logs.describe_log_streams(logGroupName="/aws/sagemaker/TrainingJobs",
-                                       logStreamNamePrefix="logged")["logStreams"][0]["logStreamName"]
-    messages = [e["message"] for e in logs.get_log_events(logGroupName="/aws/sagemaker/TrainingJobs",
-                                                          logStreamName=stream)["events"]]
+    messages = _job_log(aws, "logged")
     assert any("#test_score (algo-1) : ('mse'" in m for m in messages)
 
 
@@ -327,3 +323,33 @@ def test_api_log_records_what_the_client_did(aws, account, regression_data):
     assert by_operation[("iam", "CreateLoginProfile")]["params"]["Password"] == "<redacted>"
     assert "Sup3r-secret!" not in json.dumps(account.api_log)
     assert all({"time", "duration_ms", "region"} <= set(e) for e in account.api_log)
+
+
+def test_manifest_file_channel_trains_on_the_listed_objects(aws, account):
+    bucket = make_bucket(aws)
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(200, 2)).astype(np.float32)
+    y = (x @ np.array([1.0, -2.0]) + 0.5).astype(np.float32)
+    upload(aws, bucket, "m/part-1", x[:100], y[:100])
+    upload(aws, bucket, "m/part-2", x[100:], y[100:])
+    aws("s3").put_object(Bucket=bucket, Key="m/train.manifest",
+                         Body=json.dumps([{"prefix": f"s3://{bucket}/m/"}, "part-1", "part-2"]).encode())
+    aws("sagemaker").create_training_job(
+        TrainingJobName="manifest", AlgorithmSpecification={"TrainingImage": IMAGE, "TrainingInputMode": "File"},
+        RoleArn=account.role_arn, HyperParameters={k: str(v) for k, v in REGRESSOR.items()},
+        InputDataConfig=[{"ChannelName": "train", "DataSource": {"S3DataSource": {
+            "S3DataType": "ManifestFile", "S3Uri": f"s3://{bucket}/m/train.manifest"}}}],
+        OutputDataConfig={"S3OutputPath": f"s3://{bucket}/out"},
+        ResourceConfig={"InstanceType": "ml.m4.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 10},
+        StoppingCondition={"MaxRuntimeInSeconds": 3600})
+    job = wait_for_job(aws, "manifest")
+    assert job["TrainingJobStatus"] == "Completed", job.get("FailureReason")
+    assert any("on 200 records" in line for line in _job_log(aws, "manifest"))
+
+
+def _job_log(aws, name):
+    logs = aws("logs")
+    stream = logs.describe_log_streams(logGroupName="/aws/sagemaker/TrainingJobs",
+                                       logStreamNamePrefix=name)["logStreams"][0]["logStreamName"]
+    return [e["message"] for e in logs.get_log_events(logGroupName="/aws/sagemaker/TrainingJobs",
+                                                      logStreamName=stream)["events"]]
