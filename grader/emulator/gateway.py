@@ -5,14 +5,13 @@ and writes every call to that account's API log."""
 from __future__ import annotations
 
 import io
-import json
 import time
 import traceback
 from datetime import datetime, timezone
 from typing import Callable
 
 from .accounts import AccountRegistry, serving_account
-from .protocol import Call, Response, error, identify
+from .protocol import Call, Response, error, identify, json_object
 from .validation import validation_problem
 
 Handler = Callable[["Exchange"], Response]
@@ -75,7 +74,7 @@ class Gateway:
 
     def _serve(self, exchange: Exchange) -> Response:
         call = exchange.call
-        if call.protocol == "json" and call.service != "sagemaker-runtime" and not _is_json_object(call.body):
+        if call.protocol == "json" and call.service != "sagemaker-runtime" and json_object(call.body) is None:
             return error(call, 400, "SerializationException", "The request body is not a JSON object.")
         problem = validation_problem(call)
         if problem:
@@ -94,13 +93,6 @@ class Gateway:
             return error(call, 400, "ValidationException", f"The request could not be processed: {call.operation} "
                                                            "received malformed or missing parameters.")
         return response
-
-
-def _is_json_object(body: bytes) -> bool:
-    try:
-        return isinstance(json.loads(body or b"{}"), dict)
-    except ValueError:
-        return False
 
 
 def _read_body(environ) -> bytes:

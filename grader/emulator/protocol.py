@@ -33,11 +33,7 @@ class Call:
 
     def json(self) -> dict:
         """The JSON body, or {} when it is absent or not an object (moto then reports the error)."""
-        try:
-            value = json.loads(self.body or b"{}")
-        except ValueError:
-            return {}
-        return value if isinstance(value, dict) else {}
+        return json_object(self.body) or {}
 
 
 @dataclass
@@ -74,7 +70,7 @@ def identify(environ: dict, body: bytes) -> Call:
     target = headers.get("x-amz-target")
     if target:
         operation, protocol = target.split(".")[-1], "json"
-        params = _scalar_params(_json_object(body))
+        params = _scalar_params(json_object(body) or {})
     elif service == "sagemaker" and _INVOCATION_PATH.match(path):
         service, operation, protocol = "sagemaker-runtime", "InvokeEndpoint", "json"
         params = {"EndpointName": _INVOCATION_PATH.match(path).group(1),
@@ -92,12 +88,13 @@ def identify(environ: dict, body: bytes) -> Call:
                 _redact(params))
 
 
-def _json_object(body: bytes) -> dict:
+def json_object(body: bytes) -> dict | None:
+    """The body as a JSON object ({} when empty), or None when it is not one."""
     try:
         value = json.loads(body or b"{}")
     except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _scalar_params(payload: dict) -> dict:
