@@ -8,9 +8,7 @@ import sys
 import threading
 from pathlib import Path
 
-
-class UsageError(Exception):
-    """Bad input from the user: printed as one line, exit code 2."""
+from .errors import UsageError
 
 
 def _serve(args) -> int:
@@ -39,6 +37,87 @@ def _serve(args) -> int:
     return 0
 
 
+def _run(args) -> int:
+    from .activities import load
+    from .datasets import DataFileMissing
+    from .emulator import Emulator
+    from .execution import default_limits, read_submission, run_submission
+
+    activity = load(args.activity)
+    submission = read_submission(args.notebook)
+    limits = default_limits(activity).with_overrides(
+        cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
+        memory_mb=args.memory_mb, output_bytes=args.output_limit)
+    data_dir = _existing_dir(args.data_dir, "--data-dir")
+    args.out.mkdir(parents=True, exist_ok=True)
+    with Emulator() as emulator:
+        try:
+            outcome = run_submission(activity, submission, emulator, limits=limits, data_dir=data_dir)
+        except DataFileMissing as error:
+            raise UsageError(str(error)) from None
+        emulator.remove_account(outcome.account.account_id)
+    record_path, notebook_path = _write_run(outcome, args.out, submission.path.stem)
+    print(describe_run(outcome.record))
+    print(f"run record: {record_path}\nexecuted notebook: {notebook_path}")
+    return 0
+
+
+def _write_run(outcome, out: Path, stem: str) -> tuple[Path, Path]:
+    import nbformat
+
+    notebook_path = out / f"{stem}.executed.ipynb"
+    nbformat.write(outcome.executed, notebook_path)
+    outcome.record.executed_notebook = str(notebook_path)
+    record_path = out / f"{stem}.run.json"
+    outcome.record.write(record_path)
+    return record_path, notebook_path
+
+
+def describe_run(record) -> str:
+    """A few lines a person can read: totals, then every cell that did not simply succeed."""
+    summary = record.summary()
+    lines = [f"ran {record.submission['name']} ({record.activity}) in {record.duration_s:.1f} s: "
+             f"{summary['cells']} cells, {summary['ok']} ok, {summary['error']} error, "
+             f"{summary['timeout']} timeout, {summary['not_run']} not run; kernel {record.kernel.status}"]
+    for cell in record.cells:
+        if cell.status in ("error", "timeout"):
+            error = cell.error
+            lines.append(f"  cell {cell.index}: {cell.status} {error.name}: {error.value.splitlines()[0] if error.value else ''}"[:200])
+        for note in cell.notes:
+            lines.append(f"  cell {cell.index}: note: {note}")
+    if record.kernel.message:
+        lines.append(f"  kernel: {record.kernel.message}")
+    for item in record.data_files:
+        if item.get("synthetic"):
+            lines.append(f"  data: {item['name']} is a SYNTHETIC stand-in, not the course data; pass --data-dir")
+    return "\n".join(lines)
+
+
+def _existing_dir(path: Path | None, option: str) -> Path | None:
+    if path is not None and not path.is_dir():
+        raise UsageError(f"{option} {path} is not a directory; give the folder that holds the data files")
+    return path
+
+
+def _activities(args) -> int:
+    from .activities import load_all
+
+    for activity in load_all():
+        needs = [f"data: {', '.join(activity.data)}" if activity.data else "no data files"]
+        needs += [f"service: {name}" for name, on in activity.services.items() if on]
+        print(f"{activity.id:<20} {activity.kind:<9} {activity.title}")
+        print(f"{'':<20} notebooks: {', '.join(activity.notebooks)}; {'; '.join(needs)}")
+    return 0
+
+
+def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", type=Path, help="folder with the course data files (else ../shared/data, else synthetic)")
+    parser.add_argument("--cell-timeout", type=float, help="seconds one cell may run")
+    parser.add_argument("--notebook-timeout", type=float, help="seconds the whole notebook may run")
+    parser.add_argument("--memory-mb", type=int, help="memory limit of the kernel in MB")
+    parser.add_argument("--output-limit", type=int, help="bytes of output kept per cell")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="grader", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -49,6 +128,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--allow-network", action="store_true",
                        help="do not block non-loopback connections in client processes")
     serve.set_defaults(run=_serve)
+
+    run = commands.add_parser("run", help="run one notebook on the emulator and write its run record")
+    run.add_argument("activity", help="activity id (see `grader activities`)")
+    run.add_argument("notebook", type=Path, help="the .ipynb file to run")
+    run.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default reports/)")
+    _add_run_options(run)
+    run.set_defaults(run=_run)
+
+    activities = commands.add_parser("activities", help="list the activities and what each needs")
+    activities.set_defaults(run=_activities)
     return parser
 
 

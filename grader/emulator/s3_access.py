@@ -58,3 +58,11 @@ def manifest_objects(account_id: str, manifest_url: str) -> list[tuple[str, byte
         raise ValueError('a manifest must be a JSON list starting with {"prefix": "s3://bucket/prefix/"}')
     base = entries[0]["prefix"]
     return [(f"{base}{name}", get_object(account_id, f"{base}{name}")[0]) for name in entries[1:]]
+
+
+def create_bucket(account_id: str, name: str, region: str) -> None:
+    """Create a bucket the way the S3 console would, without an API call in the account's log."""
+    from .accounts import serving_account
+
+    with serving_account(account_id):
+        _backend(account_id).create_bucket(name, region)

@@ -1,0 +1,46 @@
+"""A graded kernel's process: our own Python, an environment built from nothing, and extensions.
+
+The environment holds only what the notebook needs (the emulator's variables for its own account,
+a throw-away HOME, PATH so `!ls` works) and never the host's: no AWS profiles or keys, no tokens.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from jupyter_client.kernelspec import KernelSpecManager
+from jupyter_client.manager import AsyncKernelManager
+
+KERNEL_NAME = "python3"
+# nbclient already points the history at :memory:; this loads the pip guard into every kernel.
+KERNEL_ARGUMENTS = ["--IPKernelApp.extensions=grader_ipython"]
+
+
+def kernel_environment(home: Path, *, emulator_env: dict[str, str], memory_mb: int,
+                       extra: dict[str, str] | None = None) -> dict[str, str]:
+    python_bin = str(Path(sys.executable).parent)
+    env = {
+        **emulator_env,
+        "HOME": str(home),
+        "TMPDIR": str(home / "tmp"),
+        "IPYTHONDIR": str(home / ".ipython"),
+        "MPLCONFIGDIR": str(home / ".matplotlib"),
+        "MPLBACKEND": "Agg",
+        "PATH": os.pathsep.join([python_bin, "/usr/local/bin", "/usr/bin", "/bin"]),
+        "LANG": "C.UTF-8",
+        "PYTHONUNBUFFERED": "1",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        "PIP_NO_INDEX": "1",
+        "GRADER_MEMORY_LIMIT_MB": str(memory_mb),
+        **(extra or {}),
+    }
+    (home / "tmp").mkdir(parents=True, exist_ok=True)
+    return env
+
+
+def kernel_manager() -> AsyncKernelManager:
+    """Always the grader's own Python (whatever kernel name the notebook was saved with, such as
+    SageMaker's `conda_python3`), so graded code sees the pinned stack."""
+    return AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=KernelSpecManager(kernel_dirs=[]))

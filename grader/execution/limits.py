@@ -1,0 +1,28 @@
+"""The limits a graded kernel runs under; each one hit is recorded with the cell that hit it."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+
+from ..errors import UsageError
+
+
+@dataclass(frozen=True)
+class RunLimits:
+    cell_timeout: float = 120.0        # seconds one cell may run (the slowest course cell takes ~2 s here)
+    notebook_timeout: float = 600.0    # seconds for the whole notebook
+    memory_mb: int = 4096              # address space of the kernel process (the SDK flow needs ~1.5 GB)
+    output_bytes: int = 1_000_000      # captured output kept per cell; the rest is dropped and noted
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def with_overrides(self, **values) -> "RunLimits":
+        """These limits with the given fields replaced, ignoring None (an option not given)."""
+        chosen = {key: value for key, value in values.items() if value is not None}
+        for key, value in chosen.items():
+            if key not in self.__dataclass_fields__:
+                raise UsageError(f"unknown limit '{key}'; limits are {', '.join(self.__dataclass_fields__)}")
+            if not isinstance(value, (int, float)) or value <= 0:
+                raise UsageError(f"limit {key} must be a positive number, got {value!r}")
+        return replace(self, **chosen)

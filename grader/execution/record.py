@@ -1,0 +1,109 @@
+"""The run record: a plain, JSON-serialisable account of one notebook run.
+
+It is the hand-over between the runner and everything after it (checks, reports), so it holds
+facts only: what each cell did, what the grader provided, what the account saw, how the kernel
+ended, and which tools did the work.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+SCHEMA = "grader.run-record/1"
+CELL_STATUSES = ("ok", "error", "timeout", "not_run")
+LIMITS = ("cell_timeout", "notebook_timeout", "memory", "output")
+KERNEL_FATES = ("finished", "died", "killed", "failed_to_start")
+TOOLS = ("sagemaker", "sagemaker-core", "boto3", "botocore", "moto", "nbclient", "ipykernel",
+         "numpy", "pandas", "scikit-learn", "alpaca-trade-api", "sagemaker-course-grader")
+
+
+@dataclass
+class CellError:
+    name: str
+    value: str
+    traceback: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CellRecord:
+    index: int
+    source: str
+    status: str = "not_run"
+    execution_count: int | None = None
+    duration_s: float = 0.0
+    stdout: str = ""
+    stderr: str = ""
+    rich: list[dict] = field(default_factory=list)   # {"mime_types": [...], "text": short text/plain}
+    error: CellError | None = None
+    limits_hit: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class KernelFate:
+    status: str = "finished"
+    message: str = ""
+    cell: int | None = None   # the cell running when the kernel died or was killed
+
+
+@dataclass
+class RunRecord:
+    activity: str
+    submission: dict                      # path, name, sha256
+    account: dict                         # account_id, region, role_arn
+    limits: dict
+    started_at: str = ""
+    duration_s: float = 0.0
+    cells: list[CellRecord] = field(default_factory=list)
+    kernel: KernelFate = field(default_factory=KernelFate)
+    provided: list[dict] = field(default_factory=list)    # what the grader set up, not the student
+    data_files: list[dict] = field(default_factory=list)
+    services: dict = field(default_factory=dict)
+    api_log: list[dict] = field(default_factory=list)
+    tools: dict = field(default_factory=dict)
+    executed_notebook: str | None = None
+    schema: str = SCHEMA
+
+    @property
+    def synthetic_data(self) -> bool:
+        return any(item.get("synthetic") for item in self.data_files) or any(
+            service.get("synthetic") for service in self.services.values())
+
+    def summary(self) -> dict:
+        counts = {status: sum(cell.status == status for cell in self.cells) for status in CELL_STATUSES}
+        return {"cells": len(self.cells), **counts, "kernel": self.kernel.status,
+                "synthetic_data": self.synthetic_data}
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "summary": self.summary()}
+
+    def write(self, path: Path) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(), indent=1, default=str))
+
+    @classmethod
+    def from_dict(cls, raw: dict) -> "RunRecord":
+        raw = {key: value for key, value in raw.items() if key != "summary"}
+        cells = []
+        for cell in raw.pop("cells", []):
+            error = cell.pop("error", None)
+            cells.append(CellRecord(**cell, error=CellError(**error) if error else None))
+        kernel = KernelFate(**raw.pop("kernel", {}))
+        return cls(**raw, cells=cells, kernel=kernel)
+
+    @classmethod
+    def read(cls, path: Path) -> "RunRecord":
+        return cls.from_dict(json.loads(Path(path).read_text()))
+
+
+def tool_versions() -> dict:
+    versions = {"python": platform.python_version()}
+    for name in TOOLS:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions

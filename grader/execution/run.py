@@ -1,0 +1,86 @@
+"""One graded run: submission -> workspace + fresh emulator account -> kernel -> run record.
+
+The caller owns the emulator (one per batch) and gets the account back, so the account's state
+can be collected into a snapshot before it is removed.
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import nbformat
+
+from ..activities import Activity
+from ..emulator import client_environment
+from ..emulator.accounts import Account
+from .kernel import kernel_environment
+from .limits import RunLimits
+from .prerequisites import provide_console_resources
+from .record import RunRecord, tool_versions
+from .runner import NotebookRun
+from .submission import Submission
+from .workspace import prepare_workspace
+
+
+@dataclass
+class RunOutcome:
+    record: RunRecord
+    account: Account
+    executed: nbformat.NotebookNode
+
+
+def default_limits(activity: Activity) -> RunLimits:
+    return RunLimits().with_overrides(**activity.limits)
+
+
+def run_submission(activity: Activity, submission: Submission, emulator, *, limits: RunLimits,
+                   data_dir: Path | None = None, seed=None) -> RunOutcome:
+    """Run one notebook. `seed(account)` (from a snapshot) replaces the inferred console resources."""
+    started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started = time.monotonic()
+    workspace = prepare_workspace(submission.path, list(activity.data), data_dir)
+    account = emulator.new_account(activity.region)
+    record = RunRecord(activity=activity.id, submission=submission.to_dict(),
+                       account={"account_id": account.account_id, "region": account.region,
+                                "role_arn": account.role_arn},
+                       limits=limits.to_dict(), started_at=started_at, data_files=workspace.data_files,
+                       tools=tool_versions())
+    try:
+        with ExitStack() as services:
+            record.provided = seed(account) if seed else provide_console_resources(
+                submission.notebook, account, activity.region)
+            extra_env = _start_services(activity, workspace.workdir, services, record)
+            env = kernel_environment(workspace.home, emulator_env=client_environment(emulator.url, account),
+                                     memory_mb=limits.memory_mb, extra=extra_env)
+            notebook = nbformat.from_dict(submission.notebook)
+            run = NotebookRun(notebook, workdir=workspace.workdir, env=env, limits=limits,
+                              explain_error=_explain_error)
+            run.execute()
+        record.cells, record.kernel = run.cells, run.kernel
+        record.api_log = list(account.api_log)
+    finally:
+        workspace.remove()
+    record.duration_s = round(time.monotonic() - started, 3)
+    return RunOutcome(record=record, account=account, executed=notebook)
+
+
+def _start_services(activity: Activity, workdir: Path, services: ExitStack, record: RunRecord) -> dict:
+    env: dict[str, str] = {}
+    if activity.needs("market_data"):
+        from ..market_data.server import MarketDataServer, env_file_text
+
+        server = services.enter_context(MarketDataServer())
+        env.update(server.client_environment())
+        (workdir / ".env").write_text(env_file_text())
+        record.services["market_data"] = {"url": server.url, "synthetic": server.synthetic}
+    return env
+
+
+def _explain_error(name: str, value: str) -> str | None:
+    from ..market_data.compat import explain_missing_method
+
+    return explain_missing_method(name, value)

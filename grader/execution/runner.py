@@ -1,0 +1,203 @@
+"""Executing a notebook's cells in a fresh kernel with nbclient, one record per code cell.
+
+Execution goes on past a failing cell so later evidence still exists. Each limit (cell timeout,
+notebook timeout, memory, output) is recorded on the cell that hit it. A kernel that dies, or that
+ignores the interrupt after a timeout, ends the run: its cell says why and the rest are `not_run`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import DeadKernelError
+
+from ..kernel_site.grader_ipython import NOTE_MIME
+from .kernel import KERNEL_ARGUMENTS, kernel_manager
+from .limits import RunLimits
+from .record import CellError, CellRecord, KernelFate
+
+TIMEOUT_ENAME = "GraderCellTimeout"
+MEMORY_ENAMES = {"MemoryError", "_ArrayMemoryError"}
+RECORD_TEXT_LIMIT = 20_000          # characters of stdout/stderr kept per cell in the record
+RICH_TEXT_LIMIT = 500
+INTERRUPT_GRACE_S = 3.0
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+class _CappedClient(NotebookClient):
+    """nbclient, keeping at most `output_bytes` of output per cell and noting what it dropped."""
+
+    def __init__(self, nb, *, output_bytes: int, **kwargs):
+        super().__init__(nb, **kwargs)
+        self.output_bytes = output_bytes
+        self.output_used: dict[int, int] = {}
+        self.capped: set[int] = set()
+
+    def output(self, outs, msg, display_id, cell_index):
+        used = self.output_used.get(cell_index, 0)
+        content = msg["content"]
+        size = len(content.get("text", "")) if msg["msg_type"] == "stream" else len(str(content.get("data", "")))
+        if used + size > self.output_bytes:
+            room = max(self.output_bytes - used, 0)
+            if cell_index not in self.capped:
+                self.capped.add(cell_index)
+                if msg["msg_type"] == "stream" and room:
+                    msg = {**msg, "content": {**content, "text": content["text"][:room]}}
+                    super().output(outs, msg, display_id, cell_index)
+                outs.append(nbformat.v4.new_output(
+                    "stream", name="stderr",
+                    text=f"\n[grader] output beyond {self.output_bytes:,} bytes was dropped\n"))
+            self.output_used[cell_index] = used + size
+            return None
+        self.output_used[cell_index] = used + size
+        return super().output(outs, msg, display_id, cell_index)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + f"\n[... {len(text) - limit:,} more characters]"
+
+
+def _fill_from_outputs(record: CellRecord, outputs) -> None:
+    stdout, stderr = [], []
+    for output in outputs:
+        kind = output.get("output_type")
+        if kind == "stream":
+            (stdout if output.get("name") == "stdout" else stderr).append(output.get("text", ""))
+        elif kind in ("display_data", "execute_result"):
+            data = output.get("data", {})
+            if NOTE_MIME in data:
+                record.notes.append(data[NOTE_MIME]["note"])
+            else:
+                record.rich.append({"mime_types": sorted(data),
+                                    "text": _clip(str(data.get("text/plain", "")), RICH_TEXT_LIMIT)})
+    record.stdout = _clip("".join(stdout), RECORD_TEXT_LIMIT)
+    record.stderr = _clip("".join(stderr), RECORD_TEXT_LIMIT)
+
+
+def _code_cells(nb) -> list[int]:
+    return [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and cell.source.strip()]
+
+
+class NotebookRun:
+    """Runs one notebook; `cells` and `kernel` hold the outcome afterwards."""
+
+    def __init__(self, nb, *, workdir: Path, env: dict[str, str], limits: RunLimits, explain_error=None):
+        self.nb = nb
+        self.workdir = workdir
+        self.env = env
+        self.limits = limits
+        self.explain_error = explain_error or (lambda name, value: None)
+        self.kernel = KernelFate()
+        self.cells = [CellRecord(index=i, source=nb.cells[i].source) for i in _code_cells(nb)]
+        self._replies: dict[int, dict] = {}
+
+    def execute(self) -> None:
+        for cell in self.nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+        asyncio.run(self._execute())
+
+    async def _execute(self) -> None:
+        client = _CappedClient(
+            self.nb, km=kernel_manager(), output_bytes=self.limits.output_bytes,
+            allow_errors=True, interrupt_on_timeout=True, shutdown_kernel="immediate",
+            error_on_timeout={"ename": TIMEOUT_ENAME, "evalue": "", "traceback": []},
+            extra_arguments=list(KERNEL_ARGUMENTS), startup_timeout=60, iopub_timeout=4,
+            resources={"metadata": {"path": str(self.workdir)}},
+        )
+        client.on_cell_executed = self._remember_reply
+        deadline = time.monotonic() + self.limits.notebook_timeout
+        try:
+            async with client.async_setup_kernel(env=self.env, cwd=str(self.workdir),
+                                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+                for record in self.cells:
+                    if self.kernel.status != "finished":
+                        break
+                    await self._execute_cell(client, record, deadline)
+        except DeadKernelError as error:   # raised while starting: the kernel never ran a cell
+            self._kernel_ended("failed_to_start", f"the kernel did not start: {error}")
+        except RuntimeError as error:
+            if self.kernel.status == "finished" and not any(r.status != "not_run" for r in self.cells):
+                self._kernel_ended("failed_to_start", f"the kernel did not start: {error}")
+
+    async def _execute_cell(self, client, record: CellRecord, deadline: float) -> None:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            record.limits_hit.append("notebook_timeout")
+            self._kernel_ended("killed", f"the notebook ran out of its {self.limits.notebook_timeout:g} s", record)
+            return
+        by_notebook = remaining < self.limits.cell_timeout
+        client.timeout = max(1, math.ceil(min(self.limits.cell_timeout, remaining)))
+        cell = self.nb.cells[record.index]
+        started = time.monotonic()
+        try:
+            await client.async_execute_cell(cell, record.index)
+        except DeadKernelError:
+            record.duration_s = round(time.monotonic() - started, 3)
+            record.status = "error"
+            _fill_from_outputs(record, cell.outputs)
+            message = self._death_message(client)
+            record.error = CellError("DeadKernelError", message)
+            self._kernel_ended("died", message, record)
+            return
+        record.duration_s = round(time.monotonic() - started, 3)
+        record.execution_count = cell.get("execution_count")
+        _fill_from_outputs(record, cell.outputs)
+        if record.index in client.capped:
+            record.limits_hit.append("output")
+        reply = self._replies.get(record.index, {})
+        if reply.get("status") != "error":
+            record.status = "ok"
+        elif reply.get("ename") == TIMEOUT_ENAME:
+            await self._after_timeout(client, record, by_notebook)
+        else:
+            record.status = "error"
+            record.error = CellError(reply.get("ename", ""), reply.get("evalue", ""),
+                                     [_ANSI.sub("", line) for line in reply.get("traceback", [])])
+            if record.error.name in MEMORY_ENAMES:
+                record.limits_hit.append("memory")
+                record.notes.append(f"the kernel's memory limit ({self.limits.memory_mb:,} MB) stopped this cell")
+            explanation = self.explain_error(record.error.name, record.error.value)
+            if explanation:
+                record.notes.append(explanation)
+
+    async def _after_timeout(self, client, record: CellRecord, by_notebook: bool) -> None:
+        record.status = "timeout"
+        limit = "notebook_timeout" if by_notebook else "cell_timeout"
+        seconds = self.limits.notebook_timeout if by_notebook else self.limits.cell_timeout
+        record.limits_hit.append(limit)
+        record.error = CellError("TimeoutError", f"stopped by the grader after the {limit.replace('_', ' ')} "
+                                                 f"({seconds:g} s)")
+        if by_notebook:
+            self._kernel_ended("killed", f"the notebook ran out of its {seconds:g} s", record)
+            return
+        try:   # the interrupt was sent; a kernel that still does not answer is stuck for good
+            await client.kc.kernel_info(reply=True, timeout=INTERRUPT_GRACE_S)
+        except (TimeoutError, asyncio.TimeoutError):
+            await client.km.shutdown_kernel(now=True)
+            self._kernel_ended("killed", "the cell ignored the interrupt after its timeout; the kernel was "
+                                         "stopped and the remaining cells were not run", record)
+
+    def _remember_reply(self, cell, cell_index, execute_reply):
+        self._replies[cell_index] = (execute_reply or {}).get("content", {})
+
+    def _kernel_ended(self, status: str, message: str, record: CellRecord | None = None) -> None:
+        if self.kernel.status == "finished":
+            self.kernel = KernelFate(status, message, record.index if record else None)
+
+    @staticmethod
+    def _death_message(client) -> str:
+        process = getattr(getattr(client.km, "provisioner", None), "process", None)
+        code = process.poll() if process is not None else None
+        if code is not None and code < 0:
+            return f"the kernel process died (killed by signal {-code}) while this cell ran"
+        if code is not None:
+            return f"the kernel process exited with code {code} while this cell ran"
+        return "the kernel process died while this cell ran"
