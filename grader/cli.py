@@ -41,6 +41,7 @@ def _run(args) -> int:
     from .activities import load
     from .datasets import DataFileMissing
     from .emulator import Emulator
+    from .evidence.snapshot import read as read_snapshot
     from .execution import default_limits, read_submission, run_submission
 
     activity = load(args.activity)
@@ -49,10 +50,12 @@ def _run(args) -> int:
         cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
         memory_mb=args.memory_mb, output_bytes=args.output_limit)
     data_dir = _existing_dir(args.data_dir, "--data-dir")
+    snapshot = read_snapshot(args.snapshot) if args.snapshot else None
     args.out.mkdir(parents=True, exist_ok=True)
     with Emulator() as emulator:
         try:
-            outcome = run_submission(activity, submission, emulator, limits=limits, data_dir=data_dir)
+            outcome = run_submission(activity, submission, emulator, limits=limits, data_dir=data_dir,
+                                     snapshot=snapshot)
         except DataFileMissing as error:
             raise UsageError(str(error)) from None
         emulator.remove_account(outcome.account.account_id)
@@ -99,6 +102,43 @@ def _existing_dir(path: Path | None, option: str) -> Path | None:
     return path
 
 
+def _snapshot(args) -> int:
+    import boto3
+    from botocore.exceptions import BotoCoreError
+
+    from .emulator import read_env_file
+    from .evidence.snapshot import collect, write
+
+    if args.live:
+        try:
+            session = boto3.Session(profile_name=args.profile, region_name=args.region)
+            regions = [args.region or session.region_name or "us-west-2"]
+            if session.get_credentials() is None:
+                raise UsageError("no AWS credentials found; pass --profile or configure the default credential chain")
+        except BotoCoreError as error:
+            raise UsageError(f"cannot use AWS profile {args.profile!r}: {error}") from None
+        snapshot = collect(session, regions, source="live")
+    else:
+        if args.profile:
+            raise UsageError("--profile needs --live; without --live the snapshot is of the emulator in --env-file")
+        if not args.env_file or not args.env_file.is_file():
+            raise UsageError("give --env-file (written by `grader serve --env-file`) to snapshot the emulator, "
+                             "or --live to snapshot a real AWS account")
+        env = read_env_file(args.env_file)
+        session = boto3.Session(aws_access_key_id=env.get("AWS_ACCESS_KEY_ID"),
+                                aws_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY"),
+                                aws_session_token=env.get("AWS_SESSION_TOKEN"))
+        regions = [args.region or env.get("AWS_DEFAULT_REGION") or "us-west-2"]
+        snapshot = collect(session, regions, endpoint_url=env.get("AWS_ENDPOINT_URL"), source="emulator")
+    if snapshot["account_id"] is None:
+        reason = snapshot["errors"][0]["message"] if snapshot["errors"] else "unknown"
+        raise UsageError(f"could not reach the account ({reason}); check the credentials and try again")
+    write(snapshot, args.out)
+    print(f"snapshot of account {snapshot['account_id']} ({', '.join(regions)}) written to {args.out}; "
+          f"{len(snapshot['errors'])} calls failed" + (" (listed under 'errors')" if snapshot["errors"] else ""))
+    return 0
+
+
 def _activities(args) -> int:
     from .activities import load_all
 
@@ -111,6 +151,7 @@ def _activities(args) -> int:
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--snapshot", type=Path, help="start from this account snapshot (the student's real account)")
     parser.add_argument("--data-dir", type=Path, help="folder with the course data files (else ../shared/data, else synthetic)")
     parser.add_argument("--cell-timeout", type=float, help="seconds one cell may run")
     parser.add_argument("--notebook-timeout", type=float, help="seconds the whole notebook may run")
@@ -135,6 +176,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default reports/)")
     _add_run_options(run)
     run.set_defaults(run=_run)
+
+    snapshot = commands.add_parser("snapshot", help="record an account's IAM, S3 and SageMaker state (read-only)")
+    snapshot.add_argument("--live", action="store_true", help="snapshot a real AWS account (read-only calls only)")
+    snapshot.add_argument("--profile", help="AWS profile for --live (default: the default credential chain)")
+    snapshot.add_argument("--region", help="region to read (default: the profile's, else us-west-2)")
+    snapshot.add_argument("--env-file", type=Path, help="emulator environment from `grader serve --env-file`")
+    snapshot.add_argument("--out", type=Path, required=True, help="the snapshot file to write")
+    snapshot.set_defaults(run=_snapshot)
 
     activities = commands.add_parser("activities", help="list the activities and what each needs")
     activities.set_defaults(run=_activities)

@@ -22,6 +22,7 @@ from .limits import RunLimits
 from .prerequisites import provide_console_resources
 from .record import RunRecord, tool_versions
 from .runner import NotebookRun
+from .seeding import seed_from_snapshot
 from .submission import Submission
 from .workspace import prepare_workspace
 
@@ -38,8 +39,9 @@ def default_limits(activity: Activity) -> RunLimits:
 
 
 def run_submission(activity: Activity, submission: Submission, emulator, *, limits: RunLimits,
-                   data_dir: Path | None = None, seed=None) -> RunOutcome:
-    """Run one notebook. `seed(account)` (from a snapshot) replaces the inferred console resources."""
+                   data_dir: Path | None = None, snapshot: dict | None = None) -> RunOutcome:
+    """Run one notebook. A snapshot of the student's account, when given, is the starting state;
+    otherwise the console resources the notebook needs are inferred from its code."""
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     started = time.monotonic()
     workspace = prepare_workspace(submission.path, list(activity.data), data_dir)
@@ -51,8 +53,9 @@ def run_submission(activity: Activity, submission: Submission, emulator, *, limi
                        tools=tool_versions())
     try:
         with ExitStack() as services:
-            record.provided = seed(account) if seed else provide_console_resources(
-                submission.notebook, account, activity.region)
+            record.provided = (seed_from_snapshot(emulator, account, snapshot) if snapshot else
+                               provide_console_resources(submission.notebook, account, activity.region))
+            seeding_calls = len(account.api_log)
             extra_env = _start_services(activity, workspace.workdir, services, record)
             env = kernel_environment(workspace.home, emulator_env=client_environment(emulator.url, account),
                                      memory_mb=limits.memory_mb, extra=extra_env)
@@ -61,7 +64,7 @@ def run_submission(activity: Activity, submission: Submission, emulator, *, limi
                               explain_error=_explain_error)
             run.execute()
         record.cells, record.kernel = run.cells, run.kernel
-        record.api_log = list(account.api_log)
+        record.api_log = list(account.api_log)[seeding_calls:]
     finally:
         workspace.remove()
     record.duration_s = round(time.monotonic() - started, 3)

@@ -1,0 +1,193 @@
+"""Account snapshot: one versioned JSON document of an account's IAM, S3 and SageMaker state.
+
+Collected once, read-only, then evaluated offline (ScoutSuite's model), so the same checks run on
+the emulator, a live account and a recorded file. A call that fails is written into `errors` with
+the part of the snapshot it leaves incomplete; checks treat that part as unknown, never as absent.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+from pathlib import Path
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from ..errors import UsageError
+
+SCHEMA = "grader.account-snapshot/1"
+READ_ONLY_PREFIXES = ("List", "Get", "Describe", "Head")
+MAX_OBJECTS_PER_BUCKET = 1000
+MAX_CONTENT_BYTES = 8_000_000      # object bodies kept for protobuf checks (course data is < 1 MB)
+WORKERS = 8
+
+
+class Collector:
+    """Collects a snapshot through boto3 clients; `errors` gathers every failed call."""
+
+    def __init__(self, session: boto3.Session, regions: list[str], endpoint_url: str | None = None,
+                 credentials: dict | None = None):
+        self.session = session
+        self.regions = regions
+        self.endpoint_url = endpoint_url
+        self.credentials = credentials or {}
+        self.errors: list[dict] = []
+        self._config = Config(retries={"max_attempts": 4, "mode": "standard"}, max_pool_connections=WORKERS * 2)
+        self._clients: dict = {}
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(WORKERS)                       # items: one user, one bucket, ...
+        self._sections = ThreadPoolExecutor(1 + 5 * len(regions))     # whole sections; they wait on items
+
+    def client(self, service: str, region: str | None = None):
+        """One shared client per service and region (boto3 clients are thread-safe)."""
+        key = (service, region or self.regions[0])
+        with self._lock:
+            if key not in self._clients:
+                self._clients[key] = self.session.client(service, region_name=key[1], endpoint_url=self.endpoint_url,
+                                                         config=self._config, **self.credentials)
+            return self._clients[key]
+
+    def call(self, target: str, function, *args, missing: tuple[str, ...] = (), **kwargs):
+        """Run one read-only call; a failure is recorded against `target` and returns None.
+        Error codes listed in `missing` mean "does not exist" and return None without an error."""
+        try:
+            return function(*args, **kwargs)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code in missing:
+                return None
+            self.errors.append({"target": target, "operation": error.operation_name, "code": code,
+                                "message": error.response.get("Error", {}).get("Message", "")})
+        except (BotoCoreError, Exception) as error:   # unreachable endpoint, bad reply: unknown, not absent
+            self.errors.append({"target": target, "operation": "", "code": type(error).__name__,
+                                "message": str(error)})
+        return None
+
+    def pages(self, target: str, client, operation: str, key: str, **kwargs) -> list | None:
+        def every_page():
+            items = []
+            for page in client.get_paginator(operation).paginate(**kwargs):
+                items.extend(page.get(key, []))
+            return items
+        return self.call(target, every_page)
+
+    def map(self, function, items) -> list:
+        """Apply `function` to items in parallel (item-level work must not call map again)."""
+        return list(self._pool.map(function, items))
+
+    def section(self, function, *args):
+        """Start a whole section in the background; returns a future."""
+        return self._sections.submit(function, *args)
+
+    def close(self) -> None:
+        self._sections.shutdown()
+        self._pool.shutdown()
+
+
+_shared_session = None
+
+
+def collect_emulated(emulator, account, regions: list[str] | None = None) -> dict:
+    """Snapshot of one emulator account, through the same read-only API calls as a live one.
+    One boto3 session serves every account (loading service models costs ~0.3 s per session)."""
+    global _shared_session
+    _shared_session = _shared_session or boto3.Session()
+    credentials = {"aws_access_key_id": account.access_key_id, "aws_secret_access_key": account.secret_access_key,
+                   "aws_session_token": account.session_token}
+    return collect(_shared_session, regions or [account.region], endpoint_url=emulator.url, source="emulator",
+                   credentials=credentials)
+
+
+def collect(session: boto3.Session, regions: list[str], *, endpoint_url: str | None = None,
+            source: str = "live", credentials: dict | None = None) -> dict:
+    from .collect_iam import collect_iam
+    from .collect_s3 import collect_s3
+    from .collect_sagemaker import collect_sagemaker
+
+    collector = Collector(session, regions, endpoint_url, credentials)
+    try:
+        identity = collector.call("account", collector.client("sts").get_caller_identity) or {}
+        iam_future = collector.section(collect_iam, collector)
+        sagemaker = collect_sagemaker(collector)
+        iam = iam_future.result()
+        s3 = collect_s3(collector, content_urls=training_input_urls(sagemaker))
+    finally:
+        collector.close()
+    return {
+        "schema": SCHEMA,
+        "collected_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "source": source,
+        "account_id": identity.get("Account"),
+        "regions": regions,
+        "iam": iam,
+        "s3": s3,
+        "sagemaker": sagemaker,
+        "errors": sorted(collector.errors, key=lambda e: e["target"]),
+    }
+
+
+def training_input_urls(sagemaker: dict) -> list[str]:
+    """S3 prefixes the training jobs read: their objects' bodies go into the snapshot."""
+    urls = []
+    for region in sagemaker.values():
+        for job in region.get("training_jobs") or []:
+            for channel in job.get("InputDataConfig", []):
+                url = channel.get("DataSource", {}).get("S3DataSource", {}).get("S3Uri")
+                if url and url not in urls:
+                    urls.append(url)
+    return urls
+
+
+def encode_body(body: bytes) -> dict:
+    kept = body[:MAX_CONTENT_BYTES]
+    return {"content_base64": base64.b64encode(kept).decode(), "content_truncated": len(body) > len(kept)}
+
+
+def decode_body(item: dict) -> bytes | None:
+    encoded = item.get("content_base64")
+    return None if encoded is None else base64.b64decode(encoded)
+
+
+def to_json(snapshot: dict) -> str:
+    return json.dumps(snapshot, indent=1, sort_keys=True, default=_json_default)
+
+
+def _json_default(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    return str(value)
+
+
+def write(snapshot: dict, path: Path) -> None:
+    Path(path).write_text(to_json(snapshot))
+
+
+def read(path: Path) -> dict:
+    """Load a snapshot file, refusing what is not one with a single clear line."""
+    path = Path(path)
+    if not path.is_file():
+        raise UsageError(f"{path}: no such snapshot file; create one with `grader snapshot --out FILE`")
+    try:
+        snapshot = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise UsageError(f"{path} is not valid JSON ({error}); record it again with `grader snapshot`") from None
+    if not isinstance(snapshot, dict) or snapshot.get("schema") != SCHEMA:
+        found = snapshot.get("schema") if isinstance(snapshot, dict) else type(snapshot).__name__
+        raise UsageError(f"{path} is not a {SCHEMA} snapshot (schema: {found!r}); record it with `grader snapshot`")
+    for section in ("iam", "s3", "sagemaker"):
+        if not isinstance(snapshot.get(section), dict):
+            raise UsageError(f"{path} has no '{section}' section; record it again with `grader snapshot`")
+    snapshot.setdefault("errors", [])
+    return snapshot
+
+
+def incomplete(snapshot: dict, target_prefix: str) -> list[dict]:
+    """Errors that leave part of the snapshot under `target_prefix` unknown."""
+    return [error for error in snapshot.get("errors", []) if error["target"].startswith(target_prefix)]

@@ -1,0 +1,172 @@
+"""Account snapshots: complete, read-only, honest about failed calls, and a faithful starting state."""
+
+import json
+
+import boto3
+import pytest
+from botocore.awsrequest import AWSResponse
+
+from grader.cli import main
+from grader.errors import UsageError
+from grader.evidence import snapshot as snapshots
+from grader.evidence.snapshot import collect_emulated, decode_body, incomplete
+from grader.execution.seeding import seed_from_snapshot
+
+BUCKET = "sagemaker-20191007-2307"
+ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
+
+
+@pytest.fixture
+def course_account(aws):
+    """The console work of the course, done with boto3: admin user, bucket with data, notebook."""
+    iam, s3, sm = aws("iam"), aws("s3"), aws("sagemaker")
+    iam.create_user(UserName="administrator")
+    iam.create_group(GroupName="Administrators")
+    iam.attach_group_policy(GroupName="Administrators", PolicyArn=ADMIN)
+    iam.add_user_to_group(GroupName="Administrators", UserName="administrator")
+    iam.create_login_profile(UserName="administrator", Password="Course-Passw0rd!", PasswordResetRequired=False)
+    iam.create_access_key(UserName="administrator")
+    iam.put_user_policy(UserName="administrator", PolicyName="inline",
+                        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+                            {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}))
+    s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    s3.put_object(Bucket=BUCKET, Key="austin-rainfall-regression/train/linear_train.data", Body=b"\x0a\xd7\x23\xce")
+    role = iam.create_role(RoleName="AmazonSageMaker-ExecutionRole-20191007T230000", Path="/service-role/",
+                           AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
+                               {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"},
+                                "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    sm.create_notebook_instance(NotebookInstanceName="sm-test", InstanceType="ml.m4.xlarge", RoleArn=role,
+                                RootAccess="Enabled")
+    return aws
+
+
+def by_name(items, field, name):
+    return next(item for item in items if item[field] == name)
+
+
+def test_a_snapshot_holds_iam_s3_and_sagemaker_state(emulator, account, course_account):
+    snapshot = collect_emulated(emulator, account)
+    assert snapshot["schema"] == "grader.account-snapshot/1" and snapshot["errors"] == []
+    assert snapshot["account_id"] == account.account_id and snapshot["source"] == "emulator"
+    user = by_name(snapshot["iam"]["users"], "UserName", "administrator")
+    assert user["groups"] == ["Administrators"] and user["login_profile"]["UserName"] == "administrator"
+    assert [key["Status"] for key in user["access_keys"]] == ["Active"]
+    assert user["inline_policies"]["inline"]["Statement"][0]["Action"] == "s3:ListBucket"
+    group = by_name(snapshot["iam"]["groups"], "GroupName", "Administrators")
+    assert group["members"] == ["administrator"] and group["attached_policies"][0]["PolicyArn"] == ADMIN
+    assert snapshot["iam"]["policies"][ADMIN]["Document"]["Statement"][0]["Action"] == "*"
+    assert snapshot["iam"]["account_summary"]["Users"] == 1
+    bucket = by_name(snapshot["s3"]["buckets"], "Name", BUCKET)
+    assert bucket["Region"] == "us-west-2" and bucket["objects"][0]["Size"] == 4
+    notebook = snapshot["sagemaker"]["us-west-2"]["notebook_instances"][0]
+    assert notebook["NotebookInstanceName"] == "sm-test" and notebook["RootAccess"] == "Enabled"
+    json.loads(snapshots.to_json(snapshot))
+
+
+def test_collection_makes_only_read_only_calls(emulator, account, course_account, monkeypatch):
+    """A botocore hook fails the collection on any operation that is not List/Get/Describe/Head."""
+    seen = []
+
+    def only_reads(model, **_):
+        seen.append(model.name)
+        assert model.name.startswith(snapshots.READ_ONLY_PREFIXES), f"{model.name} is not read-only"
+
+    original = snapshots.Collector.client
+
+    def hooked(self, service, region=None):
+        made = original(self, service, region)
+        made.meta.events.register("before-call", only_reads, unique_id="read-only-guard")
+        return made
+
+    monkeypatch.setattr(snapshots.Collector, "client", hooked)
+    snapshot = collect_emulated(emulator, account)
+    assert snapshot["errors"] == []
+    assert {"ListUsers", "GetLoginProfile", "ListBuckets", "GetBucketLocation", "DescribeNotebookInstance",
+            "GetPolicyVersion", "GetCallerIdentity"} <= set(seen)
+
+
+def test_failed_calls_are_recorded_as_errors_not_as_absence(emulator, account, course_account, monkeypatch):
+    def deny(model, **_):
+        if model.name in ("GetBucketLocation", "ListNotebookInstances"):
+            return (AWSResponse("https://denied", 403, {}, None), {"Error": {"Code": "AccessDenied", "Message": "not allowed"},
+                                            "ResponseMetadata": {"HTTPStatusCode": 403}})
+
+    original = snapshots.Collector.client
+
+    def hooked(self, service, region=None):
+        made = original(self, service, region)
+        made.meta.events.register("before-call", deny, unique_id="deny")
+        return made
+
+    monkeypatch.setattr(snapshots.Collector, "client", hooked)
+    snapshot = collect_emulated(emulator, account)
+    assert snapshot["sagemaker"]["us-west-2"]["notebook_instances"] is None
+    assert by_name(snapshot["s3"]["buckets"], "Name", BUCKET)["Region"] is None
+    assert {error["code"] for error in snapshot["errors"]} == {"AccessDenied"}, snapshot["errors"]
+    assert incomplete(snapshot, "sagemaker.us-west-2.notebook_instances")
+    assert incomplete(snapshot, f"s3.bucket:{BUCKET}") and not incomplete(snapshot, "iam")
+
+
+def test_training_inputs_are_kept_for_offline_protobuf_checks(emulator, account, aws):
+    aws("s3").create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    aws("s3").put_object(Bucket=BUCKET, Key="p/train/linear_train.data", Body=b"train-bytes")
+    aws("s3").put_object(Bucket=BUCKET, Key="p/other.csv", Body=b"not needed")
+    snapshot = {"sagemaker": {"us-west-2": {"training_jobs": [{"InputDataConfig": [
+        {"ChannelName": "train", "DataSource": {"S3DataSource": {"S3Uri": f"s3://{BUCKET}/p/train"}}}]}]}}}
+    urls = snapshots.training_input_urls(snapshot["sagemaker"])
+    collector = snapshots.Collector(boto3.Session(), ["us-west-2"], emulator.url, {
+        "aws_access_key_id": account.access_key_id, "aws_secret_access_key": account.secret_access_key,
+        "aws_session_token": account.session_token})
+    from grader.evidence.collect_s3 import collect_s3
+    try:
+        objects = by_name(collect_s3(collector, urls)["buckets"], "Name", BUCKET)["objects"]
+    finally:
+        collector.close()
+    assert decode_body(by_name(objects, "Key", "p/train/linear_train.data")) == b"train-bytes"
+    assert decode_body(by_name(objects, "Key", "p/other.csv")) is None
+
+
+def test_seeding_a_fresh_account_reproduces_the_snapshot(emulator, account, course_account):
+    original = collect_emulated(emulator, account)
+    fresh = emulator.new_account()
+    try:
+        provided = seed_from_snapshot(emulator, fresh, original)
+        copy = collect_emulated(emulator, fresh)
+    finally:
+        emulator.remove_account(fresh.account_id)
+    assert all(item["created"] for item in provided if item["kind"] != "iam_access_key"), provided
+    user = by_name(copy["iam"]["users"], "UserName", "administrator")
+    assert user["groups"] == ["Administrators"] and user["login_profile"] and len(user["access_keys"]) == 1
+    assert by_name(copy["iam"]["groups"], "GroupName", "Administrators")["attached_policies"][0]["PolicyArn"] == ADMIN
+    assert by_name(copy["s3"]["buckets"], "Name", BUCKET)["Region"] == "us-west-2"
+    notebook = copy["sagemaker"]["us-west-2"]["notebook_instances"][0]
+    assert notebook["NotebookInstanceName"] == "sm-test" and notebook["InstanceType"] == "ml.m4.xlarge"
+    assert notebook["RoleArn"].endswith("role/service-role/AmazonSageMaker-ExecutionRole-20191007T230000")
+
+
+@pytest.mark.parametrize("content, problem", [
+    ("", "not valid JSON"),
+    ("[1, 2]", "is not a grader.account-snapshot/1 snapshot"),
+    ('{"schema": "other/1"}', "schema: 'other/1'"),
+    ('{"schema": "grader.account-snapshot/1", "iam": {}, "s3": {}}', "no 'sagemaker' section"),
+])
+def test_a_malformed_snapshot_is_refused_in_one_line(tmp_path, content, problem):
+    path = tmp_path / "snapshot.json"
+    path.write_text(content)
+    with pytest.raises(UsageError, match=problem):
+        snapshots.read(path)
+
+
+def test_grader_snapshot_of_the_emulator_writes_a_file(emulator, account, course_account, tmp_path, capsys):
+    from grader.emulator import client_environment, write_env_file
+
+    write_env_file(tmp_path / "env", client_environment(emulator.url, account))
+    assert main(["snapshot", "--env-file", str(tmp_path / "env"), "--out", str(tmp_path / "snap.json")]) == 0
+    assert f"snapshot of account {account.account_id}" in capsys.readouterr().out
+    assert snapshots.read(tmp_path / "snap.json")["iam"]["users"][0]["UserName"] == "administrator"
+
+
+def test_grader_snapshot_without_a_target_says_what_to_give(tmp_path, capsys):
+    assert main(["snapshot", "--out", str(tmp_path / "snap.json")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "--env-file" in err and "--live" in err
