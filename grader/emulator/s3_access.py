@@ -60,9 +60,15 @@ def manifest_objects(account_id: str, manifest_url: str) -> list[tuple[str, byte
     return [(f"{base}{name}", get_object(account_id, f"{base}{name}")[0]) for name in entries[1:]]
 
 
-def create_bucket(account_id: str, name: str, region: str) -> None:
-    """Create a bucket the way the S3 console would, without an API call in the account's log."""
+def create_bucket(account_id: str, name: str, region: str) -> bool:
+    """Create a bucket the way the S3 console would, without an API call in the account's log.
+    False when the account already has it."""
     from .accounts import serving_account
 
     with serving_account(account_id):
-        _backend(account_id).create_bucket(name, region)
+        try:
+            _backend(account_id).get_bucket(name)
+            return False
+        except MissingBucket:
+            _backend(account_id).create_bucket(name, region)
+            return True

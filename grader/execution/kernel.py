@@ -7,6 +7,8 @@ a throw-away HOME, PATH so `!ls` works) and never the host's: no AWS profiles or
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -16,6 +18,18 @@ from jupyter_client.manager import AsyncKernelManager
 KERNEL_NAME = "python3"
 # nbclient already points the history at :memory:; this loads the pip guard into every kernel.
 KERNEL_ARGUMENTS = ["--IPKernelApp.extensions=grader_ipython"]
+
+
+def _matplotlib_cache() -> Path | None:
+    """A font cache built once per machine and copied into each run's fresh config dir (building it
+    costs ~3 s per kernel). Copied, not shared, so one run cannot tamper with the next."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "sagemaker-course-grader" / "matplotlib"
+    if not any(cache.glob("fontlist-*.json")):
+        cache.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env={
+            "MPLCONFIGDIR": str(cache), "PATH": os.environ.get("PATH", ""), "HOME": str(cache)},
+            capture_output=True, timeout=120)
+    return cache if any(cache.glob("fontlist-*.json")) else None
 
 
 def kernel_environment(home: Path, *, emulator_env: dict[str, str], memory_mb: int,
@@ -37,6 +51,9 @@ def kernel_environment(home: Path, *, emulator_env: dict[str, str], memory_mb: i
         **(extra or {}),
     }
     (home / "tmp").mkdir(parents=True, exist_ok=True)
+    fonts = _matplotlib_cache()
+    if fonts:
+        shutil.copytree(fonts, home / ".matplotlib", dirs_exist_ok=True)
     return env
 
 

@@ -48,7 +48,8 @@ def provide_console_resources(nb, account, region: str) -> list[dict]:
             provided.append({"kind": "bucket", "name": name, "created": False,
                              "reason": f"the notebook names this bucket but it is not a valid bucket name: {problem}"})
             continue
-        s3_access.create_bucket(account.account_id, name, region)
+        if not s3_access.create_bucket(account.account_id, name, region):
+            continue   # an earlier notebook of the activity made it
         provided.append({"kind": "bucket", "name": name, "region": region, "created": True,
                          "reason": "the notebook uses this bucket without creating it (the course makes it "
                                    "in the S3 console)"})

@@ -39,13 +39,16 @@ def default_limits(activity: Activity) -> RunLimits:
 
 
 def run_submission(activity: Activity, submission: Submission, emulator, *, limits: RunLimits,
-                   data_dir: Path | None = None, snapshot: dict | None = None) -> RunOutcome:
-    """Run one notebook. A snapshot of the student's account, when given, is the starting state;
+                   data_dir: Path | None = None, snapshot: dict | None = None,
+                   account: Account | None = None) -> RunOutcome:
+    """Run one notebook in a fresh account, or in `account` when an earlier notebook of the same
+    activity prepared it. A snapshot of the student's account, when given, is the starting state;
     otherwise the console resources the notebook needs are inferred from its code."""
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     started = time.monotonic()
     workspace = prepare_workspace(submission.path, list(activity.data), data_dir)
-    account = emulator.new_account(activity.region)
+    fresh = account is None
+    account = account or emulator.new_account(activity.region)
     record = RunRecord(activity=activity.id, submission=submission.to_dict(),
                        account={"account_id": account.account_id, "region": account.region,
                                 "role_arn": account.role_arn},
@@ -53,9 +56,11 @@ def run_submission(activity: Activity, submission: Submission, emulator, *, limi
                        tools=tool_versions())
     try:
         with ExitStack() as services:
-            record.provided = (seed_from_snapshot(emulator, account, snapshot) if snapshot else
-                               provide_console_resources(submission.notebook, account, activity.region))
-            seeding_calls = len(account.api_log)
+            if snapshot and fresh:
+                record.provided = seed_from_snapshot(emulator, account, snapshot)
+            else:
+                record.provided = provide_console_resources(submission.notebook, account, activity.region)
+            log_start = len(account.api_log)
             extra_env = _start_services(activity, workspace.workdir, services, record)
             env = kernel_environment(workspace.home, emulator_env=client_environment(emulator.url, account),
                                      memory_mb=limits.memory_mb, extra=extra_env)
@@ -64,7 +69,7 @@ def run_submission(activity: Activity, submission: Submission, emulator, *, limi
                               explain_error=_explain_error)
             run.execute()
         record.cells, record.kernel = run.cells, run.kernel
-        record.api_log = list(account.api_log)[seeding_calls:]
+        record.api_log = list(account.api_log)[log_start:]
     finally:
         workspace.remove()
     record.duration_s = round(time.monotonic() - started, 3)

@@ -113,10 +113,10 @@ class NotebookRun:
             resources={"metadata": {"path": str(self.workdir)}},
         )
         client.on_cell_executed = self._remember_reply
-        deadline = time.monotonic() + self.limits.notebook_timeout
         try:
             async with client.async_setup_kernel(env=self.env, cwd=str(self.workdir),
                                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+                deadline = time.monotonic() + self.limits.notebook_timeout   # counted from the first cell
                 for record in self.cells:
                     if self.kernel.status != "finished":
                         break

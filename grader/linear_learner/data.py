@@ -45,6 +45,10 @@ def read_channel(name: str, objects: list[tuple[str, bytes]], content_type: str 
                                 f"({key}: {error})") from None
             if records.count == 0:
                 continue
+            if records.feature_dtype != "float32":
+                raise DataError(f"ClientError: The features in {where} are {records.feature_dtype} tensors; "
+                                "linear-learner reads only Float32 tensors from application/x-recordio-protobuf. "
+                                "Cast them with .astype('float32') before write_numpy_to_dense_tensor.")
             if records.labels is None:
                 raise DataError(f"ClientError: The data in {where} has no labels. Write them with "
                                 "write_numpy_to_dense_tensor(buf, features, labels).")
