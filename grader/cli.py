@@ -139,6 +139,66 @@ def _snapshot(args) -> int:
     return 0
 
 
+def _check(args) -> int:
+    import contextlib
+    import io
+    import tempfile
+
+    import pytest
+
+    from .activities import load
+    from .evidence.snapshot import read as read_snapshot
+    from .execution import read_submission
+    from .grading.result import GradeResult
+    from .project import project_dir
+    from .reporting.scorecard import render
+
+    activity = load(args.activity)
+    if not (args.notebooks or args.snapshot or args.live):
+        raise UsageError(f"give the notebook(s) to grade, --snapshot FILE or --live (activity {activity.id} has "
+                         f"{', '.join(activity.notebooks)})")
+    if args.live and (args.notebooks or args.snapshot):
+        raise UsageError("--live grades the account as it is: do not combine it with notebooks or --snapshot")
+    for notebook in args.notebooks:
+        read_submission(notebook)
+    if args.snapshot:
+        read_snapshot(args.snapshot)
+    _existing_dir(args.data_dir, "--data-dir")
+    rubric = project_dir() / "rubrics" / activity.id
+    if not rubric.is_dir():
+        raise UsageError(f"activity {activity.id} has no rubric folder {rubric}; add one")
+    with tempfile.TemporaryDirectory() as scratch:
+        result_path = Path(scratch) / "result.json"
+        options = [str(rubric), "-p", "no:cacheprovider", "-q", "--result-json", str(result_path),
+                   "--grader-out", str(args.out)]
+        options += [f"--submission={notebook}" for notebook in args.notebooks]
+        for flag, value in (("--snapshot", args.snapshot), ("--profile", args.profile), ("--aws-region", args.region),
+                            ("--data-dir", args.data_dir), ("--cell-timeout", args.cell_timeout),
+                            ("--notebook-timeout", args.notebook_timeout), ("--memory-mb", args.memory_mb),
+                            ("--output-limit", args.output_limit)):
+            if value is not None:
+                options.append(f"{flag}={value}")
+        if args.live:
+            options.append("--live")
+        pytest_output = io.StringIO()
+        with contextlib.redirect_stdout(pytest_output), contextlib.redirect_stderr(pytest_output):
+            code = pytest.main(options)
+        if not result_path.exists():
+            said = [line for line in pytest_output.getvalue().splitlines() if line.startswith("grader: error:")]
+            if said:
+                raise UsageError(said[-1].removeprefix("grader: error: "))
+            raise RuntimeError(f"the rubric did not run (pytest exit code {code}):\n{pytest_output.getvalue()[-3000:]}")
+        result = GradeResult.read(result_path)
+    print(render(result))
+    if args.json:
+        result.write(args.json)
+        print(f"result: {args.json}")
+    if args.fail_under is not None and result.score < args.fail_under:
+        print(f"score {result.score:g} is under --fail-under {args.fail_under:g}")
+        return 1
+    return 0
+
+
 def _activities(args) -> int:
     from .activities import load_all
 
@@ -176,6 +236,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=Path("reports"), help="output folder (default reports/)")
     _add_run_options(run)
     run.set_defaults(run=_run)
+
+    check = commands.add_parser("check", help="run a notebook (or read an account) and grade it with the rubric")
+    check.add_argument("activity", help="activity id (see `grader activities`)")
+    check.add_argument("notebooks", type=Path, nargs="*", help="the notebook(s) to run and grade, in run order")
+    check.add_argument("--live", action="store_true", help="grade a live AWS account (read-only calls)")
+    check.add_argument("--profile", help="AWS profile for --live")
+    check.add_argument("--region", help="region to read for --live (default: the activity's)")
+    check.add_argument("--json", type=Path, help="also write the graded result as JSON (docs/results.md)")
+    check.add_argument("--fail-under", type=float, help="exit 1 when the score is below this")
+    check.add_argument("--out", type=Path, default=Path("reports"), help="where run records and executed notebooks go")
+    _add_run_options(check)
+    check.set_defaults(run=_check)
 
     snapshot = commands.add_parser("snapshot", help="record an account's IAM, S3 and SageMaker state (read-only)")
     snapshot.add_argument("--live", action="store_true", help="snapshot a real AWS account (read-only calls only)")

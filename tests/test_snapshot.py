@@ -113,7 +113,7 @@ def test_training_inputs_are_kept_for_offline_protobuf_checks(emulator, account,
     aws("s3").put_object(Bucket=BUCKET, Key="p/other.csv", Body=b"not needed")
     snapshot = {"sagemaker": {"us-west-2": {"training_jobs": [{"InputDataConfig": [
         {"ChannelName": "train", "DataSource": {"S3DataSource": {"S3Uri": f"s3://{BUCKET}/p/train"}}}]}]}}}
-    urls = snapshots.training_input_urls(snapshot["sagemaker"])
+    urls = snapshots.content_urls(snapshot["sagemaker"])
     collector = snapshots.Collector(boto3.Session(), ["us-west-2"], emulator.url, {
         "aws_access_key_id": account.access_key_id, "aws_secret_access_key": account.secret_access_key,
         "aws_session_token": account.session_token})

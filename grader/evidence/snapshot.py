@@ -115,7 +115,7 @@ def collect(session: boto3.Session, regions: list[str], *, endpoint_url: str | N
         iam_future = collector.section(collect_iam, collector)
         sagemaker = collect_sagemaker(collector)
         iam = iam_future.result()
-        s3 = collect_s3(collector, content_urls=training_input_urls(sagemaker))
+        s3 = collect_s3(collector, content_urls=content_urls(sagemaker))
     finally:
         collector.close()
     return {
@@ -131,15 +131,16 @@ def collect(session: boto3.Session, regions: list[str], *, endpoint_url: str | N
     }
 
 
-def training_input_urls(sagemaker: dict) -> list[str]:
-    """S3 prefixes the training jobs read: their objects' bodies go into the snapshot."""
+def content_urls(sagemaker: dict) -> list[str]:
+    """S3 prefixes whose objects' bodies go into the snapshot: what training jobs read (for the data
+    checks) and the models they wrote (so the grader can compute metrics itself)."""
     urls = []
     for region in sagemaker.values():
         for job in region.get("training_jobs") or []:
-            for channel in job.get("InputDataConfig", []):
-                url = channel.get("DataSource", {}).get("S3DataSource", {}).get("S3Uri")
-                if url and url not in urls:
-                    urls.append(url)
+            found = [channel.get("DataSource", {}).get("S3DataSource", {}).get("S3Uri")
+                     for channel in job.get("InputDataConfig", [])]
+            found.append(job.get("ModelArtifacts", {}).get("S3ModelArtifacts"))
+            urls.extend(url for url in found if url and url not in urls)
     return urls
 
 

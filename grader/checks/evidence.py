@@ -1,0 +1,115 @@
+"""The evidence a rubric grades, and read-only views into it that checks share.
+
+A notebook run gives a run record and a snapshot of its account taken afterwards; console work
+gives only a snapshot (recorded or live). Views return None for "unknown" (a failed call) and an
+empty list for "none", so checks can tell the two apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..activities import Activity
+from ..evidence.snapshot import decode_body, incomplete
+from ..execution.record import RunRecord
+
+LINEAR_LEARNER = "linear-learner"
+
+
+@dataclass
+class Evidence:
+    activity: Activity
+    snapshot: dict
+    runs: list[RunRecord] = field(default_factory=list)   # the activity's notebooks, in run order
+
+    @property
+    def run(self) -> RunRecord | None:
+        return self.runs[0] if self.runs else None
+
+    @property
+    def expected(self) -> dict:
+        return self.activity.expected
+
+    @property
+    def thresholds(self) -> dict:
+        return self.activity.thresholds
+
+    @property
+    def api_log(self) -> list[dict]:
+        return [entry for run in self.runs for entry in run.api_log]
+
+    def calls(self, operation: str) -> list[dict]:
+        return [entry for entry in self.api_log if entry.get("operation") == operation and entry.get("status", 200) < 300]
+
+    def missing(self, target_prefix: str) -> list[dict]:
+        return incomplete(self.snapshot, target_prefix)
+
+    # IAM
+    def users(self) -> list[dict] | None:
+        return self.snapshot["iam"].get("users")
+
+    def user(self, name: str) -> dict | None:
+        return next((user for user in self.users() or [] if user["UserName"] == name), None)
+
+    def group(self, name: str) -> dict | None:
+        return next((group for group in self.snapshot["iam"].get("groups") or [] if group["GroupName"] == name), None)
+
+    def role_by_arn(self, arn: str) -> dict | None:
+        return next((role for role in self.snapshot["iam"].get("roles") or [] if role["Arn"] == arn), None)
+
+    def policy(self, arn: str) -> dict | None:
+        return (self.snapshot["iam"].get("policies") or {}).get(arn)
+
+    # S3
+    def buckets(self) -> list[dict] | None:
+        return self.snapshot["s3"].get("buckets")
+
+    def bucket(self, name: str) -> dict | None:
+        return next((bucket for bucket in self.buckets() or [] if bucket["Name"] == name), None)
+
+    def objects_under(self, url: str) -> list[dict]:
+        bucket_name, _, prefix = url.removeprefix("s3://").partition("/")
+        bucket = self.bucket(bucket_name)
+        return [item for item in (bucket or {}).get("objects") or [] if item["Key"].startswith(prefix)]
+
+    def object_bodies(self, url: str) -> list[tuple[str, bytes | None]]:
+        return [(item["Key"], decode_body(item)) for item in self.objects_under(url)]
+
+    # SageMaker
+    def sagemaker(self, kind: str, region: str | None = None) -> list[dict] | None:
+        return (self.snapshot["sagemaker"].get(region or self.activity.region) or {}).get(kind)
+
+    def all_regions(self, kind: str) -> list[tuple[str, dict]]:
+        return [(region, item) for region, resources in self.snapshot["sagemaker"].items()
+                for item in resources.get(kind) or []]
+
+    def linear_learner_jobs(self) -> list[dict]:
+        """The activity region's linear-learner training jobs, newest first."""
+        jobs = [job for job in self.sagemaker("training_jobs") or []
+                if LINEAR_LEARNER in job.get("AlgorithmSpecification", {}).get("TrainingImage", "")]
+        return sorted(jobs, key=lambda job: str(job.get("CreationTime")), reverse=True)
+
+    def graded_job(self) -> dict | None:
+        """The job the grade is about: the newest completed linear-learner job, else the newest one."""
+        jobs = self.linear_learner_jobs()
+        return next((job for job in jobs if job.get("TrainingJobStatus") == "Completed"), jobs[0] if jobs else None)
+
+    def provided(self, kind: str) -> list[dict]:
+        return [item for run in self.runs for item in run.provided if item["kind"] == kind and item["created"]]
+
+    def printed_output(self) -> str:
+        return "\n".join(cell.stdout for run in self.runs for cell in run.cells)
+
+
+def channel_url(job: dict, name: str) -> str | None:
+    for channel in job.get("InputDataConfig", []):
+        if channel.get("ChannelName") == name:
+            return channel.get("DataSource", {}).get("S3DataSource", {}).get("S3Uri")
+    return None
+
+
+def channel_content_type(job: dict, name: str) -> str | None:
+    for channel in job.get("InputDataConfig", []):
+        if channel.get("ChannelName") == name:
+            return channel.get("ContentType")
+    return None

@@ -1,0 +1,137 @@
+"""Model quality, computed by the grader: the trained model's predictions on the student's own test
+set, against the activity's thresholds (from what real SageMaker achieved) and a baseline (mean
+predictor or majority class); and whether the metrics the notebook printed agree."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ..linear_learner.model import LinearModel
+from .evidence import Evidence
+from .outcome import Outcome, failed, manual, passed, unknown
+from .training_data import decode_channel
+
+PRINTED = {
+    "rmse": re.compile(r"\b(?:rmse|root mean squared error)\b[^0-9\n-]{0,25}(-?\d+(?:\.\d+)?(?:e-?\d+)?)", re.I),
+    "r2": re.compile(r"(?:\br2(?:_score)?\b|\br\^2\b|r-squared|r²)[^0-9\n-]{0,25}(-?\d+(?:\.\d+)?(?:e-?\d+)?)", re.I),
+    "accuracy": re.compile(r"\baccuracy\b[^0-9\n-]{0,25}(\d+(?:\.\d+)?)(\s*%)?", re.I),
+}
+
+
+def _model(ev: Evidence):
+    job = ev.graded_job()
+    if job is None or job.get("TrainingJobStatus") != "Completed":
+        return None, failed("no completed linear-learner training job, so no model to measure")
+    url = job.get("ModelArtifacts", {}).get("S3ModelArtifacts")
+    bodies = [body for _, body in ev.object_bodies(url)] if url else []
+    if not bodies:
+        return None, failed(f"the model artifact {url} is not in S3 any more; keep the training output")
+    if bodies[0] is None:
+        return None, unknown(f"the model artifact {url} is not in the snapshot")
+    try:
+        return LinearModel.from_artifact(bodies[0]), None
+    except Exception:   # a real linear-learner (MXNet) artifact: the grader cannot run it
+        return None, manual(f"the model at {url} is a real linear-learner artifact the grader cannot load; "
+                            "compare the printed metrics by hand")
+
+
+def compute(ev: Evidence):
+    """(metrics dict, None) or (None, Outcome): the model on the student's test set, with baselines."""
+    model, outcome = _model(ev)
+    if outcome:
+        return None, outcome
+    test, outcome = decode_channel(ev, "test")
+    if outcome:
+        return None, outcome
+    train, outcome = decode_channel(ev, "train")
+    if outcome:
+        return None, outcome
+    if test.labels is None or train.labels is None:
+        return None, failed("the train or test records have no labels, so the model cannot be measured")
+    if test.feature_dim != model.feature_dim:
+        return None, failed(f"the test data has {test.feature_dim} features but the model expects "
+                            f"{model.feature_dim}")
+    truth = test.labels.astype(float)
+    predictions = model.predict(test.features)
+    if model.predictor_type == "regressor":
+        scores = np.array([p["score"] for p in predictions])
+        baseline = np.full_like(truth, float(np.mean(train.labels)))
+        return {"rmse": _rmse(truth, scores), "r2": _r2(truth, scores), "baseline_rmse": _rmse(truth, baseline),
+                "baseline_r2": _r2(truth, baseline), "records": int(len(truth))}, None
+    labels = np.array([p["predicted_label"] for p in predictions], float)
+    values, counts = np.unique(train.labels, return_counts=True)
+    majority = float(values[np.argmax(counts)])
+    matrix = [[int(((truth == actual) & (labels == guess)).sum()) for guess in (0.0, 1.0)] for actual in (0.0, 1.0)]
+    return {"accuracy": float(np.mean(labels == truth)), "baseline_accuracy": float(np.mean(truth == majority)),
+            "confusion_matrix": matrix, "majority_class": majority, "records": int(len(truth))}, None
+
+
+def _rmse(truth, guess) -> float:
+    return float(np.sqrt(np.mean((truth - guess) ** 2)))
+
+
+def _r2(truth, guess) -> float:
+    total = float(np.sum((truth - np.mean(truth)) ** 2))
+    return float(1 - np.sum((truth - guess) ** 2) / total) if total else 0.0
+
+
+def model_quality(ev: Evidence) -> Outcome:
+    metrics, outcome = compute(ev)
+    if outcome:
+        return outcome
+    limits = ev.thresholds
+    if "accuracy" in metrics:
+        if metrics["accuracy"] < limits["accuracy_min"]:
+            return failed(f"accuracy {metrics['accuracy']:.3f} on your test set is below {limits['accuracy_min']} "
+                          f"(always predicting the majority class scores {metrics['baseline_accuracy']:.3f}); check that "
+                          "labels line up with their rows and predictor_type is binary_classifier", **metrics)
+        return passed(f"accuracy {metrics['accuracy']:.3f} (majority-class baseline {metrics['baseline_accuracy']:.3f}, "
+                      f"required {limits['accuracy_min']})", **metrics)
+    problems = []
+    if metrics["r2"] < limits["r2_min"]:
+        problems.append(f"R2 {metrics['r2']:.3f} is below {limits['r2_min']}")
+    if metrics["rmse"] > limits["rmse_max"]:
+        problems.append(f"RMSE {metrics['rmse']:.3f} is above {limits['rmse_max']}")
+    if problems:
+        return failed(f"{' and '.join(problems)} on your test set (the mean predictor gets R2 {metrics['baseline_r2']:.3f}, "
+                      f"RMSE {metrics['baseline_rmse']:.3f}); check that labels line up with their rows and "
+                      "predictor_type is regressor", **metrics)
+    return passed(f"RMSE {metrics['rmse']:.3f}, R2 {metrics['r2']:.3f} (mean predictor: RMSE "
+                  f"{metrics['baseline_rmse']:.3f}, R2 {metrics['baseline_r2']:.3f})", **metrics)
+
+
+def printed_values(text: str) -> dict[str, float]:
+    """The last value printed for each metric (students print them at the end)."""
+    found = {}
+    for name, pattern in PRINTED.items():
+        matches = list(pattern.finditer(text))
+        if matches:
+            value = float(matches[-1].group(1))
+            if name == "accuracy" and (matches[-1].group(2) or value > 1):
+                value /= 100
+            found[name] = value
+    return found
+
+
+def printed_metrics_agree(ev: Evidence) -> Outcome:
+    if ev.run is None:
+        return failed("no run record: printed metrics are read only when the grader runs the notebook")
+    metrics, outcome = compute(ev)
+    if outcome:
+        return outcome
+    names = ["accuracy"] if "accuracy" in metrics else ["rmse", "r2"]
+    printed = printed_values(ev.printed_output())
+    missing = [name for name in names if name not in printed]
+    if missing:
+        return failed(f"the notebook does not print {' and '.join(n.upper() for n in missing)}; print them as the "
+                      "lesson does", printed=printed)
+    wrong = [name for name in names if abs(printed[name] - metrics[name]) > max(0.02, 0.02 * abs(metrics[name]))]
+    if wrong:
+        listing = "; ".join(f"printed {name.upper()} {printed[name]:g} but the model gives {metrics[name]:.3f}"
+                            for name in wrong)
+        return failed(f"{listing} on your test set: compute the metrics from the endpoint's predictions",
+                      printed=printed, computed={name: metrics[name] for name in names})
+    return passed("the printed metrics match the model's: " + ", ".join(f"{n.upper()} {printed[n]:g}" for n in names),
+                  printed=printed)

@@ -1,0 +1,24 @@
+"""Checks on the notebook runs themselves (from the run records)."""
+
+from __future__ import annotations
+
+from .evidence import Evidence
+from .outcome import Outcome, failed, passed
+
+
+def notebook_ran_clean(ev: Evidence, position: int) -> Outcome:
+    """The activity's notebook number `position` (0-based, run order) ran with no failing cell."""
+    name = ev.activity.notebooks[position]
+    if not ev.runs:
+        return Outcome("skip", f"graded from account state: {name} is checked when the notebooks are submitted")
+    if len(ev.runs) <= position:
+        return failed(f"{name} was not submitted; grade it with `grader check {ev.activity.id}` and all of "
+                      f"{', '.join(ev.activity.notebooks)}")
+    run = ev.runs[position]
+    bad = [cell for cell in run.cells if cell.status != "ok"]
+    if bad:
+        first = bad[0]
+        reason = f"{first.error.name}: {first.error.value}" if first.error else first.status
+        return failed(f"{run.submission['name']}: {len(bad)} cell(s) did not run cleanly; the first is cell "
+                      f"{first.index} ({reason[:200]})", cells=[cell.index for cell in bad])
+    return passed(f"{run.submission['name']} ran to the end ({len(run.cells)} cells)")

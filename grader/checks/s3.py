@@ -1,0 +1,92 @@
+"""S3 checks: the student's bucket (name, region) and the data where the training job reads it."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from ..aws_rules import bucket_name_problem
+from .evidence import Evidence, channel_url
+from .outcome import Outcome, failed, passed, unknown
+
+
+def student_bucket(ev: Evidence) -> tuple[str | None, Outcome | None]:
+    """The bucket the grade is about: where the training job reads its data, else the one the lesson's
+    naming points to, else the only bucket the grader did not provide."""
+    job = ev.graded_job()
+    url = channel_url(job, "train") if job else None
+    if url:
+        return url.removeprefix("s3://").split("/", 1)[0], None
+    if ev.buckets() is None:
+        return None, unknown("the account's buckets could not be listed", errors=ev.missing("s3.buckets"))
+    names = [bucket["Name"] for bucket in ev.buckets()]
+    pattern = re.compile(ev.expected.get("bucket_pattern", "^sagemaker-"))
+    for candidates in ([n for n in names if pattern.match(n)], [n for n in names if n.startswith("sagemaker")], names):
+        if len(candidates) >= 1:
+            return sorted(candidates)[0], None
+    return None, failed("no S3 bucket found; create one named sagemaker-<YYYYMMDD>-<HHMM> in us-west-2")
+
+
+def bucket_name_valid(ev: Evidence) -> Outcome:
+    name, outcome = student_bucket(ev)
+    if outcome:
+        return outcome
+    problem = bucket_name_problem(name)
+    if problem:
+        return failed(f"bucket name '{name}' {problem}", bucket=name)
+    return passed(f"bucket name '{name}' is valid under S3's rules", bucket=name)
+
+
+def bucket_name_convention(ev: Evidence) -> Outcome:
+    name, outcome = student_bucket(ev)
+    if outcome:
+        return outcome
+    match = re.match(ev.expected["bucket_pattern"], name)
+    if not match:
+        return failed(f"bucket name '{name}' does not follow sagemaker-<YYYYMMDD>-<HHMM> "
+                      "(for example sagemaker-20190903-1026)", bucket=name)
+    try:
+        stamp = datetime.strptime(f"{match.group(1)}{match.group(2)}", "%Y%m%d%H%M")
+    except ValueError:
+        return failed(f"bucket name '{name}' has no real date and time: {match.group(1)}-{match.group(2)} is not a "
+                      "valid YYYYMMDD-HHMM", bucket=name)
+    if stamp.year < 2006:   # S3 opened in 2006
+        return failed(f"bucket name '{name}' dates from {stamp.year}; use the date and time you created it",
+                      bucket=name)
+    return passed(f"bucket name '{name}' follows sagemaker-<YYYYMMDD>-<HHMM>", bucket=name, stamp=stamp.isoformat())
+
+
+def bucket_region(ev: Evidence) -> Outcome:
+    name, outcome = student_bucket(ev)
+    if outcome:
+        return outcome
+    bucket = ev.bucket(name)
+    if bucket is None:
+        return failed(f"bucket '{name}' does not exist in the account")
+    region = bucket.get("Region")
+    if region is None:
+        return unknown(f"the region of bucket '{name}' could not be read", errors=ev.missing(f"s3.bucket:{name}"))
+    wanted = ev.expected.get("bucket_region", ev.activity.region)
+    if region != wanted:
+        return failed(f"bucket '{name}' is in {region}; the lesson uses {wanted} (US West (Oregon)) so that S3 and "
+                      f"SageMaker share a region: create the bucket there", bucket=name, region=region)
+    return passed(f"bucket '{name}' is in {region}", bucket=name, region=region)
+
+
+def channel_objects(ev: Evidence, channel: str) -> Outcome:
+    """The objects the job's channel points at exist (keys differ between course versions)."""
+    job = ev.graded_job()
+    if job is None:
+        return failed("no linear-learner training job found, so there is no channel to check; run fit()")
+    url = channel_url(job, channel)
+    if url is None:
+        return failed(f"training job {job['TrainingJobName']} has no '{channel}' channel; pass "
+                      f"fit({{'train': s3_train_data, 'test': s3_test_data}})", job=job["TrainingJobName"])
+    bucket = url.removeprefix("s3://").split("/", 1)[0]
+    if ev.bucket(bucket) is not None and ev.bucket(bucket).get("objects") is None:
+        return unknown(f"the objects of bucket '{bucket}' could not be listed", errors=ev.missing(f"s3.bucket:{bucket}"))
+    objects = ev.objects_under(url)
+    if not objects:
+        return failed(f"nothing in S3 under the {channel} channel's {url}; upload the {channel} data there",
+                      url=url)
+    return passed(f"{channel} data found at {url}", url=url, keys=[item["Key"] for item in objects])

@@ -1,0 +1,1 @@
+"""Grading: gather the evidence, run the activity's rubric (pytest) over it, score the results."""

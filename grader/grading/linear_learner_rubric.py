@@ -1,0 +1,130 @@
+"""The rubric shared by the three linear-learner activities (rainfall, housing, credit-risk).
+
+Each activity's rubrics/<id>/test_rubric.py imports these tests; pytest collects them there, so the
+`activity` fixture (and with it the expected values and thresholds) is that activity's.
+"""
+
+import pytest
+
+from grader.checks import cleanup, deployment, hyperparameters, metrics, s3, training_data
+
+
+@pytest.mark.points(1)
+def test_bucket_name_valid(check):
+    """The bucket's name is valid under S3's naming rules"""
+    check(s3.bucket_name_valid)
+
+
+@pytest.mark.points(1)
+def test_bucket_name_convention(check):
+    """The bucket is named sagemaker-<YYYYMMDD>-<HHMM> with a real date and time"""
+    check(s3.bucket_name_convention)
+
+
+@pytest.mark.points(1)
+def test_bucket_region(check):
+    """The bucket is in US West (Oregon), beside SageMaker"""
+    check(s3.bucket_region)
+
+
+@pytest.mark.points(1)
+def test_train_data_uploaded(check):
+    """Training data is in S3 where the training job's train channel points"""
+    check(s3.channel_objects, "train")
+
+
+@pytest.mark.points(1)
+def test_test_data_uploaded(check):
+    """Test data is in S3 where the training job's test channel points"""
+    check(s3.channel_objects, "test")
+
+
+@pytest.mark.points(1)
+def test_train_data_recordio(check):
+    """The training data is RecordIO-protobuf with Float32 features"""
+    check(training_data.recordio_format, "train")
+
+
+@pytest.mark.points(1)
+def test_test_data_recordio(check):
+    """The test data is RecordIO-protobuf with Float32 features"""
+    check(training_data.recordio_format, "test")
+
+
+@pytest.mark.points(1)
+def test_feature_count(check):
+    """Each training record has the activity's features"""
+    check(training_data.feature_count)
+
+
+@pytest.mark.points(1)
+def test_train_labels(check):
+    """The training records carry labels that suit the predictor type"""
+    check(training_data.labels, "train")
+
+
+@pytest.mark.points(1)
+def test_test_labels(check):
+    """The test records carry labels that suit the predictor type"""
+    check(training_data.labels, "test")
+
+
+@pytest.mark.points(1)
+def test_split_sizes(check):
+    """Train and test are an 80/20 split of the activity's data"""
+    check(training_data.split_sizes)
+
+
+@pytest.mark.points(1)
+def test_no_overlap(check):
+    """Train and test do not share records"""
+    check(training_data.no_overlap)
+
+
+@pytest.mark.points(2)
+def test_feature_dim(check):
+    """feature_dim matches the data"""
+    check(hyperparameters.feature_dim)
+
+
+@pytest.mark.points(2)
+def test_predictor_type(check):
+    """predictor_type fits the activity"""
+    check(hyperparameters.predictor_type)
+
+
+@pytest.mark.points(1)
+def test_other_hyperparameters(check):
+    """The other hyperparameters are the lesson's"""
+    check(hyperparameters.other_hyperparameters)
+
+
+@pytest.mark.points(2)
+def test_training_job_completed(check):
+    """A linear-learner training job completed"""
+    check(deployment.job_completed)
+
+
+@pytest.mark.points(2)
+def test_endpoint_invoked(check):
+    """An endpoint was deployed and scored the whole test set"""
+    check(deployment.endpoint_invoked_with_test_data)
+
+
+@pytest.mark.points(2)
+@pytest.mark.visibility("hidden")
+def test_model_quality(check):
+    """The model's metrics on the test set reach what real SageMaker achieves"""
+    check(metrics.model_quality)
+
+
+@pytest.mark.points(1)
+def test_printed_metrics(check):
+    """The metrics the notebook prints are the model's"""
+    check(metrics.printed_metrics_agree)
+
+
+@pytest.mark.points(2)
+def test_endpoint_deleted(check):
+    """No endpoint is left running (it bills by the hour)"""
+    check(cleanup.nothing_left, "endpoints")

@@ -1,0 +1,182 @@
+"""pytest plugin (registered as `grader`): rubrics under rubrics/<activity>/ are ordinary pytest files.
+
+    pytest rubrics/housing --submission path/to/notebook.ipynb [--result-json FILE]
+
+A rubric test takes the `check` fixture and calls it with a check function; markers give points
+(`@pytest.mark.points(3)`) and visibility (`@pytest.mark.visibility("hidden")`); the docstring's first
+line is the title. Expected values and thresholds come from the activity's activity.toml, exposed
+as the `expected` and `thresholds` fixtures. `grader check` runs rubrics through this same plugin.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ..activities import load
+from ..checks.outcome import Outcome
+from ..errors import UsageError
+from .gather import GradingOptions, gather
+from .result import CheckResult, GradeResult
+
+STATE = pytest.StashKey[dict]()
+OUTCOME = pytest.StashKey[Outcome]()
+
+
+class CheckNotPassed(AssertionError):
+    """A check that failed or errored: pytest shows it as a failed test with the check's message."""
+
+    def __init__(self, outcome: Outcome):
+        super().__init__(outcome.message)
+        self.outcome = outcome
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("grader", "SageMaker course grader")
+    group.addoption("--submission", action="append", default=[], type=Path, metavar="NOTEBOOK",
+                    help="notebook to run and grade (repeat for activities with several notebooks, in order)")
+    group.addoption("--snapshot", type=Path, metavar="FILE",
+                    help="grade this account snapshot (with --submission: start the run from it)")
+    group.addoption("--live", action="store_true", help="grade a live AWS account (read-only calls)")
+    group.addoption("--profile", help="AWS profile for --live")
+    group.addoption("--aws-region", dest="aws_region", help="region to read for --live (default: the activity's)")
+    group.addoption("--data-dir", type=Path, help="folder with the course data files")
+    group.addoption("--cell-timeout", type=float, help="seconds one cell may run")
+    group.addoption("--notebook-timeout", type=float, help="seconds a notebook may run")
+    group.addoption("--memory-mb", type=int, help="kernel memory limit in MB")
+    group.addoption("--output-limit", type=int, help="bytes of output kept per cell")
+    group.addoption("--result-json", type=Path, metavar="FILE", help="write the graded result here")
+    group.addoption("--grader-out", type=Path, metavar="DIR", help="also save run records and executed notebooks")
+    group.addoption("--staff", action="store_true", help="keep hidden checks' messages in --result-json")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "points(n): points the check is worth (default 1)")
+    config.addinivalue_line("markers", "visibility(v): 'visible' (default) or 'hidden' (students see title and score)")
+    config.stash[STATE] = {"gathered": {}, "results": {}}
+
+
+def _options(config) -> GradingOptions:
+    option = config.option
+    limits = {"cell_timeout": option.cell_timeout, "notebook_timeout": option.notebook_timeout,
+              "memory_mb": option.memory_mb, "output_bytes": option.output_limit}
+    return GradingOptions(submissions=list(option.submission), snapshot=option.snapshot, live=option.live,
+                          profile=option.profile, region=option.aws_region, data_dir=option.data_dir,
+                          limits={key: value for key, value in limits.items() if value is not None})
+
+
+def _activity_id(path) -> str:
+    return Path(str(path)).resolve().parent.name
+
+
+@pytest.fixture(scope="module")
+def activity(request):
+    return load(_activity_id(request.module.__file__))
+
+
+@pytest.fixture(scope="module")
+def expected(activity):
+    return activity.expected
+
+
+@pytest.fixture(scope="module")
+def thresholds(activity):
+    return activity.thresholds
+
+
+@pytest.fixture(scope="module")
+def evidence(request, activity):
+    """Gathered once per activity and session; a crash is kept and shown by every check."""
+    gathered = request.config.stash[STATE]["gathered"]
+    if activity.id not in gathered:
+        try:
+            gathered[activity.id] = gather(activity, _options(request.config))
+            _save_runs(request.config, gathered[activity.id])
+        except UsageError as error:
+            pytest.exit(f"grader: error: {error}", returncode=2)
+        except Exception as error:   # the run itself crashed: every check reports it, none passes
+            gathered[activity.id] = error
+    found = gathered[activity.id]
+    if isinstance(found, Exception):
+        raise RuntimeError(f"the grader could not gather evidence: {type(found).__name__}: {found}")
+    return found.evidence
+
+
+@pytest.fixture
+def check(request, evidence):
+    """check(function, *args): run one check over the evidence; anything but a pass fails the test
+    (manual ones are skipped, to be decided by a person)."""
+    def run(function, *args) -> Outcome:
+        try:
+            outcome = function(evidence, *args)
+        except Exception as error:   # one check's crash is that check's error, never the rubric's
+            outcome = Outcome("error", f"the check crashed: {type(error).__name__}: {error}", {})
+        request.node.stash[OUTCOME] = outcome
+        if outcome.status == "manual":
+            pytest.skip(f"MANUAL: {outcome.message}")
+        if outcome.status != "pass":
+            raise CheckNotPassed(outcome)
+        return outcome
+    return run
+
+
+def _save_runs(config, gathered) -> None:
+    out = config.option.grader_out
+    if not out:
+        return
+    import nbformat
+
+    out.mkdir(parents=True, exist_ok=True)
+    for (stem, notebook), record in zip(gathered.executed, gathered.evidence.runs):
+        nbformat.write(notebook, out / f"{stem}.executed.ipynb")
+        record.executed_notebook = str(out / f"{stem}.executed.ipynb")
+        record.write(out / f"{stem}.run.json")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = (yield).get_result()
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        item.config.stash[STATE]["results"].setdefault(_activity_id(item.path), []).append(_result(item, call, report))
+
+
+def _result(item, call, report) -> CheckResult:
+    points = item.get_closest_marker("points")
+    visibility = item.get_closest_marker("visibility")
+    outcome = item.stash.get(OUTCOME, None)
+    if outcome is None:   # the test body did not reach check(): setup failed, or the rubric itself raised
+        if report.passed:
+            outcome = Outcome("pass", "")
+        elif report.skipped:
+            outcome = Outcome("skip", str(call.excinfo.value) if call.excinfo else "")
+        else:
+            error = call.excinfo.value if call.excinfo else None
+            outcome = Outcome("error", f"{type(error).__name__}: {error}" if error else report.longreprtext[-300:])
+    max_points = float(points.args[0]) if points else 1.0
+    title = (item.function.__doc__ or item.name).strip().splitlines()[0]
+    return CheckResult(id=f"{_activity_id(item.path)}.{item.name.removeprefix('test_')}", title=title,
+                       status=outcome.status, points=max_points if outcome.status == "pass" else 0.0,
+                       max_points=max_points, message=outcome.message, evidence=outcome.evidence,
+                       visibility=visibility.args[0] if visibility else "visible")
+
+
+def pytest_sessionfinish(session):
+    config = session.config
+    if not config.option.result_json or not config.stash[STATE]["results"]:
+        return
+    results = []
+    for activity_id, checks in config.stash[STATE]["results"].items():
+        gathered = config.stash[STATE]["gathered"].get(activity_id)
+        evidence = getattr(gathered, "evidence", None)
+        runs = evidence.runs if evidence else []
+        source = ("notebook run on the emulator" if config.option.submission else
+                  f"snapshot {config.option.snapshot}" if config.option.snapshot else "live AWS account")
+        results.append(GradeResult(
+            activity=activity_id, submission=[str(path) for path in config.option.submission], source=source,
+            checks=checks, runs=[{"notebook": run.submission["name"], **run.summary(), "duration_s": run.duration_s}
+                                 for run in runs],
+            synthetic_data=any(run.synthetic_data for run in runs)))
+    if len(results) != 1:
+        raise UsageError("--result-json grades one activity at a time; run pytest on one rubrics/<activity> folder")
+    results[0].write(config.option.result_json, for_students=not config.option.staff)

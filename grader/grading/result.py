@@ -1,0 +1,77 @@
+"""The graded result: one record per check and the score; the JSON format is in docs/results.md.
+
+Points: a passed check earns its max points, anything else earns 0. Manual and skipped checks are
+left out of max_score (a person decides manual ones), so a perfect submission scores full marks.
+Hidden checks keep only their title and points in what students see.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+SCHEMA = "grader.result/1"
+HIDDEN_MESSAGE = "hidden check: only its result is shown"
+
+
+@dataclass
+class CheckResult:
+    id: str
+    title: str
+    status: str
+    points: float
+    max_points: float
+    message: str
+    evidence: dict = field(default_factory=dict)
+    visibility: str = "visible"
+
+    @property
+    def counts(self) -> bool:
+        return self.status not in ("manual", "skip")
+
+
+@dataclass
+class GradeResult:
+    activity: str
+    submission: list[str]
+    source: str                         # emulator run, snapshot file or live account
+    checks: list[CheckResult] = field(default_factory=list)
+    runs: list[dict] = field(default_factory=list)   # summaries of the notebook runs
+    synthetic_data: bool = False
+    graded_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    schema: str = SCHEMA
+
+    @property
+    def score(self) -> float:
+        return sum(check.points for check in self.checks if check.counts)
+
+    @property
+    def max_score(self) -> float:
+        return sum(check.max_points for check in self.checks if check.counts)
+
+    @property
+    def manual_points(self) -> float:
+        return sum(check.max_points for check in self.checks if check.status == "manual")
+
+    def to_dict(self, *, for_students: bool = True) -> dict:
+        checks = [asdict(check) for check in self.checks]
+        if for_students:
+            for check in checks:
+                if check["visibility"] == "hidden":
+                    check.update(message=HIDDEN_MESSAGE, evidence={})
+        data = {key: value for key, value in asdict(self).items() if key != "checks"}
+        return {**data, "score": self.score, "max_score": self.max_score, "manual_points": self.manual_points,
+                "checks": checks}
+
+    def write(self, path: Path, *, for_students: bool = True) -> None:
+        Path(path).write_text(json.dumps(self.to_dict(for_students=for_students), indent=1, default=str))
+
+    @classmethod
+    def read(cls, path: Path) -> "GradeResult":
+        raw = json.loads(Path(path).read_text())
+        checks = [CheckResult(**check) for check in raw.pop("checks")]
+        for derived in ("score", "max_score", "manual_points"):
+            raw.pop(derived, None)
+        return cls(**raw, checks=checks)

@@ -1,0 +1,53 @@
+"""Rubric for the sagemaker-notebook activity (expected values: activities/sagemaker-notebook/activity.toml)."""
+
+import pytest
+
+from grader.checks import notebook_instance, runs, s3
+
+
+@pytest.mark.points(1)
+def test_bucket_name_valid(check):
+    """The bucket's name is valid under S3's naming rules"""
+    check(s3.bucket_name_valid)
+
+
+@pytest.mark.points(1)
+def test_bucket_name_convention(check):
+    """The bucket is named sagemaker-<YYYYMMDD>-<HHMM> with a real date and time"""
+    check(s3.bucket_name_convention)
+
+
+@pytest.mark.points(1)
+def test_bucket_region(check):
+    """The bucket is in US West (Oregon)"""
+    check(s3.bucket_region)
+
+
+@pytest.mark.points(2)
+def test_notebook_instance_exists(check):
+    """A notebook instance named `sm-test` exists in US West (Oregon)"""
+    check(notebook_instance.instance_exists)
+
+
+@pytest.mark.points(1)
+def test_notebook_instance_type(check):
+    """The notebook instance is an ml.m4.xlarge"""
+    check(notebook_instance.instance_type)
+
+
+@pytest.mark.points(1)
+def test_root_access(check):
+    """Root access is enabled on the notebook instance"""
+    check(notebook_instance.root_access)
+
+
+@pytest.mark.points(2)
+def test_role_scoped_to_bucket(check):
+    """The notebook's role reaches the student's bucket and not every bucket"""
+    check(notebook_instance.role_scoped_to_bucket)
+
+
+@pytest.mark.points(2)
+def test_monte_carlo_ran(check):
+    """The Monte Carlo notebook runs to the end"""
+    check(runs.notebook_ran_clean, 1)
