@@ -181,6 +181,13 @@ def test_a_cell_that_ignores_the_interrupt_gets_its_kernel_stopped(sandbox, emul
     assert outcome.record.cells[1].status == "not_run"
 
 
+def test_a_failing_cell_after_importing_the_sdk_still_shows_a_normal_error(sandbox, emulator, tmp_path):
+    """sagemaker_core would install rich's excepthook, which hides the error output."""
+    path = write_notebook(tmp_path / "sdk.ipynb", "import sagemaker", "1 / 0")
+    outcome = run(sandbox, emulator, path)
+    assert [output.output_type for output in outcome.executed.cells[1].outputs] == ["error"]
+
+
 def test_the_notebook_timeout_stops_the_run_and_names_the_cell(sandbox, emulator, tmp_path):
     path = write_notebook(tmp_path / "slow.ipynb", "import time; time.sleep(1)", "time.sleep(1)",
                           "time.sleep(5)", "print('late')")

@@ -84,7 +84,9 @@ def _no_telemetry(module):
 
 
 def _no_rich_traceback(module):
-    module.textual_rich_console_and_traceback_enabled = True  # enable_rich_logging() now does nothing
+    """sagemaker_core installs rich's excepthook while it is imported; after that a failing cell shows
+    only a rich display instead of a normal error. Installing becomes a no-op before anyone calls it."""
+    module.install = lambda *args, **kwargs: None
 
 
 def _v1_serializers(module):
@@ -129,7 +131,7 @@ def _sklearn_load_boston(module):
 
 PATCHES = {
     "botocore.session": _redirect_endpoints,
-    "sagemaker_core.main.utils": _no_rich_traceback,
+    "rich.traceback": _no_rich_traceback,
     "sagemaker.telemetry.telemetry_logging": _no_telemetry,
     "sagemaker.session": _cap_waits,
     "sagemaker.predictor": _v1_serializers,

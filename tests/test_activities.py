@@ -1,0 +1,67 @@
+"""The six activities end to end through `grader check`: every solution runs with no failing cell
+and scores full marks; every starter fails only at its blanks and scores low."""
+
+import json
+
+import nbformat
+import pytest
+
+from grader.activities import activity_ids, load
+from grader.cli import main
+
+ACTIVITIES = ["iam-user", "sagemaker-notebook", "rainfall", "housing", "credit-risk", "cleanup"]
+
+
+def test_the_six_activities_are_defined_with_instructions_and_both_variants():
+    assert activity_ids() == sorted(ACTIVITIES)
+    for activity_id in ACTIVITIES:
+        activity = load(activity_id)
+        assert activity.instructions.is_file() and activity.expected
+        for name in activity.notebooks:
+            for variant in ("starter", "solution"):
+                nbformat.validate(nbformat.read(activity.notebook(variant, name), as_version=4))
+
+
+def grade(activity_id, variant, tmp_path):
+    activity = load(activity_id)
+    notebooks = [str(activity.notebook(variant, name)) for name in activity.notebooks]
+    out = tmp_path / "reports"
+    assert main(["check", activity_id, *notebooks, "--json", str(tmp_path / "result.json"), "--out", str(out)]) == 0
+    runs = [json.loads((out / f"{name.removesuffix('.ipynb')}.run.json").read_text()) for name in activity.notebooks]
+    return json.loads((tmp_path / "result.json").read_text()), runs
+
+
+@pytest.mark.parametrize("activity_id", ACTIVITIES)
+def test_the_solution_runs_cleanly_and_scores_full_marks(activity_id, tmp_path):
+    result, runs = grade(activity_id, "solution", tmp_path)
+    for run in runs:
+        failing = [(cell["index"], cell["error"]) for cell in run["cells"] if cell["status"] != "ok"]
+        assert not failing and run["kernel"]["status"] == "finished", failing
+    not_passed = [(c["id"], c["status"], c["message"]) for c in result["checks"] if c["status"] not in ("pass", "manual")]
+    assert not not_passed and result["score"] == result["max_score"] > 0, not_passed
+
+
+def blank_cells(activity, name) -> set[int]:
+    """The cells a student fills in: those that differ between the starter and the solution."""
+    starter = nbformat.read(activity.notebook("starter", name), as_version=4)
+    solution = nbformat.read(activity.notebook("solution", name), as_version=4)
+    assert len(starter.cells) == len(solution.cells)
+    return {i for i, (a, b) in enumerate(zip(starter.cells, solution.cells)) if a.source != b.source}
+
+
+@pytest.mark.parametrize("activity_id", ACTIVITIES)
+def test_the_starter_fails_only_at_its_blanks_and_scores_low(activity_id, tmp_path):
+    activity = load(activity_id)
+    result, runs = grade(activity_id, "starter", tmp_path)
+    failures = 0
+    for name, run in zip(activity.notebooks, runs):
+        blanks = blank_cells(activity, name)
+        failing = {cell["index"] for cell in run["cells"] if cell["status"] != "ok"}
+        assert failing <= blanks, (name, failing - blanks)
+        assert run["kernel"]["status"] == "finished"
+        failures += len(failing)
+    assert failures
+    assert result["score"] <= result["max_score"] / 2
+    for check in result["checks"]:
+        if check["status"] == "fail":
+            assert check["message"] and check["visibility"] == "hidden" or len(check["message"]) > 20
