@@ -30,6 +30,7 @@ class Activity:
     limits: dict[str, float] = field(default_factory=dict)
     expected: dict = field(default_factory=dict)
     thresholds: dict = field(default_factory=dict)
+    starting_state: str | None = None   # snapshot file (in the folder) a run starts from, when none is given
 
     @property
     def instructions(self) -> Path:
@@ -69,7 +70,7 @@ def load(activity_id: str) -> Activity:
         notebooks=tuple(raw["notebooks"]), folder=path.parent,
         data=dict(raw.get("data", {})), services=dict(raw.get("services", {})),
         limits=dict(raw.get("limits", {})), expected=dict(raw.get("expected", {})),
-        thresholds=dict(raw.get("thresholds", {})),
+        thresholds=dict(raw.get("thresholds", {})), starting_state=raw.get("starting_state"),
     )
 
 

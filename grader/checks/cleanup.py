@@ -10,6 +10,7 @@ from .outcome import Outcome, failed, passed, unknown
 
 NAME_FIELDS = {"endpoints": "EndpointName", "endpoint_configs": "EndpointConfigName", "models": "ModelName",
                "notebook_instances": "NotebookInstanceName"}
+FREE = ("models", "endpoint_configs")   # metadata only: clutter, no charge
 HOW_TO_DELETE = {
     "endpoints": "delete it: sagemaker.Session().delete_endpoint(predictor.endpoint) or SageMaker > Endpoints > Delete",
     "endpoint_configs": "delete it in SageMaker > Endpoint configurations",
@@ -47,7 +48,8 @@ def leftovers(ev: Evidence, kind: str) -> tuple[list[dict], Outcome | None]:
             return [], unknown(f"the {kind.replace('_', ' ')} in {region} could not be listed",
                                errors=ev.missing(f"sagemaker.{region}.{kind}"))
         for item in items:
-            entry = {"name": item.get(NAME_FIELDS[kind]), "region": region, "cost_per_hour": None, "note": ""}
+            entry = {"name": item.get(NAME_FIELDS[kind]), "region": region, "note": "",
+                     "cost_per_hour": 0.0 if kind in FREE else None}
             if kind == "endpoints":
                 entry["cost_per_hour"] = _endpoint_cost(ev, region, item)
                 entry["note"] = item.get("EndpointStatus", "")
@@ -69,4 +71,5 @@ def nothing_left(ev: Evidence, kind: str) -> Outcome:
         return passed(f"no {label} left")
     listing = "; ".join(f"{item['name']} ({item['region']}{', ' + item['note'] if item['note'] else ''}, "
                         f"{prices.describe(item['cost_per_hour'])})" for item in found)
-    return failed(f"{len(found)} {label} still exist: {listing}; {HOW_TO_DELETE[kind]}", leftovers=found)
+    return failed(f"{len(found)} of the {label} still exist{'s' if len(found) == 1 else ''}: {listing}; "
+                  f"{HOW_TO_DELETE[kind]}", leftovers=found)

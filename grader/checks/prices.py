@@ -21,4 +21,8 @@ def notebook_cost(instance_type: str, status: str, volume_gb: int = 5) -> float 
 
 
 def describe(cost: float | None) -> str:
-    return "unknown cost" if cost is None else f"about ${cost:.4f}/hour"
+    if cost is None:
+        return "unknown cost"
+    if cost == 0:
+        return "no charge"
+    return "under $0.0001/hour" if cost < 0.0001 else f"about ${cost:.4f}/hour"

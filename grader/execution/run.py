@@ -17,6 +17,7 @@ import nbformat
 from ..activities import Activity
 from ..emulator import client_environment
 from ..emulator.accounts import Account
+from ..evidence.snapshot import read as read_snapshot
 from .kernel import kernel_environment
 from .limits import RunLimits
 from .prerequisites import provide_console_resources
@@ -48,6 +49,8 @@ def run_submission(activity: Activity, submission: Submission, emulator, *, limi
     started = time.monotonic()
     workspace = prepare_workspace(submission.path, list(activity.data), data_dir)
     fresh = account is None
+    if snapshot is None and activity.starting_state:
+        snapshot = read_snapshot(activity.folder / activity.starting_state)
     account = account or emulator.new_account(activity.region)
     record = RunRecord(activity=activity.id, submission=submission.to_dict(),
                        account={"account_id": account.account_id, "region": account.region,

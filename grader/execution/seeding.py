@@ -113,7 +113,7 @@ class _Seeder:
                 self.attempt("notebook_instance", instance["NotebookInstanceName"], lambda i=instance: (
                     client.create_notebook_instance(
                         NotebookInstanceName=i["NotebookInstanceName"], InstanceType=i["InstanceType"],
-                        RoleArn=self.role_arns.get(i["RoleArn"], i["RoleArn"]), RootAccess=i.get("RootAccess", "Enabled")),
+                        RoleArn=self.role_arns.get(i["RoleArn"], self.account.role_arn), RootAccess=i.get("RootAccess", "Enabled")),
                     i.get("NotebookInstanceStatus") == "Stopped" and client.stop_notebook_instance(
                         NotebookInstanceName=i["NotebookInstanceName"])))
             for model in resources.get("models") or []:
