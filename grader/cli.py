@@ -169,8 +169,8 @@ def _check(args) -> int:
         raise UsageError(f"activity {activity.id} has no rubric folder {rubric}; add one")
     with tempfile.TemporaryDirectory() as scratch:
         result_path = Path(scratch) / "result.json"
-        options = [str(rubric), "-p", "no:cacheprovider", "-q", "--result-json", str(result_path),
-                   "--grader-out", str(args.out)]
+        options = [str(rubric), "-p", "no:cacheprovider", "-q", "--import-mode=importlib",
+                   "--result-json", str(result_path), "--grader-out", str(args.out)]
         options += [f"--submission={notebook}" for notebook in args.notebooks]
         for flag, value in (("--snapshot", args.snapshot), ("--profile", args.profile), ("--aws-region", args.region),
                             ("--data-dir", args.data_dir), ("--cell-timeout", args.cell_timeout),
