@@ -353,3 +353,21 @@ def _job_log(aws, name):
                                        logStreamNamePrefix=name)["logStreams"][0]["logStreamName"]
     return [e["message"] for e in logs.get_log_events(logGroupName="/aws/sagemaker/TrainingJobs",
                                                       logStreamName=stream)["events"]]
+
+
+def test_password_reset_required_is_kept_as_aws_does(aws):
+    iam = aws("iam")
+    iam.create_user(UserName="student")
+    made = iam.create_login_profile(UserName="student", Password="Pa55word!x", PasswordResetRequired=True)
+    assert made["LoginProfile"]["PasswordResetRequired"] is True
+    assert iam.get_login_profile(UserName="student")["LoginProfile"]["PasswordResetRequired"] is True
+    iam.create_user(UserName="other")
+    iam.create_login_profile(UserName="other", Password="Pa55word!x", PasswordResetRequired=False)
+    assert iam.get_login_profile(UserName="other")["LoginProfile"]["PasswordResetRequired"] is False
+
+
+def test_float64_recordio_features_fail_the_job_as_on_aws(aws, account):
+    bucket = make_bucket(aws)
+    train = upload(aws, bucket, "p/train/train.data", np.arange(20.0).reshape(10, 2), np.arange(10.0))
+    job = start_job(aws, account, "float64", {"train": train}, {"predictor_type": "regressor", "feature_dim": 2})
+    assert job["TrainingJobStatus"] == "Failed" and "Float32" in job["FailureReason"]

@@ -49,8 +49,18 @@ def delete_group(exchange) -> Response:
     return exchange.forward()
 
 
+def create_login_profile(exchange) -> Response:
+    """moto ignores PasswordResetRequired (always false); AWS stores it and GetLoginProfile shows it."""
+    backend = iam_backends[exchange.account.account_id]["aws"]
+    user = backend.users.get(exchange.call.params.get("UserName", ""))
+    if user is not None and not user.password:   # the profile is about to be created
+        user.password_reset_required = str(exchange.call.params.get("PasswordResetRequired", "")).lower() == "true"
+    return exchange.forward()
+
+
 HANDLERS = {
     ("s3", "CreateBucket"): create_bucket,
     ("sagemaker", "CreateNotebookInstance"): create_notebook_instance,
     ("iam", "DeleteGroup"): delete_group,
+    ("iam", "CreateLoginProfile"): create_login_profile,
 }

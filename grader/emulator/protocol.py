@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, unquote
 
 _CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
-_SECRET_NAME = re.compile(r"password|secret|token", re.I)
+_SECRET_NAME = re.compile(r"^(?!.*Required$).*(password|secret|token)", re.I)   # not PasswordResetRequired
 _INVOCATION_PATH = re.compile(r"^/endpoints/([^/]+)/invocations$")
 _MAX_PARAM_CHARS = 200
 
