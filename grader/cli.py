@@ -107,12 +107,12 @@ def _snapshot(args) -> int:
     from botocore.exceptions import BotoCoreError
 
     from .emulator import read_env_file
-    from .evidence.snapshot import collect, write
+    from .evidence.snapshot import collect, regions_to_read, write
 
     if args.live:
         try:
             session = boto3.Session(profile_name=args.profile, region_name=args.region)
-            regions = [args.region or session.region_name or "us-west-2"]
+            regions = regions_to_read(args.region or session.region_name or "us-west-2")
             if session.get_credentials() is None:
                 raise UsageError("no AWS credentials found; pass --profile or configure the default credential chain")
         except BotoCoreError as error:
@@ -252,7 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     snapshot = commands.add_parser("snapshot", help="record an account's IAM, S3 and SageMaker state (read-only)")
     snapshot.add_argument("--live", action="store_true", help="snapshot a real AWS account (read-only calls only)")
     snapshot.add_argument("--profile", help="AWS profile for --live (default: the default credential chain)")
-    snapshot.add_argument("--region", help="region to read (default: the profile's, else us-west-2)")
+    snapshot.add_argument("--region", help="region to read, besides us-east-1 (default: the profile's, else us-west-2)")
     snapshot.add_argument("--env-file", type=Path, help="emulator environment from `grader serve --env-file`")
     snapshot.add_argument("--out", type=Path, required=True, help="the snapshot file to write")
     snapshot.set_defaults(run=_snapshot)

@@ -170,3 +170,29 @@ def test_grader_snapshot_without_a_target_says_what_to_give(tmp_path, capsys):
     assert main(["snapshot", "--out", str(tmp_path / "snap.json")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "--env-file" in err and "--live" in err
+
+
+@pytest.fixture
+def live_environment(emulator, account, monkeypatch):
+    """The default credential chain and AWS_ENDPOINT_URL point at the emulator: the --live code path
+    (no profile) runs for real, without reaching AWS."""
+    from grader.emulator import client_environment
+
+    for key, value in client_environment(emulator.url, account).items():
+        if key.startswith("AWS_"):
+            monkeypatch.setenv(key, value)
+    return account
+
+
+def test_grader_snapshot_live_reads_the_default_credential_chain(live_environment, course_account, tmp_path, capsys):
+    assert main(["snapshot", "--live", "--out", str(tmp_path / "live.json")]) == 0
+    snapshot = snapshots.read(tmp_path / "live.json")
+    assert snapshot["source"] == "live" and snapshot["account_id"] == live_environment.account_id
+    assert snapshot["regions"] == ["us-west-2", "us-east-1"] and snapshot["errors"] == []
+    assert by_name(snapshot["iam"]["users"], "UserName", "administrator")["groups"] == ["Administrators"]
+
+
+def test_grader_check_live_grades_the_account_as_it_is(live_environment, course_account, tmp_path):
+    assert main(["check", "iam-user", "--live", "--json", str(tmp_path / "r.json")]) == 0
+    result = json.loads((tmp_path / "r.json").read_text())
+    assert result["source"] == "live AWS account" and result["score"] == result["max_score"] == 8

@@ -90,6 +90,12 @@ class Collector:
 
 
 _shared_session = None
+CONSOLE_DEFAULT_REGION = "us-east-1"   # where console work lands when the region selector was not changed
+
+
+def regions_to_read(region: str) -> list[str]:
+    """The course's region, plus the console's default one, so work done in the wrong region is found."""
+    return [region] if region == CONSOLE_DEFAULT_REGION else [region, CONSOLE_DEFAULT_REGION]
 
 
 def collect_emulated(emulator, account, regions: list[str] | None = None) -> dict:

@@ -76,7 +76,7 @@ def _collect_live(activity: Activity, options: GradingOptions) -> dict:
             raise UsageError("no AWS credentials found; pass --profile or configure the default credential chain")
     except BotoCoreError as error:
         raise UsageError(f"cannot use AWS profile {options.profile!r}: {error}") from None
-    state = snapshots.collect(session, [options.region or activity.region], source="live")
+    state = snapshots.collect(session, snapshots.regions_to_read(options.region or activity.region), source="live")
     if state["account_id"] is None:
         reason = state["errors"][0]["message"] if state["errors"] else "unknown"
         raise UsageError(f"could not reach the AWS account ({reason}); check the credentials")
