@@ -221,3 +221,14 @@ def test_a_hard_coded_bucket_is_provided_and_listed_as_such(sandbox, emulator, t
 ])
 def test_bucket_names_are_inferred_from_code(code, expected):
     assert bucket_names_used(code) == expected
+
+
+def test_a_method_the_installed_alpaca_client_lacks_is_named_in_the_record(sandbox, emulator, tmp_path):
+    path = write_notebook(tmp_path / "old_alpaca.ipynb", """
+        import alpaca_trade_api as tradeapi
+        api = tradeapi.REST("key", "secret", base_url="http://127.0.0.1:9", api_version="v2")
+        api.get_barset(["SPY"], "day", limit=10)
+        """)
+    failed = run(sandbox, emulator, path).record.cells[0]
+    assert failed.status == "error" and failed.error.name == "AttributeError"
+    assert any("get_barset" in note and "3.2.0" in note and "get_bars" in note for note in failed.notes), failed.notes
