@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from ..activities import Activity
 from ..evidence.snapshot import decode_body, incomplete
 from ..execution.record import RunRecord
+from .policies import as_list, bucket_of, grants_objects, statements
 
 LINEAR_LEARNER = "linear-learner"
+SAGEMAKER_FULL_ACCESS = "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"
 
 
 @dataclass
@@ -94,11 +96,35 @@ class Evidence:
         jobs = self.linear_learner_jobs()
         return next((job for job in jobs if job.get("TrainingJobStatus") == "Completed"), jobs[0] if jobs else None)
 
+    def buckets_named_by_notebook_roles(self) -> set[str]:
+        """Buckets that the notebook instances' roles grant object access to by name."""
+        names = set()
+        for _, instance in self.all_regions("notebook_instances"):
+            role = self.role_by_arn(instance.get("RoleArn", ""))
+            for _, document in (role_documents(self, role) or []) if role else []:
+                for statement in statements(document):
+                    if grants_objects(statement):
+                        names.update(filter(None, map(bucket_of, as_list(statement.get("Resource")))))
+        return names
+
     def provided(self, kind: str) -> list[dict]:
         return [item for run in self.runs for item in run.provided if item["kind"] == kind and item["created"]]
 
     def printed_output(self) -> str:
         return "\n".join(cell.stdout for run in self.runs for cell in run.cells)
+
+
+def role_documents(ev: Evidence, role: dict) -> list[tuple[str, dict | None]] | None:
+    """(policy name, document) for the role's policies, AmazonSageMakerFullAccess left out: the console
+    always attaches it, and its grant on buckets named *sagemaker* is the baseline, not the student's.
+    None when the role's policy lists could not be read."""
+    if role.get("inline_policies") is None or role.get("attached_policies") is None:
+        return None
+    documents = list(role["inline_policies"].items())
+    for attached in role["attached_policies"]:
+        if attached["PolicyArn"] != SAGEMAKER_FULL_ACCESS:
+            documents.append((attached["PolicyName"], (ev.policy(attached["PolicyArn"]) or {}).get("Document")))
+    return documents
 
 
 def channel_url(job: dict, name: str) -> str | None:

@@ -30,8 +30,9 @@ def user_in_group(ev: Evidence) -> Outcome:
     if user["groups"] is None:
         return unknown("the user's groups could not be read", errors=ev.missing(f"iam.user:{user['UserName']}"))
     if group not in user["groups"]:
-        return failed(f"user '{user['UserName']}' is not in the '{group}' group; add it in IAM > User groups > "
-                      f"{group} > Add users", groups=user["groups"])
+        member_of = f"it is in {', '.join(repr(g) for g in user['groups'])}" if user["groups"] else "it is in no group"
+        return failed(f"user '{user['UserName']}' is not in the '{group}' group ({member_of}); add it in IAM > "
+                      f"User groups > {group} > Add users", groups=user["groups"])
     return passed(f"user '{user['UserName']}' is in '{group}'", groups=user["groups"])
 
 
@@ -61,6 +62,9 @@ def console_access(ev: Evidence) -> Outcome:
     if outcome:
         return outcome
     profile = user.get("login_profile")
+    unread = [e for e in ev.missing(f"iam.user:{user['UserName']}") if e.get("operation") == "GetLoginProfile"]
+    if not profile and unread:
+        return unknown("the user's login profile could not be read", errors=unread)
     if not profile:
         return failed(f"user '{user['UserName']}' cannot sign in to the console (no password); enable "
                       "'AWS Management Console access' with a custom password")
@@ -79,8 +83,10 @@ def programmatic_access(ev: Evidence) -> Outcome:
         return unknown("the user's access keys could not be read", errors=ev.missing(f"iam.user:{user['UserName']}"))
     active = [key["AccessKeyId"] for key in keys if key.get("Status") == "Active"]
     if not active:
-        return failed(f"user '{user['UserName']}' has no active access key; enable 'Programmatic access' (Security "
-                      "credentials > Create access key)", keys=keys)
+        inactive = [key["AccessKeyId"] for key in keys]
+        found = f" (key {', '.join(inactive)} is Inactive: activate it)" if inactive else ""
+        return failed(f"user '{user['UserName']}' has no active access key{found}; enable 'Programmatic access' "
+                      "(Security credentials > Create access key)", keys=keys)
     return passed(f"user '{user['UserName']}' has {len(active)} active access key(s)", keys=active)
 
 

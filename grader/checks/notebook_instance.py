@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from fnmatch import fnmatchcase
-
-from .evidence import Evidence
+from .evidence import Evidence, role_documents
 from .outcome import Outcome, failed, passed, unknown
+from .policies import EVERY_BUCKET, as_list, grants_objects, statements
 from .s3 import student_bucket
 
-SAGEMAKER_FULL_ACCESS = "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"
-OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject")
 
-
-def _instance(ev: Evidence):
+def _instance(ev: Evidence, exact: bool = False):
+    """The student's notebook instance: the expected name in the activity's region. Unless `exact`,
+    a misnamed or misplaced one is graded on its other settings (its name or region is
+    instance_exists's fault, not theirs): the expected name elsewhere, else the only instance."""
     name = ev.expected["notebook_instance"]
     instances = ev.sagemaker("notebook_instances")
     if instances is None:
@@ -21,16 +20,21 @@ def _instance(ev: Evidence):
     found = next((item for item in instances if item.get("NotebookInstanceName") == name), None)
     if found:
         return found, None
-    elsewhere = [region for region, item in ev.all_regions("notebook_instances") if item.get("NotebookInstanceName") == name]
+    elsewhere = [(region, item) for region, item in ev.all_regions("notebook_instances")
+                 if item.get("NotebookInstanceName") == name]
+    if not exact and (elsewhere or len(instances) == 1):
+        return (elsewhere[0][1] if elsewhere else instances[0]), None
     if elsewhere:
-        return None, failed(f"notebook instance '{name}' is in {elsewhere[0]}, not {ev.activity.region}; create it in "
-                            "US West (Oregon) beside the bucket", region=elsewhere[0])
-    return None, failed(f"no notebook instance named '{name}' in {ev.activity.region}; create it in SageMaker > "
-                        "Notebook instances", instances=[item.get("NotebookInstanceName") for item in instances])
+        return None, failed(f"notebook instance '{name}' is in {elsewhere[0][0]}, not {ev.activity.region}; create "
+                            "it in US West (Oregon) beside the bucket", region=elsewhere[0][0])
+    others = [item.get("NotebookInstanceName") for item in instances]
+    found_names = f" (found {', '.join(others)})" if others else ""
+    return None, failed(f"no notebook instance named '{name}' in {ev.activity.region}{found_names}; create it in "
+                        "SageMaker > Notebook instances with that name", instances=others)
 
 
 def instance_exists(ev: Evidence) -> Outcome:
-    instance, outcome = _instance(ev)
+    instance, outcome = _instance(ev, exact=True)
     return outcome or passed(f"notebook instance '{instance['NotebookInstanceName']}' exists in {ev.activity.region}",
                              status=instance.get("NotebookInstanceStatus"))
 
@@ -56,32 +60,6 @@ def root_access(ev: Evidence) -> Outcome:
     return passed(f"root access is {value}", root_access=value)
 
 
-def _statements(document) -> list[dict]:
-    statements = (document or {}).get("Statement", []) if isinstance(document, dict) else []
-    return [statements] if isinstance(statements, dict) else statements
-
-
-def _as_list(value) -> list[str]:
-    return [value] if isinstance(value, str) else list(value or [])
-
-
-def _grants_objects(statement: dict) -> bool:
-    actions = _as_list(statement.get("Action"))
-    return statement.get("Effect") == "Allow" and any(
-        fnmatchcase(action, pattern) or fnmatchcase(pattern, action)
-        for action in actions for pattern in OBJECT_ACTIONS)
-
-
-def _role_documents(ev: Evidence, role: dict) -> list[tuple[str, dict | None]]:
-    """(policy name, document) for the role's policies, AmazonSageMakerFullAccess left out: the console
-    always attaches it, and its grant on buckets named *sagemaker* is the baseline, not the student's."""
-    documents = [(name, document) for name, document in (role.get("inline_policies") or {}).items()]
-    for attached in role.get("attached_policies") or []:
-        if attached["PolicyArn"] != SAGEMAKER_FULL_ACCESS:
-            documents.append((attached["PolicyName"], (ev.policy(attached["PolicyArn"]) or {}).get("Document")))
-    return documents
-
-
 def role_scoped_to_bucket(ev: Evidence) -> Outcome:
     instance, outcome = _instance(ev)
     if outcome:
@@ -94,17 +72,18 @@ def role_scoped_to_bucket(ev: Evidence) -> Outcome:
         if ev.snapshot["iam"].get("roles") is None:
             return unknown("the account's IAM roles could not be read", errors=ev.missing("iam.roles"))
         return failed(f"the notebook's role {instance.get('RoleArn')} does not exist; choose 'Create a new role'")
-    documents = _role_documents(ev, role)
-    if any(document is None for _, document in documents):
-        return unknown(f"a policy of role {role['RoleName']} could not be read", errors=ev.missing("iam.policy"))
+    documents = role_documents(ev, role)
+    if documents is None or any(document is None for _, document in documents):
+        return unknown(f"the policies of role {role['RoleName']} could not be read",
+                       errors=ev.missing(f"iam.role:{role['RoleName']}") + ev.missing("iam.policy"))
     bucket_arns = {f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"}
     open_to_all, scoped = [], []
     for name, document in documents:
-        for statement in _statements(document):
-            if not _grants_objects(statement):
+        for statement in statements(document):
+            if not grants_objects(statement):
                 continue
-            resources = _as_list(statement.get("Resource"))
-            if any(resource in ("*", "arn:aws:s3:::*", "arn:aws:s3:::*/*") for resource in resources):
+            resources = as_list(statement.get("Resource"))
+            if any(resource in EVERY_BUCKET for resource in resources):
                 open_to_all.append(name)
             elif bucket_arns & set(resources):
                 scoped.append(name)

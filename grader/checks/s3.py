@@ -19,12 +19,17 @@ def student_bucket(ev: Evidence) -> tuple[str | None, Outcome | None]:
         return url.removeprefix("s3://").split("/", 1)[0], None
     if ev.buckets() is None:
         return None, unknown("the account's buckets could not be listed", errors=ev.missing("s3.buckets"))
-    names = [bucket["Name"] for bucket in ev.buckets()]
-    pattern = re.compile(ev.expected.get("bucket_pattern", "^sagemaker-"))
-    for candidates in ([n for n in names if pattern.match(n)], [n for n in names if n.startswith("sagemaker")], names):
-        if len(candidates) >= 1:
-            return sorted(candidates)[0], None
-    return None, failed("no S3 bucket found; create one named sagemaker-<YYYYMMDD>-<HHMM> in us-west-2")
+    pattern = re.compile(ev.expected.get("bucket_pattern", "^sagemaker-"), re.IGNORECASE)
+    scoped = ev.buckets_named_by_notebook_roles()
+
+    def preference(bucket):   # the notebook role's bucket, then the course's naming, then the region
+        name = bucket["Name"]
+        return (name not in scoped, not pattern.match(name), not name.lower().startswith("sagemaker"),
+                bucket.get("Region") != ev.activity.region, name)
+
+    if not ev.buckets():
+        return None, failed("no S3 bucket found; create one named sagemaker-<YYYYMMDD>-<HHMM> in us-west-2")
+    return min(ev.buckets(), key=preference)["Name"], None
 
 
 def bucket_name_valid(ev: Evidence) -> Outcome:
@@ -41,7 +46,7 @@ def bucket_name_convention(ev: Evidence) -> Outcome:
     name, outcome = student_bucket(ev)
     if outcome:
         return outcome
-    match = re.match(ev.expected["bucket_pattern"], name)
+    match = re.match(ev.expected["bucket_pattern"], name, re.IGNORECASE)   # capitals are bucket_name_valid's fault
     if not match:
         return failed(f"bucket name '{name}' does not follow sagemaker-<YYYYMMDD>-<HHMM> "
                       "(for example sagemaker-20190903-1026)", bucket=name)
