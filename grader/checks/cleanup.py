@@ -48,6 +48,8 @@ def leftovers(ev: Evidence, kind: str) -> tuple[list[dict], Outcome | None]:
             return [], unknown(f"the {kind.replace('_', ' ')} in {region} could not be listed",
                                errors=ev.missing(f"sagemaker.{region}.{kind}"))
         for item in items:
+            if item.get("EndpointStatus", item.get("NotebookInstanceStatus")) == "Deleting":
+                continue   # on its way out: the student did delete it
             entry = {"name": item.get(NAME_FIELDS[kind]), "region": region, "note": "",
                      "cost_per_hour": 0.0 if kind in FREE else None}
             if kind == "endpoints":

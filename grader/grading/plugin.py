@@ -123,7 +123,7 @@ def check(request, evidence):
 
 def _save_runs(config, gathered) -> None:
     out = config.option.grader_out
-    if not out:
+    if not out or not gathered.executed:
         return
     import nbformat
 
