@@ -90,6 +90,7 @@ class Collector:
 
 
 _shared_session = None
+_session_lock = threading.Lock()
 CONSOLE_DEFAULT_REGION = "us-east-1"   # where console work lands when the region selector was not changed
 
 
@@ -98,14 +99,30 @@ def regions_to_read(region: str) -> list[str]:
     return [region] if region == CONSOLE_DEFAULT_REGION else [region, CONSOLE_DEFAULT_REGION]
 
 
+def _session() -> boto3.Session:
+    global _shared_session
+    with _session_lock:
+        _shared_session = _shared_session or boto3.Session()
+    return _shared_session
+
+
+def warm_up() -> threading.Thread:
+    """Load the service models a collection needs (seconds, once per process) in the background,
+    for example while a notebook runs."""
+    def load():
+        for service in ("sts", "iam", "s3", "sagemaker"):
+            _session().client(service, region_name="us-west-2", aws_access_key_id="warm", aws_secret_access_key="up")
+    thread = threading.Thread(target=load, daemon=True)
+    thread.start()
+    return thread
+
+
 def collect_emulated(emulator, account, regions: list[str] | None = None) -> dict:
     """Snapshot of one emulator account, through the same read-only API calls as a live one.
-    One boto3 session serves every account (loading service models costs ~0.3 s per session)."""
-    global _shared_session
-    _shared_session = _shared_session or boto3.Session()
+    One boto3 session serves every account (loading service models costs seconds per session)."""
     credentials = {"aws_access_key_id": account.access_key_id, "aws_secret_access_key": account.secret_access_key,
                    "aws_session_token": account.session_token}
-    return collect(_shared_session, regions or [account.region], endpoint_url=emulator.url, source="emulator",
+    return collect(_session(), regions or [account.region], endpoint_url=emulator.url, source="emulator",
                    credentials=credentials)
 
 

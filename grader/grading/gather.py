@@ -50,6 +50,7 @@ def _run_notebooks(activity: Activity, options: GradingOptions) -> Gathered:
         raise UsageError(f"--data-dir {options.data_dir} is not a directory; give the folder that holds the data files")
     seed = snapshots.read(options.snapshot) if options.snapshot else None
     limits = default_limits(activity).with_overrides(**options.limits)
+    snapshots.warm_up()   # the collector's service models load while the notebooks run
     with Emulator() as emulator:
         account, runs, executed = None, [], []
         for submission in submissions:
