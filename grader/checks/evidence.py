@@ -7,6 +7,7 @@ empty list for "none", so checks can tell the two apart.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..activities import Activity
@@ -15,6 +16,7 @@ from ..execution.record import RunRecord
 from .policies import as_list, bucket_of, grants_objects, statements
 
 LINEAR_LEARNER = "linear-learner"
+FIT_CALL = re.compile(r"\.fit\s*\(")
 SAGEMAKER_FULL_ACCESS = "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"
 
 
@@ -111,7 +113,9 @@ class Evidence:
         return [item for run in self.runs for item in run.provided if item["kind"] == kind and item["created"]]
 
     def printed_output(self) -> str:
-        return "\n".join(cell.stdout for run in self.runs for cell in run.cells)
+        """What the student's code printed: cells that call fit() are left out, since the SDK prints
+        the training log there (with its own rmse and accuracy lines)."""
+        return "\n".join(cell.stdout for run in self.runs for cell in run.cells if not FIT_CALL.search(cell.source))
 
 
 def role_documents(ev: Evidence, role: dict) -> list[tuple[str, dict | None]] | None:

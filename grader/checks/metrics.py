@@ -16,7 +16,7 @@ from .training_data import decode_channel
 PRINTED = {
     "rmse": re.compile(r"\b(?:rmse|root mean squared error)\b[^0-9\n-]{0,25}(-?\d+(?:\.\d+)?(?:e-?\d+)?)", re.I),
     "r2": re.compile(r"(?:\br2(?:_score)?\b|\br\^2\b|r-squared|r²)[^0-9\n-]{0,25}(-?\d+(?:\.\d+)?(?:e-?\d+)?)", re.I),
-    "accuracy": re.compile(r"\baccuracy\b[^0-9\n-]{0,25}(\d+(?:\.\d+)?)(\s*%)?", re.I),
+    "accuracy": re.compile(r"\baccuracy\b[^0-9\n-]{0,40}(\d+(?:\.\d+)?)(\s*%)?", re.I),   # 40: classification_report
 }
 
 
@@ -53,6 +53,10 @@ def compute(ev: Evidence):
     if test.feature_dim != model.feature_dim:
         return None, failed(f"the test data has {test.feature_dim} features but the model expects "
                             f"{model.feature_dim}")
+    wanted = ev.expected["predictor_type"]
+    if model.predictor_type != wanted:
+        return None, failed(f"the model is a {model.predictor_type}; this activity needs a {wanted}, so it cannot be "
+                            f"measured as one (set predictor_type='{wanted}')", predictor_type=model.predictor_type)
     truth = test.labels.astype(float)
     predictions = model.predict(test.features)
     if model.predictor_type == "regressor":
@@ -102,16 +106,18 @@ def model_quality(ev: Evidence) -> Outcome:
                   f"{metrics['baseline_rmse']:.3f}, R2 {metrics['baseline_r2']:.3f})", **metrics)
 
 
-def printed_values(text: str) -> dict[str, float]:
-    """The last value printed for each metric (students print them at the end)."""
+def printed_values(text: str) -> dict[str, list[float]]:
+    """Every value printed for each metric, in order."""
     found = {}
     for name, pattern in PRINTED.items():
-        matches = list(pattern.finditer(text))
-        if matches:
-            value = float(matches[-1].group(1))
-            if name == "accuracy" and (matches[-1].group(2) or value > 1):
+        values = []
+        for match in pattern.finditer(text):
+            value = float(match.group(1))
+            if name == "accuracy" and (match.group(2) or value > 1):
                 value /= 100
-            found[name] = value
+            values.append(value)
+        if values:
+            found[name] = values
     return found
 
 
@@ -121,17 +127,18 @@ def printed_metrics_agree(ev: Evidence) -> Outcome:
     metrics, outcome = compute(ev)
     if outcome:
         return outcome
-    names = ["accuracy"] if "accuracy" in metrics else ["rmse", "r2"]
+    names = ["rmse", "r2"] if ev.expected["predictor_type"] == "regressor" else ["accuracy"]
     printed = printed_values(ev.printed_output())
     missing = [name for name in names if name not in printed]
     if missing:
         return failed(f"the notebook does not print {' and '.join(n.upper() for n in missing)}; print them as the "
                       "lesson does", printed=printed)
-    wrong = [name for name in names if abs(printed[name] - metrics[name]) > max(0.02, 0.02 * abs(metrics[name]))]
+    wrong = {name: value for name in names for value in printed[name]
+             if abs(value - metrics[name]) > max(0.02, 0.02 * abs(metrics[name]))}
     if wrong:
-        listing = "; ".join(f"printed {name.upper()} {printed[name]:g} but the model gives {metrics[name]:.3f}"
-                            for name in wrong)
+        listing = "; ".join(f"printed {name.upper()} {value:g} but the model gives {metrics[name]:.3f}"
+                            for name, value in wrong.items())
         return failed(f"{listing} on your test set: compute the metrics from the endpoint's predictions",
                       printed=printed, computed={name: metrics[name] for name in names})
-    return passed("the printed metrics match the model's: " + ", ".join(f"{n.upper()} {printed[n]:g}" for n in names),
+    return passed("the printed metrics match the model's: " + ", ".join(f"{n.upper()} {printed[n][-1]:g}" for n in names),
                   printed=printed)

@@ -33,6 +33,14 @@ def list_objects(account_id: str, bucket: str, prefix: str) -> list[tuple[str, b
     return out
 
 
+def bucket_region(account_id: str, bucket: str) -> str:
+    """Raises KeyError when the bucket is missing."""
+    try:
+        return _backend(account_id).get_bucket(bucket).region_name
+    except MissingBucket:
+        raise KeyError(bucket) from None
+
+
 def get_object(account_id: str, url: str) -> tuple[bytes, str]:
     """(body, etag); raises KeyError when the bucket or key is missing."""
     bucket, key = split_url(url)

@@ -174,7 +174,10 @@ class _Job:
                 objects = s3_access.manifest_objects(self.account_id, url)
             elif kind == "S3Prefix":
                 bucket, prefix = s3_access.split_url(url)
-                objects = [(key, body) for key, body, _ in s3_access.list_objects(self.account_id, bucket, prefix)]
+                # a job reads only buckets in its own region (AWS fails it as below)
+                in_region = s3_access.bucket_region(self.account_id, bucket) == self.region
+                objects = [(key, body) for key, body, _ in s3_access.list_objects(self.account_id, bucket, prefix)
+                           if in_region]
             else:
                 raise JobFailure(f"ClientError: S3DataType '{kind}' of channel '{name}' is not supported by "
                                  "linear-learner in the emulator; use S3Prefix or ManifestFile.")
