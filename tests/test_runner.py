@@ -157,6 +157,20 @@ def test_a_kernel_that_kills_itself_is_recorded_as_dead(hostile):
     assert cell(hostile, 11).status == "not_run"
 
 
+def test_no_kernel_outlives_its_run(sandbox, emulator, tmp_path):
+    import psutil
+
+    run(sandbox, emulator, write_notebook(tmp_path / "short.ipynb", "print(1)"))
+    kernels = [p for p in psutil.Process().children(recursive=True) if "ipykernel_launcher" in " ".join(p.cmdline())]
+    assert kernels == []
+
+
+def test_a_kernel_that_cannot_start_is_recorded(sandbox, emulator, tmp_path, capfd):
+    outcome = run(sandbox, emulator, write_notebook(tmp_path / "tiny.ipynb", "print(1)"), memory_mb=40)
+    assert outcome.record.kernel.status == "failed_to_start" and "did not start" in outcome.record.kernel.message
+    assert [cell.status for cell in outcome.record.cells] == ["not_run"]
+
+
 def test_the_record_is_plain_json_and_reads_back(hostile, tmp_path):
     hostile.record.write(tmp_path / "run.json")
     raw = json.loads((tmp_path / "run.json").read_text())

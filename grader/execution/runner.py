@@ -8,6 +8,7 @@ ignores the interrupt after a timeout, ends the run: its cell says why and the r
 from __future__ import annotations
 
 import asyncio
+import atexit
 import math
 import re
 import subprocess
@@ -114,18 +115,22 @@ class NotebookRun:
         )
         client.on_cell_executed = self._remember_reply
         try:
-            async with client.async_setup_kernel(env=self.env, cwd=str(self.workdir),
+            # cleanup_kc: shut the kernel down afterwards even though we made its manager
+            async with client.async_setup_kernel(env=self.env, cwd=str(self.workdir), cleanup_kc=True,
                                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
                 deadline = time.monotonic() + self.limits.notebook_timeout   # counted from the first cell
                 for record in self.cells:
                     if self.kernel.status != "finished":
                         break
                     await self._execute_cell(client, record, deadline)
-        except DeadKernelError as error:   # raised while starting: the kernel never ran a cell
-            self._kernel_ended("failed_to_start", f"the kernel did not start: {error}")
-        except RuntimeError as error:
-            if self.kernel.status == "finished" and not any(r.status != "not_run" for r in self.cells):
-                self._kernel_ended("failed_to_start", f"the kernel did not start: {error}")
+        except (DeadKernelError, RuntimeError) as error:   # while starting, or a kernel lost between cells
+            ran = any(record.status != "not_run" for record in self.cells)
+            self._kernel_ended("died" if ran else "failed_to_start",
+                               f"the kernel {'stopped responding' if ran else 'did not start'}: {error}")
+            if client.km is not None and client.km.has_kernel:
+                await client.km.shutdown_kernel(now=True)
+        finally:
+            atexit.unregister(client._cleanup_kernel)   # nbclient leaves it registered when the start fails
 
     async def _execute_cell(self, client, record: CellRecord, deadline: float) -> None:
         remaining = deadline - time.monotonic()
