@@ -9,6 +9,7 @@ for `grader check housing`. Figures are from one run on this noisy 2-core machin
 """
 
 import argparse
+import json
 import statistics
 import subprocess
 import sys
@@ -47,9 +48,14 @@ def time_check(repeat: int) -> None:
     for _ in range(repeat):
         started = time.perf_counter()
         done = subprocess.run([sys.executable, "-m", "grader.cli", "check", "housing", str(notebook), "--out",
-                               str(PROJECT / "reports")], capture_output=True, text=True, cwd=PROJECT)
+                               str(PROJECT / "reports"), "--json", str(PROJECT / "reports" / "housing.json")],
+                              capture_output=True, text=True, cwd=PROJECT)
         times.append(time.perf_counter() - started)
         score = [line for line in done.stdout.splitlines() if line.startswith("Score:")]
+        result = json.loads((PROJECT / "reports" / "housing.json").read_text())
+        for check in result["checks"]:
+            if check["status"] != "pass":
+                print(f"  not passed: {check['id']} {check['status']}: {check['message']}")
     print(f"\ngrader check housing (solution), fresh process: median {statistics.median(times):.2f} s, "
           f"min {min(times):.2f} s, max {max(times):.2f} s; {score[-1] if score else done.stderr[-300:]}")
 

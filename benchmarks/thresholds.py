@@ -1,0 +1,59 @@
+"""Are the rubric thresholds right? For each model activity, over N random 80/20 splits trained on
+the emulator with the lesson's hyperparameters, how often a CORRECT notebook would fail the
+activity's thresholds (it must be ~never), and how often a model trained on SHUFFLED labels would
+pass them (what the model-quality check misses). Thresholds are read from activity.toml.
+
+    python benchmarks/thresholds.py [--splits 200] [--data-dir ../shared/data]
+"""
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import mean_squared_error, r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from emulated_sagemaker import EmulatedSageMaker  # noqa: E402
+from fidelity import datasets  # noqa: E402
+
+from grader.activities import load  # noqa: E402
+
+
+def passes(thresholds: dict, truth, predictions) -> bool:
+    if "accuracy_min" in thresholds:
+        return float(np.mean(np.asarray(predictions) == truth)) >= thresholds["accuracy_min"]
+    r2, rmse = r2_score(truth, predictions), float(np.sqrt(mean_squared_error(truth, predictions)))
+    return r2 >= thresholds["r2_min"] and rmse <= thresholds["rmse_max"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--splits", type=int, default=200)
+    parser.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    print(f"{'activity':<12} {'thresholds':<28} {'correct runs failing':>21} {'shuffled runs passing':>22}")
+    with EmulatedSageMaker() as sagemaker:
+        for activity, x, y, hyperparameters in datasets(args.data_dir):
+            thresholds = load(activity).thresholds
+            false_fail = missed = 0
+            for split in range(args.splits):
+                for shuffled in (False, True):
+                    labels = rng.permutation(y) if shuffled else y
+                    x_train, x_test, y_train, y_test = train_test_split(x, labels, test_size=0.2, random_state=split)
+                    if activity == "credit-risk":
+                        scaler = StandardScaler().fit(x_train)
+                        x_train, x_test = scaler.transform(x_train), scaler.transform(x_test)
+                    ok = passes(thresholds, y_test, sagemaker.fit_deploy_predict(x_train, y_train, x_test,
+                                                                                 hyperparameters))
+                    false_fail += not ok and not shuffled
+                    missed += ok and shuffled
+            limits = ", ".join(f"{k}={v}" for k, v in thresholds.items())
+            print(f"{activity:<12} {limits:<28} {false_fail:>10} of {args.splits:<8} {missed:>11} of {args.splits}")
+
+
+if __name__ == "__main__":
+    main()
