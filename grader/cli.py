@@ -8,7 +8,7 @@ import sys
 import threading
 from pathlib import Path
 
-from .errors import UsageError
+from .errors import UsageError, require_dir
 
 
 def _serve(args) -> int:
@@ -49,7 +49,7 @@ def _run(args) -> int:
     limits = default_limits(activity).with_overrides(
         cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
         memory_mb=args.memory_mb, output_bytes=args.output_limit)
-    data_dir = _existing_dir(args.data_dir, "--data-dir")
+    data_dir = require_dir(args.data_dir, "--data-dir")
     snapshot = read_snapshot(args.snapshot) if args.snapshot else None
     args.out.mkdir(parents=True, exist_ok=True)
     with Emulator() as emulator:
@@ -96,28 +96,14 @@ def describe_run(record) -> str:
     return "\n".join(lines)
 
 
-def _existing_dir(path: Path | None, option: str) -> Path | None:
-    if path is not None and not path.is_dir():
-        raise UsageError(f"{option} {path} is not a directory; give the folder that holds the data files")
-    return path
-
-
 def _snapshot(args) -> int:
     import boto3
-    from botocore.exceptions import BotoCoreError
 
     from .emulator import read_env_file
-    from .evidence.snapshot import collect, regions_to_read, write
+    from .evidence.snapshot import collect, collect_live, reached, write
 
     if args.live:
-        try:
-            session = boto3.Session(profile_name=args.profile, region_name=args.region)
-            regions = regions_to_read(args.region or session.region_name or "us-west-2")
-            if session.get_credentials() is None:
-                raise UsageError("no AWS credentials found; pass --profile or configure the default credential chain")
-        except BotoCoreError as error:
-            raise UsageError(f"cannot use AWS profile {args.profile!r}: {error}") from None
-        snapshot = collect(session, regions, source="live")
+        snapshot = collect_live(args.profile, args.region)
     else:
         if args.profile:
             raise UsageError("--profile needs --live; without --live the snapshot is of the emulator in --env-file")
@@ -129,12 +115,9 @@ def _snapshot(args) -> int:
                                 aws_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY"),
                                 aws_session_token=env.get("AWS_SESSION_TOKEN"))
         regions = [args.region or env.get("AWS_DEFAULT_REGION") or "us-west-2"]
-        snapshot = collect(session, regions, endpoint_url=env.get("AWS_ENDPOINT_URL"), source="emulator")
-    if snapshot["account_id"] is None:
-        reason = snapshot["errors"][0]["message"] if snapshot["errors"] else "unknown"
-        raise UsageError(f"could not reach the account ({reason}); check the credentials and try again")
+        snapshot = reached(collect(session, regions, endpoint_url=env.get("AWS_ENDPOINT_URL"), source="emulator"))
     write(snapshot, args.out)
-    print(f"snapshot of account {snapshot['account_id']} ({', '.join(regions)}) written to {args.out}; "
+    print(f"snapshot of account {snapshot['account_id']} ({', '.join(snapshot['regions'])}) written to {args.out}; "
           f"{len(snapshot['errors'])} calls failed" + (" (listed under 'errors')" if snapshot["errors"] else ""))
     return 0
 
@@ -163,7 +146,7 @@ def _check(args) -> int:
         read_submission(notebook)
     if args.snapshot:
         read_snapshot(args.snapshot)
-    _existing_dir(args.data_dir, "--data-dir")
+    require_dir(args.data_dir, "--data-dir")
     rubric = project_dir() / "rubrics" / activity.id
     if not rubric.is_dir():
         raise UsageError(f"activity {activity.id} has no rubric folder {rubric}; add one")

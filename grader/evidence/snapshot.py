@@ -126,6 +126,28 @@ def collect_emulated(emulator, account, regions: list[str] | None = None) -> dic
                    credentials=credentials)
 
 
+def collect_live(profile: str | None, region: str | None) -> dict:
+    """Snapshot of a real account through `profile` or the default credential chain, reading `region`
+    (default: the profile's, else us-west-2) and us-east-1. One-line UsageError when there are no usable
+    credentials or the account cannot be reached."""
+    try:
+        session = boto3.Session(profile_name=profile, region_name=region)
+        if session.get_credentials() is None:
+            raise UsageError("no AWS credentials found; pass --profile or configure the default credential chain")
+        regions = regions_to_read(region or session.region_name or "us-west-2")
+    except BotoCoreError as error:
+        raise UsageError(f"cannot use AWS profile {profile!r}: {error}") from None
+    return reached(collect(session, regions, source="live"))
+
+
+def reached(snapshot: dict) -> dict:
+    """The snapshot, unless not even the caller's identity could be read (wrong keys, no network)."""
+    if snapshot["account_id"] is None:
+        reason = snapshot["errors"][0]["message"] if snapshot["errors"] else "unknown"
+        raise UsageError(f"could not reach the account ({reason}); check the credentials and try again")
+    return snapshot
+
+
 def collect(session: boto3.Session, regions: list[str], *, endpoint_url: str | None = None,
             source: str = "live", credentials: dict | None = None) -> dict:
     from .collect_iam import collect_iam

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..activities import Activity
 from ..checks.evidence import Evidence
-from ..errors import UsageError
+from ..errors import UsageError, require_dir
 from ..evidence import snapshot as snapshots
 
 
@@ -36,7 +36,7 @@ def gather(activity: Activity, options: GradingOptions) -> Gathered:
     if options.snapshot:
         return Gathered(Evidence(activity, snapshots.read(options.snapshot)))
     if options.live:
-        return Gathered(Evidence(activity, _collect_live(activity, options)))
+        return Gathered(Evidence(activity, snapshots.collect_live(options.profile, options.region or activity.region)))
     raise UsageError(f"nothing to grade for {activity.id}: give the notebook(s), --snapshot FILE or --live")
 
 
@@ -46,8 +46,7 @@ def _run_notebooks(activity: Activity, options: GradingOptions) -> Gathered:
     from ..execution import default_limits, read_submission, run_submission
 
     submissions = [read_submission(path) for path in options.submissions]
-    if options.data_dir is not None and not options.data_dir.is_dir():
-        raise UsageError(f"--data-dir {options.data_dir} is not a directory; give the folder that holds the data files")
+    require_dir(options.data_dir, "--data-dir")
     seed = snapshots.read(options.snapshot) if options.snapshot else None
     limits = default_limits(activity).with_overrides(**options.limits)
     snapshots.warm_up()   # the collector's service models load while the notebooks run
@@ -65,20 +64,3 @@ def _run_notebooks(activity: Activity, options: GradingOptions) -> Gathered:
         state = snapshots.collect_emulated(emulator, account, [activity.region])
         emulator.remove_account(account.account_id)
     return Gathered(Evidence(activity, state, runs), executed)
-
-
-def _collect_live(activity: Activity, options: GradingOptions) -> dict:
-    import boto3
-    from botocore.exceptions import BotoCoreError
-
-    try:
-        session = boto3.Session(profile_name=options.profile)
-        if session.get_credentials() is None:
-            raise UsageError("no AWS credentials found; pass --profile or configure the default credential chain")
-    except BotoCoreError as error:
-        raise UsageError(f"cannot use AWS profile {options.profile!r}: {error}") from None
-    state = snapshots.collect(session, snapshots.regions_to_read(options.region or activity.region), source="live")
-    if state["account_id"] is None:
-        reason = state["errors"][0]["message"] if state["errors"] else "unknown"
-        raise UsageError(f"could not reach the AWS account ({reason}); check the credentials")
-    return state
