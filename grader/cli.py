@@ -39,41 +39,20 @@ def _serve(args) -> int:
 
 def _run(args) -> int:
     from .activities import load
-    from .datasets import DataFileMissing
     from .emulator import Emulator
-    from .evidence.snapshot import read as read_snapshot
-    from .execution import default_limits, read_submission, run_submission
+    from .execution import write_run
+    from .grading.gather import GradingOptions, limit_options, run_notebooks
 
     activity = load(args.activity)
-    submission = read_submission(args.notebook)
-    limits = default_limits(activity).with_overrides(
-        cell_timeout=args.cell_timeout, notebook_timeout=args.notebook_timeout,
-        memory_mb=args.memory_mb, output_bytes=args.output_limit)
-    data_dir = require_dir(args.data_dir, "--data-dir")
-    snapshot = read_snapshot(args.snapshot) if args.snapshot else None
-    args.out.mkdir(parents=True, exist_ok=True)
+    options = GradingOptions(submissions=[args.notebook], snapshot=args.snapshot, data_dir=args.data_dir,
+                             limits=limit_options(args))
     with Emulator() as emulator:
-        try:
-            outcome = run_submission(activity, submission, emulator, limits=limits, data_dir=data_dir,
-                                     snapshot=snapshot)
-        except DataFileMissing as error:
-            raise UsageError(str(error)) from None
+        outcome = run_notebooks(activity, options, emulator)[0]
         emulator.remove_account(outcome.account.account_id)
-    record_path, notebook_path = _write_run(outcome, args.out, submission.path.stem)
+    record_path, notebook_path = write_run(outcome, args.out)
     print(describe_run(outcome.record))
     print(f"run record: {record_path}\nexecuted notebook: {notebook_path}")
     return 0
-
-
-def _write_run(outcome, out: Path, stem: str) -> tuple[Path, Path]:
-    import nbformat
-
-    notebook_path = out / f"{stem}.executed.ipynb"
-    nbformat.write(outcome.executed, notebook_path)
-    outcome.record.executed_notebook = str(notebook_path)
-    record_path = out / f"{stem}.run.json"
-    outcome.record.write(record_path)
-    return record_path, notebook_path
 
 
 def describe_run(record) -> str:

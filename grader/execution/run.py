@@ -35,6 +35,18 @@ class RunOutcome:
     executed: nbformat.NotebookNode
 
 
+def write_run(outcome: RunOutcome, out: Path) -> tuple[Path, Path]:
+    """Save <name>.executed.ipynb and <name>.run.json (which points at it) in `out`."""
+    stem = Path(outcome.record.submission["name"]).stem
+    out.mkdir(parents=True, exist_ok=True)
+    notebook_path = out / f"{stem}.executed.ipynb"
+    nbformat.write(outcome.executed, notebook_path)
+    outcome.record.executed_notebook = str(notebook_path)
+    record_path = out / f"{stem}.run.json"
+    outcome.record.write(record_path)
+    return record_path, notebook_path
+
+
 def default_limits(activity: Activity) -> RunLimits:
     return RunLimits().with_overrides(**activity.limits)
 

@@ -24,10 +24,17 @@ class GradingOptions:
     limits: dict = field(default_factory=dict)
 
 
+def limit_options(namespace) -> dict:
+    """The run limits given as options (--cell-timeout, --notebook-timeout, --memory-mb, --output-limit)."""
+    chosen = {"cell_timeout": namespace.cell_timeout, "notebook_timeout": namespace.notebook_timeout,
+              "memory_mb": namespace.memory_mb, "output_bytes": namespace.output_limit}
+    return {name: value for name, value in chosen.items() if value is not None}
+
+
 @dataclass
 class Gathered:
     evidence: Evidence
-    executed: list = field(default_factory=list)   # (stem, executed notebook) per run
+    runs: list = field(default_factory=list)   # RunOutcome per notebook (record, account, executed notebook)
 
 
 def gather(activity: Activity, options: GradingOptions) -> Gathered:
@@ -40,8 +47,9 @@ def gather(activity: Activity, options: GradingOptions) -> Gathered:
     raise UsageError(f"nothing to grade for {activity.id}: give the notebook(s), --snapshot FILE or --live")
 
 
-def _run_notebooks(activity: Activity, options: GradingOptions) -> Gathered:
-    from ..emulator import Emulator
+def run_notebooks(activity: Activity, options: GradingOptions, emulator) -> list:
+    """Run the submission's notebooks in order in one account (a later notebook meets what an earlier
+    one made); returns their RunOutcomes. The caller removes the account."""
     from ..datasets import DataFileMissing
     from ..execution import default_limits, read_submission, run_submission
 
@@ -49,18 +57,25 @@ def _run_notebooks(activity: Activity, options: GradingOptions) -> Gathered:
     require_dir(options.data_dir, "--data-dir")
     seed = snapshots.read(options.snapshot) if options.snapshot else None
     limits = default_limits(activity).with_overrides(**options.limits)
+    outcomes, account = [], None
+    for submission in submissions:
+        try:
+            outcome = run_submission(activity, submission, emulator, limits=limits, data_dir=options.data_dir,
+                                     snapshot=seed, account=account)
+        except DataFileMissing as error:
+            raise UsageError(str(error)) from None
+        account = outcome.account
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _run_notebooks(activity: Activity, options: GradingOptions) -> Gathered:
+    from ..emulator import Emulator
+
     snapshots.warm_up()   # the collector's service models load while the notebooks run
     with Emulator() as emulator:
-        account, runs, executed = None, [], []
-        for submission in submissions:
-            try:
-                outcome = run_submission(activity, submission, emulator, limits=limits, data_dir=options.data_dir,
-                                         snapshot=seed, account=account)
-            except DataFileMissing as error:
-                raise UsageError(str(error)) from None
-            account = outcome.account
-            runs.append(outcome.record)
-            executed.append((submission.path.stem, outcome.executed))
+        outcomes = run_notebooks(activity, options, emulator)
+        account = outcomes[-1].account
         state = snapshots.collect_emulated(emulator, account, [activity.region])
         emulator.remove_account(account.account_id)
-    return Gathered(Evidence(activity, state, runs), executed)
+    return Gathered(Evidence(activity, state, [outcome.record for outcome in outcomes]), outcomes)

@@ -17,7 +17,8 @@ import pytest
 from ..activities import load
 from ..checks.outcome import Outcome
 from ..errors import UsageError
-from .gather import GradingOptions, gather
+from ..execution.run import write_run
+from .gather import GradingOptions, gather, limit_options
 from .result import CheckResult, GradeResult
 
 STATE = pytest.StashKey[dict]()
@@ -59,11 +60,9 @@ def pytest_configure(config):
 
 def _options(config) -> GradingOptions:
     option = config.option
-    limits = {"cell_timeout": option.cell_timeout, "notebook_timeout": option.notebook_timeout,
-              "memory_mb": option.memory_mb, "output_bytes": option.output_limit}
     return GradingOptions(submissions=list(option.submission), snapshot=option.snapshot, live=option.live,
                           profile=option.profile, region=option.aws_region, data_dir=option.data_dir,
-                          limits={key: value for key, value in limits.items() if value is not None})
+                          limits=limit_options(option))
 
 
 def _activity_id(path) -> str:
@@ -122,16 +121,9 @@ def check(request, evidence):
 
 
 def _save_runs(config, gathered) -> None:
-    out = config.option.grader_out
-    if not out or not gathered.executed:
-        return
-    import nbformat
-
-    out.mkdir(parents=True, exist_ok=True)
-    for (stem, notebook), record in zip(gathered.executed, gathered.evidence.runs):
-        nbformat.write(notebook, out / f"{stem}.executed.ipynb")
-        record.executed_notebook = str(out / f"{stem}.executed.ipynb")
-        record.write(out / f"{stem}.run.json")
+    if config.option.grader_out:
+        for outcome in gathered.runs:
+            write_run(outcome, config.option.grader_out)
 
 
 @pytest.hookimpl(hookwrapper=True)
