@@ -104,6 +104,7 @@ def _snapshot(args) -> int:
 def _check(args) -> int:
     import contextlib
     import io
+    import re
     import tempfile
 
     import pytest
@@ -146,9 +147,9 @@ def _check(args) -> int:
         with contextlib.redirect_stdout(pytest_output), contextlib.redirect_stderr(pytest_output):
             code = pytest.main(options)
         if not result_path.exists():
-            said = [line for line in pytest_output.getvalue().splitlines() if line.startswith("grader: error:")]
-            if said:
-                raise UsageError(said[-1].removeprefix("grader: error: "))
+            said = re.findall(r"grader: error: (.*?)(?: !+)?$", pytest_output.getvalue(), re.MULTILINE)
+            if said:   # the plugin stopped the session on bad input (pytest.exit)
+                raise UsageError(said[-1])
             raise RuntimeError(f"the rubric did not run (pytest exit code {code}):\n{pytest_output.getvalue()[-3000:]}")
         result = GradeResult.read(result_path)
     print(render(result))

@@ -1,6 +1,7 @@
 """Bad input to `grader run` and `grader check`: one clear line on stderr and exit code 2."""
 
 import json
+import os
 
 import nbformat
 import pytest
@@ -106,3 +107,15 @@ def test_grader_activities_lists_what_each_needs(capsys):
     for activity in ("iam-user", "sagemaker-notebook", "rainfall", "housing", "credit-risk", "cleanup"):
         assert activity in out
     assert "x_austin_final.csv" in out and "service: market_data" in out
+
+
+def test_check_live_without_credentials_says_so_in_one_line(monkeypatch, tmp_path, capsys):
+    for key in [key for key in os.environ if key.startswith("AWS_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/dev/null")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    assert main(["check", "iam-user", "--live"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no AWS credentials found" in err
