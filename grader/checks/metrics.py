@@ -11,7 +11,7 @@ import numpy as np
 from ..linear_learner.model import LinearModel
 from .evidence import Evidence
 from .outcome import Outcome, failed, manual, passed, unknown
-from .training_data import decode_channel
+from .training_data import decode_train_and_test
 
 PRINTED = {
     "rmse": re.compile(r"\b(?:rmse|root mean squared error)\b[^0-9\n-]{0,25}(-?\d+(?:\.\d+)?(?:e-?\d+)?)", re.I),
@@ -42,10 +42,7 @@ def compute(ev: Evidence):
     model, outcome = _model(ev)
     if outcome:
         return None, outcome
-    test, outcome = decode_channel(ev, "test")
-    if outcome:
-        return None, outcome
-    train, outcome = decode_channel(ev, "train")
+    train, test, outcome = decode_train_and_test(ev)
     if outcome:
         return None, outcome
     if test.labels is None or train.labels is None:

@@ -67,6 +67,15 @@ def _read_csv(body: bytes, key: str) -> recordio.Records:
     return recordio.Records(features=rows[:, 1:], labels=rows[:, 0], feature_dtype=CSV, label_dtype=CSV)
 
 
+def decode_train_and_test(ev: Evidence):
+    """(train, test, None), or (None, None, Outcome) for the first that cannot be read."""
+    train, outcome = decode_channel(ev, "train")
+    if outcome:
+        return None, None, outcome
+    test, outcome = decode_channel(ev, "test")
+    return (None, None, outcome) if outcome else (train, test, None)
+
+
 def _combine(parts: list) -> recordio.Records:
     if len(parts) == 1:
         return parts[0]
@@ -121,10 +130,7 @@ def labels(ev: Evidence, channel: str) -> Outcome:
 
 
 def split_sizes(ev: Evidence) -> Outcome:
-    train, outcome = decode_channel(ev, "train")
-    if outcome:
-        return outcome
-    test, outcome = decode_channel(ev, "test")
+    train, test, outcome = decode_train_and_test(ev)
     if outcome:
         return outcome
     rows, share = int(ev.expected["rows"]), float(ev.expected["test_size"])
@@ -142,10 +148,7 @@ def split_sizes(ev: Evidence) -> Outcome:
 
 
 def no_overlap(ev: Evidence) -> Outcome:
-    train, outcome = decode_channel(ev, "train")
-    if outcome:
-        return outcome
-    test, outcome = decode_channel(ev, "test")
+    train, test, outcome = decode_train_and_test(ev)
     if outcome:
         return outcome
     rows = int(ev.expected["rows"])

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-from werkzeug.serving import make_server
 
+from ..loopback_server import LoopbackServer
 from . import corrections
 from .accounts import Account, AccountRegistry
 from .gateway import Gateway
 from .serving import ModelCache, invoke_endpoint
 from .training import TrainingService
-
-
-class _QuietRequestHandler(MotoRequestHandler):
-    """No access log: the API log is the record of what clients did."""
-
-    def log_request(self, *args, **kwargs):
-        pass
 
 
 class Emulator:
@@ -36,32 +26,23 @@ class Emulator:
         handlers = dict(corrections.HANDLERS)
         handlers[("sagemaker", "CreateTrainingJob")] = self._create_training_job
         handlers[("sagemaker-runtime", "InvokeEndpoint")] = lambda exchange: invoke_endpoint(exchange, self.models)
-        if port:  # werkzeug would print and exit on a busy port; raise OSError instead
-            with socket.socket() as probe:
-                probe.bind(("127.0.0.1", port))
         self.app = Gateway(DomainDispatcherApplication(create_backend_app), self.accounts, handlers)
-        self._server = make_server("127.0.0.1", port, self.app, threaded=True, request_handler=_QuietRequestHandler)
-        self._thread: threading.Thread | None = None
+        self._http = LoopbackServer(self.app, port, "emulator", MotoRequestHandler)   # the API log is the record
 
     @property
     def port(self) -> int:
-        return self._server.server_address[1]
+        return self._http.port
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self._http.url
 
     def start(self) -> "Emulator":
-        self._thread = threading.Thread(target=self._server.serve_forever, name="emulator", daemon=True)
-        self._thread.start()
+        self._http.start()
         return self
 
     def stop(self) -> None:
-        if self._thread:
-            self._server.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._server.server_close()
+        self._http.stop()
         self.training.shutdown()
 
     def __enter__(self) -> "Emulator":

@@ -11,13 +11,11 @@ from __future__ import annotations
 import base64
 import json
 import re
-import socket
-import threading
 from datetime import date, datetime, time, timezone
 
-from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from ..loopback_server import LoopbackServer
 from .bars import NEW_YORK, SYNTHETIC, Bar, daily_bars
 
 # What course notebooks load with python-dotenv. Both key names in use are set, so notebooks that
@@ -156,13 +154,6 @@ def env_file_text() -> str:
     return _ENV_FILE_TEXT
 
 
-class _QuietRequestHandler(WSGIRequestHandler):
-    """No access log: ``MarketDataServer.log`` is the record of what clients asked."""
-
-    def log_request(self, *args, **kwargs):
-        pass
-
-
 class MarketDataServer:
     """Start it, give a notebook ``client_environment()`` and a ``.env`` file with ``env_file_text()``.
 
@@ -172,16 +163,11 @@ class MarketDataServer:
 
     def __init__(self, port: int = 0):
         self.log: list[dict] = []  # one entry per request: method, path, query, status, bars
-        if port:  # werkzeug would print and exit on a busy port; raise OSError instead
-            with socket.socket() as probe:
-                probe.bind(("127.0.0.1", port))
-        self._server = make_server("127.0.0.1", port, self._wsgi, threaded=True,
-                                   request_handler=_QuietRequestHandler)
-        self._thread: threading.Thread | None = None
+        self._http = LoopbackServer(self._wsgi, port, "market-data")
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return self._http.url
 
     @property
     def synthetic(self) -> bool:
@@ -193,16 +179,11 @@ class MarketDataServer:
         return {"APCA_API_BASE_URL": self.url, "APCA_API_DATA_URL": self.url}
 
     def start(self) -> "MarketDataServer":
-        self._thread = threading.Thread(target=self._server.serve_forever, name="market-data", daemon=True)
-        self._thread.start()
+        self._http.start()
         return self
 
     def stop(self) -> None:
-        if self._thread:
-            self._server.shutdown()
-            self._thread.join()
-            self._thread = None
-        self._server.server_close()
+        self._http.stop()
 
     def __enter__(self) -> "MarketDataServer":
         return self.start()
