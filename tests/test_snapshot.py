@@ -63,6 +63,18 @@ def test_a_snapshot_holds_iam_s3_and_sagemaker_state(emulator, account, course_a
     json.loads(snapshots.to_json(snapshot))
 
 
+def on_every_call(monkeypatch, handler):
+    """Register a botocore before-call handler on every client the collector makes."""
+    original = snapshots.Collector.client
+
+    def hooked(self, service, region=None):
+        made = original(self, service, region)
+        made.meta.events.register("before-call", handler, unique_id=f"test-{handler.__name__}")
+        return made
+
+    monkeypatch.setattr(snapshots.Collector, "client", hooked)
+
+
 def test_collection_makes_only_read_only_calls(emulator, account, course_account, monkeypatch):
     """A botocore hook fails the collection on any operation that is not List/Get/Describe/Head."""
     seen = []
@@ -71,14 +83,7 @@ def test_collection_makes_only_read_only_calls(emulator, account, course_account
         seen.append(model.name)
         assert model.name.startswith(snapshots.READ_ONLY_PREFIXES), f"{model.name} is not read-only"
 
-    original = snapshots.Collector.client
-
-    def hooked(self, service, region=None):
-        made = original(self, service, region)
-        made.meta.events.register("before-call", only_reads, unique_id="read-only-guard")
-        return made
-
-    monkeypatch.setattr(snapshots.Collector, "client", hooked)
+    on_every_call(monkeypatch, only_reads)
     snapshot = collect_emulated(emulator, account)
     assert snapshot["errors"] == []
     assert {"ListUsers", "GetLoginProfile", "ListBuckets", "GetBucketLocation", "DescribeNotebookInstance",
@@ -88,17 +93,11 @@ def test_collection_makes_only_read_only_calls(emulator, account, course_account
 def test_failed_calls_are_recorded_as_errors_not_as_absence(emulator, account, course_account, monkeypatch):
     def deny(model, **_):
         if model.name in ("GetBucketLocation", "ListNotebookInstances"):
-            return (AWSResponse("https://denied", 403, {}, None), {"Error": {"Code": "AccessDenied", "Message": "not allowed"},
-                                            "ResponseMetadata": {"HTTPStatusCode": 403}})
+            return (AWSResponse("https://denied", 403, {}, None),
+                    {"Error": {"Code": "AccessDenied", "Message": "not allowed"},
+                     "ResponseMetadata": {"HTTPStatusCode": 403}})
 
-    original = snapshots.Collector.client
-
-    def hooked(self, service, region=None):
-        made = original(self, service, region)
-        made.meta.events.register("before-call", deny, unique_id="deny")
-        return made
-
-    monkeypatch.setattr(snapshots.Collector, "client", hooked)
+    on_every_call(monkeypatch, deny)
     snapshot = collect_emulated(emulator, account)
     assert snapshot["sagemaker"]["us-west-2"]["notebook_instances"] is None
     assert by_name(snapshot["s3"]["buckets"], "Name", BUCKET)["Region"] is None
