@@ -8,7 +8,7 @@ import sys
 import threading
 from pathlib import Path
 
-from .errors import UsageError, require_dir
+from .errors import UsageError
 
 
 def _serve(args) -> int:
@@ -42,14 +42,15 @@ def _run(args) -> int:
     from .emulator import Emulator
     from .execution import write_run
     from .grading.gather import GradingOptions, limit_options, run_notebooks
+    from .grading.grade import submission_key
 
     activity = load(args.activity)
-    options = GradingOptions(submissions=[args.notebook], snapshot=args.snapshot, data_dir=args.data_dir,
+    options = GradingOptions(submissions=[args.notebook], start_from=args.start_from, data_dir=args.data_dir,
                              limits=limit_options(args))
     with Emulator() as emulator:
         outcome = run_notebooks(activity, options, emulator)[0]
         emulator.remove_account(outcome.account.account_id)
-    record_path, notebook_path = write_run(outcome, args.out)
+    record_path, notebook_path = write_run(outcome, args.out / activity.id / submission_key(options))
     print(describe_run(outcome.record))
     print(f"run record: {record_path}\nexecuted notebook: {notebook_path}")
     return 0
@@ -102,59 +103,22 @@ def _snapshot(args) -> int:
 
 
 def _check(args) -> int:
-    import contextlib
-    import io
-    import re
-    import tempfile
-
-    import pytest
-
     from .activities import load
-    from .evidence.snapshot import read as read_snapshot
-    from .execution import read_submission
-    from .grading.result import GradeResult
-    from .project import project_dir
+    from .files import write_atomic
+    from .grading.gather import GradingOptions, limit_options
+    from .grading.grade import grade
     from .reporting.scorecard import render
 
     activity = load(args.activity)
-    if not (args.notebooks or args.snapshot or args.live):
-        raise UsageError(f"give the notebook(s) to grade, --snapshot FILE or --live (activity {activity.id} has "
-                         f"{', '.join(activity.notebooks)})")
-    if args.live and (args.notebooks or args.snapshot):
-        raise UsageError("--live grades the account as it is: do not combine it with notebooks or --snapshot")
-    for notebook in args.notebooks:
-        read_submission(notebook)
-    if args.snapshot:
-        read_snapshot(args.snapshot)
-    require_dir(args.data_dir, "--data-dir")
-    rubric = project_dir() / "rubrics" / activity.id
-    if not rubric.is_dir():
-        raise UsageError(f"activity {activity.id} has no rubric folder {rubric}; add one")
-    with tempfile.TemporaryDirectory() as scratch:
-        result_path = Path(scratch) / "result.json"
-        options = [str(rubric), "-p", "no:cacheprovider", "-q", "--import-mode=importlib",
-                   "--result-json", str(result_path), "--grader-out", str(args.out)]
-        options += [f"--submission={notebook}" for notebook in args.notebooks]
-        for flag, value in (("--snapshot", args.snapshot), ("--profile", args.profile), ("--aws-region", args.region),
-                            ("--data-dir", args.data_dir), ("--cell-timeout", args.cell_timeout),
-                            ("--notebook-timeout", args.notebook_timeout), ("--memory-mb", args.memory_mb),
-                            ("--output-limit", args.output_limit)):
-            if value is not None:
-                options.append(f"{flag}={value}")
-        if args.live:
-            options.append("--live")
-        pytest_output = io.StringIO()
-        with contextlib.redirect_stdout(pytest_output), contextlib.redirect_stderr(pytest_output):
-            code = pytest.main(options)
-        if not result_path.exists():
-            said = re.findall(r"grader: error: (.*?)(?: !+)?$", pytest_output.getvalue(), re.MULTILINE)
-            if said:   # the plugin stopped the session on bad input (pytest.exit)
-                raise UsageError(said[-1])
-            raise RuntimeError(f"the rubric did not run (pytest exit code {code}):\n{pytest_output.getvalue()[-3000:]}")
-        result = GradeResult.read(result_path)
+    options = GradingOptions(submissions=list(args.notebooks), snapshot=args.snapshot, start_from=args.start_from,
+                             live=args.live, profile=args.profile, region=args.region, data_dir=args.data_dir,
+                             limits=limit_options(args))
+    graded = grade(activity, options, out=args.out, staff=args.staff)
+    result = graded.result
     print(render(result))
+    print(f"result: {graded.result_path}")
     if args.json:
-        result.write(args.json)
+        write_atomic(args.json, graded.result_path.read_bytes())
         print(f"result: {args.json}")
     if args.fail_under is not None and result.score < args.fail_under:
         print(f"score {result.score:g} is under --fail-under {args.fail_under:g}")
@@ -174,7 +138,8 @@ def _activities(args) -> int:
 
 
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--snapshot", type=Path, help="start from this account snapshot (the student's real account)")
+    parser.add_argument("--start-from", type=Path, metavar="SNAPSHOT",
+                        help="run the notebook(s) in an account seeded from this snapshot (the student's real account)")
     parser.add_argument("--data-dir", type=Path, help="folder with the course data files (else ../shared/data, else synthetic)")
     parser.add_argument("--cell-timeout", type=float, help="seconds one cell may run")
     parser.add_argument("--notebook-timeout", type=float, help="seconds the whole notebook may run")
@@ -202,13 +167,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="run a notebook (or read an account) and grade it with the rubric")
     check.add_argument("activity", help="activity id (see `grader activities`)")
-    check.add_argument("notebooks", type=Path, nargs="*", help="the notebook(s) to run and grade, in run order")
+    check.add_argument("notebooks", type=Path, nargs="*",
+                       help="the notebook(s) of ONE submission, matched to the activity's notebooks by name "
+                            "(for a class use `grader grade`)")
+    check.add_argument("--snapshot", type=Path, metavar="FILE",
+                       help="grade this recorded account snapshot instead of running notebooks (console activities)")
     check.add_argument("--live", action="store_true", help="grade a live AWS account (read-only calls)")
     check.add_argument("--profile", help="AWS profile for --live")
     check.add_argument("--region", help="region to read for --live (default: the activity's)")
-    check.add_argument("--json", type=Path, help="also write the graded result as JSON (docs/results.md)")
+    check.add_argument("--json", type=Path, help="also copy the graded result (JSON, docs/results.md) here")
+    check.add_argument("--staff", action="store_true",
+                       help="staff view: keep hidden checks' messages and evidence in the result")
     check.add_argument("--fail-under", type=float, help="exit 1 when the score is below this")
-    check.add_argument("--out", type=Path, default=Path("reports"), help="where run records and executed notebooks go")
+    check.add_argument("--out", type=Path, default=Path("reports"),
+                       help="output folder; each submission gets OUT/<activity>/<file>-<hash>/ (default reports/)")
     _add_run_options(check)
     check.set_defaults(run=_check)
 
@@ -226,12 +198,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .interruption import Interrupted, interruptible
+
     args = build_parser().parse_args(argv)
     try:
-        return args.run(args)
+        with interruptible():
+            return args.run(args)
     except UsageError as error:
         print(f"grader: error: {error}", file=sys.stderr)
         return 2
+    except Interrupted as stopped:
+        print(f"grader: interrupted by {stopped}; nothing was graded (runs that had finished are kept)",
+              file=sys.stderr)
+        return stopped.exit_code
 
 
 if __name__ == "__main__":

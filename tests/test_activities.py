@@ -27,7 +27,8 @@ def grade(activity_id, variant, tmp_path):
     notebooks = [str(activity.notebook(variant, name)) for name in activity.notebooks]
     out = tmp_path / "reports"
     assert main(["check", activity_id, *notebooks, "--json", str(tmp_path / "result.json"), "--out", str(out)]) == 0
-    runs = [json.loads((out / f"{name.removesuffix('.ipynb')}.run.json").read_text()) for name in activity.notebooks]
+    (folder,) = (out / activity_id).iterdir()   # the submission's own output folder
+    runs = [json.loads((folder / f"{name.removesuffix('.ipynb')}.run.json").read_text()) for name in activity.notebooks]
     return json.loads((tmp_path / "result.json").read_text()), runs
 
 

@@ -94,10 +94,11 @@ def test_grader_run_writes_the_record_and_the_executed_notebook(tmp_path, capsys
     assert main(["run", "iam-user", "activities/iam-user/solution/create_admin_user.ipynb", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "8 cells, 8 ok, 0 error" in out
-    record = json.loads((tmp_path / "create_admin_user.run.json").read_text())
+    (folder,) = (tmp_path / "iam-user").iterdir()
+    record = json.loads((folder / "create_admin_user.run.json").read_text())
     assert record["activity"] == "iam-user" and record["summary"]["ok"] == 8
     assert {entry["operation"] for entry in record["api_log"]} >= {"CreateUser", "CreateLoginProfile"}
-    executed = nbformat.read(tmp_path / "create_admin_user.executed.ipynb", as_version=4)
+    executed = nbformat.read(folder / "create_admin_user.executed.ipynb", as_version=4)
     assert any(cell.get("outputs") for cell in executed.cells)
 
 

@@ -30,6 +30,10 @@ class Evidence:
     def run(self) -> RunRecord | None:
         return self.runs[0] if self.runs else None
 
+    def run_of(self, notebook: str) -> RunRecord | None:
+        """The run of the activity's notebook `notebook`; None when it was not submitted."""
+        return next((run for run in self.runs if run.notebook == notebook), None)
+
     @property
     def expected(self) -> dict:
         return self.activity.expected

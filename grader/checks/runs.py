@@ -6,15 +6,14 @@ from .evidence import Evidence
 from .outcome import Outcome, failed, passed
 
 
-def notebook_ran_clean(ev: Evidence, position: int) -> Outcome:
-    """The activity's notebook number `position` (0-based, run order) ran with no failing cell."""
-    name = ev.activity.notebooks[position]
+def notebook_ran_clean(ev: Evidence, name: str) -> Outcome:
+    """The activity's notebook `name` ran with no failing cell."""
     if not ev.runs:
         return Outcome("skip", f"graded from account state: {name} is checked when the notebooks are submitted")
-    if len(ev.runs) <= position:
+    run = ev.run_of(name)
+    if run is None:
         return failed(f"{name} was not submitted; grade it with `grader check {ev.activity.id}` and all of "
                       f"{', '.join(ev.activity.notebooks)}")
-    run = ev.runs[position]
     bad = [cell for cell in run.cells if cell.status != "ok"]
     if bad:
         first = bad[0]

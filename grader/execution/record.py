@@ -13,6 +13,8 @@ from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
+from ..files import write_atomic
+
 SCHEMA = "grader.run-record/1"
 CELL_STATUSES = ("ok", "error", "timeout", "not_run")
 LIMITS = ("cell_timeout", "notebook_timeout", "memory", "output")
@@ -66,6 +68,7 @@ class RunRecord:
     api_log: list[dict] = field(default_factory=list)
     tools: dict = field(default_factory=dict)
     executed_notebook: str | None = None
+    notebook: str = ""                    # the activity notebook this file was graded as
     schema: str = SCHEMA
 
     @property
@@ -82,7 +85,7 @@ class RunRecord:
         return {**asdict(self), "summary": self.summary()}
 
     def write(self, path: Path) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(), indent=1, default=str))
+        write_atomic(path, json.dumps(self.to_dict(), indent=1, default=str))
 
     @classmethod
     def from_dict(cls, raw: dict) -> "RunRecord":

@@ -18,6 +18,7 @@ from ..activities import Activity
 from ..emulator import client_environment
 from ..emulator.accounts import Account
 from ..evidence.snapshot import read as read_snapshot
+from ..files import write_atomic
 from .kernel import kernel_environment
 from .limits import RunLimits
 from .prerequisites import provide_console_resources
@@ -36,11 +37,10 @@ class RunOutcome:
 
 
 def write_run(outcome: RunOutcome, out: Path) -> tuple[Path, Path]:
-    """Save <name>.executed.ipynb and <name>.run.json (which points at it) in `out`."""
-    stem = Path(outcome.record.submission["name"]).stem
-    out.mkdir(parents=True, exist_ok=True)
-    notebook_path = out / f"{stem}.executed.ipynb"
-    nbformat.write(outcome.executed, notebook_path)
+    """Save <notebook>.executed.ipynb and <notebook>.run.json (which points at it) in `out`, the
+    submission's own folder, named after the activity notebook the run was graded as."""
+    stem = Path(outcome.record.notebook or outcome.record.submission["name"]).stem
+    notebook_path = write_atomic(out / f"{stem}.executed.ipynb", nbformat.writes(outcome.executed))
     outcome.record.executed_notebook = str(notebook_path)
     record_path = out / f"{stem}.run.json"
     outcome.record.write(record_path)
@@ -53,10 +53,11 @@ def default_limits(activity: Activity) -> RunLimits:
 
 def run_submission(activity: Activity, submission: Submission, emulator, *, limits: RunLimits,
                    data_dir: Path | None = None, snapshot: dict | None = None,
-                   account: Account | None = None) -> RunOutcome:
-    """Run one notebook in a fresh account, or in `account` when an earlier notebook of the same
-    activity prepared it. A snapshot of the student's account, when given, is the starting state;
-    otherwise the console resources the notebook needs are inferred from its code."""
+                   account: Account | None = None, notebook: str | None = None) -> RunOutcome:
+    """Run one notebook (graded as the activity's `notebook`) in a fresh account, or in `account` when
+    an earlier notebook of the same activity prepared it. A snapshot of the student's account, when
+    given, is the starting state; otherwise the console resources the notebook needs are inferred
+    from its code."""
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     started = time.monotonic()
     workspace = prepare_workspace(submission.path, list(activity.data), data_dir)
@@ -64,7 +65,8 @@ def run_submission(activity: Activity, submission: Submission, emulator, *, limi
     if snapshot is None and activity.starting_state:
         snapshot = read_snapshot(activity.folder / activity.starting_state)
     account = account or emulator.new_account(activity.region)
-    record = RunRecord(activity=activity.id, submission=submission.to_dict(),
+    record = RunRecord(activity=activity.id, notebook=notebook or activity.notebooks[0],
+                       submission=submission.to_dict(),
                        account={"account_id": account.account_id, "region": account.region,
                                 "role_arn": account.role_arn},
                        limits=limits.to_dict(), started_at=started_at, data_files=workspace.data_files,

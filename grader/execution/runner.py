@@ -11,6 +11,7 @@ import asyncio
 import atexit
 import math
 import re
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -86,6 +87,16 @@ def _code_cells(nb) -> list[int]:
     return [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and cell.source.strip()]
 
 
+def _restore_signal_handlers(handlers: dict) -> None:
+    """nbclient answers SIGINT/SIGTERM by killing the kernel and carrying on as if the notebook had
+    failed, which would grade the half-run notebook. The command's own handlers (grader.interruption)
+    stop the grading instead; the kernel is still shut down on the way out."""
+    loop = asyncio.get_running_loop()
+    for signum, handler in handlers.items():
+        if loop.remove_signal_handler(signum) and handler is not None:
+            signal.signal(signum, handler)
+
+
 class NotebookRun:
     """Runs one notebook; `cells` and `kernel` hold the outcome afterwards."""
 
@@ -114,10 +125,12 @@ class NotebookRun:
             resources={"metadata": {"path": str(self.workdir)}},
         )
         client.on_cell_executed = self._remember_reply
+        handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
         try:
             # cleanup_kc: shut the kernel down afterwards even though we made its manager
             async with client.async_setup_kernel(env=self.env, cwd=str(self.workdir), cleanup_kc=True,
                                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+                _restore_signal_handlers(handlers)
                 deadline = time.monotonic() + self.limits.notebook_timeout   # counted from the first cell
                 for record in self.cells:
                     if self.kernel.status != "finished":

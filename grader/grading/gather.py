@@ -16,7 +16,8 @@ from ..evidence import snapshot as snapshots
 @dataclass
 class GradingOptions:
     submissions: list[Path] = field(default_factory=list)
-    snapshot: Path | None = None
+    snapshot: Path | None = None        # grade this recorded account state (console work)
+    start_from: Path | None = None      # run the notebooks from this account state (the student's real account)
     live: bool = False
     profile: str | None = None
     region: str | None = None
@@ -37,9 +38,10 @@ class Gathered:
     runs: list = field(default_factory=list)   # RunOutcome per notebook (record, account, executed notebook)
 
 
-def gather(activity: Activity, options: GradingOptions) -> Gathered:
+def gather(activity: Activity, options: GradingOptions, on_run=None) -> Gathered:
+    """`on_run(outcome)` receives each notebook's run as soon as it finishes (so it can be saved)."""
     if options.submissions:
-        return _run_notebooks(activity, options)
+        return _run_notebooks(activity, options, on_run)
     if options.snapshot:
         return Gathered(Evidence(activity, snapshots.read(options.snapshot)))
     if options.live:
@@ -47,34 +49,45 @@ def gather(activity: Activity, options: GradingOptions) -> Gathered:
     raise UsageError(f"nothing to grade for {activity.id}: give the notebook(s), --snapshot FILE or --live")
 
 
-def run_notebooks(activity: Activity, options: GradingOptions, emulator) -> list:
-    """Run the submission's notebooks in order in one account (a later notebook meets what an earlier
-    one made); returns their RunOutcomes. The caller removes the account."""
-    from ..datasets import DataFileMissing
-    from ..execution import default_limits, read_submission, run_submission
+def read_submissions(activity: Activity, options: GradingOptions):
+    """The submitted files, read and matched to the activity's notebooks (UsageError if they cannot be)."""
+    from ..execution import read_submission
+    from ..execution.matching import match_notebooks
 
-    submissions = [read_submission(path) for path in options.submissions]
+    return match_notebooks(activity, [read_submission(path) for path in options.submissions])
+
+
+def run_notebooks(activity: Activity, options: GradingOptions, emulator, on_run=None) -> list:
+    """Run the submission's notebooks in the activity's order in one account (a later notebook meets
+    what an earlier one made); returns their RunOutcomes and hands each to `on_run` as it finishes.
+    The caller removes the account."""
+    from ..datasets import DataFileMissing
+    from ..execution import default_limits, run_submission
+
+    matched = read_submissions(activity, options)
     require_dir(options.data_dir, "--data-dir")
-    seed = snapshots.read(options.snapshot) if options.snapshot else None
+    seed = snapshots.read(options.start_from) if options.start_from else None
     limits = default_limits(activity).with_overrides(**options.limits)
     outcomes, account = [], None
-    for submission in submissions:
+    for name, submission in matched.in_run_order():
         try:
             outcome = run_submission(activity, submission, emulator, limits=limits, data_dir=options.data_dir,
-                                     snapshot=seed, account=account)
+                                     snapshot=seed, account=account, notebook=name)
         except DataFileMissing as error:
             raise UsageError(str(error)) from None
         account = outcome.account
         outcomes.append(outcome)
+        if on_run:
+            on_run(outcome)
     return outcomes
 
 
-def _run_notebooks(activity: Activity, options: GradingOptions) -> Gathered:
+def _run_notebooks(activity: Activity, options: GradingOptions, on_run=None) -> Gathered:
     from ..emulator import Emulator
 
     snapshots.warm_up()   # the collector's service models load while the notebooks run
     with Emulator() as emulator:
-        outcomes = run_notebooks(activity, options, emulator)
+        outcomes = run_notebooks(activity, options, emulator, on_run)
         account = outcomes[-1].account
         state = snapshots.collect_emulated(emulator, account, [activity.region])
         emulator.remove_account(account.account_id)

@@ -18,6 +18,7 @@ from ..activities import load
 from ..checks.outcome import Outcome
 from ..errors import UsageError
 from ..execution.run import write_run
+from ..files import remove_stale
 from .gather import GradingOptions, gather, limit_options
 from .result import CheckResult, GradeResult
 
@@ -37,8 +38,9 @@ def pytest_addoption(parser):
     group = parser.getgroup("grader", "SageMaker course grader")
     group.addoption("--submission", action="append", default=[], type=Path, metavar="NOTEBOOK",
                     help="notebook to run and grade (repeat for activities with several notebooks, in order)")
-    group.addoption("--snapshot", type=Path, metavar="FILE",
-                    help="grade this account snapshot (with --submission: start the run from it)")
+    group.addoption("--snapshot", type=Path, metavar="FILE", help="grade this recorded account snapshot")
+    group.addoption("--start-from", type=Path, metavar="FILE",
+                    help="with --submission: run the notebooks from this account snapshot (the student's account)")
     group.addoption("--live", action="store_true", help="grade a live AWS account (read-only calls)")
     group.addoption("--profile", help="AWS profile for --live")
     group.addoption("--aws-region", dest="aws_region", help="region to read for --live (default: the activity's)")
@@ -60,9 +62,9 @@ def pytest_configure(config):
 
 def _options(config) -> GradingOptions:
     option = config.option
-    return GradingOptions(submissions=list(option.submission), snapshot=option.snapshot, live=option.live,
-                          profile=option.profile, region=option.aws_region, data_dir=option.data_dir,
-                          limits=limit_options(option))
+    return GradingOptions(submissions=list(option.submission), snapshot=option.snapshot,
+                          start_from=option.start_from, live=option.live, profile=option.profile,
+                          region=option.aws_region, data_dir=option.data_dir, limits=limit_options(option))
 
 
 def _activity_id(path) -> str:
@@ -90,8 +92,7 @@ def evidence(request, activity):
     gathered = request.config.stash[STATE]["gathered"]
     if activity.id not in gathered:
         try:
-            gathered[activity.id] = gather(activity, _options(request.config))
-            _save_runs(request.config, gathered[activity.id])
+            gathered[activity.id] = gather(activity, _options(request.config), on_run=_run_saver(request.config))
         except UsageError as error:
             pytest.exit(f"grader: error: {error}", returncode=2)
         except Exception as error:   # the run itself crashed: every check reports it, none passes
@@ -120,10 +121,11 @@ def check(request, evidence):
     return run
 
 
-def _save_runs(config, gathered) -> None:
-    if config.option.grader_out:
-        for outcome in gathered.runs:
-            write_run(outcome, config.option.grader_out)
+def _run_saver(config):
+    """Saves each run record and executed notebook as soon as the run ends: they are facts about
+    what ran, kept even if grading is interrupted later (unlike the result, which is a grade)."""
+    out = config.option.grader_out
+    return (lambda outcome: write_run(outcome, out)) if out else None
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -153,10 +155,14 @@ def _result(item, call, report) -> CheckResult:
                        visibility=visibility.args[0] if visibility else "visible")
 
 
-def pytest_sessionfinish(session):
+def pytest_sessionstart(session):
+    remove_stale(session.config.option.result_json)
+
+
+def pytest_sessionfinish(session, exitstatus):
     config = session.config
-    if not config.option.result_json or not config.stash[STATE]["results"]:
-        return
+    if exitstatus == pytest.ExitCode.INTERRUPTED or not config.option.result_json or not config.stash[STATE]["results"]:
+        return   # an interrupted session grades nothing
     results = []
     for activity_id, checks in config.stash[STATE]["results"].items():
         gathered = config.stash[STATE]["gathered"].get(activity_id)
@@ -164,10 +170,13 @@ def pytest_sessionfinish(session):
         runs = evidence.runs if evidence else []
         source = ("notebook run on the emulator" if config.option.submission else
                   f"snapshot {config.option.snapshot}" if config.option.snapshot else "live AWS account")
+        ran = {run.notebook for run in runs}
         results.append(GradeResult(
             activity=activity_id, submission=[str(path) for path in config.option.submission], source=source,
-            checks=checks, runs=[{"notebook": run.submission["name"], **run.summary(), "duration_s": run.duration_s}
+            checks=checks, runs=[{"notebook": run.notebook, "file": run.submission["name"],
+                                  "sha256": run.submission["sha256"], **run.summary(), "duration_s": run.duration_s}
                                  for run in runs],
+            missing_notebooks=[name for name in load(activity_id).notebooks if name not in ran] if runs else [],
             synthetic_data=any(run.synthetic_data for run in runs)))
     if len(results) != 1:
         raise UsageError("--result-json grades one activity at a time; run pytest on one rubrics/<activity> folder")

@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from ..files import write_atomic
+
 SCHEMA = "grader.result/1"
 HIDDEN_MESSAGE = "hidden check: only its result is shown"
 
@@ -39,6 +41,7 @@ class GradeResult:
     source: str                         # emulator run, snapshot file or live account
     checks: list[CheckResult] = field(default_factory=list)
     runs: list[dict] = field(default_factory=list)   # summaries of the notebook runs
+    missing_notebooks: list[str] = field(default_factory=list)   # activity notebooks not in the submission
     synthetic_data: bool = False
     graded_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     schema: str = SCHEMA
@@ -66,7 +69,7 @@ class GradeResult:
                 "checks": checks}
 
     def write(self, path: Path, *, for_students: bool = True) -> None:
-        Path(path).write_text(json.dumps(self.to_dict(for_students=for_students), indent=1, default=str))
+        write_atomic(path, json.dumps(self.to_dict(for_students=for_students), indent=1, default=str))
 
     @classmethod
     def read(cls, path: Path) -> "GradeResult":

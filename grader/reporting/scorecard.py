@@ -19,8 +19,11 @@ def render(result: GradeResult, width: int = 100) -> str:
     source = ", ".join(result.submission) or result.source
     lines = [f"{result.activity}: {source}"]
     for run in result.runs:
-        lines.append(f"  ran {run['notebook']}: {run['ok']}/{run['cells']} cells ok in {run['duration_s']:.1f} s"
-                     + (f"; kernel {run['kernel']}" if run["kernel"] != "finished" else ""))
+        graded_as = f" as {run['notebook']}" if run.get("file", run["notebook"]) != run["notebook"] else ""
+        lines.append(f"  ran {run.get('file', run['notebook'])}{graded_as}: {run['ok']}/{run['cells']} cells ok in "
+                     f"{run['duration_s']:.1f} s" + (f"; kernel {run['kernel']}" if run["kernel"] != "finished" else ""))
+    for name in result.missing_notebooks:
+        lines.append(f"  NOT SUBMITTED: {name} (its checks fail)")
     if result.synthetic_data:
         lines.append("  NOTE: graded on a SYNTHETIC stand-in for the course data (pass --data-dir for the real files)")
     lines.append("")

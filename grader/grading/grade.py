@@ -1,0 +1,122 @@
+"""Grading one submission end to end: check the input, run the activity's rubric through the pytest
+plugin, and leave the result, run records and executed notebooks in the submission's own folder.
+
+`grader check` calls this for one submission; batch grading calls it once per student. Nothing is
+written as a result unless grading finished: an interrupted or crashed grading leaves no result.json
+(and removes an older one), never a partial or stale grade.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..activities import Activity
+from ..errors import UsageError, require_dir
+from ..files import remove_stale
+from ..project import project_dir
+from .gather import GradingOptions, read_submissions
+from .result import GradeResult
+
+RESULT_FILE = "result.json"
+
+
+@dataclass
+class Graded:
+    result: GradeResult
+    folder: Path          # the submission's output folder: result.json, <notebook>.run.json, ...
+
+    @property
+    def result_path(self) -> Path:
+        return self.folder / RESULT_FILE
+
+
+def submission_key(options: GradingOptions) -> str:
+    """A folder name that is the same for the same files and differs between submissions, even when
+    every student's notebook has the course's file name: '<first file's stem>-<8 hex of the content>'."""
+    if options.submissions:
+        digest = hashlib.sha256()
+        for path in sorted(options.submissions, key=lambda p: Path(p).name):
+            digest.update(hashlib.sha256(Path(path).read_bytes()).digest())
+        return f"{Path(options.submissions[0]).stem}-{digest.hexdigest()[:8]}"
+    if options.snapshot:
+        content = hashlib.sha256(Path(options.snapshot).read_bytes()).hexdigest()[:8]
+        return f"snapshot-{Path(options.snapshot).stem}-{content}"
+    return f"live-{options.profile or 'default'}"
+
+
+def validate(activity: Activity, options: GradingOptions) -> Path:
+    """Everything that can be refused before anything runs; returns the activity's rubric folder."""
+    from ..evidence.snapshot import read as read_snapshot
+
+    if options.start_from and not options.submissions:
+        raise UsageError("--start-from needs the notebook(s) to run; to grade the snapshot itself use --snapshot FILE")
+    if not (options.submissions or options.snapshot or options.live):
+        raise UsageError(f"give the notebook(s) to grade, --snapshot FILE or --live (activity {activity.id} has "
+                         f"{', '.join(activity.notebooks)})")
+    if options.live and (options.submissions or options.snapshot):
+        raise UsageError("--live grades the account as it is: do not combine it with notebooks or --snapshot")
+    if options.snapshot and options.submissions:
+        raise UsageError("--snapshot grades a recorded account without running anything; to run the notebooks "
+                         "from that account state use --start-from FILE")
+    if options.submissions:
+        read_submissions(activity, options)
+    for snapshot in (options.snapshot, options.start_from):
+        if snapshot:
+            read_snapshot(snapshot)
+    require_dir(options.data_dir, "--data-dir")
+    rubric = project_dir() / "rubrics" / activity.id
+    if not rubric.is_dir():
+        raise UsageError(f"activity {activity.id} has no rubric folder {rubric}; add one")
+    return rubric
+
+
+def _pytest_arguments(rubric: Path, options: GradingOptions, result_path: Path, folder: Path, staff: bool) -> list:
+    arguments = [str(rubric), "-p", "no:cacheprovider", "-q", "--import-mode=importlib",
+                 "--result-json", str(result_path), "--grader-out", str(folder)]
+    arguments += [f"--submission={notebook}" for notebook in options.submissions]
+    limits = options.limits
+    for flag, value in (("--snapshot", options.snapshot), ("--start-from", options.start_from),
+                        ("--profile", options.profile), ("--aws-region", options.region),
+                        ("--data-dir", options.data_dir), ("--cell-timeout", limits.get("cell_timeout")),
+                        ("--notebook-timeout", limits.get("notebook_timeout")),
+                        ("--memory-mb", limits.get("memory_mb")), ("--output-limit", limits.get("output_bytes"))):
+        if value is not None:
+            arguments.append(f"{flag}={value}")
+    if options.live:
+        arguments.append("--live")
+    if staff:
+        arguments.append("--staff")
+    return arguments
+
+
+def grade(activity: Activity, options: GradingOptions, *, out: Path | None = None, folder: Path | None = None,
+          staff: bool = False) -> Graded:
+    """Grade into `folder`, or into OUT/<activity>/<submission key>/ under `out`. Raises UsageError for
+    bad input and KeyboardInterrupt when interrupted (with nothing written as a result)."""
+    import pytest
+
+    rubric = validate(activity, options)
+    folder = Path(folder) if folder is not None else Path(out) / activity.id / submission_key(options)
+    result_path = folder / RESULT_FILE
+    remove_stale(result_path)
+    with tempfile.TemporaryDirectory(prefix="grader-result-") as scratch:
+        written = Path(scratch) / RESULT_FILE
+        pytest_output = io.StringIO()
+        with contextlib.redirect_stdout(pytest_output), contextlib.redirect_stderr(pytest_output):
+            code = pytest.main(_pytest_arguments(rubric, options, written, folder, staff))
+        if not written.exists():
+            said = re.findall(r"grader: error: (.*?)(?: !+)?$", pytest_output.getvalue(), re.MULTILINE)
+            if said:   # the plugin stopped the session on bad input (pytest.exit)
+                raise UsageError(said[-1])
+            if code == pytest.ExitCode.INTERRUPTED:
+                raise KeyboardInterrupt
+            raise RuntimeError(f"the rubric did not run (pytest exit code {code}):\n{pytest_output.getvalue()[-3000:]}")
+        result = GradeResult.read(written)
+    result.write(result_path, for_students=not staff)
+    return Graded(result, folder)
