@@ -31,6 +31,7 @@ class Activity:
     expected: dict = field(default_factory=dict)
     thresholds: dict = field(default_factory=dict)
     starting_state: str | None = None   # snapshot file (in the folder) a run starts from, when none is given
+    helpers: tuple[str, ...] = ()       # modules notebooks import from beside them (e.g. MCForecastTools.py)
 
     @property
     def instructions(self) -> Path:
@@ -71,6 +72,7 @@ def load(activity_id: str) -> Activity:
         data=dict(raw.get("data", {})), services=dict(raw.get("services", {})),
         limits=dict(raw.get("limits", {})), expected=dict(raw.get("expected", {})),
         thresholds=dict(raw.get("thresholds", {})), starting_state=raw.get("starting_state"),
+        helpers=tuple(raw.get("helpers", ())),
     )
 
 

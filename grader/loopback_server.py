@@ -1,21 +1,25 @@
-"""A WSGI app served on 127.0.0.1 from a background thread, without an access log (the emulator and
-the market-data stub keep their own records of what clients asked)."""
+"""A WSGI app served on 127.0.0.1 (or on a Unix socket, for a sandboxed run) from a background thread,
+without an access log (the emulator and the market-data stub keep their own records of what clients
+asked)."""
 
 from __future__ import annotations
 
 import socket
 import threading
+from pathlib import Path
 
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 
 class LoopbackServer:
-    def __init__(self, app, port: int = 0, name: str = "server", handler: type = WSGIRequestHandler):
+    def __init__(self, app, port: int = 0, name: str = "server", handler: type = WSGIRequestHandler,
+                 unix_socket: Path | None = None):
         if port:  # werkzeug would print and exit on a busy port; raise OSError instead
             with socket.socket() as probe:
                 probe.bind(("127.0.0.1", port))
         quiet = type(f"Quiet{handler.__name__}", (handler,), {"log_request": lambda self, *args, **kwargs: None})
-        self._server = make_server("127.0.0.1", port, app, threaded=True, request_handler=quiet)
+        host = f"unix://{unix_socket}" if unix_socket else "127.0.0.1"
+        self._server = make_server(host, port, app, threaded=True, request_handler=quiet)
         self._name = name
         self._thread: threading.Thread | None = None
 
@@ -26,6 +30,13 @@ class LoopbackServer:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self) -> "LoopbackServer":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._server.serve_forever, name=self._name, daemon=True)

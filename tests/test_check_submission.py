@@ -103,8 +103,14 @@ def test_grading_a_snapshot_and_starting_from_one_are_separate_options(arguments
 
 
 def _kernels_of(process: subprocess.Popen) -> list[psutil.Process]:
-    return [child for child in psutil.Process(process.pid).children(recursive=True)
-            if "ipykernel_launcher" in " ".join(child.cmdline())]
+    kernels = []
+    for child in psutil.Process(process.pid).children(recursive=True):
+        try:
+            if "ipykernel_launcher" in " ".join(child.cmdline()):
+                kernels.append(child)
+        except psutil.Error:   # gone, or a zombie, meanwhile
+            pass
+    return kernels
 
 
 @pytest.mark.slow

@@ -64,7 +64,7 @@ def hostile(sandbox, emulator, tmp_path_factory):
         "print('start')",                                                        # 0
         "while True:\n    pass",                                                 # 1 cell timeout
         "print('still running')",                                                # 2
-        "blob = bytearray(10 * 1024**3)",                                        # 3 memory
+        "blob = bytearray(512 * 1024**2)\ndel blob",                             # 3 within the memory limit
         "print('x' * 100_000_000)",                                              # 4 output cap
         """
         import os, pathlib
@@ -82,7 +82,7 @@ def hostile(sandbox, emulator, tmp_path_factory):
     saved = {key: os.environ.get(key) for key in ("HOME", "AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID")}
     os.environ.update(HOME=str(home), AWS_SECRET_ACCESS_KEY=HOST_SECRET, AWS_ACCESS_KEY_ID="AKIAHOSTKEY")
     try:
-        outcome = run(sandbox, emulator, path, output_bytes=100_000, memory_mb=3000)
+        outcome = run(sandbox, emulator, path, output_bytes=100_000, memory_mb=2000)
     finally:
         for key, value in saved.items():
             if value is None:
@@ -103,10 +103,8 @@ def test_infinite_loop_is_stopped_by_the_cell_timeout_and_the_run_goes_on(hostil
     assert cell(hostile, 2).status == "ok" and cell(hostile, 2).stdout == "still running\n"
 
 
-def test_a_10_gb_allocation_is_stopped_by_the_memory_limit(hostile):
-    hog = cell(hostile, 3)
-    assert hog.status == "error" and hog.error.name == "MemoryError" and hog.limits_hit == ["memory"]
-    assert "3,000 MB" in hog.notes[0]
+def test_memory_within_the_limit_is_fine(hostile):
+    assert cell(hostile, 3).status == "ok"   # a memory bomb: tests/hostile/test_sandbox_limits.py
 
 
 def test_100_mb_of_output_is_capped(hostile):
@@ -127,8 +125,11 @@ def test_no_host_secret_reaches_the_kernel(hostile):
 
 def test_connecting_to_a_non_loopback_address_fails(hostile):
     net = cell(hostile, 6)
-    assert net.status == "error" and net.error.name == "ConnectionRefusedError"
-    assert "blocked while grading" in net.error.value
+    if hostile.record.sandbox["isolated"]:   # the sandbox has no network but its loopback
+        assert net.status == "error" and "Network is unreachable" in net.error.value
+    else:                                    # without one, the kernel's own guard refuses
+        assert net.status == "error" and net.error.name == "ConnectionRefusedError"
+        assert "blocked while grading" in net.error.value
 
 
 def test_pip_install_of_an_absent_package_fails_saying_which(hostile):
@@ -166,7 +167,7 @@ def test_no_kernel_outlives_its_run(sandbox, emulator, tmp_path):
 
 
 def test_a_kernel_that_cannot_start_is_recorded(sandbox, emulator, tmp_path, capfd):
-    outcome = run(sandbox, emulator, write_notebook(tmp_path / "tiny.ipynb", "print(1)"), memory_mb=40)
+    outcome = run(sandbox, emulator, write_notebook(tmp_path / "tiny.ipynb", "print(1)"), memory_mb=8)
     assert outcome.record.kernel.status == "failed_to_start" and "did not start" in outcome.record.kernel.message
     assert [cell.status for cell in outcome.record.cells] == ["not_run"]
 
@@ -177,7 +178,7 @@ def test_the_record_is_plain_json_and_reads_back(hostile, tmp_path):
     assert raw["schema"] == "grader.run-record/1" and raw["summary"]["not_run"] == 1
     assert raw["submission"]["sha256"] and raw["tools"]["sagemaker"] == "2.257.7"
     again = type(hostile.record).read(tmp_path / "run.json")
-    assert again.cells[3].error.name == "MemoryError" and again.kernel.status == "died"
+    assert again.cells[9].error.name == "ZeroDivisionError" and again.kernel.status == "died"
 
 
 def test_a_cell_that_ignores_the_interrupt_gets_its_kernel_stopped(sandbox, emulator, tmp_path):

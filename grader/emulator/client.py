@@ -16,7 +16,8 @@ from .accounts import Account
 KERNEL_SITE = Path(__file__).resolve().parent.parent / "kernel_site"
 
 
-def client_environment(url: str, account: Account, *, loopback_only: bool = True) -> dict[str, str]:
+def client_environment(url: str, account: Account, *, loopback_only: bool = True,
+                       kernel_site: str = str(KERNEL_SITE)) -> dict[str, str]:
     env = {
         "AWS_ENDPOINT_URL": url,
         "AWS_ACCESS_KEY_ID": account.access_key_id,
@@ -29,7 +30,7 @@ def client_environment(url: str, account: Account, *, loopback_only: bool = True
         "AWS_EC2_METADATA_DISABLED": "true",
         "SAGEMAKER_SUPPRESS_V2_WARNING": "1",
         "NO_PROXY": "127.0.0.1,localhost",
-        "PYTHONPATH": str(KERNEL_SITE),
+        "PYTHONPATH": kernel_site,
         "GRADER_EMULATOR_URL": url,
         "GRADER_ACCOUNT_ID": account.account_id,
         "GRADER_EXECUTION_ROLE_ARN": account.role_arn,

@@ -15,6 +15,7 @@ from .protocol import Call, Response, error, identify, json_object
 from .validation import validation_problem
 
 Handler = Callable[["Exchange"], Response]
+BOUND_ACCOUNT = "grader.account_id"   # WSGI environ key: the account of the socket the request came in on
 
 
 class Exchange:
@@ -59,6 +60,9 @@ class Gateway:
         body = _read_body(environ)
         call = identify(environ, body)
         account = self.accounts.for_access_key(call.access_key)
+        bound = environ.get(BOUND_ACCOUNT)
+        if bound is not None and (account is None or account.account_id != bound):
+            account = None   # a run's socket serves that run's account only
         if call.path.startswith("/moto-api"):
             response = error(call, 403, "AccessDenied", "The emulator's control API is not available to clients.")
         elif account is None:

@@ -7,7 +7,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoReque
 from ..loopback_server import LoopbackServer
 from . import corrections
 from .accounts import Account, AccountRegistry
-from .gateway import Gateway
+from .gateway import BOUND_ACCOUNT, Gateway
 from .serving import ModelCache, invoke_endpoint
 from .training import TrainingService
 
@@ -56,6 +56,18 @@ class Emulator:
 
     def remove_account(self, account_id: str) -> None:
         self.accounts.remove(account_id)
+
+    def app_for(self, account: Account):
+        """The emulator as one account's private endpoint (served on a sandboxed run's own socket):
+        every request through it is that account's, whatever credentials it carries."""
+        def app(environ, start_response):
+            environ[BOUND_ACCOUNT] = account.account_id
+            return self.app(environ, start_response)
+        return app
+
+    @property
+    def request_handler(self) -> type:
+        return MotoRequestHandler
 
     def _create_training_job(self, exchange):
         response = exchange.forward()

@@ -1,4 +1,5 @@
-"""A graded kernel's process: our own Python, an environment built from nothing, and extensions.
+"""A graded kernel's process: the kernel environment's Python, an environment built from nothing, and
+extensions.
 
 The environment holds only what the notebook needs (the emulator's variables for its own account,
 a throw-away HOME, PATH so `!ls` works) and never the host's: no AWS profiles or keys, no tokens.
@@ -32,29 +33,35 @@ def _matplotlib_cache() -> Path | None:
     return cache if any(cache.glob("fontlist-*.json")) else None
 
 
-def kernel_environment(home: Path, *, emulator_env: dict[str, str], memory_mb: int,
-                       extra: dict[str, str] | None = None) -> dict[str, str]:
-    python_bin = str(Path(sys.executable).parent)
-    env = {
-        **emulator_env,
-        "HOME": str(home),
-        "TMPDIR": str(home / "tmp"),
-        "IPYTHONDIR": str(home / ".ipython"),
-        "MPLCONFIGDIR": str(home / ".matplotlib"),
-        "MPLBACKEND": "Agg",
-        "PATH": os.pathsep.join([python_bin, "/usr/local/bin", "/usr/bin", "/bin"]),
-        "LANG": "C.UTF-8",
-        "PYTHONUNBUFFERED": "1",
-        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-        "PIP_NO_INDEX": "1",
-        "GRADER_MEMORY_LIMIT_MB": str(memory_mb),
-        **(extra or {}),
-    }
+def stage_home(home: Path) -> None:
+    """What a fresh home needs before the kernel starts: a temp folder and the font cache."""
     (home / "tmp").mkdir(parents=True, exist_ok=True)
     fonts = _matplotlib_cache()
     if fonts:
         shutil.copytree(fonts, home / ".matplotlib", dirs_exist_ok=True)
-    return env
+
+
+def kernel_environment(home: str, *, python_bin: Path, emulator_env: dict[str, str], memory_mb: int | None,
+                       extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The kernel's whole environment; `home` as the kernel sees it (inside its sandbox). With
+    `memory_mb`, the kernel caps its own address space (grader/kernel_site/sitecustomize.py)."""
+    return {
+        **emulator_env,
+        "HOME": home,
+        "USER": "student",
+        "LOGNAME": "student",
+        "TMPDIR": f"{home}/tmp",
+        "IPYTHONDIR": f"{home}/.ipython",
+        "MPLCONFIGDIR": f"{home}/.matplotlib",
+        "MPLBACKEND": "Agg",
+        "PATH": os.pathsep.join([str(python_bin), "/usr/local/bin", "/usr/bin", "/bin"]),
+        "LANG": "C.UTF-8",
+        "PYTHONUNBUFFERED": "1",
+        "PYDEVD_DISABLE_FILE_VALIDATION": "1",
+        "PIP_NO_INDEX": "1",
+        **({"GRADER_MEMORY_LIMIT_MB": str(memory_mb)} if memory_mb else {}),
+        **(extra or {}),
+    }
 
 
 def kernel_manager() -> AsyncKernelManager:

@@ -11,8 +11,11 @@ from ..errors import UsageError
 class RunLimits:
     cell_timeout: float = 120.0        # seconds one cell may run (the slowest course cell takes ~2 s here)
     notebook_timeout: float = 600.0    # seconds for the whole notebook
-    memory_mb: int = 4096              # address space of the kernel process (the SDK flow needs ~1.5 GB)
+    memory_mb: int = 4096              # per process address space, and memory of the whole sandbox (the SDK flow needs ~1.5 GB)
     output_bytes: int = 1_000_000      # captured output kept per cell; the rest is dropped and noted
+    processes: int = 256               # processes and threads of the whole sandbox at once
+    disk_mb: int = 1024                # the sandbox's writable space (home, work folder, /tmp), in memory
+    cpu_seconds: float = 1200.0        # CPU time of the whole sandbox (two busy cores for the notebook timeout)
 
     def to_dict(self) -> dict:
         return asdict(self)

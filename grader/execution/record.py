@@ -17,7 +17,7 @@ from ..files import write_atomic
 
 SCHEMA = "grader.run-record/1"
 CELL_STATUSES = ("ok", "error", "timeout", "not_run")
-LIMITS = ("cell_timeout", "notebook_timeout", "memory", "output")
+LIMITS = ("cell_timeout", "notebook_timeout", "memory", "output", "cpu_time")
 KERNEL_FATES = ("finished", "died", "killed", "failed_to_start")
 TOOLS = ("sagemaker", "sagemaker-core", "boto3", "botocore", "moto", "nbclient", "ipykernel",
          "numpy", "pandas", "scikit-learn", "alpaca-trade-api", "sagemaker-course-grader")
@@ -64,7 +64,10 @@ class RunRecord:
     kernel: KernelFate = field(default_factory=KernelFate)
     provided: list[dict] = field(default_factory=list)    # what the grader set up, not the student
     data_files: list[dict] = field(default_factory=list)
+    helpers: list[dict] = field(default_factory=list)     # declared helper modules copied: name, source
     services: dict = field(default_factory=dict)
+    environment: dict = field(default_factory=dict)       # the kernel environment: name, python
+    sandbox: dict = field(default_factory=dict)           # isolation and whole-sandbox usage (grader/sandbox)
     api_log: list[dict] = field(default_factory=list)
     tools: dict = field(default_factory=dict)
     executed_notebook: str | None = None

@@ -7,7 +7,6 @@ can be collected into a snapshot before it is removed.
 from __future__ import annotations
 
 import time
-from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,7 +18,10 @@ from ..emulator import client_environment
 from ..emulator.accounts import Account
 from ..evidence.snapshot import read as read_snapshot
 from ..files import write_atomic
-from .kernel import kernel_environment
+from ..sandbox import SandboxLimits, open_run
+from . import environments
+from .environments import KernelEnvironment
+from .kernel import kernel_environment, kernel_manager, stage_home
 from .limits import RunLimits
 from .prerequisites import provide_console_resources
 from .record import RunRecord, tool_versions
@@ -27,6 +29,8 @@ from .runner import NotebookRun
 from .seeding import seed_from_snapshot
 from .submission import Submission
 from .workspace import prepare_workspace
+
+KERNEL_START_GRACE_S = 60.0   # the sandbox's wall clock allows this beyond the notebook timeout
 
 
 @dataclass
@@ -51,16 +55,24 @@ def default_limits(activity: Activity) -> RunLimits:
     return RunLimits().with_overrides(**activity.limits)
 
 
+def sandbox_limits(limits: RunLimits) -> SandboxLimits:
+    return SandboxLimits(memory_mb=limits.memory_mb, processes=limits.processes, disk_mb=limits.disk_mb,
+                         cpu_seconds=limits.cpu_seconds, wall_seconds=limits.notebook_timeout + KERNEL_START_GRACE_S)
+
+
 def run_submission(activity: Activity, submission: Submission, emulator, *, limits: RunLimits,
                    data_dir: Path | None = None, snapshot: dict | None = None,
-                   account: Account | None = None, notebook: str | None = None) -> RunOutcome:
-    """Run one notebook (graded as the activity's `notebook`) in a fresh account, or in `account` when
-    an earlier notebook of the same activity prepared it. A snapshot of the student's account, when
-    given, is the starting state; otherwise the console resources the notebook needs are inferred
-    from its code."""
+                   account: Account | None = None, notebook: str | None = None,
+                   environment: KernelEnvironment | None = None, isolate: str = "auto") -> RunOutcome:
+    """Run one notebook (graded as the activity's `notebook`) in its own sandbox, in a fresh account
+    or in `account` when an earlier notebook of the same activity prepared it. A snapshot of the
+    student's account, when given, is the starting state; otherwise the console resources the
+    notebook needs are inferred from its code."""
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     started = time.monotonic()
-    workspace = prepare_workspace(submission.path, list(activity.data), data_dir)
+    environment = environment or environments.current()
+    workspace = prepare_workspace(submission.path, list(activity.data), data_dir, helpers=activity.helpers,
+                                  activity_folder=activity.folder)
     fresh = account is None
     if snapshot is None and activity.starting_state:
         snapshot = read_snapshot(activity.folder / activity.starting_state)
@@ -70,39 +82,72 @@ def run_submission(activity: Activity, submission: Submission, emulator, *, limi
                        account={"account_id": account.account_id, "region": account.region,
                                 "role_arn": account.role_arn},
                        limits=limits.to_dict(), started_at=started_at, data_files=workspace.data_files,
-                       tools=tool_versions())
+                       helpers=workspace.helpers, environment=environment.to_dict(), tools=tool_versions())
+    executed = nbformat.from_dict(submission.notebook)
     try:
-        with ExitStack() as services:
+        stage_home(workspace.home)
+        with open_run(workspace.home, sandbox_limits(limits), environment, isolate=isolate) as sandbox:
             if snapshot and fresh:
                 record.provided = seed_from_snapshot(emulator, account, snapshot)
             else:
                 record.provided = provide_console_resources(submission.notebook, account, activity.region)
             log_start = len(account.api_log)
-            extra_env = _start_services(activity, workspace.workdir, services, record)
-            env = kernel_environment(workspace.home, emulator_env=client_environment(emulator.url, account),
-                                     memory_mb=limits.memory_mb, extra=extra_env)
-            notebook = nbformat.from_dict(submission.notebook)
-            run = NotebookRun(notebook, workdir=workspace.workdir, env=env, limits=limits,
-                              explain_error=_explain_error)
+            aws_url = sandbox.serve("aws", emulator.app_for(account), emulator.request_handler)
+            extra_env = _start_services(activity, workspace.workdir, sandbox, record)
+            isolated = sandbox.report()["isolated"]
+            env = kernel_environment(sandbox.home, python_bin=environment.bin_dir,
+                                     memory_mb=sandbox.kernel_memory_limit_mb,
+                                     emulator_env=client_environment(aws_url, account, loopback_only=not isolated,
+                                                                     kernel_site=sandbox.kernel_site),
+                                     extra=extra_env)
+            run = NotebookRun(executed, workdir=sandbox.workdir, env=env, limits=limits,
+                              km=sandbox.adopt(kernel_manager()), explain_error=_explain_error)
             run.execute()
+            record.sandbox = sandbox.report()
         record.cells, record.kernel = run.cells, run.kernel
+        _attribute_sandbox_limits(record, limits)
         record.api_log = list(account.api_log)[log_start:]
     finally:
         workspace.remove()
     record.duration_s = round(time.monotonic() - started, 3)
-    return RunOutcome(record=record, account=account, executed=notebook)
+    return RunOutcome(record=record, account=account, executed=executed)
 
 
-def _start_services(activity: Activity, workdir: Path, services: ExitStack, record: RunRecord) -> dict:
+def _start_services(activity: Activity, workdir: Path, sandbox, record: RunRecord) -> dict:
     env: dict[str, str] = {}
     if activity.needs("market_data"):
         from ..market_data.server import MarketDataServer, env_file_text
 
-        server = services.enter_context(MarketDataServer())
-        env.update(server.client_environment())
+        server = MarketDataServer()
+        url = sandbox.serve("market_data", server.app)
+        env.update(server.client_environment(url))
         (workdir / ".env").write_text(env_file_text())
-        record.services["market_data"] = {"url": server.url, "synthetic": server.synthetic}
+        record.services["market_data"] = {"url": url, "synthetic": server.synthetic}
     return env
+
+
+def _attribute_sandbox_limits(record: RunRecord, limits: RunLimits) -> None:
+    """A kernel the sandbox's limits ended says which limit did it (the kernel only sees a SIGKILL);
+    one that never started says what stopped the sandbox."""
+    report = record.sandbox
+    if record.kernel.status == "failed_to_start" and report.get("setup_error"):
+        record.kernel.message = f"{record.kernel.message} ({report['setup_error'].strip()})"
+    reason = None
+    if report.get("oom_kills"):
+        reason, limit = (f"the sandbox's memory limit ({limits.memory_mb:,} MB) killed the kernel "
+                         f"(peak {report.get('memory_peak_mb', 0):,.0f} MB)"), "memory"
+    elif report.get("limit_hit") == "cpu_time":
+        reason, limit = f"the sandbox used up its CPU time ({limits.cpu_seconds:g} s)", "cpu_time"
+    elif report.get("limit_hit") == "wall_time":
+        reason, limit = f"the run exceeded its wall-clock limit ({limits.notebook_timeout:g} s)", "notebook_timeout"
+    if reason is None or record.kernel.status == "finished":
+        return
+    record.kernel.message = f"{reason}; {record.kernel.message}"
+    cell = next((cell for cell in record.cells if cell.index == record.kernel.cell), None)
+    if cell is not None:
+        if limit not in cell.limits_hit:
+            cell.limits_hit.append(limit)
+        cell.notes.append(reason)
 
 
 def _explain_error(name: str, value: str) -> str | None:

@@ -14,7 +14,6 @@ import re
 import signal
 import subprocess
 import time
-from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
@@ -44,13 +43,13 @@ class _CappedClient(NotebookClient):
 
     def output(self, outs, msg, display_id, cell_index):
         used = self.output_used.get(cell_index, 0)
-        content = msg["content"]
-        size = len(content.get("text", "")) if msg["msg_type"] == "stream" else len(str(content.get("data", "")))
+        size = _size(msg)
         if used + size > self.output_bytes:
             room = max(self.output_bytes - used, 0)
             if cell_index not in self.capped:
                 self.capped.add(cell_index)
                 if msg["msg_type"] == "stream" and room:
+                    content = msg["content"]
                     msg = {**msg, "content": {**content, "text": content["text"][:room]}}
                     super().output(outs, msg, display_id, cell_index)
                 outs.append(nbformat.v4.new_output(
@@ -60,6 +59,28 @@ class _CappedClient(NotebookClient):
             return None
         self.output_used[cell_index] = used + size
         return super().output(outs, msg, display_id, cell_index)
+
+    def _update_display_id(self, display_id, msg):
+        """Display updates replace earlier outputs in place; they count against the running cell's
+        cap like any output, or a loop of updates would grow the notebook without bound."""
+        if msg["header"]["msg_type"] != "update_display_data":   # a new display: counted by output()
+            return super()._update_display_id(display_id, msg)
+        cell_index = getattr(self, "_running_cell", None)
+        used = self.output_used.get(cell_index, 0) + _size(msg)
+        self.output_used[cell_index] = used
+        if used > self.output_bytes:
+            self.capped.add(cell_index)
+            return None
+        return super()._update_display_id(display_id, msg)
+
+    async def async_execute_cell(self, cell, cell_index, *args, **kwargs):
+        self._running_cell = cell_index
+        return await super().async_execute_cell(cell, cell_index, *args, **kwargs)
+
+
+def _size(msg) -> int:
+    content = msg["content"]
+    return len(content.get("text", "")) if msg["msg_type"] == "stream" else len(str(content.get("data", "")))
 
 
 def _clip(text: str, limit: int) -> str:
@@ -100,9 +121,10 @@ def _restore_signal_handlers(handlers: dict) -> None:
 class NotebookRun:
     """Runs one notebook; `cells` and `kernel` hold the outcome afterwards."""
 
-    def __init__(self, nb, *, workdir: Path, env: dict[str, str], limits: RunLimits, explain_error=None):
+    def __init__(self, nb, *, workdir: str, env: dict[str, str], limits: RunLimits, km=None, explain_error=None):
         self.nb = nb
         self.workdir = workdir
+        self.km = km
         self.env = env
         self.limits = limits
         self.explain_error = explain_error or (lambda name, value: None)
@@ -118,17 +140,17 @@ class NotebookRun:
 
     async def _execute(self) -> None:
         client = _CappedClient(
-            self.nb, km=kernel_manager(), output_bytes=self.limits.output_bytes,
-            allow_errors=True, interrupt_on_timeout=True, shutdown_kernel="immediate",
+            self.nb, km=self.km or kernel_manager(), output_bytes=self.limits.output_bytes,
+            allow_errors=True, interrupt_on_timeout=True, shutdown_kernel="immediate", store_widget_state=False,
             error_on_timeout={"ename": TIMEOUT_ENAME, "evalue": "", "traceback": []},
             extra_arguments=list(KERNEL_ARGUMENTS), startup_timeout=60, iopub_timeout=4,
-            resources={"metadata": {"path": str(self.workdir)}},
+            resources={"metadata": {"path": self.workdir}},
         )
         client.on_cell_executed = self._remember_reply
         handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
         try:
             # cleanup_kc: shut the kernel down afterwards even though we made its manager
-            async with client.async_setup_kernel(env=self.env, cwd=str(self.workdir), cleanup_kc=True,
+            async with client.async_setup_kernel(env=self.env, cwd=self.workdir, cleanup_kc=True,
                                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
                 _restore_signal_handlers(handlers)
                 deadline = time.monotonic() + self.limits.notebook_timeout   # counted from the first cell
@@ -158,12 +180,13 @@ class NotebookRun:
         try:
             await client.async_execute_cell(cell, record.index)
         except DeadKernelError:
-            record.duration_s = round(time.monotonic() - started, 3)
-            record.status = "error"
-            _fill_from_outputs(record, cell.outputs)
-            message = self._death_message(client)
-            record.error = CellError("DeadKernelError", message)
-            self._kernel_ended("died", message, record)
+            self._cell_ended_the_run(record, cell, started, "DeadKernelError", self._death_message(client), "died")
+            return
+        except (ValueError, KeyError, TypeError) as error:   # a message the kernel forged or garbled
+            self._cell_ended_the_run(record, cell, started, "KernelProtocolError",
+                                     f"the kernel sent a message that breaks the Jupyter protocol ({error}); "
+                                     "the kernel was stopped and the remaining cells were not run", "killed")
+            await client.km.shutdown_kernel(now=True)
             return
         record.duration_s = round(time.monotonic() - started, 3)
         record.execution_count = cell.get("execution_count")
@@ -185,6 +208,14 @@ class NotebookRun:
             explanation = self.explain_error(record.error.name, record.error.value)
             if explanation:
                 record.notes.append(explanation)
+
+    def _cell_ended_the_run(self, record: CellRecord, cell, started: float, name: str, message: str,
+                            fate: str) -> None:
+        record.duration_s = round(time.monotonic() - started, 3)
+        record.status = "error"
+        _fill_from_outputs(record, cell.outputs)
+        record.error = CellError(name, message)
+        self._kernel_ended(fate, message, record)
 
     async def _after_timeout(self, client, record: CellRecord, by_notebook: bool) -> None:
         record.status = "timeout"

@@ -23,6 +23,7 @@ class GradingOptions:
     region: str | None = None
     data_dir: Path | None = None
     limits: dict = field(default_factory=dict)
+    isolate: str = "auto"               # sandbox: "auto" (when this machine can), "required" or "off"
 
 
 def limit_options(namespace) -> dict:
@@ -72,7 +73,7 @@ def run_notebooks(activity: Activity, options: GradingOptions, emulator, on_run=
     for name, submission in matched.in_run_order():
         try:
             outcome = run_submission(activity, submission, emulator, limits=limits, data_dir=options.data_dir,
-                                     snapshot=seed, account=account, notebook=name)
+                                     snapshot=seed, account=account, notebook=name, isolate=options.isolate)
         except DataFileMissing as error:
             raise UsageError(str(error)) from None
         account = outcome.account

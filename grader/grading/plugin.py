@@ -177,7 +177,9 @@ def pytest_sessionfinish(session, exitstatus):
                                   "sha256": run.submission["sha256"], **run.summary(), "duration_s": run.duration_s}
                                  for run in runs],
             missing_notebooks=[name for name in load(activity_id).notebooks if name not in ran] if runs else [],
-            synthetic_data=any(run.synthetic_data for run in runs)))
+            synthetic_data=any(run.synthetic_data for run in runs),
+            unisolated=next((run.sandbox.get("reason", "no sandbox") for run in runs
+                             if not run.sandbox.get("isolated")), "")))
     if len(results) != 1:
         raise UsageError("--result-json grades one activity at a time; run pytest on one rubrics/<activity> folder")
     results[0].write(config.option.result_json, for_students=not config.option.staff)

@@ -43,6 +43,7 @@ class GradeResult:
     runs: list[dict] = field(default_factory=list)   # summaries of the notebook runs
     missing_notebooks: list[str] = field(default_factory=list)   # activity notebooks not in the submission
     synthetic_data: bool = False
+    unisolated: str = ""          # why the notebooks ran without a sandbox ("" when they were isolated)
     graded_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     schema: str = SCHEMA
 

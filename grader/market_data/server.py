@@ -163,27 +163,37 @@ class MarketDataServer:
 
     def __init__(self, port: int = 0):
         self.log: list[dict] = []  # one entry per request: method, path, query, status, bars
-        self._http = LoopbackServer(self._wsgi, port, "market-data")
+        self._port = port
+        self._http: LoopbackServer | None = None
 
     @property
     def url(self) -> str:
         return self._http.url
 
     @property
+    def app(self):
+        """The WSGI app, for serving it elsewhere (a sandboxed run's own socket) instead of start()."""
+        return self._wsgi
+
+    @property
     def synthetic(self) -> bool:
         """Whether the bars served are invented (False: recorded market prices)."""
         return SYNTHETIC
 
-    def client_environment(self) -> dict[str, str]:
-        """Where alpaca-trade-api sends trading and data requests; keys come from the .env file."""
-        return {"APCA_API_BASE_URL": self.url, "APCA_API_DATA_URL": self.url}
+    def client_environment(self, url: str | None = None) -> dict[str, str]:
+        """Where alpaca-trade-api sends trading and data requests (this server's URL unless it is
+        reached at `url`); keys come from the .env file."""
+        url = url or self.url
+        return {"APCA_API_BASE_URL": url, "APCA_API_DATA_URL": url}
 
     def start(self) -> "MarketDataServer":
+        self._http = LoopbackServer(self._wsgi, self._port, "market-data")
         self._http.start()
         return self
 
     def stop(self) -> None:
-        self._http.stop()
+        if self._http:
+            self._http.stop()
 
     def __enter__(self) -> "MarketDataServer":
         return self.start()

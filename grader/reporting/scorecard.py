@@ -24,6 +24,8 @@ def render(result: GradeResult, width: int = 100) -> str:
                      f"{run['duration_s']:.1f} s" + (f"; kernel {run['kernel']}" if run["kernel"] != "finished" else ""))
     for name in result.missing_notebooks:
         lines.append(f"  NOT SUBMITTED: {name} (its checks fail)")
+    if result.unisolated:
+        lines.append(f"  NOTE: ran WITHOUT a sandbox ({result.unisolated}); fine for a self-check, not for grading")
     if result.synthetic_data:
         lines.append("  NOTE: graded on a SYNTHETIC stand-in for the course data (pass --data-dir for the real files)")
     lines.append("")
