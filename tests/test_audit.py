@@ -68,7 +68,7 @@ def profile_lines(name, account, url):
 def classroom(emulator, tmp_path_factory):
     """Accounts as a class leaves them: alice left an endpoint and a bucket, bob notebooks (one stopped, in
     us-east-1) and a running training job, carol deleted her endpoint (Deleting), frank cleaned up,
-    mallory's keys are wrong, and an organization whose member dave left a 2-instance endpoint."""
+    mallory's keys are wrong, the profile "gone" points at an endpoint nobody answers, and an organization whose member dave left a 2-instance endpoint."""
     folder = tmp_path_factory.mktemp("classroom")
     made = {name: emulator.new_account() for name in ("alice", "bob", "carol", "frank", "instructor")}
     alice, bob, carol = (client(made[name], "sagemaker", emulator) for name in ("alice", "bob", "carol"))
@@ -107,7 +107,9 @@ def classroom(emulator, tmp_path_factory):
     for name in ("alice", "bob", "carol", "frank", "instructor"):
         config += profile_lines(name, made[name], emulator.url)
     config += ["[profile mallory]", "region = us-west-2", f"endpoint_url = {emulator.url}",
-               "aws_access_key_id = AKIAWRONGWRONGWRONG1", "aws_secret_access_key = wrong", ""]
+               "aws_access_key_id = AKIAWRONGWRONGWRONG1", "aws_secret_access_key = wrong", "",
+               "[profile gone]", "region = us-west-2", "endpoint_url = http://127.0.0.1:9",   # nothing listens
+               f"aws_access_key_id = {made['frank'].access_key_id}", "aws_secret_access_key = x", ""]
     (folder / "config").write_text("\n".join(config))
 
     snapshots = folder / "snapshots"
@@ -165,7 +167,7 @@ def audit(tmp_path, *options):
 
 
 CLASS = ["--profile", "alice", "--profile", "bob", "--profile", "carol", "--profile", "frank", "--profile", "mallory",
-         "--org"]
+         "--profile", "gone", "--org"]
 
 
 @pytest.fixture(scope="module")
@@ -237,8 +239,10 @@ def test_an_unreadable_account_is_an_error_row_and_the_others_are_audited(class_
     result = class_audit["audit"]
     mallory = account_of(result, "Mallory")
     assert mallory["status"] == "could not be read" and "InvalidClientTokenId" in mallory["failure"]
-    assert mallory["leftovers"] == [] and result["accounts"][-1] is not None
-    assert result["totals"]["unreadable"] == 1
+    assert mallory["leftovers"] == []
+    gone = next(account for account in result["accounts"] if account["source"]["label"] == "gone")
+    assert gone["status"] == "could not be read" and "could not be reached" in gone["failure"]
+    assert result["totals"]["unreadable"] == 2
     readable = {account["student"] for account in result["accounts"] if not account["failure"]}
     assert {"Alice Ng", "Bob Roy", "Carol Diaz", "Frank Li", "Dave Kim"} <= readable
     assert "could not read Mallory" in class_audit["printed"]
@@ -280,7 +284,10 @@ def test_the_roster_maps_accounts_to_students(class_audit):
 def test_the_page_is_self_contained_strict_html_with_everything_escaped(class_audit):
     page = (class_audit["out"] / "audit.html").read_text()
     document = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(page)
-    assert not re.search(r"(?i)(https?:|ftp:|url\(|@import|(?<!s3:)//[a-z0-9])", page), "no external URL of any kind"
+    markup = "".join(re.findall(r"<[^>]*>", page)) + document.find(".//style").text
+    assert not re.search(r"(?i)(https?:|ftp:|url\(|@import|//)", markup), "no external URL of any kind"
+    mentioned = re.findall(r"(?i)\b(?:https?|ftp)://[^\s\"]+", "".join(document.itertext()))
+    assert set(mentioned) == {"http://127.0.0.1:9/"}   # only as text: the endpoint that could not be reached
     attributes = {name for element in document.iter() for name in element.attrib}
     assert attributes <= {"lang", "charset", "name", "content", "class", "id"}, "nothing a browser would fetch"
     assert document.findall(".//script") == [] and document.findall(".//img") == []
