@@ -9,15 +9,21 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from ..checks import prices
-from ..checks.cleanup import HOW_TO_DELETE as STUDENT_HOW_TO_DELETE
 from ..evidence.collect_sagemaker import RESOURCES
 from ..evidence.snapshot import MAX_OBJECTS_PER_BUCKET
 
 TYPES = {"endpoints": "endpoint", "notebook_instances": "notebook instance", "training_jobs": "training job",
          "endpoint_configs": "endpoint configuration", "models": "model", "buckets": "bucket"}
-HOW_TO_DELETE = {**STUDENT_HOW_TO_DELETE,
-                 "training_jobs": "stop it (SageMaker > Training jobs > Stop); a stopped job costs nothing and "
-                                  "cannot be deleted"}
+# In the console; the exact AWS CLI commands go with each leftover (grader/audit/deletion.py).
+HOW_TO_DELETE = {
+    "endpoints": "delete it in SageMaker > Inference > Endpoints; it bills until deleted",
+    "notebook_instances": "stop it, wait for Stopped, then delete it in SageMaker > Notebook instances "
+                          "(a stopped instance still bills for its volume)",
+    "training_jobs": "stop it in SageMaker > Training jobs; a stopped job costs nothing and cannot be deleted",
+    "endpoint_configs": "delete it in SageMaker > Inference > Endpoint configurations (free, clutter)",
+    "models": "delete it in SageMaker > Inference > Models (free, clutter)",
+    "buckets": "empty it, then delete it in the S3 console",
+}
 TRAINING_RUNNING = {"InProgress", "Stopping"}
 FREE = prices.Quote(0.0, "free (metadata only)")
 
