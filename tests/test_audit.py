@@ -335,10 +335,12 @@ def test_exit_status_follows_what_bills(aws_config, tmp_path, capsys):
     (["--profile", "alice", "--roster", "missing.csv"], "no such file"),
     (["--snapshots", "missing-folder"], "is not a directory"),
     (["--profile", "alice", "--fail-over", "-1"], "0 or more"),
+    (["--org"], "The config profile (nobody-here) could not be found"),
 ])
 def test_bad_input_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys, options, says):
     (tmp_path / "config").write_text("[profile alice]\nregion = us-west-2\n")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_PROFILE", "nobody-here")   # --org reads the organization through it
     assert main(["audit", *options, "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and says in err, err

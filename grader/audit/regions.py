@@ -4,20 +4,29 @@ A region that was asked for and not read is unknown, never clean."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import boto3
+import botocore.loaders
+from botocore.regions import EndpointResolver
 
 from ..activities import load
 from ..errors import UsageError
 from ..evidence.snapshot import regions_to_read
 
 
-def sagemaker_regions(partition: str | None = None) -> list[str]:
-    """Every region SageMaker exists in (in one partition, or in all), as botocore knows them: no call to AWS."""
-    session = boto3.Session()
-    partitions = [partition] if partition else session.get_available_partitions()
-    return sorted({region for name in partitions for region in session.get_available_regions("sagemaker", name)})
+SAGEMAKER_ENDPOINT_PREFIX = "api.sagemaker"   # the service model's endpointPrefix, as endpoints.json lists it
+
+
+@functools.lru_cache(maxsize=None)
+def sagemaker_regions(partition: str | None = None) -> tuple[str, ...]:
+    """Every region SageMaker exists in (in one partition, or in all), as botocore's endpoint data knows
+    them: no call to AWS, no AWS config read."""
+    resolver = EndpointResolver(botocore.loaders.create_loader().load_data("endpoints"))
+    partitions = [partition] if partition else resolver.get_available_partitions()
+    return tuple(sorted({region for name in partitions
+                         for region in resolver.get_available_endpoints(SAGEMAKER_ENDPOINT_PREFIX, name)}))
 
 
 def default_regions() -> list[str]:
@@ -64,7 +73,7 @@ class RegionChoice:
         known = sagemaker_regions(session.get_partition_for_region(collector.regions[0]))
         reply = collector.call("regions", collector.client("ec2").describe_regions)
         if reply is None:
-            return known
+            return list(known)
         return sorted(region["RegionName"] for region in reply["Regions"] if region["RegionName"] in known)
 
     def for_snapshot(self, recorded: list[str]) -> tuple[list[str], list[str]]:

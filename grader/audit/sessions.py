@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 
 import boto3
+import botocore.loaders
 import botocore.session
 
 from ..evidence.snapshot import READ_ONLY_PREFIXES
@@ -34,7 +35,7 @@ def _refuse_writes(model, **_) -> None:
 def _shared_loader():
     global _loader
     with _loader_lock:
-        _loader = _loader or botocore.session.Session().get_component("data_loader")
+        _loader = _loader or botocore.loaders.create_loader()
     return _loader
 
 

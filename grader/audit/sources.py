@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import botocore.session
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ProfileNotFound
 
 from ..errors import UsageError
 from .sessions import new_session
@@ -65,7 +65,11 @@ def organization_sources(role_name: str = DEFAULT_ROLE_NAME) -> list[AccountSour
     `role_name`; the management account itself is read with the caller's own credentials."""
     session = new_session()
     try:
-        if session.get_credentials() is None:
+        credentials = session.get_credentials()
+    except ProfileNotFound as error:
+        raise UsageError(f"--org: {error}; set AWS_PROFILE to the management account's profile") from None
+    try:
+        if credentials is None:
             raise UsageError("--org needs the management account's credentials: set AWS_PROFILE or configure the "
                              "default credential chain")
         identity = session.client("sts").get_caller_identity()
