@@ -126,6 +126,15 @@ def _check(args) -> int:
     return 0
 
 
+def _audit(args) -> int:
+    from .audit import AuditOptions, run_audit
+
+    return run_audit(AuditOptions(out=args.out, profiles=args.profile, org=args.org, role_name=args.role_name,
+                                  snapshots=args.snapshots, roster=args.roster, regions=args.regions,
+                                  all_regions=args.all_regions, fail_over=args.fail_over,
+                                  plan_cleanup=args.plan_cleanup))
+
+
 def _activities(args) -> int:
     from .activities import load_all
 
@@ -191,6 +200,22 @@ def build_parser() -> argparse.ArgumentParser:
     snapshot.add_argument("--env-file", type=Path, help="emulator environment from `grader serve --env-file`")
     snapshot.add_argument("--out", type=Path, required=True, help="the snapshot file to write")
     snapshot.set_defaults(run=_snapshot)
+
+    audit = commands.add_parser("audit", help="find what still bills across a class of AWS accounts (read-only)")
+    audit.add_argument("--profile", action="append", default=[], help="an AWS config profile to audit (repeatable)")
+    audit.add_argument("--org", action="store_true",
+                       help="audit every account of the organization (management credentials: the default chain)")
+    audit.add_argument("--role-name", help="role to assume in each member account (default OrganizationAccountAccessRole)")
+    audit.add_argument("--snapshots", type=Path, help="a folder of recorded snapshots, one per student")
+    audit.add_argument("--roster", type=Path, help="CSV with the columns account,student")
+    audit.add_argument("--regions", help="regions to read, comma-separated (default: us-west-2,us-east-1)")
+    audit.add_argument("--all-regions", action="store_true", help="read every region enabled in each account")
+    audit.add_argument("--out", type=Path, required=True, help="folder for audit.html, leftovers.csv, audit.json")
+    audit.add_argument("--fail-over", type=float, metavar="DOLLARS_PER_HOUR",
+                       help="exit 1 only when the leftovers bill more than this per hour")
+    audit.add_argument("--plan-cleanup", type=Path, metavar="FILE",
+                       help="also write the AWS CLI commands that would delete what was found, to review")
+    audit.set_defaults(run=_audit)
 
     activities = commands.add_parser("activities", help="list the activities and what each needs")
     activities.set_defaults(run=_activities)

@@ -4,6 +4,10 @@ moto keeps every service's state per account id, so a fresh account id is a clea
 Each account gets the SageMaker execution role a console user would have, and temporary
 credentials for that role (so ``get_execution_role()`` finds it, as on a notebook instance).
 Wiping an account deletes its state from every moto backend.
+
+An account may create an AWS Organization with member accounts (moto's organizations backend);
+credentials for a member (from AssumeRole into it) are served as that member account, which is
+wiped together with the account that manages it.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from datetime import datetime, timezone
 from moto.core.base_backend import BackendDict
 from moto.core.config import default_user_config
 from moto.iam import models as iam_models
+from moto.organizations.models import organizations_backends
 from moto.s3.models import s3_backends
 from moto.sts.models import sts_backends
 
@@ -107,6 +112,7 @@ class Account:
     session_token: str
     api_log: list[dict] = field(default_factory=list)
     created_at: float = field(default_factory=time.time)
+    management_account_id: str | None = None   # set for a member account of an emulated Organization
 
     def record(self, entry: dict) -> None:
         self.api_log.append(entry)
@@ -153,15 +159,37 @@ class AccountRegistry:
         account = self._by_key.get(access_key)
         if account is None:
             account_id = iam_models.get_account_id_from(access_key)
-            account = self._accounts.get(account_id)
+            account = self._accounts.get(account_id) or self._organization_member(account_id, access_key)
         return account
 
+    def _organization_member(self, account_id: str, access_key: str) -> Account | None:
+        """A member account of an Organization that one of our accounts manages, reached with a key
+        that moto issued in it (AssumeRole into the member's role); None for any other account."""
+        management_id, _ = organizations_backends.master_accounts.get(account_id, (None, None))
+        management = self._accounts.get(management_id) if management_id else None
+        if management is None or management.management_account_id:   # only accounts we made manage members
+            return None
+        key = iam_models.iam_backends[account_id]["aws"].access_keys.get(access_key)
+        with self._lock:
+            member = self._accounts.get(account_id)
+            if member is None:
+                member = Account(account_id, management.region, getattr(key, "role_arn", None) or "", access_key, "", "",
+                                 management_account_id=management_id)
+                self._accounts[account_id] = member
+            self._by_key[access_key] = member
+        return member
+
     def remove(self, account_id: str) -> None:
-        """Forget an account and delete its state from every moto service."""
+        """Forget an account and delete its state from every moto service, with its Organization's members."""
         with self._lock:
             account = self._accounts.pop(account_id, None)
-            if account:
-                self._by_key.pop(account.access_key_id, None)
+            for key in [key for key, owner in self._by_key.items() if owner is account]:
+                del self._by_key[key]
+            members = [member for member, (manager, _) in list(organizations_backends.master_accounts.items())
+                       if manager == account_id]
+        for member in members:
+            organizations_backends.master_accounts.pop(member, None)
+            self.remove(member)
         for backend in list(BackendDict._instances):
             if account_id in backend.keys():
                 del backend[account_id]
