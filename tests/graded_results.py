@@ -73,7 +73,7 @@ def hostile() -> GradeResult:
                                                      "confusion_matrix": [[120, 20], [32, 28]], "records": 200,
                                                      "required": {"accuracy_min": 0.71}}),
         _check("endpoint_deleted", "fail", 2, message=f"1 of the endpoints still exists: {SCRIPT}",
-               evidence={"leftovers": [{"name": f"endpoint{IMG}", "region": "us-west-2", "note": "InService",
+               evidence={"leftovers": [{"name": f"endpoint\x07{IMG}", "region": "us-west-2", "note": "InService",
                                         "cost_per_hour": 0.24},
                                        {"name": "mystery", "region": "us-east-1", "note": "", "cost_per_hour": None}]}),
         _check("billing_access", "manual", 1, message="a person checks this"),

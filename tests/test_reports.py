@@ -56,6 +56,11 @@ def test_students_never_see_a_hidden_check_staff_see_it_marked():
         assert "checks that are not shown here" in page
         staff_page = submission_page(result, staff=True)
         assert HIDDEN_TITLE in staff_page and "hidden from students" in staff_page
+    erred = solution()
+    secret = next(check for check in erred.checks if check.visibility == "hidden")
+    secret.status, secret.points = "error", 0.0
+    assert "could not read their evidence" not in submission_page(erred, staff=False)   # not even a count
+    assert "1 check(s) could not read their evidence" in submission_page(erred, staff=True)
     # the hidden check's picture goes with it: the solution's only other picture is the model's
     assert submission_page(solution(), staff=False).count("<svg") == 1
     assert submission_page(solution(), staff=True).count("<svg") == 2
@@ -164,7 +169,7 @@ def test_grader_report_reads_folders_and_refuses_what_is_not_a_result(tmp_path, 
     assert main(["report", str(tmp_path / "graded"), "--out", str(tmp_path / "out")]) == 0
     printed = capsys.readouterr().out
     assert "2 submission(s) of housing" in printed and (tmp_path / "out" / "jdoe" / "report.html").is_file()
-    assert [s.student for s in readclass_of([tmp_path / "graded"])] == ["asmith", "jdoe"]
+    assert [s.student for s in read_submissions([tmp_path / "graded"])] == ["asmith", "jdoe"]
     (tmp_path / "junk.json").write_text('{"not": "a result"}')
     assert main(["report", str(tmp_path / "junk.json"), "--out", str(tmp_path / "out2")]) == 2
     assert "is not a graded result" in capsys.readouterr().err

@@ -8,6 +8,7 @@ import math
 
 from markupsafe import Markup, escape
 
+from ..text import plain
 from .view import monthly
 
 WIDTH, HEIGHT, MARGIN = 360, 300, 44
@@ -22,7 +23,7 @@ def _text(x: float, y: float, text, anchor: str = "middle", css: str = "", turne
     css_attribute = f' class="{css}"' if css else ""
     turn = f' transform="rotate(-90 {x:.1f} {y:.1f})"' if turned else ""
     return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"{css_attribute}{turn}>'
-            f'{escape(str(text))}</text>')
+            f'{escape(plain(text))}</text>')
 
 
 def _ticks(low: float, high: float, count: int = 5) -> list[float]:

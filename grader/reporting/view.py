@@ -83,8 +83,9 @@ def percentage(result: GradeResult) -> float:
     return 100.0 * result.score / result.max_score if result.max_score else 0.0
 
 
-def warnings(result: GradeResult) -> list[str]:
-    """What weakens the verdict, one sentence each (banners in the HTML, notes in the terminal)."""
+def warnings(result: GradeResult, checks: list[CheckResult] | None = None) -> list[str]:
+    """What weakens the verdict, one sentence each (banners in the HTML, notes in the terminal), about
+    `checks` (default: all) among the result's checks."""
     said = []
     if result.synthetic_data:
         said.append("Graded on a SYNTHETIC stand-in for the course data (or replayed market data): the grade is "
@@ -100,7 +101,7 @@ def warnings(result: GradeResult) -> list[str]:
             said.append(f"{run.get('file', run['notebook'])}: {run['timeout']} cell(s) hit the time limit.")
     if not result.runs and result.source != "notebook run on the emulator":
         said.append(f"Graded from {result.source}: nothing was run, so checks of the notebooks are skipped.")
-    errors = sum(check.status == "error" for check in result.checks)
+    errors = sum(check.status == "error" for check in (result.checks if checks is None else checks))
     if errors:
         said.append(f"{errors} check(s) could not read their evidence (status error): they score 0 until it can be read.")
     return said
