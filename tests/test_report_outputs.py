@@ -18,6 +18,7 @@ from grader.activities import load
 from grader.cli import main
 from grader.grading.result import GradeResult
 from grader.reporting.html import submission_page
+from graded_results import IMG, SCRIPT
 from html_checks import external_references, strict
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -128,3 +129,24 @@ def test_a_solution_report_is_small_and_shows_the_model_to_staff(tmp_path, capsy
     student = submission_page(result, staff=False)
     assert 'class="point"' not in student and "housing.model_quality" not in student
     assert len(result.runs[0]["timings"]) == result.runs[0]["cells"] and result.duration_s > 0
+
+
+def test_a_notebook_that_prints_markup_cannot_put_any_in_its_report(tmp_path, capsys):
+    notebook = tmp_path / f"{IMG}.ipynb"
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                           "language": "python"}})
+    nb.cells = [nbformat.v4.new_code_cell(f"bucket = {IMG!r}"),
+                nbformat.v4.new_code_cell(f"print({SCRIPT!r})\nprint('\\x1b[31mred\\x1b[0m')\n"
+                                          "raise ValueError(f\"bucket '{bucket}' is not valid\")")]
+    nbformat.write(nb, notebook)
+    assert main(["check", "housing", str(notebook), "--out", str(tmp_path / "out"), "--staff"]) == 0
+    capsys.readouterr()
+    folder = next((tmp_path / "out" / "housing").iterdir())
+    failure = GradeResult.read(folder / "result.json").runs[0]["failures"][0]
+    assert SCRIPT in failure["output"] and "\x1b" not in failure["output"] and "red" in failure["output"]
+    assert failure["value"]["value"] == IMG and failure["value"]["cell"] == 0
+    page = (folder / "report.html").read_text()
+    document = strict(page)
+    assert external_references(page) == [] and "<script" not in page and "<img" not in page
+    assert [element.tag for element in document.iter() if element.tag.endswith(("script", "img"))] == []
+    assert "&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt;" in page and "&lt;img src=x onerror=alert(1)&gt;" in page
