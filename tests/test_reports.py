@@ -178,3 +178,17 @@ def test_grader_report_reads_folders_and_refuses_what_is_not_a_result(tmp_path, 
     assert main(["report", str(tmp_path / "graded"), "--out", str(tmp_path / "out3")]) == 2
     assert "several activities (housing, rainfall)" in capsys.readouterr().err
     assert main(["report", str(tmp_path / "nothing-here"), "--out", str(tmp_path / "out4")]) == 2
+
+
+def test_banners_say_what_weakens_the_verdict_and_free_leftovers_get_no_chart():
+    page = submission_page(hostile(), staff=False)
+    for said in ("SYNTHETIC stand-in", "the kernel died", "1 cell(s) never ran"):
+        assert said in page[:page.index("<main>")]
+    result = solution(3, hidden=False)
+    result.source = "snapshot fixtures/x.json"
+    result.checks[0].status, result.checks[0].points, result.checks[0].evidence = "skip", 0.0, {}
+    result.checks[1].evidence = {"leftovers": [{"name": "config", "region": "us-west-2", "note": "",
+                                                "cost_per_hour": 0.0}]}
+    page = submission_page(result)
+    assert "1 check(s) skipped: they do not apply when grading from snapshot fixtures/x.json" in page
+    assert "<svg" not in page and "$0.00" in page                  # listed in the table, not drawn

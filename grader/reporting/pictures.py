@@ -127,6 +127,6 @@ def for_check(evidence: dict) -> Markup | None:
         return predicted_vs_actual(evidence["sample"], evidence)
     if evidence.get("confusion_matrix") and "accuracy" in evidence:
         return confusion_matrix(evidence["confusion_matrix"], evidence)
-    if evidence.get("leftovers"):
+    if any(item.get("cost_per_hour") != 0 for item in evidence.get("leftovers") or []):   # free metadata: no picture
         return leftover_costs(evidence["leftovers"])
     return None

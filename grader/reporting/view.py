@@ -99,9 +99,11 @@ def warnings(result: GradeResult, checks: list[CheckResult] | None = None) -> li
                         + f"; {run.get('not_run', 0)} cell(s) never ran.")
         elif run.get("timeout"):
             said.append(f"{run.get('file', run['notebook'])}: {run['timeout']} cell(s) hit the time limit.")
-    if not result.runs and result.source != "notebook run on the emulator":
-        said.append(f"Graded from {result.source}: nothing was run, so checks of the notebooks are skipped.")
-    errors = sum(check.status == "error" for check in (result.checks if checks is None else checks))
+    checks = result.checks if checks is None else checks
+    skipped = sum(check.status == "skip" for check in checks)
+    if skipped:
+        said.append(f"{skipped} check(s) skipped: they do not apply when grading from {result.source}.")
+    errors = sum(check.status == "error" for check in checks)
     if errors:
         said.append(f"{errors} check(s) could not read their evidence (status error): they score 0 until it can be read.")
     return said
