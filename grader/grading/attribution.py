@@ -53,7 +53,6 @@ FAILURES_KEPT = 20   # per run; the count of the rest is kept
 
 @dataclass(frozen=True)
 class Need:
-    name: str                 # shown to people: an operation name or the call pattern
     calls: re.Pattern         # code that would meet it
     operations: tuple = ()    # logged AWS operations that meet it (none: a cell with the call ran)
 
@@ -67,10 +66,10 @@ def needs_of(marker) -> list[Need]:
         if name not in OPERATIONS:
             raise ValueError(f"needs({name!r}): not one of {', '.join(OPERATIONS)}")
         calls, operations = OPERATIONS[name]
-        found.append(Need(name, calls, operations))
+        found.append(Need(calls, operations))
     calls = marker.kwargs.get("calls")
     if calls:
-        found.append(Need(calls, re.compile(calls)))
+        found.append(Need(re.compile(calls)))
     return found
 
 
