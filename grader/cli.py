@@ -107,6 +107,7 @@ def _check(args) -> int:
     from .files import write_atomic
     from .grading.gather import GradingOptions, limit_options
     from .grading.grade import grade
+    from .reporting.outputs import write_submission_outputs
     from .reporting.scorecard import render
 
     activity = load(args.activity)
@@ -120,6 +121,9 @@ def _check(args) -> int:
     if args.json:
         write_atomic(args.json, graded.result_path.read_bytes())
         print(f"result: {args.json}")
+    for label, path in write_submission_outputs(result, graded.folder, html=args.html, gradescope_file=args.gradescope,
+                                                junit=args.junit, staff=args.staff):
+        print(f"{label}: {path}")
     if args.fail_under is not None and result.score < args.fail_under:
         print(f"score {result.score:g} is under --fail-under {args.fail_under:g}")
         return 1
@@ -133,6 +137,18 @@ def _audit(args) -> int:
                                   snapshots=args.snapshots, roster=args.roster, regions=args.regions,
                                   all_regions=args.all_regions, fail_over=args.fail_over,
                                   plan_cleanup=args.plan_cleanup))
+
+
+def _report(args) -> int:
+    from .reporting.class_summary import write_class_report
+    from .reporting.results_files import read_submissions
+
+    submissions = read_submissions(args.results)
+    written = write_class_report(submissions, args.out, staff=args.staff)
+    print(f"{len(submissions)} submission(s) of {submissions[0].result.activity}: reports in {written['reports']}/<student>/")
+    for label in ("index", "grades", "junit"):
+        print(f"{label}: {written[label]}")
+    return 0
 
 
 def _activities(args) -> int:
@@ -188,6 +204,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--staff", action="store_true",
                        help="staff view: keep hidden checks' messages and evidence in the result")
     check.add_argument("--fail-under", type=float, help="exit 1 when the score is below this")
+    check.add_argument("--html", type=Path, metavar="FILE",
+                       help="write the HTML report here (default: report.html in the submission's folder)")
+    check.add_argument("--gradescope", type=Path, metavar="FILE", help="also write Gradescope's results.json here")
+    check.add_argument("--junit", type=Path, metavar="FILE", help="also write the checks as JUnit XML here")
     check.add_argument("--out", type=Path, default=Path("reports"),
                        help="output folder; each submission gets OUT/<activity>/<file>-<hash>/ (default reports/)")
     _add_run_options(check)
@@ -216,6 +236,14 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--plan-cleanup", type=Path, metavar="FILE",
                        help="also write the AWS CLI commands that would delete what was found, to review")
     audit.set_defaults(run=_audit)
+
+    report = commands.add_parser("report", help="class summary, reports and grades.csv from graded results")
+    report.add_argument("results", type=Path, nargs="+", metavar="RESULTS",
+                        help="result.json files, or folders holding them (searched recursively)")
+    report.add_argument("--out", type=Path, required=True, help="folder for index.html, grades.csv, junit.xml and "
+                                                                "<student>/report.html")
+    report.add_argument("--staff", action="store_true", help="students' reports in the staff view (hidden checks shown)")
+    report.set_defaults(run=_report)
 
     activities = commands.add_parser("activities", help="list the activities and what each needs")
     activities.set_defaults(run=_activities)

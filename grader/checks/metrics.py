@@ -18,6 +18,7 @@ PRINTED = {
     "r2": re.compile(r"(?:\br2(?:_score)?\b|\br\^2\b|r-squared|r²)[^0-9\n-]{0,25}(-?\d+(?:\.\d+)?(?:e-?\d+)?)", re.I),
     "accuracy": re.compile(r"\baccuracy\b[^0-9\n-]{0,40}(\d+(?:\.\d+)?)(\s*%)?", re.I),   # 40: classification_report
 }
+SAMPLE_POINTS = 200   # (actual, predicted) pairs kept in the evidence for a report's picture
 
 
 def _model(ev: Evidence):
@@ -60,13 +61,19 @@ def compute(ev: Evidence):
         scores = np.array([p["score"] for p in predictions])
         baseline = np.full_like(truth, float(np.mean(train.labels)))
         return {"rmse": _rmse(truth, scores), "r2": _r2(truth, scores), "baseline_rmse": _rmse(truth, baseline),
-                "baseline_r2": _r2(truth, baseline), "records": int(len(truth))}, None
+                "baseline_r2": _r2(truth, baseline), "records": int(len(truth)), "sample": _sample(truth, scores)}, None
     labels = np.array([p["predicted_label"] for p in predictions], float)
     values, counts = np.unique(train.labels, return_counts=True)
     majority = float(values[np.argmax(counts)])
     matrix = [[int(((truth == actual) & (labels == guess)).sum()) for guess in (0.0, 1.0)] for actual in (0.0, 1.0)]
     return {"accuracy": float(np.mean(labels == truth)), "baseline_accuracy": float(np.mean(truth == majority)),
             "confusion_matrix": matrix, "majority_class": majority, "records": int(len(truth))}, None
+
+
+def _sample(truth, guess) -> list[list[float]]:
+    """Up to SAMPLE_POINTS (actual, predicted) pairs, evenly spread over the test set, rounded."""
+    keep = np.unique(np.linspace(0, len(truth) - 1, min(len(truth), SAMPLE_POINTS)).astype(int))
+    return [[float(f"{truth[i]:.4g}"), float(f"{guess[i]:.4g}")] for i in keep]
 
 
 def _rmse(truth, guess) -> float:
@@ -83,6 +90,7 @@ def model_quality(ev: Evidence) -> Outcome:
     if outcome:
         return outcome
     limits = ev.thresholds
+    metrics["required"] = {name: limits[name] for name in ("accuracy_min", "r2_min", "rmse_max") if name in limits}
     if "accuracy" in metrics:
         if metrics["accuracy"] < limits["accuracy_min"]:
             return failed(f"accuracy {metrics['accuracy']:.3f} on your test set is below {limits['accuracy_min']} "

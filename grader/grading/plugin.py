@@ -3,13 +3,15 @@
     pytest rubrics/housing --submission path/to/notebook.ipynb [--result-json FILE]
 
 A rubric test takes the `check` fixture and calls it with a check function; markers give points
-(`@pytest.mark.points(3)`) and visibility (`@pytest.mark.visibility("hidden")`); the docstring's first
-line is the title. Expected values and thresholds come from the activity's activity.toml, exposed
+(`@pytest.mark.points(3)`), visibility (`@pytest.mark.visibility("hidden")`) and what the check needs
+from the run (`@pytest.mark.needs("CreateTrainingJob")`, see grading/attribution.py); the docstring's
+first line is the title. Expected values and thresholds come from the activity's activity.toml, exposed
 as the `expected` and `thresholds` fixtures. `grader check` runs rubrics through this same plugin.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,9 @@ from ..activities import load
 from ..checks.outcome import Outcome
 from ..errors import UsageError
 from ..execution.run import write_run
+from ..execution.record import tool_versions
 from ..files import remove_stale
+from . import attribution
 from .gather import GradingOptions, gather, limit_options
 from .result import CheckResult, GradeResult
 
@@ -57,6 +61,8 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "points(n): points the check is worth (default 1)")
     config.addinivalue_line("markers", "visibility(v): 'visible' (default) or 'hidden' (students see title and score)")
+    config.addinivalue_line("markers", "needs(*operations, calls=regex): what the check needs from the run, to name "
+                                       "the failed cell that blocked it")
     config.stash[STATE] = {"gathered": {}, "results": {}}
 
 
@@ -149,14 +155,18 @@ def _result(item, call, report) -> CheckResult:
             outcome = Outcome("error", f"{type(error).__name__}: {error}" if error else report.longreprtext[-300:])
     max_points = float(points.args[0]) if points else 1.0
     title = (item.function.__doc__ or item.name).strip().splitlines()[0]
+    run_evidence = getattr(item.config.stash[STATE]["gathered"].get(_activity_id(item.path)), "evidence", None)
+    blocked = (attribution.blocked_by(run_evidence.runs, attribution.needs_of(item.get_closest_marker("needs")))
+               if run_evidence and outcome.status in ("fail", "error") else None)
     return CheckResult(id=f"{_activity_id(item.path)}.{item.name.removeprefix('test_')}", title=title,
                        status=outcome.status, points=max_points if outcome.status == "pass" else 0.0,
                        max_points=max_points, message=outcome.message, evidence=outcome.evidence,
-                       visibility=visibility.args[0] if visibility else "visible")
+                       visibility=visibility.args[0] if visibility else "visible", blocked_by=blocked)
 
 
 def pytest_sessionstart(session):
     remove_stale(session.config.option.result_json)
+    session.config.stash[STATE]["started"] = time.monotonic()
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -174,12 +184,14 @@ def pytest_sessionfinish(session, exitstatus):
         results.append(GradeResult(
             activity=activity_id, submission=[str(path) for path in config.option.submission], source=source,
             checks=checks, runs=[{"notebook": run.notebook, "file": run.submission["name"],
-                                  "sha256": run.submission["sha256"], **run.summary(), "duration_s": run.duration_s}
-                                 for run in runs],
+                                  "sha256": run.submission["sha256"], **run.summary(), "duration_s": run.duration_s,
+                                  **attribution.condensed(run)} for run in runs],
             missing_notebooks=[name for name in load(activity_id).notebooks if name not in ran] if runs else [],
             synthetic_data=any(run.synthetic_data for run in runs),
             unisolated=next((run.sandbox.get("reason", "no sandbox") for run in runs
-                             if not run.sandbox.get("isolated")), "")))
+                             if not run.sandbox.get("isolated")), ""),
+            duration_s=round(time.monotonic() - config.stash[STATE]["started"], 3),
+            environment=runs[0].tools if runs else tool_versions()))
     if len(results) != 1:
         raise UsageError("--result-json grades one activity at a time; run pytest on one rubrics/<activity> folder")
     results[0].write(config.option.result_json, for_students=not config.option.staff)

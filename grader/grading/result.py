@@ -2,7 +2,8 @@
 
 Points: a passed check earns its max points, anything else earns 0. Manual and skipped checks are
 left out of max_score (a person decides manual ones), so a perfect submission scores full marks.
-Hidden checks keep only their title and points in what students see.
+Hidden checks keep only their title and points in what students see. A check that could not be
+judged because a cell failed names that cell in `blocked_by` (grading/attribution.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from pathlib import Path
 
 from ..files import write_atomic
 
-SCHEMA = "grader.result/1"
+SCHEMA = "grader.result/2"
+READABLE_SCHEMAS = ("grader.result/1", SCHEMA)   # /2 added fields with defaults
 HIDDEN_MESSAGE = "hidden check: only its result is shown"
 
 
@@ -28,6 +30,7 @@ class CheckResult:
     message: str
     evidence: dict = field(default_factory=dict)
     visibility: str = "visible"
+    blocked_by: dict | None = None      # {"notebook", "cell", "error"} of the failed cell it could not get past
 
     @property
     def counts(self) -> bool:
@@ -44,6 +47,8 @@ class GradeResult:
     missing_notebooks: list[str] = field(default_factory=list)   # activity notebooks not in the submission
     synthetic_data: bool = False
     unisolated: str = ""          # why the notebooks ran without a sandbox ("" when they were isolated)
+    duration_s: float = 0.0             # grading time, run and checks
+    environment: dict = field(default_factory=dict)   # python and tool versions that did the work
     graded_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     schema: str = SCHEMA
 
@@ -75,6 +80,8 @@ class GradeResult:
     @classmethod
     def read(cls, path: Path) -> "GradeResult":
         raw = json.loads(Path(path).read_text())
+        if raw.get("schema") not in READABLE_SCHEMAS:
+            raise ValueError(f"{path} is not a graded result ({', '.join(READABLE_SCHEMAS)})")
         checks = [CheckResult(**check) for check in raw.pop("checks")]
         for derived in ("score", "max_score", "manual_points"):
             raw.pop(derived, None)

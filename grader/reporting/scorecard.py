@@ -1,39 +1,80 @@
-"""The terminal scorecard: each check with its status and points, the fix for what failed, the total."""
+"""The terminal scorecard: the root cause first with the checks it blocked under it, then every other
+check with its status and points and the fix for what failed, then the total."""
 
 from __future__ import annotations
 
 import textwrap
 
-from ..grading.result import GradeResult
+from ..grading.result import CheckResult, GradeResult
+from .view import Cause, causes, warnings
 
 LABELS = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "manual": "MANUAL", "skip": "SKIP"}
+CHECK_INDENT = 17
 
 
-def _points(check) -> str:
+def _shown(text) -> str:
+    """Every piece of text the submission controls (file names, its errors and code, values quoted in
+    messages) reaches the terminal through here, and only here."""
+    return str(text)
+
+
+def _points(check: CheckResult) -> str:
     if check.status in ("manual", "skip"):
         return f"  -/{check.max_points:g}"
     return f"{check.points:g}/{check.max_points:g}".rjust(6)
 
 
+def _check_lines(check: CheckResult, width: int, indent: str = "  ", message: bool = True) -> list[str]:
+    lines = [f"{indent}{LABELS[check.status]:<6} {_points(check)}  {_shown(check.title)}"]
+    if message and check.status != "pass" and check.message:
+        pad = " " * (len(indent) + CHECK_INDENT - 2)
+        lines += [pad + line for line in textwrap.wrap(_shown(check.message), width - len(pad))]
+    return lines
+
+
+def cause_lines(cause: Cause, width: int = 100) -> list[str]:
+    """One root cause: where it failed, the offending line and value, what followed from it."""
+    failure = cause.failure
+    head = "ROOT CAUSE" if cause.checks else "FIRST FAILURE"
+    lines = [f"{head}: {_shown(cause.notebook)} cell {failure['cell']} failed: {_shown(failure['error'])}"[:width * 2]]
+    if failure.get("line") is not None and failure.get("code") is not None:
+        lines.append(f"    line {failure['line']}: {_shown(failure['code']) or '(blank line)'}")
+    value = failure.get("value")
+    if value:
+        lines.append(f"    the value '{_shown(value['value'])}' is set in cell {value['cell']}, line {value['line']}: "
+                     f"{_shown(value['code'])}")
+        if value.get("note"):
+            lines.append(f"    grader's note: {_shown(value['note'])}")
+    if cause.followers:
+        cells = ", ".join(str(follower["cell"]) for follower in cause.followers)
+        lines.append(f"    cell(s) {cells} failed because of it")
+    if cause.checks:
+        lines.append(f"    {len(cause.checks)} check(s) could not be judged because of it "
+                     f"({cause.lost_points:g} point(s)):")
+        for check in cause.checks:
+            lines += _check_lines(check, width, indent="      ", message=False)
+    return lines
+
+
 def render(result: GradeResult, width: int = 100) -> str:
-    source = ", ".join(result.submission) or result.source
+    """Every check in the result (a student result already hides what hidden checks found)."""
+    source = ", ".join(_shown(path) for path in result.submission) or _shown(result.source)
     lines = [f"{result.activity}: {source}"]
     for run in result.runs:
-        graded_as = f" as {run['notebook']}" if run.get("file", run["notebook"]) != run["notebook"] else ""
-        lines.append(f"  ran {run.get('file', run['notebook'])}{graded_as}: {run['ok']}/{run['cells']} cells ok in "
-                     f"{run['duration_s']:.1f} s" + (f"; kernel {run['kernel']}" if run["kernel"] != "finished" else ""))
-    for name in result.missing_notebooks:
-        lines.append(f"  NOT SUBMITTED: {name} (its checks fail)")
-    if result.unisolated:
-        lines.append(f"  NOTE: ran WITHOUT a sandbox ({result.unisolated}); fine for a self-check, not for grading")
-    if result.synthetic_data:
-        lines.append("  NOTE: graded on a SYNTHETIC stand-in for the course data (pass --data-dir for the real files)")
+        ran = _shown(run.get("file", run["notebook"]))
+        graded_as = f" as {_shown(run['notebook'])}" if run.get("file", run["notebook"]) != run["notebook"] else ""
+        lines.append(f"  ran {ran}{graded_as}: {run['ok']}/{run['cells']} cells ok in {run['duration_s']:.1f} s"
+                     + (f"; kernel {run['kernel']}" if run["kernel"] != "finished" else ""))
+    lines += [f"  NOTE: {_shown(said)}" for said in warnings(result)]
+    found, rest = causes(result, result.checks)
+    for cause in found:
+        lines += [""] + cause_lines(cause, width)
+    others = sum(len(run.get("failures", [])) for run in result.runs) - sum(1 + len(c.followers) for c in found)
+    if others > 0:
+        lines.append(f"  ({others} other cell(s) failed: see report.html)")
     lines.append("")
-    for check in result.checks:
-        lines.append(f"  {LABELS[check.status]:<6} {_points(check)}  {check.title}")
-        if check.status != "pass" and check.message:
-            for line in textwrap.wrap(check.message, width - 17):
-                lines.append(" " * 17 + line)
+    for check in rest:
+        lines += _check_lines(check, width)
     manual = f" ({result.manual_points:g} more awaiting manual review)" if result.manual_points else ""
     lines += ["", f"Score: {result.score:g}/{result.max_score:g}{manual}"]
     return "\n".join(lines)

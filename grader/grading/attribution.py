@@ -1,0 +1,227 @@
+"""Verdicts that name their cause: which failing cell a check could not be judged because of.
+
+A rubric check declares what it needs from the run with a marker, as AWS operations that must have
+succeeded (in the order the notebook makes them) and, optionally, calls that must have run:
+
+    @pytest.mark.needs("PutObject", "CreateTrainingJob")
+    @pytest.mark.needs(calls=r"\\.calc_cumulative_return\\(")
+
+A check that did not pass is *blocked by* a cell when one of its needs is unmet (the operation never
+succeeded in the emulator's API log, or no cell with the call ran) and the first cell whose code
+makes that call failed (or never ran because the kernel had stopped). The blame then moves back
+along NameErrors: a cell that failed because a name was not defined is blamed on the failed cell
+that should have defined it, so a crash in cell 5 is named once, not as nineteen failures. A need
+no cell's code even tries is the check's own fault, reported by its own message, never guessed.
+
+The same module condenses each run for the result: the failing cells (source, output, traceback,
+the offending value and where the notebook set it) and per-cell timings; reports render from these.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from ..checks.evidence import FIT_CALL
+from ..execution.record import CellRecord, RunRecord
+from ..text import clip, plain
+
+# The calls in a notebook's code that make each AWS operation (SDK v1 and v2 names, boto3), and the
+# logged operations that count as it (a large upload is a multipart upload, not a PutObject).
+OPERATIONS = {
+    "PutObject": (re.compile(r"\.(upload_fileobj|upload_file|put_object|upload_data|upload_string)\s*\(|"
+                             r"S3Uploader\.upload|\.Object\([^)]*\)\.put\s*\("),
+                  ("PutObject", "CompleteMultipartUpload", "CopyObject")),
+    "CreateBucket": (re.compile(r"\.create_bucket\s*\("), ("CreateBucket",)),
+    "CreateTrainingJob": (FIT_CALL, ("CreateTrainingJob",)),
+    "CreateEndpoint": (re.compile(r"\.deploy\s*\(|\.create_endpoint\s*\("), ("CreateEndpoint",)),
+    "InvokeEndpoint": (re.compile(r"\.predict\s*\(|\.invoke_endpoint\s*\("), ("InvokeEndpoint",)),
+    "DeleteEndpoint": (re.compile(r"\.delete_endpoint\s*\(|\.delete_predictor\s*\("), ("DeleteEndpoint",)),
+    "CreateNotebookInstance": (re.compile(r"\.create_notebook_instance\s*\("), ("CreateNotebookInstance",)),
+}
+FAILED = ("error", "timeout", "not_run")
+UNDEFINED = re.compile(r"name '(\w+)' is not defined")
+AWS_ERROR = re.compile(r"An error occurred \((\w+)\) when calling the (\w+) operation")
+CELL_LINE = re.compile(r"Cell In\[\d+\], line (\d+)|<ipython-input-[^>]*>.*?line (\d+)")
+ASSIGNED = re.compile(r"^\s*([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*=(?!=)", re.MULTILINE)
+COMPILED_AS = re.compile(r" \([^()\s]+\.py, line \d+\)$")
+QUOTED = re.compile(r"'([^'\n]{1,200})'|\"([^\"\n]{1,200})\"")
+SOURCE_LIMIT, OUTPUT_LIMIT, TRACEBACK_LIMIT, CODE_LIMIT = 4000, 2000, 4000, 300
+FAILURES_KEPT = 20   # per run; the count of the rest is kept
+
+
+@dataclass(frozen=True)
+class Need:
+    calls: re.Pattern         # code that would meet it
+    operations: tuple = ()    # logged AWS operations that meet it (none: a cell with the call ran)
+
+
+def needs_of(marker) -> list[Need]:
+    """The needs a `@pytest.mark.needs(...)` marker declares (an unknown operation name is a rubric bug)."""
+    if marker is None:
+        return []
+    found = []
+    for name in marker.args:
+        if name not in OPERATIONS:
+            raise ValueError(f"needs({name!r}): not one of {', '.join(OPERATIONS)}")
+        calls, operations = OPERATIONS[name]
+        found.append(Need(calls, operations))
+    calls = marker.kwargs.get("calls")
+    if calls:
+        found.append(Need(re.compile(calls)))
+    return found
+
+
+def _code(source: str) -> str:
+    """The source without comments, so `# linear.fit(...)` is not a call."""
+    return "\n".join(line.split("#", 1)[0] for line in source.splitlines())
+
+
+def _met(runs: list[RunRecord], need: Need) -> bool:
+    if need.operations:
+        return any(entry.get("operation") in need.operations and entry.get("status", 200) < 300
+                   for run in runs for entry in run.api_log)
+    return any(cell.status == "ok" and need.calls.search(_code(cell.source)) for run in runs for cell in run.cells)
+
+
+def _bound_names(source: str) -> set[str]:
+    """Names a cell assigns, imports or defines (IPython magics made Python first); for a cell that
+    does not parse, the names its lines start to assign (`linear = ` is a SyntaxError that was meant
+    to define `linear`)."""
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        tree = ast.parse(TransformerManager().transform_cell(source))
+    except Exception:
+        return {name.strip() for found in ASSIGNED.findall(source) for name in found.split(",")}
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+    return names
+
+
+def root_cell(run: RunRecord, cell: CellRecord) -> CellRecord:
+    """The failed cell that `cell`'s failure goes back to: itself, unless it never ran (then the cell
+    the kernel stopped in) or it failed on a name that only a failed earlier cell would have defined."""
+    if cell.status == "not_run":
+        stopped = next((c for c in run.cells if c.index == run.kernel.cell), None)
+        earlier = [c for c in run.cells if c.index < cell.index and c.status in ("error", "timeout")]
+        cell = stopped or (earlier[-1] if earlier else cell)
+    name = UNDEFINED.search(cell.error.value) if cell.error and cell.error.name == "NameError" else None
+    if name:
+        definers = [c for c in run.cells if c.index < cell.index and name.group(1) in _bound_names(c.source)]
+        if definers and definers[-1].status in FAILED:
+            return root_cell(run, definers[-1])
+    return cell
+
+
+def _error_line(cell: CellRecord) -> str:
+    if cell.error is None:
+        return cell.status
+    value = COMPILED_AS.sub("", cell.error.value)   # "invalid syntax (1281128631.py, line 2)": the line is shown apart
+    return f"{cell.error.name}: {value}" if value else cell.error.name
+
+
+def blocked_by(runs: list[RunRecord], needs: list[Need]) -> dict | None:
+    """{"notebook", "cell", "error"} of the failed cell that kept a check from being judged, or None."""
+    for need in needs:
+        if _met(runs, need):
+            continue
+        for run in runs:
+            tries = [cell for cell in run.cells if need.calls.search(_code(cell.source))]
+            if tries and all(cell.status == "ok" for cell in tries):
+                break   # the code ran and still did not meet the need: the check's own message says why
+            failed = next((cell for cell in tries if cell.status in FAILED), None)
+            if failed is not None:
+                root = root_cell(run, failed)
+                return {"notebook": run.notebook or run.submission.get("name", ""), "cell": root.index,
+                        "error": clip(plain(_error_line(root)), CODE_LIMIT)}
+    return None
+
+
+def _line_number(cell: CellRecord) -> int | None:
+    """The line of the cell's own code that failed (IPython names it in the traceback's first frame)."""
+    for line in (cell.error.traceback if cell.error else []):
+        found = CELL_LINE.search(plain(line))
+        if found:
+            return int(found.group(1) or found.group(2))
+    return None
+
+
+def _source_line(source: str, number: int | None) -> str | None:
+    lines = source.splitlines()
+    if number is None or not 1 <= number <= len(lines) + 1:
+        return None
+    return clip(lines[number - 1], CODE_LIMIT) if number <= len(lines) else ""
+
+
+def _aws_error(cell: CellRecord) -> tuple[str, str] | None:
+    found = AWS_ERROR.search(cell.error.value) if cell.error else None
+    return found.groups() if found else None
+
+
+def _failed_call(run: RunRecord, cell: CellRecord) -> dict | None:
+    """The AWS call behind an AWS error (from the emulator's log, which names its parameters)."""
+    error = _aws_error(cell)
+    if error is None:
+        return None
+    code, operation = error
+    # The n-th cell that failed on this call goes with the n-th failed call in the log.
+    earlier = sum(1 for other in run.cells if other.index < cell.index and _aws_error(other) == error)
+    failed = [entry for entry in run.api_log if entry.get("operation") == operation
+              and entry.get("status", 200) >= 300 and entry.get("error") in (code, None)]
+    entry = failed[min(earlier, len(failed) - 1)] if failed else None
+    if entry is None:
+        return {"operation": operation, "error": code, "params": {}}
+    params = {key: value for key, value in (entry.get("params") or {}).items() if isinstance(value, (str, int, float))}
+    return {"operation": operation, "error": code, "params": params}
+
+
+def _offending_value(run: RunRecord, cell: CellRecord, call: dict | None) -> dict | None:
+    """The value the error is about, where the notebook sets it as a literal, and what the grader
+    noted about it: {"value", "cell", "line", "code", "note"}."""
+    if cell.error is None or cell.error.name in ("NameError", "SyntaxError", "IndentationError"):
+        return None
+    values = [str(value) for value in (call or {}).get("params", {}).values()]
+    values += [a or b for a, b in QUOTED.findall(cell.error.value)]
+    notes = {item.get("name"): item.get("reason", "") for item in run.provided if not item.get("created")}
+    for value in filter(None, values):
+        literal = re.compile(rf"""(['"]){re.escape(value)}\1""")
+        for earlier in sorted((c for c in run.cells if c.index <= cell.index), key=lambda c: -c.index):
+            for number, line in enumerate(earlier.source.splitlines(), 1):
+                if literal.search(line):
+                    return {"value": value, "cell": earlier.index, "line": number,
+                            "code": clip(line.strip(), CODE_LIMIT), "note": notes.get(value, "")}
+    return None
+
+
+def failure(run: RunRecord, cell: CellRecord) -> dict:
+    """What a report shows of one failed cell, capped; `caused_by` names the failed cell it follows from."""
+    root = root_cell(run, cell)
+    number = _line_number(cell)
+    call = _failed_call(run, cell)
+    output = plain("\n".join(part for part in (cell.stdout, cell.stderr) if part))
+    traceback = plain("\n".join(cell.error.traceback)) if cell.error else ""
+    return {"cell": cell.index, "status": cell.status, "execution_count": cell.execution_count,
+            "error": clip(plain(_error_line(cell)), CODE_LIMIT), "line": number,
+            "code": _source_line(cell.source, number), "call": call,
+            "value": _offending_value(run, cell, call), "caused_by": root.index if root is not cell else None,
+            "source": clip(plain(cell.source), SOURCE_LIMIT), "output": clip(output, OUTPUT_LIMIT, keep="end"),
+            "traceback": clip(traceback, TRACEBACK_LIMIT, keep="end"), "notes": [plain(note) for note in cell.notes]}
+
+
+def condensed(run: RunRecord) -> dict:
+    """The run facts a result carries for its reports: failing cells, per-cell timings, notes."""
+    failed = [cell for cell in run.cells if cell.status in ("error", "timeout")]
+    return {"failures": [failure(run, cell) for cell in failed[:FAILURES_KEPT]],
+            "failures_left_out": max(0, len(failed) - FAILURES_KEPT),
+            "timings": [{"cell": cell.index, "status": cell.status, "duration_s": round(cell.duration_s, 3)}
+                        for cell in run.cells],
+            "notes": [f"cell {cell.index}: {plain(note)}" for cell in run.cells for note in cell.notes][:FAILURES_KEPT],
+            "kernel_message": plain(run.kernel.message)}

@@ -1,0 +1,38 @@
+"""grades.csv: one row per student (id, total, max, percentage, status, then each check's points), a
+plain header row, UTF-8, so a spreadsheet or an LMS gradebook import reads it as it is."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from ..text import plain
+from . import view
+from .results_files import Submission
+
+FIXED = ["student", "score", "max_score", "percentage", "status"]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")   # a spreadsheet would run such a cell as a formula
+
+
+def _cell(text: str) -> str:
+    text = plain(text)
+    return f"'{text}" if text.startswith(FORMULA_START) else text
+
+
+def check_ids(submissions: list[Submission]) -> list[str]:
+    """Every check any result has, in rubric order."""
+    return list(dict.fromkeys(check.id for submission in submissions for check in submission.result.checks))
+
+
+def grades_csv(submissions: list[Submission]) -> str:
+    """Points per check; a manual or skipped check's cell is empty (not scored), as is a check a result lacks."""
+    ids = check_ids(submissions)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(FIXED + ids)
+    for submission in submissions:
+        result = submission.result
+        points = {check.id: f"{check.points:g}" for check in result.checks if check.counts}
+        writer.writerow([_cell(submission.student), f"{result.score:g}", f"{result.max_score:g}",
+                         f"{view.percentage(result):.1f}", view.status(result)] + [points.get(id, "") for id in ids])
+    return buffer.getvalue()

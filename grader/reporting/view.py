@@ -1,0 +1,116 @@
+"""What every report shows of a graded result, decided once: which checks a reader may see, the root
+causes first with the checks they blocked, the state of the submission, and what weakens the verdict.
+The terminal scorecard, the HTML pages and the exports all render from this."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..grading.result import CheckResult, GradeResult
+
+MONTH_HOURS = 730   # what a cloud bill counts as a month
+
+
+@dataclass
+class Cause:
+    """A failed cell that others go back to: its failure record (grading/attribution.py), the checks
+    it kept from being judged, and the failed cells that follow from it."""
+    notebook: str
+    failure: dict
+    checks: list[CheckResult] = field(default_factory=list)
+    followers: list[dict] = field(default_factory=list)
+
+    @property
+    def lost_points(self) -> float:
+        return sum(check.max_points - check.points for check in self.checks if check.counts)
+
+
+def shown_checks(result: GradeResult, staff: bool) -> list[CheckResult]:
+    """Students never see hidden checks at all (not even that one exists by name); staff see all."""
+    return [check for check in result.checks if staff or check.visibility != "hidden"]
+
+
+def causes(result: GradeResult, checks: list[CheckResult]) -> tuple[list[Cause], list[CheckResult]]:
+    """(root causes in notebook order, the checks no cause blocked). A cause is every failed cell some
+    check is blocked by, and the first failed cell of each run even when it blocked none."""
+    found: dict[tuple[str, int], Cause] = {}
+    for run in result.runs:
+        failures = run.get("failures", [])
+        for failure in failures:
+            if failure is failures[0] or any(_blames(check, run, failure) for check in checks):
+                found[(run["notebook"], failure["cell"])] = Cause(run["notebook"], failure)
+        for failure in failures:
+            cause = found.get((run["notebook"], failure.get("caused_by")))
+            if cause is not None:
+                cause.followers.append(failure)
+    rest = []
+    for check in checks:
+        blocked = check.blocked_by
+        key = (blocked["notebook"], blocked["cell"]) if blocked else None
+        if key is not None and key not in found:   # a failure the result left out (over its cap)
+            found[key] = Cause(key[0], {"cell": key[1], "error": blocked["error"]})
+        (found[key].checks if key else rest).append(check)
+    order = {run["notebook"]: position for position, run in enumerate(result.runs)}
+    ordered = sorted(found.values(), key=lambda cause: (order.get(cause.notebook, len(order)), cause.failure["cell"]))
+    return ordered, rest
+
+
+def blocked_note(check: CheckResult) -> str:
+    """'blocked by <notebook> cell N: <error>' for a check a failed cell kept from being judged, else ''."""
+    blocked = check.blocked_by
+    return f"blocked by {blocked['notebook']} cell {blocked['cell']}: {blocked['error']}" if blocked else ""
+
+
+def _blames(check: CheckResult, run: dict, failure: dict) -> bool:
+    blocked = check.blocked_by
+    return bool(blocked) and blocked["notebook"] == run["notebook"] and blocked["cell"] == failure["cell"]
+
+
+def status(result: GradeResult) -> str:
+    """How grading went for the submission: 'graded', 'timeout' (a limit stopped a notebook) or 'error'
+    (a kernel died or failed to start, or the evidence could not be gathered)."""
+    if any(run.get("kernel") in ("died", "failed_to_start") for run in result.runs):
+        return "error"
+    if any(run.get("timeout") or run.get("kernel") == "killed" for run in result.runs):
+        return "timeout"
+    if result.checks and all(check.status == "error" and "could not gather evidence" in check.message
+                             for check in result.checks):
+        return "error"
+    return "graded"
+
+
+def percentage(result: GradeResult) -> float:
+    return 100.0 * result.score / result.max_score if result.max_score else 0.0
+
+
+def warnings(result: GradeResult, checks: list[CheckResult] | None = None) -> list[str]:
+    """What weakens the verdict, one sentence each (banners in the HTML, notes in the terminal), about
+    `checks` (default: all) among the result's checks."""
+    said = []
+    if result.unisolated:
+        said.append(f"The notebooks ran WITHOUT a sandbox ({result.unisolated}): fine for a self-check, not for "
+                    "grading for credit.")
+    if result.synthetic_data:
+        said.append("Graded on a SYNTHETIC stand-in for the course data (or replayed market data): the grade is "
+                    "indicative; grade with --data-dir for the real files.")
+    for name in result.missing_notebooks:
+        said.append(f"{name} was not submitted: its checks fail.")
+    for run in result.runs:
+        if run.get("kernel", "finished") != "finished":
+            said.append(f"{run.get('file', run['notebook'])}: the kernel {run['kernel'].replace('_', ' ')}"
+                        + (f" ({run['kernel_message']})" if run.get("kernel_message") else "")
+                        + f"; {run.get('not_run', 0)} cell(s) never ran.")
+        elif run.get("timeout"):
+            said.append(f"{run.get('file', run['notebook'])}: {run['timeout']} cell(s) hit the time limit.")
+    checks = result.checks if checks is None else checks
+    skipped = sum(check.status == "skip" for check in checks)
+    if skipped:
+        said.append(f"{skipped} check(s) skipped: they do not apply when grading from {result.source}.")
+    errors = sum(check.status == "error" for check in checks)
+    if errors:
+        said.append(f"{errors} check(s) could not read their evidence (status error): they score 0 until it can be read.")
+    return said
+
+
+def monthly(cost_per_hour: float | None) -> float | None:
+    return None if cost_per_hour is None else cost_per_hour * MONTH_HOURS

@@ -1,0 +1,182 @@
+"""Verdicts name their cause: a check that could not be judged because a cell failed is blocked by
+that cell (followed back through NameErrors to the cell that failed first), the offending line and
+value are quoted, and the scorecard shows the root cause once, first, with the checks under it."""
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+
+from grader.execution.record import CellError, CellRecord, KernelFate, RunRecord
+from grader.grading import attribution
+from grader.grading.attribution import blocked_by, condensed, needs_of
+from grader.grading.result import CheckResult, GradeResult
+from grader.reporting.scorecard import render
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+class Marker:
+    def __init__(self, *args, **kwargs):
+        self.args, self.kwargs = args, kwargs
+
+
+def cell(index, source, status="ok", error=None, traceback=()):
+    return CellRecord(index=index, source=source, status=status,
+                      error=CellError(*error, list(traceback)) if error else None)
+
+
+def run_of(*cells, api_log=(), provided=(), kernel=None) -> RunRecord:
+    return RunRecord(activity="housing", submission={"name": "hw.ipynb", "path": "hw.ipynb", "sha256": "0"},
+                     account={}, limits={}, cells=list(cells), api_log=list(api_log), provided=list(provided),
+                     kernel=kernel or KernelFate(), notebook="boston-housing-regression.ipynb")
+
+
+def logged(operation, status=200, error=None, **params):
+    return {"operation": operation, "status": status, "error": error, "params": params}
+
+
+UPLOAD = 'boto3.resource("s3").Bucket(bucket).Object(key).upload_fileobj(buf)\ns3_train_data = f"s3://{bucket}/{key}"'
+BAD_BUCKET_ERROR = ("NoSuchBucket", "An error occurred (NoSuchBucket) when calling the PutObject operation: "
+                    "The specified bucket does not exist")
+
+
+def crashed_early() -> RunRecord:
+    """The notebook of issue 9: an invalid bucket name, so the upload fails and everything after it."""
+    return run_of(
+        cell(2, "import boto3"),
+        cell(5, '# Set the bucket\nbucket = "your_s3_bucket_name_here"'),
+        cell(8, UPLOAD, "error", BAD_BUCKET_ERROR, ["-----", "Cell In[3], line 1", "----> 1 boto3..."]),
+        cell(10, "linear = Estimator(container, role)"),
+        cell(12, 'linear.fit({"train": s3_train_data})', "error", ("NameError", "name 's3_train_data' is not defined"),
+             ["Cell In[5], line 1"]),
+        cell(14, "predictor = linear.deploy(1, 'ml.m4.xlarge')", "error",
+             ("ValueError", "Estimator is not associated with a training job")),
+        cell(16, "result = predictor.predict(X_test)", "error", ("NameError", "name 'predictor' is not defined")),
+        api_log=[logged("PutObject", 404, "NoSuchBucket", Bucket="your_s3_bucket_name_here", Key="train/x.data")],
+        provided=[{"kind": "bucket", "name": "your_s3_bucket_name_here", "created": False,
+                   "reason": "not a valid bucket name"}])
+
+
+def test_every_check_that_needed_the_failed_upload_names_its_cell():
+    run = crashed_early()
+    for needs in (("PutObject",), ("PutObject", "CreateTrainingJob"), ("CreateTrainingJob",),
+                  ("PutObject", "CreateTrainingJob", "CreateEndpoint", "InvokeEndpoint")):
+        assert blocked_by([run], needs_of(Marker(*needs))) == {
+            "notebook": "boston-housing-regression.ipynb", "cell": 8,
+            "error": "NoSuchBucket: An error occurred (NoSuchBucket) when calling the PutObject operation: "
+                     "The specified bucket does not exist"}, needs
+
+
+def test_a_failure_is_followed_back_only_through_names_a_failed_cell_should_have_defined():
+    failures = {failure["cell"]: failure for failure in condensed(crashed_early())["failures"]}
+    assert failures[12]["caused_by"] == 8        # s3_train_data: assigned only in the failed upload cell
+    assert failures[14]["caused_by"] is None     # `linear` was defined fine: deploy failing is its own failure
+    assert failures[16]["caused_by"] == 14       # predictor: assigned in the failed deploy cell
+
+
+def test_the_offending_value_is_quoted_where_the_notebook_sets_it():
+    failure = condensed(crashed_early())["failures"][0]
+    assert failure["line"] == 1 and failure["code"].endswith("upload_fileobj(buf)")
+    assert failure["call"] == {"operation": "PutObject", "error": "NoSuchBucket",
+                               "params": {"Bucket": "your_s3_bucket_name_here", "Key": "train/x.data"}}
+    assert failure["value"] == {"value": "your_s3_bucket_name_here", "cell": 5, "line": 2,
+                                "code": 'bucket = "your_s3_bucket_name_here"', "note": "not a valid bucket name"}
+
+
+def test_a_blank_left_in_an_assignment_is_the_root_of_what_follows():
+    run = run_of(
+        cell(3, "# Create the estimator\nlinear = \n", "error", ("SyntaxError", "invalid syntax (1281128631.py, line 2)"),
+             ["  Cell In[15], line 2", "    linear =", "             ^", "SyntaxError: invalid syntax"]),
+        cell(4, "linear.fit(data)", "error", ("NameError", "name 'linear' is not defined")),
+        cell(5, "x = 1\n\n", "error", ("SyntaxError", "unexpected EOF"), ["Cell In[17], line 3"]))
+    assert blocked_by([run], needs_of(Marker("CreateTrainingJob")))["cell"] == 3
+    failures = condensed(run)["failures"]
+    assert failures[0]["error"] == "SyntaxError: invalid syntax" and failures[0]["code"] == "linear = "
+    assert failures[1]["caused_by"] == 3
+    assert failures[2]["line"] == 3 and failures[2]["code"] == ""   # the blank line itself
+
+
+def test_needs_that_were_met_or_never_tried_block_nothing():
+    done = run_of(cell(1, "linear.fit(data)"), cell(2, "linear.deploy(1, 't')", "error", ("ValueError", "no")),
+                  api_log=[logged("CreateTrainingJob")])
+    assert blocked_by([done], needs_of(Marker("CreateTrainingJob"))) is None          # met
+    assert blocked_by([done], needs_of(Marker("InvokeEndpoint"))) is None            # no cell even tries
+    assert blocked_by([done], needs_of(Marker("CreateEndpoint")))["cell"] == 2
+    ran_but_unmet = run_of(cell(1, "model.predict(X)"))                                # sklearn's predict, not AWS
+    assert blocked_by([ran_but_unmet], needs_of(Marker("InvokeEndpoint"))) is None
+    commented = run_of(cell(1, "x = 1"), cell(2, "# linear.fit(data)\nraise ValueError()", "error", ("ValueError", "")))
+    assert blocked_by([commented], needs_of(Marker("CreateTrainingJob"))) is None
+
+
+def test_cells_the_kernel_never_ran_are_blamed_on_the_cell_it_died_in():
+    run = run_of(cell(1, "big = allocate()", "error", ("DeadKernelError", "the kernel process died")),
+                 cell(2, "linear.fit(data)", "not_run"), kernel=KernelFate("died", "out of memory", 1))
+    assert blocked_by([run], needs_of(Marker("CreateTrainingJob")))["cell"] == 1
+
+
+def test_a_call_need_is_met_by_a_cell_that_ran_it():
+    marker = Marker(calls=r"\.calc_cumulative_return\(")
+    assert needs_of(marker)[0].operations == ()
+    ok = run_of(cell(1, "sim.calc_cumulative_return()"))
+    failed = run_of(cell(1, "returns = load()", "error", ("KeyError", "'close'")),
+                    cell(2, "sim = MC(returns)\nsim.calc_cumulative_return()", "error",
+                         ("NameError", "name 'returns' is not defined")))
+    assert blocked_by([ok], needs_of(marker)) is None
+    assert blocked_by([failed], needs_of(marker))["cell"] == 1
+
+
+def test_every_rubric_names_operations_the_grader_knows():
+    names = set()
+    for rubric in [*PROJECT.glob("rubrics/*/test_*.py"), *PROJECT.glob("grader/grading/*_rubric.py")]:
+        for node in ast.walk(ast.parse(rubric.read_text())):
+            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "needs":
+                names.update(argument.value for argument in node.args)
+    assert names and names <= set(attribution.OPERATIONS)
+    with pytest.raises(ValueError, match="not one of"):
+        needs_of(Marker("CreateTrainingjob"))
+
+
+def graded(run: RunRecord, statuses: dict) -> GradeResult:
+    checks = []
+    for name, (needs, points) in statuses.items():
+        blocked = blocked_by([run], needs_of(Marker(*needs)))
+        checks.append(CheckResult(id=f"housing.{name}", title=f"Check {name}", status="fail" if needs else "pass",
+                                  points=0.0 if needs else points, max_points=points,
+                                  message=f"message of {name}", blocked_by=blocked))
+    summary = {"cells": len(run.cells), "ok": 1, "error": 5, "timeout": 0, "not_run": 0, "kernel": "finished"}
+    return GradeResult(activity="housing", submission=["hw.ipynb"], source="notebook run on the emulator",
+                       checks=checks, runs=[{"notebook": run.notebook, "file": "hw.ipynb", **summary,
+                                             "duration_s": 9.0, **condensed(run)}])
+
+
+def test_the_scorecard_names_one_root_cause_first_with_its_checks_under_it():
+    statuses = {f"needs_upload_{n}": (("PutObject", "CreateTrainingJob"), 1) for n in range(17)}
+    statuses["endpoint_deleted"] = ((), 2)
+    text = render(graded(crashed_early(), statuses))
+    lines = text.splitlines()
+    root = next(i for i, line in enumerate(lines) if line.startswith("ROOT CAUSE"))
+    assert lines[root] == ("ROOT CAUSE: boston-housing-regression.ipynb cell 8 failed: NoSuchBucket: An error occurred "
+                           "(NoSuchBucket) when calling the PutObject operation: The specified bucket does not exist")
+    assert text.count("ROOT CAUSE") == 1 and "17 check(s) could not be judged because of it (17 point(s))" in text
+    assert "the value 'your_s3_bucket_name_here' is set in cell 5, line 2" in text
+    assert "message of needs_upload_3" not in text          # blocked checks: the cause explains them
+    assert root < text.splitlines().index("  PASS      2/2  Check endpoint_deleted")
+    assert "cell(s) 12 failed because of it" in text
+
+
+def test_results_keep_blocked_by_and_old_results_still_read(tmp_path):
+    result = graded(crashed_early(), {"upload": (("PutObject",), 1)})
+    result.write(tmp_path / "new.json")
+    again = GradeResult.read(tmp_path / "new.json")
+    assert again.checks[0].blocked_by["cell"] == 8 and again.runs[0]["failures"][0]["value"]["cell"] == 5
+    old = json.loads((tmp_path / "new.json").read_text())
+    old["schema"] = "grader.result/1"
+    for key in ("duration_s", "environment"):
+        old.pop(key)
+    for check in old["checks"]:
+        check.pop("blocked_by")
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    assert GradeResult.read(tmp_path / "old.json").checks[0].blocked_by is None
+    assert render(GradeResult.read(tmp_path / "old.json")).endswith("Score: 0/1")

@@ -1,0 +1,152 @@
+"""`grader check` end to end on real notebook runs: the root cause named first for a notebook that
+crashes early (issue 9's invalid bucket, a blank left in an assignment), the HTML report beside the
+result, Gradescope and JUnit files, the Gradescope autograder, and the size of a solution's report."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from grader.activities import load
+from grader.cli import main
+from grader.grading.result import GradeResult
+from grader.reporting.html import submission_page
+from graded_results import IMG, SCRIPT
+from html_checks import external_references, strict
+
+PROJECT = Path(__file__).resolve().parents[1]
+HOUSING = load("housing")
+pytestmark = pytest.mark.slow
+
+
+def variant(tmp_path: Path, name: str, cell: int, old: str | None, new: str) -> Path:
+    """The housing solution with one cell changed (the way students break it)."""
+    nb = nbformat.read(HOUSING.notebook("solution"), as_version=4)
+    nb.cells[cell].source = nb.cells[cell].source.replace(old, new) if old else new
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def score_in(page: str) -> float:
+    return float(re.search(r'<meta name="grader-score" content="([^"]+)">', page).group(1))
+
+
+def test_an_invalid_bucket_is_named_once_as_the_root_cause(tmp_path, capsys):
+    notebook = variant(tmp_path, "bad_bucket.ipynb", 13, "sagemaker-20191007-2307", "your_s3_bucket_name_here")
+    out = tmp_path / "out"
+    assert main(["check", "housing", str(notebook), "--out", str(out), "--gradescope", str(tmp_path / "gs.json"),
+                 "--junit", str(tmp_path / "junit.xml")]) == 0
+    printed = capsys.readouterr().out
+    folder = next((out / "housing").iterdir())
+    result = GradeResult.read(folder / "result.json")
+
+    blocked = [check for check in result.checks if check.blocked_by]
+    assert len(blocked) >= 17 and {check.blocked_by["cell"] for check in blocked} == {17}
+    assert all(check.status != "pass" for check in blocked)
+    assert printed.count("ROOT CAUSE") == 1 and printed.index("ROOT CAUSE") < printed.index("PASS")
+    assert "ROOT CAUSE: boston-housing-regression.ipynb cell 17 failed: NoSuchBucket" in printed
+    assert "the value 'your_s3_bucket_name_here' is set in cell 13, line 2" in printed
+
+    report = folder / "report.html"
+    assert f"report: {report}" in printed
+    page = report.read_text()
+    strict(page)
+    assert external_references(page) == [] and score_in(page) == result.score
+    assert "your_s3_bucket_name_here" in page[page.index('id="causes"'):page.index('id="checks"')]
+    assert "The model's metrics" not in page          # hidden in the student view, even when blocked
+
+    gradescope = json.loads((tmp_path / "gs.json").read_text())
+    assert gradescope["score"] == result.score and "ROOT CAUSE" in gradescope["output"]
+    junit = ElementTree.parse(tmp_path / "junit.xml").getroot()
+    assert int(junit.get("failures")) == sum(check.status == "fail" for check in result.checks)
+
+
+def test_the_gradescope_autograder_grades_a_submission_folder(tmp_path):
+    root = tmp_path / "autograder"
+    archive = tmp_path / "housing.zip"
+    subprocess.run([sys.executable, str(PROJECT / "gradescope" / "make_autograder.py"), "housing", "--out", str(archive)],
+                   check=True, capture_output=True)
+    with zipfile.ZipFile(archive) as opened:
+        names = opened.namelist()
+        assert {"setup.sh", "run_autograder", "ACTIVITY"} <= set(names)
+        assert opened.getinfo("run_autograder").external_attr >> 16 & 0o111
+        opened.extractall(root / "source")
+    (root / "source" / "run_autograder").chmod(0o755)
+    notebook = variant(root / "submission" / "jdoe", "homework.ipynb", 22, None,
+                       "# Create the estimator that runs the linear learner algorithm\nlinear = \n")
+    assert notebook.exists()
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root),
+           "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    done = subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    results = json.loads((root / "results" / "results.json").read_text())
+    assert "ROOT CAUSE: boston-housing-regression.ipynb cell 22 failed: SyntaxError: invalid syntax" in results["output"]
+    assert "line 2: linear =" in results["output"]
+    tests = {test["tags"][0]: test for test in results["tests"]}
+    assert tests["housing.model_quality"]["visibility"] == "after_published"
+    assert tests["housing.training_job_completed"]["output"].startswith("blocked by boston-housing-regression.ipynb cell 22")
+    assert results["score"] == sum(test["score"] for test in results["tests"])
+
+
+def test_the_autograder_says_why_when_nothing_can_be_graded(tmp_path):
+    root = tmp_path / "autograder"
+    (root / "source").mkdir(parents=True)
+    (root / "submission").mkdir()
+    for script in ("run_autograder",):
+        (root / "source" / script).write_bytes((PROJECT / "gradescope" / script).read_bytes())
+    (root / "source" / "ACTIVITY").write_text("housing\n")
+    (root / "source" / "grader-project").symlink_to(PROJECT)
+    env = {**os.environ, "AUTOGRADER_ROOT": str(root), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, check=True, timeout=300)
+    results = json.loads((root / "results" / "results.json").read_text())
+    assert results["score"] == 0 and results["tests"] == []
+    assert results["output"].startswith("The grader could not grade this submission: grader: error: give the notebook")
+
+
+def test_a_solution_report_is_small_and_shows_the_model_to_staff(tmp_path, capsys):
+    out = tmp_path / "out"
+    html = tmp_path / "staff.html"
+    assert main(["check", "housing", str(HOUSING.notebook("solution")), "--out", str(out), "--staff",
+                 "--html", str(html)]) == 0
+    assert f"report: {html}" in capsys.readouterr().out
+    result = GradeResult.read(next((out / "housing").iterdir()) / "result.json")
+    page = html.read_text()
+    assert result.score == result.max_score == score_in(page)
+    assert len(page.encode()) < 200_000 and external_references(page) == []
+    quality = next(check for check in result.checks if check.id == "housing.model_quality")
+    assert len(quality.evidence["sample"]) == quality.evidence["records"] <= 200
+    assert page.count('class="point"') == len(quality.evidence["sample"])
+    student = submission_page(result, staff=False)
+    assert 'class="point"' not in student and "housing.model_quality" not in student
+    assert len(result.runs[0]["timings"]) == result.runs[0]["cells"] and result.duration_s > 0
+
+
+def test_a_notebook_that_prints_markup_cannot_put_any_in_its_report(tmp_path, capsys):
+    notebook = tmp_path / f"{IMG}.ipynb"
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                           "language": "python"}})
+    nb.cells = [nbformat.v4.new_code_cell(f"bucket = {IMG!r}"),
+                nbformat.v4.new_code_cell(f"print({SCRIPT!r})\nprint('\\x1b[31mred\\x1b[0m')\n"
+                                          "raise ValueError(f\"bucket '{bucket}' is not valid\")")]
+    nbformat.write(nb, notebook)
+    assert main(["check", "housing", str(notebook), "--out", str(tmp_path / "out"), "--staff"]) == 0
+    capsys.readouterr()
+    folder = next((tmp_path / "out" / "housing").iterdir())
+    failure = GradeResult.read(folder / "result.json").runs[0]["failures"][0]
+    assert SCRIPT in failure["output"] and "\x1b" not in failure["output"] and "red" in failure["output"]
+    assert failure["value"]["value"] == IMG and failure["value"]["cell"] == 0
+    page = (folder / "report.html").read_text()
+    document = strict(page)
+    assert external_references(page) == [] and "<script" not in page and "<img" not in page
+    assert [element.tag for element in document.iter() if element.tag.endswith(("script", "img"))] == []
+    assert "&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt;" in page and "&lt;img src=x onerror=alert(1)&gt;" in page
