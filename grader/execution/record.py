@@ -53,7 +53,7 @@ class KernelFate:
 @dataclass
 class RunRecord:
     activity: str
-    submission: dict                      # path, name, sha256
+    submission: dict                      # path, name, sha256, accepted_as, notes (execution/submission.py)
     account: dict                         # account_id, region, role_arn
     limits: dict
     started_at: str = ""
