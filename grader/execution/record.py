@@ -38,6 +38,7 @@ class CellRecord:
     stdout: str = ""
     stderr: str = ""
     rich: list[dict] = field(default_factory=list)   # {"mime_types": [...], "text": short text/plain}
+    figures: list[dict] = field(default_factory=list)   # matplotlib figures drawn: {"axes": [{title, lines, points, bars}]}
     error: CellError | None = None
     limits_hit: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)

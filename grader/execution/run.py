@@ -99,7 +99,9 @@ def _start_services(activity: Activity, workdir: Path, services: ExitStack, reco
         server = services.enter_context(MarketDataServer())
         env.update(server.client_environment())
         (workdir / ".env").write_text(env_file_text())
-        record.services["market_data"] = {"url": server.url, "synthetic": server.synthetic}
+        # `replayed` is the server's own list: it fills in as the notebook asks for dates outside the recording
+        record.services["market_data"] = {"url": server.url, "synthetic": server.synthetic,
+                                          "replayed": server.replayed}
     return env
 
 
