@@ -109,5 +109,5 @@ def test_printed_metrics(check):
 
 @pytest.mark.points(2)
 def test_endpoint_deleted(check):
-    """No endpoint is left running (it bills by the hour)"""
-    check(cleanup.nothing_left, "endpoints")
+    """The endpoint you deployed was deleted (it bills by the hour)"""
+    check(cleanup.endpoint_deleted)
