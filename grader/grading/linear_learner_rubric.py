@@ -6,7 +6,7 @@ Each activity's rubrics/<id>/test_rubric.py imports these tests; pytest collects
 
 import pytest
 
-from grader.checks import cleanup, deployment, hyperparameters, metrics, s3, training_data
+from grader.checks import cleanup, deployment, hyperparameters, labels, metrics, s3, training_data
 from grader.grading.bucket_rubric import *  # noqa: F401,F403  (the bucket checks come first)
 
 
@@ -50,6 +50,12 @@ def test_train_labels(check):
 def test_test_labels(check):
     """The test records carry labels that suit the predictor type"""
     check(training_data.labels, "test")
+
+
+@pytest.mark.points(2)
+def test_labels_agree(check):
+    """Each uploaded record carries its own row's label from the course data (not shuffled or misaligned)"""
+    check(labels.labels_agree)
 
 
 @pytest.mark.points(1)
