@@ -48,8 +48,13 @@ class ColumnFit:
 
     def keys(self, uploaded: np.ndarray) -> np.ndarray:
         """Index of the course value each uploaded value maps to."""
-        mapped = self.scale * uploaded.astype(np.float64) + self.shift
+        mapped = self.scale * _as_uploaded(uploaded) + self.shift
         return _nearest(self.values, mapped)
+
+
+def _as_uploaded(values: np.ndarray) -> np.ndarray:
+    """At Float32 precision, as linear-learner reads them (one channel may hold float64 tensors)."""
+    return values.astype(np.float32).astype(np.float64)
 
 
 def _nearest(values: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -69,7 +74,7 @@ def _fits(uploaded: np.ndarray, name: str, column: np.ndarray) -> ColumnFit | No
     tried as no scaling, as the extremes matched, and as the spreads matched (then refined once)."""
     present = column[~np.isnan(column)]
     values = np.unique(present)
-    mine = np.unique(uploaded.astype(np.float64))
+    mine = np.unique(_as_uploaded(uploaded))
     if len(mine) < 2 or len(values) < len(mine):
         return None
     spread = (values[-1] - values[0]) / (mine[-1] - mine[0])
