@@ -12,11 +12,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fidelity import datasets  # noqa: E402
+from fidelity import course_split, datasets  # noqa: E402
 
 from grader.activities import load  # noqa: E402
 from grader.checks.labels import agreement, course_table  # noqa: E402
@@ -46,10 +44,7 @@ def main() -> None:
         for split in range(args.splits):
             for shuffled in (False, True):
                 labels = rng.permutation(y) if shuffled else y
-                x_train, x_test, y_train, y_test = train_test_split(x, labels, test_size=0.2, random_state=split)
-                if activity_id == "credit-risk":
-                    scaler = StandardScaler().fit(x_train)
-                    x_train, x_test = scaler.transform(x_train), scaler.transform(x_test)
+                x_train, x_test, y_train, y_test = course_split(activity_id, x, labels, split)
                 found = agreement(table, uploaded(x_train, y_train), uploaded(x_test, y_test))
                 fails = found is None or found["share"] > limit
                 false_fail += fails and not shuffled
