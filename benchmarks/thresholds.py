@@ -12,12 +12,10 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import mean_squared_error, r2_score
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from emulated_sagemaker import EmulatedSageMaker  # noqa: E402
-from fidelity import datasets  # noqa: E402
+from fidelity import course_split, datasets  # noqa: E402
 
 from grader.activities import load  # noqa: E402
 
@@ -43,10 +41,7 @@ def main() -> None:
             for split in range(args.splits):
                 for shuffled in (False, True):
                     labels = rng.permutation(y) if shuffled else y
-                    x_train, x_test, y_train, y_test = train_test_split(x, labels, test_size=0.2, random_state=split)
-                    if activity == "credit-risk":
-                        scaler = StandardScaler().fit(x_train)
-                        x_train, x_test = scaler.transform(x_train), scaler.transform(x_test)
+                    x_train, x_test, y_train, y_test = course_split(activity, x, labels, split)
                     ok = passes(thresholds, y_test, sagemaker.fit_deploy_predict(x_train, y_train, x_test,
                                                                                  hyperparameters))
                     false_fail += not ok and not shuffled

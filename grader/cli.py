@@ -199,7 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="grade this recorded account snapshot instead of running notebooks (console activities)")
     check.add_argument("--live", action="store_true", help="grade a live AWS account (read-only calls)")
     check.add_argument("--profile", help="AWS profile for --live")
-    check.add_argument("--region", help="region to read for --live (default: the activity's)")
+    check.add_argument("--region", help="for --live, read only this region and us-east-1 (default: every "
+                                          "enabled region where SageMaker and S3 exist)")
     check.add_argument("--json", type=Path, help="also copy the graded result (JSON, docs/results.md) here")
     check.add_argument("--staff", action="store_true",
                        help="staff view: keep hidden checks' messages and evidence in the result")
@@ -216,7 +217,8 @@ def build_parser() -> argparse.ArgumentParser:
     snapshot = commands.add_parser("snapshot", help="record an account's IAM, S3 and SageMaker state (read-only)")
     snapshot.add_argument("--live", action="store_true", help="snapshot a real AWS account (read-only calls only)")
     snapshot.add_argument("--profile", help="AWS profile for --live (default: the default credential chain)")
-    snapshot.add_argument("--region", help="region to read, besides us-east-1 (default: the profile's, else us-west-2)")
+    snapshot.add_argument("--region", help="read only this region and us-east-1 (default with --live: every "
+                                             "enabled region where SageMaker and S3 exist)")
     snapshot.add_argument("--env-file", type=Path, help="emulator environment from `grader serve --env-file`")
     snapshot.add_argument("--out", type=Path, required=True, help="the snapshot file to write")
     snapshot.set_defaults(run=_snapshot)

@@ -170,17 +170,39 @@ def _copy_from(file_name: str, recipe: Recipe, data_dir: Path | None) -> Path | 
     return shared if recipe.course_file_only and shared.is_file() else None
 
 
-def materialise(file_name: str, dest_dir: Path, data_dir: Path | None = None) -> DataFile:
-    """Write ``file_name`` into ``dest_dir`` and say where it came from."""
+def content(file_name: str, data_dir: Path | None = None) -> tuple[bytes, str, bool]:
+    """The bytes of ``file_name``, where they came from and whether they are a synthetic stand-in."""
     recipe = DATA_FILES.get(file_name)
     if recipe is None:
         raise DataFileMissing(f"unknown data file {file_name!r}; known: {', '.join(DATA_FILES)}")
     source_path = _copy_from(file_name, recipe, data_dir)
     if source_path is not None:
-        content, source, synthetic = source_path.read_bytes(), str(source_path), False
-    else:
-        content, source, synthetic = recipe.build(), recipe.source, recipe.synthetic
+        return source_path.read_bytes(), str(source_path), False
+    return recipe.build(), recipe.source, recipe.synthetic
+
+
+def content_as_used(file_name: str, data_files: list[dict]) -> bytes | None:
+    """The bytes a run used for ``file_name`` (its run record's ``data_files`` entry: the user's copy
+    if it is still there, else the same recipe), or the default copy when the run used none; None
+    when they cannot be had again with the same sha256."""
+    used = next((item for item in data_files if item.get("name") == file_name), None)
+    candidates = []
+    if used and Path(used.get("source", "")).is_file():
+        candidates.append(Path(used["source"]).read_bytes())
+    try:
+        candidates.append(content(file_name)[0])
+    except DataFileMissing:
+        pass
+    for data in candidates:
+        if used is None or hashlib.sha256(data).hexdigest() == used.get("sha256"):
+            return data
+    return None
+
+
+def materialise(file_name: str, dest_dir: Path, data_dir: Path | None = None) -> DataFile:
+    """Write ``file_name`` into ``dest_dir`` and say where it came from."""
+    content_bytes, source, synthetic = content(file_name, data_dir)
     dest = Path(dest_dir) / file_name
     dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_bytes(content)
-    return DataFile(file_name, dest, source, synthetic, hashlib.sha256(content).hexdigest())
+    dest.write_bytes(content_bytes)
+    return DataFile(file_name, dest, source, synthetic, hashlib.sha256(content_bytes).hexdigest())

@@ -38,7 +38,11 @@ def test_the_solution_runs_cleanly_and_scores_full_marks(activity_id, tmp_path):
     for run in runs:
         failing = [(cell["index"], cell["error"]) for cell in run["cells"] if cell["status"] != "ok"]
         assert not failing and run["kernel"]["status"] == "finished", failing
-    not_passed = [(c["id"], c["status"], c["message"]) for c in result["checks"] if c["status"] not in ("pass", "manual")]
+    # The model activities' solutions name a bucket the grader creates for them (the course makes it in the console):
+    # its region is not the student's work, so that check does not apply (issue 10: nothing provided earns points).
+    provided_bucket_region = {f"{activity_id}.bucket_region"} if load(activity_id).kind == "notebook" else set()
+    not_passed = [(c["id"], c["status"], c["message"]) for c in result["checks"] if c["status"] not in ("pass", "manual")
+                  and not (c["status"] == "skip" and c["id"] in provided_bucket_region)]
     assert not not_passed and result["score"] == result["max_score"] > 0, not_passed
 
 

@@ -11,22 +11,14 @@ from grader.cli import main
 HOUSING = "activities/housing/solution/boston-housing-regression.ipynb"
 
 
-def notebook_v4(path, kernelspec=True):
-    metadata = {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}} if kernelspec else {}
-    nb = nbformat.v4.new_notebook(metadata=metadata)
-    nb.cells = [nbformat.v4.new_code_cell("print(1)")]
-    nbformat.write(nb, path)
-    return path
-
-
 @pytest.fixture
 def bad_notebooks(tmp_path):
     made = {}
     made["invalid JSON"] = tmp_path / "broken.ipynb"
     made["invalid JSON"].write_text('{"cells": [')
-    made["nbformat 3"] = tmp_path / "old.ipynb"
-    made["nbformat 3"].write_text(json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": []}))
-    made["no kernelspec"] = notebook_v4(tmp_path / "nokernel.ipynb", kernelspec=False)
+    made["R kernel"] = tmp_path / "r.ipynb"
+    made["R kernel"].write_text(json.dumps({"nbformat": 4, "nbformat_minor": 2, "cells": [], "metadata": {
+        "kernelspec": {"name": "ir", "display_name": "R", "language": "R"}}}))
     made["empty"] = tmp_path / "empty.ipynb"
     made["empty"].write_text("")
     made["missing"] = tmp_path / "does-not-exist.ipynb"
@@ -35,8 +27,7 @@ def bad_notebooks(tmp_path):
 
 EXPECTED = {
     "invalid JSON": "is not valid notebook JSON (line 1",
-    "nbformat 3": "is nbformat 3",
-    "no kernelspec": "has no kernelspec",
+    "R kernel": "is a notebook for R (kernel 'ir')",
     "empty": "is empty, not a notebook",
     "missing": "no such notebook file",
 }

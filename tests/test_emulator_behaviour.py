@@ -3,6 +3,7 @@ isolated accounts, and the API log."""
 
 import io
 import json
+import re
 import threading
 import time
 import urllib.request
@@ -93,6 +94,18 @@ def test_training_log_reaches_cloudwatch(aws, account, regression_data):
     start_job(aws, account, "logged", regression_data, {"predictor_type": "regressor", "feature_dim": 2})
     messages = _job_log(aws, "logged")
     assert any("#test_score (algo-1) : ('mse'" in m for m in messages)
+
+
+def test_training_log_lines_are_named_as_real_linear_learner_names_them(aws, account, regression_data):
+    """Lines as in the course's executed notebooks: `epoch=3, train absolute_loss_objective <loss>=0.2712`,
+    `#test_score (algo-1) : ('mse', 0.13)`, `test mse <loss>=0.1310` (docs/emulator.md lists what differs)."""
+    start_job(aws, account, "named", regression_data,
+              {"predictor_type": "regressor", "feature_dim": 2, "loss": "absolute_loss", "epochs": 3})
+    text = "\n".join(_job_log(aws, "named"))
+    assert re.search(r"#quality_metric: host=algo-1, epoch=\d+, train absolute_loss_objective <loss>=\d", text)
+    assert re.search(r"#test_score \(algo-1\) : \('absolute_loss_objective', \d", text)
+    assert re.search(r"#quality_metric: host=algo-1, test mse <loss>=\d", text)
+    assert text.index("#test_score") < text.index("#quality_metric: host=algo-1, test ")
 
 
 @pytest.mark.parametrize("hyperparameters,reason", [

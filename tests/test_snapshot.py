@@ -183,14 +183,42 @@ def live_environment(emulator, account, monkeypatch):
     return account
 
 
+@pytest.mark.slow   # reads every region (about 30) of the emulated account
 def test_grader_snapshot_live_reads_the_default_credential_chain(live_environment, course_account, tmp_path, capsys):
     assert main(["snapshot", "--live", "--out", str(tmp_path / "live.json")]) == 0
     snapshot = snapshots.read(tmp_path / "live.json")
     assert snapshot["source"] == "live" and snapshot["account_id"] == live_environment.account_id
-    assert snapshot["regions"] == ["us-west-2", "us-east-1"] and snapshot["errors"] == []
+    assert {"us-west-2", "us-east-1", "us-east-2", "eu-west-1"} <= set(snapshot["regions"]) and snapshot["errors"] == []
     assert by_name(snapshot["iam"]["users"], "UserName", "administrator")["groups"] == ["Administrators"]
 
 
+@pytest.mark.slow   # reads every region (about 30) of the emulated account
+def test_a_live_snapshot_reads_every_enabled_region_and_says_which(live_environment, aws, tmp_path):
+    """Notebook instances left in us-east-2 and eu-west-1 are found (issue 10: they scored 10/10)."""
+    role = f"arn:aws:iam::{live_environment.account_id}:role/service-role/AmazonSageMaker-ExecutionRole-1"
+    for region in ("us-east-2", "eu-west-1"):
+        boto3.Session(**{key: getattr(live_environment, attr) for key, attr in (
+            ("aws_access_key_id", "access_key_id"), ("aws_secret_access_key", "secret_access_key"),
+            ("aws_session_token", "session_token"))}).client("sagemaker", region_name=region).create_notebook_instance(
+            NotebookInstanceName=f"left-in-{region}", InstanceType="ml.t2.medium", RoleArn=role)
+    session = boto3.Session()
+    enabled = set(session.get_available_regions("sagemaker")) & set(session.get_available_regions("s3"))
+    snapshot = snapshots.collect_live(None)
+    assert set(snapshot["regions"]) <= enabled and len(snapshot["regions"]) >= 16
+    found = {region: [item["NotebookInstanceName"] for item in snapshot["sagemaker"][region]["notebook_instances"]]
+             for region in ("us-east-2", "eu-west-1")}
+    assert found == {"us-east-2": ["left-in-us-east-2"], "eu-west-1": ["left-in-eu-west-1"]}
+    assert main(["check", "cleanup", "--live", "--json", str(tmp_path / "r.json")]) == 0
+    result = json.loads((tmp_path / "r.json").read_text())
+    leftovers = next(c for c in result["checks"] if c["id"] == "cleanup.no_notebook_instances")
+    assert leftovers["status"] == "fail" and "left-in-us-east-2" in leftovers["message"]
+
+
+def test_a_live_snapshot_of_one_region_reads_it_and_us_east_1(live_environment):
+    assert snapshots.collect_live(None, "eu-west-1")["regions"] == ["eu-west-1", "us-east-1"]
+
+
+@pytest.mark.slow   # reads every region (about 30) of the emulated account
 def test_grader_check_live_grades_the_account_as_it_is(live_environment, course_account, tmp_path):
     assert main(["check", "iam-user", "--live", "--json", str(tmp_path / "r.json")]) == 0
     result = json.loads((tmp_path / "r.json").read_text())

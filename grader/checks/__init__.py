@@ -1,6 +1,6 @@
 """Checks: small pure functions over the evidence (run record, account snapshot, API log), each
 returning an Outcome. Rubrics (pytest files under rubrics/) choose checks and give them points."""
 
-from .outcome import Outcome, failed, manual, passed, unknown
+from .outcome import Outcome, failed, manual, passed, skipped, unknown
 
-__all__ = ["Outcome", "failed", "manual", "passed", "unknown"]
+__all__ = ["Outcome", "failed", "manual", "passed", "skipped", "unknown"]

@@ -6,7 +6,7 @@ import re
 
 from . import prices
 from .evidence import Evidence
-from .outcome import Outcome, failed, passed, unknown
+from .outcome import Outcome, failed, passed, skipped, unknown
 
 NAME_FIELDS = {"endpoints": "EndpointName", "endpoint_configs": "EndpointConfigName", "models": "ModelName",
                "notebook_instances": "NotebookInstanceName"}
@@ -75,3 +75,18 @@ def nothing_left(ev: Evidence, kind: str) -> Outcome:
                         f"{prices.describe(item['cost_per_hour'])})" for item in found)
     return failed(f"{len(found)} of the {label} still exist{'s' if len(found) == 1 else ''}: {listing}; "
                   f"{HOW_TO_DELETE[kind]}", leftovers=found)
+
+
+def _created_endpoint(ev: Evidence) -> bool:
+    """An endpoint was created: the run's API log says so, or the account still holds an endpoint or
+    the endpoint configuration deploy() makes (when grading a snapshot or a live account)."""
+    return bool(ev.calls("CreateEndpoint") or ev.all_regions("endpoints") or ev.all_regions("endpoint_configs"))
+
+
+def endpoint_deleted(ev: Evidence) -> Outcome:
+    """The endpoint the notebook deployed is gone. Deleting earns points only after deploying: with no
+    endpoint ever created the check does not apply (skip, no points)."""
+    if not _created_endpoint(ev):
+        return skipped("no endpoint was created, so there was nothing to delete; deploy the model to earn "
+                       "the deployment and clean-up points")
+    return nothing_left(ev, "endpoints")

@@ -4,7 +4,7 @@ test data (seen in the emulator's API log of the run)."""
 from __future__ import annotations
 
 from .evidence import Evidence
-from .outcome import Outcome, failed, passed
+from .outcome import Outcome, failed, passed, skipped
 from .training_data import decode_channel
 
 
@@ -23,7 +23,7 @@ def job_completed(ev: Evidence) -> Outcome:
 
 def endpoint_invoked_with_test_data(ev: Evidence) -> Outcome:
     if ev.run is None:
-        return failed("no run record: invocations are seen only when the grader runs the notebook")
+        return skipped("graded from account state: invocations are seen only when the grader runs the notebook")
     created = ev.calls("CreateEndpoint")
     if not created:
         return failed("no endpoint was created; deploy the model: predictor = linear.deploy(initial_instance_count=1, "

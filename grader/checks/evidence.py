@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
+
+import nbformat
 
 from ..activities import Activity
 from ..evidence.snapshot import decode_body, incomplete
+from ..execution.prerequisites import bucket_names_used, code_of
 from ..execution.record import RunRecord
 from .policies import as_list, bucket_of, grants_objects, statements
 
@@ -147,3 +151,18 @@ def channel_content_type(job: dict, name: str) -> str | None:
         if channel.get("ChannelName") == name:
             return channel.get("ContentType")
     return None
+
+
+def starter_bucket_names(activity: Activity) -> set[str]:
+    """The bucket names written in the activity's starter notebooks: placeholders, not a student's bucket."""
+    return _starter_bucket_names(activity.folder, activity.notebooks)
+
+
+@lru_cache(maxsize=None)
+def _starter_bucket_names(folder, notebooks: tuple[str, ...]) -> frozenset[str]:
+    names = set()
+    for name in notebooks:
+        path = folder / "starter" / name
+        if path.is_file():
+            names.update(bucket_names_used(code_of(nbformat.read(path, as_version=4))))
+    return frozenset(names)

@@ -8,6 +8,7 @@ from .outcome import Outcome, failed, passed
 from .training_data import decode_channel
 
 OWN_CHECKS = ("feature_dim", "predictor_type")
+DEFAULT = "default"   # in `hyperparameters_not_asked`: the course's notebook leaves it unset
 
 
 def _job_hyperparameters(ev: Evidence):
@@ -45,14 +46,26 @@ def predictor_type(ev: Evidence) -> Outcome:
 
 
 def other_hyperparameters(ev: Evidence) -> Outcome:
+    """The hyperparameters the lesson asks for (beyond feature_dim and predictor_type, checked on their
+    own) have its values. Values the lesson does not ask for (`hyperparameters_not_asked`: what the
+    course's own notebooks used) cost nothing: differences are shown as information."""
     job, hp, outcome = _job_hyperparameters(ev)
     if outcome:
         return outcome
-    wanted = normalise({name: str(value) for name, value in ev.expected.get("hyperparameters", {}).items()
-                        if name not in OWN_CHECKS})
-    wrong = {name: hp.get(name) for name, value in wanted.items() if hp.get(name) != value}
+    asked = _wanted(ev, "hyperparameters", leave_out=OWN_CHECKS)
+    wrong = {name: hp.get(name) for name, value in asked.items() if hp.get(name) != value}
     if wrong:
-        listing = ", ".join(f"{name}={hp.get(name)!r} (expected {wanted[name]})" for name in wrong)
-        return failed(f"hyperparameters differ from the lesson's: {listing}", differ=wrong, expected=wanted)
-    return passed(f"hyperparameters as the lesson sets them: {', '.join(f'{k}={v}' for k, v in wanted.items())}",
-                  hyperparameters=wanted)
+        listing = ", ".join(f"{name}={hp.get(name)!r} (expected {asked[name]})" for name in wrong)
+        return failed(f"hyperparameters differ from the lesson's: {listing}", differ=wrong, expected=asked)
+    checked = (f"as the lesson sets them: {', '.join(f'{k}={v}' for k, v in asked.items())}" if asked
+               else "the lesson asks for no other values")
+    course = _wanted(ev, "hyperparameters_not_asked")
+    different = {name: hp.get(name, DEFAULT) for name, value in course.items() if hp.get(name, DEFAULT) != value}
+    info = ("; for information (not graded), the course's notebook uses "
+            + ", ".join(f"{name}={course[name]} (yours: {value})" for name, value in different.items())
+            if different else "")
+    return passed(f"hyperparameters {checked}{info}", hyperparameters=asked, not_asked=different)
+
+
+def _wanted(ev: Evidence, table: str, leave_out: tuple[str, ...] = ()) -> dict[str, str]:
+    return normalise({name: str(value) for name, value in ev.expected.get(table, {}).items() if name not in leave_out})

@@ -10,13 +10,16 @@ import numpy as np
 
 from ..linear_learner.model import LinearModel
 from .evidence import Evidence
-from .outcome import Outcome, failed, manual, passed, unknown
+from .outcome import Outcome, failed, manual, passed, skipped, unknown
 from .training_data import decode_train_and_test
 
-PRINTED = {
-    "rmse": re.compile(r"\b(?:rmse|root mean squared error)\b[^0-9\n-]{0,25}(-?\d+(?:\.\d+)?(?:e-?\d+)?)", re.I),
-    "r2": re.compile(r"(?:\br2(?:_score)?\b|\br\^2\b|r-squared|r²)[^0-9\n-]{0,25}(-?\d+(?:\.\d+)?(?:e-?\d+)?)", re.I),
-    "accuracy": re.compile(r"\baccuracy\b[^0-9\n-]{0,40}(\d+(?:\.\d+)?)(\s*%)?", re.I),   # 40: classification_report
+_NUMBER = r"(-?\d+(?:\.\d+)?(?:e-?\d+)?)"
+PRINTED = {   # the course's spellings and common ones: "RMSE: 0.31", "Root Mean Squared Error", "r2_score: -0.07",
+    # "R-squared", "R²", "accuracy_score: 0.715", "Accuracy: 71.5%", sklearn's classification_report
+    "rmse": re.compile(r"\b(?:rmse|root[ _-]mean[ _-]squared?[ _-]error)\b[^0-9\n-]{0,25}" + _NUMBER, re.I),
+    "r2": re.compile(r"(?:\br2(?:[ _]score)?\b|\br\^2\b|\br[ _-]?squared\b|r²|coefficient of determination)"
+                     r"[^0-9\n-]{0,25}" + _NUMBER, re.I),
+    "accuracy": re.compile(r"\baccuracy(?:[ _]score)?\b[^0-9\n-]{0,40}(\d+(?:\.\d+)?)(\s*%)?", re.I),   # 40: report
 }
 SAMPLE_POINTS = 200   # (actual, predicted) pairs kept in the evidence for a report's picture
 
@@ -128,7 +131,7 @@ def printed_values(text: str) -> dict[str, list[float]]:
 
 def printed_metrics_agree(ev: Evidence) -> Outcome:
     if ev.run is None:
-        return failed("no run record: printed metrics are read only when the grader runs the notebook")
+        return skipped("graded from account state: printed metrics are read only when the grader runs the notebook")
     metrics, outcome = compute(ev)
     if outcome:
         return outcome

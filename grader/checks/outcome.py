@@ -31,3 +31,9 @@ def manual(message: str, **evidence) -> Outcome:
 def unknown(message: str, **evidence) -> Outcome:
     """The evidence needed is missing because a call failed: an error, never a fail."""
     return Outcome("error", message, evidence)
+
+
+def skipped(message: str, **evidence) -> Outcome:
+    """The check does not apply to this evidence (a run-only check on a snapshot, a clean-up of
+    something never created): no points either way, left out of the maximum."""
+    return Outcome("skip", message, evidence)

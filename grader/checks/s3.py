@@ -6,12 +6,30 @@ import re
 from datetime import datetime
 
 from ..aws_rules import bucket_name_problem
-from .evidence import Evidence, channel_url
-from .outcome import Outcome, failed, passed, unknown
+from .evidence import Evidence, channel_url, starter_bucket_names
+from .outcome import Outcome, failed, passed, skipped, unknown
+
+
+LESSON_NAMING = "sagemaker-<YYYYMMDD>-<HHMM>"
+
+
+def conventions(ev: Evidence) -> list[dict]:
+    """The bucket naming conventions the course used (activity.toml), the lesson's first."""
+    return ev.expected.get("bucket_conventions") or [{"name": LESSON_NAMING, "pattern": "^sagemaker-"}]
+
+
+def _convention_of(ev: Evidence, name: str):
+    """(convention, match) for the first convention the name follows, else (None, None).
+    Capitals are bucket_name_valid's fault, not the convention's."""
+    for convention in conventions(ev):
+        match = re.match(convention["pattern"], name, re.IGNORECASE)
+        if match:
+            return convention, match
+    return None, None
 
 
 def student_bucket(ev: Evidence) -> tuple[str | None, Outcome | None]:
-    """The bucket the grade is about: where the training job reads its data, else the one the lesson's
+    """The bucket the grade is about: where the training job reads its data, else the one the course's
     naming points to, else the only bucket the grader did not provide."""
     job = ev.graded_job()
     url = channel_url(job, "train") if job else None
@@ -19,16 +37,20 @@ def student_bucket(ev: Evidence) -> tuple[str | None, Outcome | None]:
         return url.removeprefix("s3://").split("/", 1)[0], None
     if ev.buckets() is None:
         return None, unknown("the account's buckets could not be listed", errors=ev.missing("s3.buckets"))
-    pattern = re.compile(ev.expected.get("bucket_pattern", "^sagemaker-"), re.IGNORECASE)
     scoped = ev.buckets_named_by_notebook_roles()
 
     def preference(bucket):   # the notebook role's bucket, then the course's naming, then the region
         name = bucket["Name"]
-        return (name not in scoped, not pattern.match(name), not name.lower().startswith("sagemaker"),
+        return (name not in scoped, _convention_of(ev, name)[0] is None, not name.lower().startswith("sagemaker"),
                 bucket.get("Region") != ev.activity.region, name)
 
     if not ev.buckets():
-        return None, failed("no S3 bucket found; create one named sagemaker-<YYYYMMDD>-<HHMM> in us-west-2")
+        refused = [item for run in ev.runs for item in run.provided if item["kind"] == "bucket" and not item["created"]]
+        if refused:
+            return None, failed(f"the notebook names bucket '{refused[0]['name']}', {refused[0]['reason']}; set the "
+                                f"name of the bucket you created ({LESSON_NAMING} in {ev.activity.region})",
+                                bucket=refused[0]["name"])
+        return None, failed(f"no S3 bucket found; create one named {LESSON_NAMING} in {ev.activity.region}")
     return min(ev.buckets(), key=preference)["Name"], None
 
 
@@ -36,6 +58,9 @@ def bucket_name_valid(ev: Evidence) -> Outcome:
     name, outcome = student_bucket(ev)
     if outcome:
         return outcome
+    if name in starter_bucket_names(ev.activity):
+        return failed(f"bucket name '{name}' is the starter's placeholder; set the name of the bucket you created",
+                      bucket=name)
     problem = bucket_name_problem(name)
     if problem:
         return failed(f"bucket name '{name}' {problem}", bucket=name)
@@ -46,19 +71,25 @@ def bucket_name_convention(ev: Evidence) -> Outcome:
     name, outcome = student_bucket(ev)
     if outcome:
         return outcome
-    match = re.match(ev.expected["bucket_pattern"], name, re.IGNORECASE)   # capitals are bucket_name_valid's fault
-    if not match:
-        return failed(f"bucket name '{name}' does not follow sagemaker-<YYYYMMDD>-<HHMM> "
-                      "(for example sagemaker-20190903-1026)", bucket=name)
+    convention, match = _convention_of(ev, name)
+    if convention is None:
+        names = " or ".join(item["name"] for item in conventions(ev))
+        return failed(f"bucket name '{name}' does not follow {names} (for example sagemaker-20190903-1026)",
+                      bucket=name)
+    found = match.groupdict()
+    if "date" not in found:
+        return passed(f"bucket name '{name}' follows {convention['name']}", bucket=name)
+    stamp_text = found["date"].replace("-", "") + (found.get("time") or "0000")
     try:
-        stamp = datetime.strptime(f"{match.group(1)}{match.group(2)}", "%Y%m%d%H%M")
+        stamp = datetime.strptime(stamp_text, "%Y%m%d%H%M")
     except ValueError:
-        return failed(f"bucket name '{name}' has no real date and time: {match.group(1)}-{match.group(2)} is not a "
-                      "valid YYYYMMDD-HHMM", bucket=name)
+        return failed(f"bucket name '{name}' has no real date{' and time' if found.get('time') else ''}: "
+                      f"{'-'.join(filter(None, [found['date'], found.get('time')]))} is not a valid "
+                      f"{'YYYYMMDD-HHMM' if found.get('time') else 'date'}", bucket=name)
     if stamp.year < 2006:   # S3 opened in 2006
         return failed(f"bucket name '{name}' dates from {stamp.year}; use the date and time you created it",
                       bucket=name)
-    return passed(f"bucket name '{name}' follows sagemaker-<YYYYMMDD>-<HHMM>", bucket=name, stamp=stamp.isoformat())
+    return passed(f"bucket name '{name}' follows {convention['name']}", bucket=name, stamp=stamp.isoformat())
 
 
 def bucket_region(ev: Evidence) -> Outcome:
@@ -68,6 +99,9 @@ def bucket_region(ev: Evidence) -> Outcome:
     bucket = ev.bucket(name)
     if bucket is None:
         return failed(f"bucket '{name}' does not exist in the account")
+    if any(item["name"] == name for item in ev.provided("bucket")):
+        return skipped(f"the grader created bucket '{name}' in {bucket.get('Region')} for the notebook (the course makes "
+                       "it in the S3 console), so its region is not your work", bucket=name)
     region = bucket.get("Region")
     if region is None:
         return unknown(f"the region of bucket '{name}' could not be read", errors=ev.missing(f"s3.bucket:{name}"))

@@ -17,7 +17,7 @@ from moto.logs.models import logs_backends
 from moto.sagemaker.models import sagemaker_backends
 
 from ..linear_learner import hyperparameters
-from ..linear_learner.algorithm import Dataset, train
+from ..linear_learner.algorithm import Dataset, log_name, train
 from ..linear_learner.data import DataError, read_channel
 from ..linear_learner.metrics import evaluate
 from . import s3_access
@@ -27,8 +27,12 @@ LOG_GROUP = "/aws/sagemaker/TrainingJobs"
 SUPPORTED_ALGORITHMS = ("linear-learner",)
 CHANNELS = ("train", "validation", "test")
 _IMAGE_REPOSITORY = re.compile(r"^(?:[^/]+/)*([^/:@]+)(?:[:@].*)?$")
+# As the real algorithm's log names them (see log_name): "test absolute_loss_objective <loss>=...",
+# "test binary_f_1.000 <score>=...".
+_LOG_PATTERNS = {"objective_loss": "\\S+_objective", "binary_f_beta": "binary_f_\\S+"}
 METRIC_DEFINITIONS = [
-    {"Name": f"{channel}:{metric}", "Regex": f"#quality_metric: host=\\S+, {channel} {metric} <\\S+>=(\\S+)"}
+    {"Name": f"{channel}:{metric}",
+     "Regex": f"#quality_metric: host=\\S+, (?:epoch=\\S+, )?{channel} {_LOG_PATTERNS.get(metric, metric)} <\\S+>=(\\S+)"}
     for channel in ("train", "validation", "test")
     for metric in ("objective_loss", "mse", "rmse", "absolute_loss", "binary_classification_accuracy",
                    "precision", "recall", "binary_f_beta", "roc_auc_score", "multiclass_accuracy",
@@ -144,10 +148,13 @@ class _Job:
                                                          channels["train"].labels)["objective_loss"])]
         for channel in ("validation", "test"):
             if channel in channels:
-                for name, value in evaluate(outcome.model, hp, channels[channel].features, channels[channel].labels).items():
-                    metrics.append((channel, name, value))
-                    self.log(f"#{channel}_score (algo-1) : ('{name}', {value})")
-                    self.log(f"#quality_metric: host=algo-1, {channel} {name} <{'loss' if 'loss' in name or 'mse' in name else 'score'}>={value}")
+                scores = evaluate(outcome.model, hp, channels[channel].features, channels[channel].labels).items()
+                metrics += [(channel, name, value) for name, value in scores]
+                for name, value in scores:   # the real log: the scores, then the same as quality metrics
+                    self.log(f"#{channel}_score (algo-1) : ('{log_name(name, hp)}', {value})")
+                for name, value in scores:
+                    kind = "loss" if name in ("objective_loss", "mse", "rmse", "absolute_loss") else "score"
+                    self.log(f"#quality_metric: host=algo-1, {channel} {log_name(name, hp)} <{kind}>={value}")
         _transition(job, "Uploading", "Uploading generated training model")
         self.upload(outcome.model.to_artifact())
         now = _now()

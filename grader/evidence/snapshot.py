@@ -99,6 +99,21 @@ def regions_to_read(region: str) -> list[str]:
     return [region] if region == CONSOLE_DEFAULT_REGION else [region, CONSOLE_DEFAULT_REGION]
 
 
+def every_region(session: boto3.Session) -> tuple[list[str], list[dict]]:
+    """Every region where both SageMaker and S3 exist (botocore's endpoint data) that the account has
+    enabled, and the errors met finding out. Regions an account has not opted in to hold nothing and
+    would only answer with auth errors; when the enabled ones cannot be listed (no ec2:DescribeRegions),
+    all are read and those errors are recorded like any other."""
+    available = set(session.get_available_regions("sagemaker")) & set(session.get_available_regions("s3"))
+    try:
+        reply = session.client("ec2", region_name=CONSOLE_DEFAULT_REGION).describe_regions(
+            AllRegions=True, Filters=[{"Name": "opt-in-status", "Values": ["opt-in-not-required", "opted-in"]}])
+    except (BotoCoreError, ClientError) as error:
+        return sorted(available), [{"target": "regions", "operation": "DescribeRegions", "code": type(error).__name__,
+                                    "message": f"{error}; every region was read, enabled or not"}]
+    return sorted(available & {item["RegionName"] for item in reply["Regions"]}), []
+
+
 def _session() -> boto3.Session:
     global _shared_session
     with _session_lock:
@@ -126,18 +141,21 @@ def collect_emulated(emulator, account, regions: list[str] | None = None) -> dic
                    credentials=credentials)
 
 
-def collect_live(profile: str | None, region: str | None) -> dict:
-    """Snapshot of a real account through `profile` or the default credential chain, reading `region`
-    (default: the profile's, else us-west-2) and us-east-1. One-line UsageError when there are no usable
-    credentials or the account cannot be reached."""
+def collect_live(profile: str | None, region: str | None = None) -> dict:
+    """Snapshot of a real account through `profile` or the default credential chain. It reads every
+    enabled region where SageMaker and S3 exist (in parallel), so leftovers anywhere are found; with
+    `region`, only that region and us-east-1. The snapshot's `regions` lists exactly the regions read.
+    One-line UsageError when there are no usable credentials or the account cannot be reached."""
     try:
         session = boto3.Session(profile_name=profile, region_name=region)
         if session.get_credentials() is None:
             raise UsageError("no AWS credentials found; pass --profile or configure the default credential chain")
-        regions = regions_to_read(region or session.region_name or "us-west-2")
     except BotoCoreError as error:
         raise UsageError(f"cannot use AWS profile {profile!r}: {error}") from None
-    return reached(collect(session, regions, source="live"))
+    regions, errors = (regions_to_read(region), []) if region else every_region(session)
+    snapshot = collect(session, regions, source="live")
+    snapshot["errors"] = sorted(snapshot["errors"] + errors, key=lambda e: e["target"])
+    return reached(snapshot)
 
 
 def reached(snapshot: dict) -> dict:

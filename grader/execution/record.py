@@ -40,6 +40,7 @@ class CellRecord:
     stdout: str = ""
     stderr: str = ""
     rich: list[dict] = field(default_factory=list)   # {"mime_types": [...], "text": short text/plain}
+    figures: list[dict] = field(default_factory=list)   # matplotlib figures drawn: {"axes": [{title, lines, points, bars}]}
     error: CellError | None = None
     limits_hit: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -55,7 +56,7 @@ class KernelFate:
 @dataclass
 class RunRecord:
     activity: str
-    submission: dict                      # path, name, sha256
+    submission: dict                      # path, name, sha256, accepted_as, notes (execution/submission.py)
     account: dict                         # account_id, region, role_arn
     limits: dict
     started_at: str = ""

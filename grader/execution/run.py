@@ -122,7 +122,8 @@ def _start_services(activity: Activity, workdir: Path, sandbox, record: RunRecor
         url = sandbox.serve("market_data", server.app)
         env.update(server.client_environment(url))
         (workdir / ".env").write_text(env_file_text())
-        record.services["market_data"] = {"url": url, "synthetic": server.synthetic}
+        # `replayed` is the server's own list: it fills in as the notebook asks for dates outside the recording
+        record.services["market_data"] = {"url": url, "synthetic": server.synthetic, "replayed": server.replayed}
     return env
 
 

@@ -19,7 +19,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
-from ..kernel_site.grader_ipython import NOTE_MIME
+from ..kernel_site.grader_ipython import FIGURE_MIME, NOTE_MIME
 from .kernel import KERNEL_ARGUMENTS, kernel_manager
 from .limits import RunLimits
 from .record import CellError, CellRecord, KernelFate
@@ -97,6 +97,8 @@ def _fill_from_outputs(record: CellRecord, outputs) -> None:
             data = output.get("data", {})
             if NOTE_MIME in data:
                 record.notes.append(data[NOTE_MIME]["note"])
+            elif FIGURE_MIME in data:
+                record.figures.append(data[FIGURE_MIME])
             else:
                 record.rich.append({"mime_types": sorted(data),
                                     "text": _clip(str(data.get("text/plain", "")), RICH_TEXT_LIMIT)})

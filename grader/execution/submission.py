@@ -1,4 +1,10 @@
-"""Reading a submitted notebook, refusing anything the runner cannot run faithfully.
+"""Reading a submitted notebook as it arrives, refusing only what the runner cannot run faithfully.
+
+Real submissions come without a kernelspec (converted from nbformat 2 or 3, or saved by another
+editor), with the kernelspec of the machine they were written on (`conda_python3` on a SageMaker
+notebook instance, `python2`, ...) or in an old nbformat. All of them are Python notebooks: they run
+on the grader's Python 3 kernel, upgraded with nbformat when old, and the record says how each was
+accepted. Only a notebook for another language (R, Julia) is refused.
 
 Every refusal is a UsageError whose message names the file, says what is wrong and what the
 student should do, so a batch can log one line and move on.
@@ -8,12 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
 from ..errors import UsageError
+from .kernel import KERNEL_NAME
 
 SAVE_AGAIN = "open it in Jupyter and save it again"
 
@@ -23,9 +30,12 @@ class Submission:
     path: Path
     sha256: str
     notebook: nbformat.NotebookNode
+    accepted_as: dict = field(default_factory=dict)   # nbformat and kernel it was found with, what it runs on
+    notes: tuple[str, ...] = ()                       # how it was adapted, for the run record
 
     def to_dict(self) -> dict:
-        return {"path": str(self.path), "name": self.path.name, "sha256": self.sha256}
+        return {"path": str(self.path), "name": self.path.name, "sha256": self.sha256,
+                "accepted_as": dict(self.accepted_as), "notes": list(self.notes)}
 
 
 def read_submission(path: Path) -> Submission:
@@ -44,22 +54,50 @@ def read_submission(path: Path) -> Submission:
                          f"{error.msg}); {SAVE_AGAIN}") from None
     if not isinstance(document, dict) or "cells" not in document and "worksheets" not in document:
         raise UsageError(f"{path} is JSON but not a Jupyter notebook (no cells); submit the .ipynb file")
+    language, kernel, kernel_note = _kernel(document)
+    if language.lower() != "python":
+        raise UsageError(f"{path} is a notebook for {language} (kernel {kernel!r}); the course notebooks are Python 3: "
+                         "switch the kernel to Python 3 (Kernel > Change kernel) and save")
     version = document.get("nbformat")
-    if version != 4:
-        raise UsageError(f"{path} is nbformat {version}; the grader runs nbformat 4 notebooks: "
-                         f"{SAVE_AGAIN} with Jupyter 4 or later to convert it")
-    kernelspec = (document.get("metadata") or {}).get("kernelspec")
-    if not isinstance(kernelspec, dict) or not kernelspec.get("name"):
-        raise UsageError(f"{path} has no kernelspec in its metadata; open it in Jupyter, choose a Python 3 "
-                         "kernel (Kernel > Change kernel) and save")
-    language = kernelspec.get("language") or (document["metadata"].get("language_info") or {}).get("name", "python")
-    if str(language).lower() != "python":
-        raise UsageError(f"{path} uses a {language} kernel; the course notebooks are Python 3: "
-                         "switch the kernel to Python 3 and save")
+    notes = [kernel_note] if kernel_note else []
     try:
         notebook = nbformat.reads(raw.decode(), as_version=4)
         nbformat.validate(notebook)
     except nbformat.ValidationError as error:
         reason = str(error.message).splitlines()[0][:200]
         raise UsageError(f"{path} is not a valid nbformat 4 notebook ({reason}); {SAVE_AGAIN}") from None
-    return Submission(path=path.resolve(), sha256=hashlib.sha256(raw).hexdigest(), notebook=notebook)
+    except Exception as error:   # nbformat cannot read or upgrade it (nbformat 1, unknown versions, ...)
+        raise UsageError(f"{path} is nbformat {version}, which the grader cannot upgrade ({error}); {SAVE_AGAIN} "
+                         "with Jupyter 4 or later") from None
+    if version != 4:
+        notes.append(f"nbformat {version} notebook upgraded to nbformat 4 with nbformat {nbformat.__version__}")
+    accepted_as = {"nbformat": version, "kernel": kernel, "language": language, "runs_on": KERNEL_NAME}
+    return Submission(path=path.resolve(), sha256=hashlib.sha256(raw).hexdigest(), notebook=notebook,
+                      accepted_as=accepted_as, notes=tuple(notes))
+
+
+def _kernel(document: dict) -> tuple[str, str | None, str | None]:
+    """(language, kernelspec name, note): what the notebook was written for, and a note when the
+    grader's Python 3 kernel stands in for something the notebook did not name exactly."""
+    metadata = document.get("metadata") if isinstance(document.get("metadata"), dict) else {}
+    info = metadata.get("language_info") if isinstance(metadata.get("language_info"), dict) else {}
+    spec = metadata.get("kernelspec") if isinstance(metadata.get("kernelspec"), dict) else {}
+    name = spec.get("name") if isinstance(spec.get("name"), str) and spec.get("name") else None
+    language = spec.get("language") or info.get("name") or _language_of(name) or "python"
+    language = str(language)
+    if name is None:
+        told = f"its language_info says {language}" if info.get("name") else "it names no language"
+        return language, None, f"no kernelspec in the notebook's metadata ({told}): run on the Python 3 kernel"
+    if name != KERNEL_NAME and language.lower() == "python":
+        return language, name, f"kernelspec {name!r} is a Python kernel: run on the grader's Python 3 kernel"
+    return language, name, None
+
+
+def _language_of(kernel_name: str | None) -> str | None:
+    """The language a kernel's name gives away when its kernelspec does not say (IRkernel, IJulia)."""
+    name = (kernel_name or "").lower()
+    if "python" in name or name.startswith("py"):
+        return "python"
+    if name == "ir" or name.startswith("ir_") or name.endswith("_r"):
+        return "R"
+    return "Julia" if "julia" in name else None

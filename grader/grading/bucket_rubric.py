@@ -17,7 +17,7 @@ def test_bucket_name_valid(check):
 @pytest.mark.points(1)
 @pytest.mark.needs("CreateBucket", "PutObject")
 def test_bucket_name_convention(check):
-    """The bucket is named sagemaker-<YYYYMMDD>-<HHMM> with a real date and time"""
+    """The bucket follows the course's naming (sagemaker-<YYYYMMDD>-<HHMM>) with a real date"""
     check(s3.bucket_name_convention)
 
 

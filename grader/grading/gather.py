@@ -46,7 +46,7 @@ def gather(activity: Activity, options: GradingOptions, on_run=None) -> Gathered
     if options.snapshot:
         return Gathered(Evidence(activity, snapshots.read(options.snapshot)))
     if options.live:
-        return Gathered(Evidence(activity, snapshots.collect_live(options.profile, options.region or activity.region)))
+        return Gathered(Evidence(activity, snapshots.collect_live(options.profile, options.region)))   # all regions unless given
     raise UsageError(f"nothing to grade for {activity.id}: give the notebook(s), --snapshot FILE or --live")
 
 

@@ -7,7 +7,7 @@ in the order the lesson makes them, the AWS operations a check cannot be judged 
 
 import pytest
 
-from grader.checks import cleanup, deployment, hyperparameters, metrics, s3, training_data
+from grader.checks import cleanup, deployment, hyperparameters, labels, metrics, s3, training_data
 from grader.grading.bucket_rubric import *  # noqa: F401,F403  (the bucket checks come first)
 
 
@@ -58,6 +58,12 @@ def test_train_labels(check):
 def test_test_labels(check):
     """The test records carry labels that suit the predictor type"""
     check(training_data.labels, "test")
+
+
+@pytest.mark.points(2)
+def test_labels_agree(check):
+    """Each uploaded record carries its own row's label from the course data (not shuffled or misaligned)"""
+    check(labels.labels_agree)
 
 
 @pytest.mark.points(1)
@@ -127,5 +133,5 @@ def test_printed_metrics(check):
 @pytest.mark.points(2)
 @pytest.mark.needs("DeleteEndpoint")
 def test_endpoint_deleted(check):
-    """No endpoint is left running (it bills by the hour)"""
-    check(cleanup.nothing_left, "endpoints")
+    """The endpoint you deployed was deleted (it bills by the hour)"""
+    check(cleanup.endpoint_deleted)

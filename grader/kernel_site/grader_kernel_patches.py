@@ -9,6 +9,8 @@ module is first imported, so a process that never imports the SDK pays nothing.
   ``sagemaker.predictor.csv_serializer`` and friends importable again.
 - scikit-learn: ``sklearn.datasets.load_boston`` (removed in 1.2) works again, serving the same
   CSV from the ``boston`` package.
+- alpaca-trade-api: ``REST.get_barset`` (removed in 2.0.0) works again through ``get_bars``
+  (``alpaca_v1.py``), with a note.
 - With GRADER_LOOPBACK_ONLY=1, connections to anything but loopback are refused.
 """
 
@@ -129,7 +131,14 @@ def _sklearn_load_boston(module):
     module.load_boston = load_boston  # a real attribute, so the module __getattr__ that raises is not reached
 
 
+def _alpaca_v1_barset(module):
+    import alpaca_v1
+
+    alpaca_v1.install(module)
+
+
 PATCHES = {
+    "alpaca_trade_api.rest": _alpaca_v1_barset,
     "botocore.session": _redirect_endpoints,
     "rich.traceback": _no_rich_traceback,
     "sagemaker.telemetry.telemetry_logging": _no_telemetry,

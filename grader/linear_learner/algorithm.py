@@ -212,7 +212,8 @@ def train(hp, train_set: Dataset, validation: Dataset | None = None, *, seed: in
         best_w[improved], best_b[improved] = w[improved], b[improved]
         best_loss = np.minimum(best_loss, epoch_loss)
         channel = "validation" if validation is not None else "train"
-        log(f"#quality_metric: host=algo-1, epoch={epoch}, {channel} {hp['loss']} <loss>={float(epoch_loss.min()):.6f}")
+        log(f"#quality_metric: host=algo-1, epoch={epoch}, {channel} {log_name('objective_loss', hp)} "
+            f"<loss>={float(epoch_loss.min()):.6f}")
         if best_loss.min() < overall_best * (1 - hp["early_stopping_tolerance"]) - 1e-12:
             overall_best, stale = best_loss.min(), 0
         else:
@@ -294,3 +295,19 @@ def best_threshold(scores: np.ndarray, labels: np.ndarray, hp) -> tuple[float, f
     else:
         threshold = float((sorted_scores[cut - 1] + sorted_scores[cut]) / 2)
     return threshold, float(value[cut])
+
+
+# What the real algorithm calls its objective in its log (from executed course notebooks:
+# "train absolute_loss_objective", "test binary_classification_cross_entropy_objective").
+_OBJECTIVE_NAMES = {"logistic": "binary_classification_cross_entropy_objective",
+                    "softmax_loss": "multiclass_cross_entropy_objective"}
+
+
+def log_name(metric: str, hp) -> str:
+    """The name a metric has in linear-learner's log lines: the objective is named after the loss, and
+    F-beta after its beta ("binary_f_1.000"); the others keep their names."""
+    if metric == "objective_loss":
+        return _OBJECTIVE_NAMES.get(hp["loss"], f"{hp['loss']}_objective")
+    if metric == "binary_f_beta":
+        return f"binary_f_{hp['f_beta']:.3f}"
+    return metric

@@ -59,3 +59,4 @@ def evaluate(model: LinearModel, hp, features: np.ndarray, labels: np.ndarray) -
         macro_precision=macro_p, macro_recall=macro_r,
         macro_f_beta=(1 + beta2) * macro_p * macro_r / (beta2 * macro_p + macro_r) if macro_p + macro_r else 0.0)
     return metrics
+

@@ -2,7 +2,9 @@
 
 The course's notebooks (2019-2021) call market-data v1 methods of the client. Alpaca deprecated
 that API on 2021-09-26 and alpaca-trade-api 2.0.0 dropped the methods, so on the installed
-client such a cell fails with an AttributeError that says nothing about why.
+client such a cell fails with an AttributeError that says nothing about why. Graded kernels serve
+`get_barset` again (grader/kernel_site/alpaca_v1.py); the others get this explanation, and so does
+get_barset wherever the kernel patches are not loaded (your own Jupyter).
 """
 
 from __future__ import annotations

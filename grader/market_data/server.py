@@ -4,6 +4,11 @@ It answers what the client's ``REST.get_bars`` / ``get_bars_iter`` (single and m
 ``next_page_token`` paging) and ``get_account`` request, in the JSON shapes the client parses,
 from the recorded daily bars in ``bars.py``. The client finds it through ``APCA_API_BASE_URL`` and
 ``APCA_API_DATA_URL``; nothing reaches Alpaca.
+
+Any date range is answered. A window outside the recording (2015-2021), such as "the 30 days before
+now", is replayed: the recording is moved by whole 52-week steps onto the asked dates
+(``bars.replay_offset``), so the same request always gets the same real prices, and the server lists
+every replayed window in ``replayed`` for the run record.
 """
 
 from __future__ import annotations
@@ -11,12 +16,12 @@ from __future__ import annotations
 import base64
 import json
 import re
-from datetime import date, datetime, time, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from werkzeug.wrappers import Request, Response
 
 from ..loopback_server import LoopbackServer
-from .bars import NEW_YORK, SYNTHETIC, Bar, daily_bars
+from .bars import NEW_YORK, SYNTHETIC, Bar, daily_bars, replay_offset
 
 # What course notebooks load with python-dotenv. Both key names in use are set, so notebooks that
 # read ALPACA_API_KEY and ones that rely on the client's APCA_* defaults both find a key.
@@ -93,8 +98,9 @@ def _bar_json(bar: Bar) -> dict:
             "l": bar.low, "c": bar.close, "v": bar.volume, "n": bar.trade_count, "vw": bar.vwap}
 
 
-def _bars_page(symbols: list[str], args) -> tuple[dict[str, list[dict]], str | None]:
-    """One page of bars, symbol by symbol; ``limit`` caps the page's total across symbols, as at Alpaca."""
+def _bars_page(symbols: list[str], args) -> tuple[dict[str, list[dict]], str | None, dict | None]:
+    """One page of bars, symbol by symbol; ``limit`` caps the page's total across symbols, as at Alpaca.
+    The third value describes the replay when the window lies outside the recording, else None."""
     _check_daily(args.get("timeframe"))
     now = datetime.now(timezone.utc)
     start = _instant(args.get("start"), "start", datetime.combine(now.astimezone(NEW_YORK).date(), time(), NEW_YORK))
@@ -105,9 +111,11 @@ def _bars_page(symbols: list[str], args) -> tuple[dict[str, list[dict]], str | N
     order = args.get("sort") or "asc"
     if order not in ("asc", "desc"):
         raise _invalid("invalid sort")
-    items = [(symbol, bar) for symbol in sorted(set(symbols))
+    first_day, last_day = start.astimezone(NEW_YORK).date(), end.astimezone(NEW_YORK).date()
+    offset = replay_offset(first_day, last_day)
+    items = [(symbol, moved) for symbol in sorted(set(symbols))
              for bar in (reversed(daily_bars(symbol)) if order == "desc" else daily_bars(symbol))
-             if start <= bar.timestamp <= end]
+             for moved in [bar.moved(offset) if offset else bar] if start <= moved.timestamp <= end]
     first = 0
     if args.get("page_token"):
         try:
@@ -118,7 +126,12 @@ def _bars_page(symbols: list[str], args) -> tuple[dict[str, list[dict]], str | N
     for symbol, bar in items[first:first + limit]:
         page.setdefault(symbol, []).append(_bar_json(bar))
     rest = items[first + limit:first + limit + 1]
-    return page, _token(*rest[0]) if rest else None
+    replay = None
+    if offset:
+        served_from = [first_day - timedelta(days=offset), last_day - timedelta(days=offset)]
+        replay = {"asked": f"{first_day}..{last_day}", "served_from": f"{served_from[0]}..{served_from[1]}",
+                  "offset_days": offset, "symbols": sorted(set(symbols))}
+    return page, _token(*rest[0]) if rest else None, replay
 
 
 def _authorised(request: Request) -> bool:
@@ -126,8 +139,9 @@ def _authorised(request: Request) -> bool:
     return bool(keys) or request.headers.get("Authorization", "").startswith("Bearer ")
 
 
-def _respond(request: Request) -> tuple[dict, int]:
-    """The JSON body and how many bars it holds; raises _ApiError for what Alpaca would refuse."""
+def _respond(request: Request) -> tuple[dict, int, dict | None]:
+    """The JSON body, how many bars it holds and the replay (if any); raises _ApiError for what
+    Alpaca would refuse."""
     data_api = request.path.startswith("/v2/stocks/")
     if not _authorised(request):
         if data_api:
@@ -138,14 +152,14 @@ def _respond(request: Request) -> tuple[dict, int]:
         symbols = [symbol for symbol in request.args.get("symbols", "").split(",") if symbol]
         if not symbols:
             raise _invalid("missing symbols")
-        page, token = _bars_page(symbols, request.args)
-        return {"bars": page, "next_page_token": token}, sum(map(len, page.values()))
+        page, token, replay = _bars_page(symbols, request.args)
+        return {"bars": page, "next_page_token": token}, sum(map(len, page.values())), replay
     if request.method == "GET" and single:
-        page, token = _bars_page([single.group(1)], request.args)
+        page, token, replay = _bars_page([single.group(1)], request.args)
         found = page.get(single.group(1), [])
-        return {"bars": found, "symbol": single.group(1), "next_page_token": token}, len(found)
+        return {"bars": found, "symbol": single.group(1), "next_page_token": token}, len(found), replay
     if request.method == "GET" and request.path == "/v2/account":
-        return _ACCOUNT, 0
+        return _ACCOUNT, 0, None
     raise _ApiError(404, {"message": f"not served by the offline Alpaca stub: {request.method} {request.path}"})
 
 
@@ -163,6 +177,7 @@ class MarketDataServer:
 
     def __init__(self, port: int = 0):
         self.log: list[dict] = []  # one entry per request: method, path, query, status, bars
+        self.replayed: list[dict] = []  # each window served from other recorded dates, once
         self._port = port
         self._http: LoopbackServer | None = None
 
@@ -204,9 +219,11 @@ class MarketDataServer:
     def _wsgi(self, environ, start_response):
         request = Request(environ)
         try:
-            (body, served), status = _respond(request), 200
+            (body, served, replay), status = _respond(request), 200
         except _ApiError as error:
-            body, served, status = error.body, 0, error.status
+            body, served, replay, status = error.body, 0, None, error.status
+        if replay and replay not in self.replayed:
+            self.replayed.append(replay)
         self.log.append({"method": request.method, "path": request.path, "query": request.args.to_dict(),
                          "status": status, "bars": served})
         return Response(json.dumps(body), status, mimetype="application/json")(environ, start_response)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from grader.checks import notebook_instance, runs
+from grader.checks import monte_carlo, notebook_instance
 from grader.grading.bucket_rubric import *  # noqa: F401,F403  (pytest collects the shared bucket checks here)
 
 
@@ -35,6 +35,18 @@ def test_role_scoped_to_bucket(check):
 
 
 @pytest.mark.points(2)
-def test_monte_carlo_ran(check):
-    """The Monte Carlo notebook runs to the end"""
-    check(runs.notebook_ran_clean, "monte_carlo.ipynb")
+def test_monte_carlo_simulated(check):
+    """The Monte Carlo notebook simulates the asked number of runs over the asked trading days"""
+    check(monte_carlo.simulated)
+
+
+@pytest.mark.points(1)
+def test_monte_carlo_plotted(check):
+    """The Monte Carlo notebook plots the simulated cumulative returns"""
+    check(monte_carlo.plotted)
+
+
+@pytest.mark.points(1)
+def test_monte_carlo_interval(check):
+    """The Monte Carlo notebook prints the summary with its 95% confidence interval"""
+    check(monte_carlo.interval_printed)

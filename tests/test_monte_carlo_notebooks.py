@@ -1,0 +1,87 @@
+"""The Monte Carlo notebook in both of the course's versions, as students submit them, scores full
+marks through `grader check`: the 2020 one (nbformat 3, no kernelspec, `get_barset`, fixed dates)
+and the 2021 one (`get_bars` for "the last 30 days before now", whatever year it is now)."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from grader.cli import main
+from real_notebooks import write_v3
+
+ACTIVITY = Path(__file__).resolve().parents[1] / "activities" / "sagemaker-notebook"
+
+# 2020: market data v1 (get_barset), one column group per symbol already, no kernelspec after a
+# conversion from nbformat 3. Written here for the tests, in the course's style.
+GET_BARSET_2020 = [
+    """
+    # Initial imports
+    import os
+    import requests
+    import pandas as pd
+    import alpaca_trade_api as tradeapi
+    from dotenv import load_dotenv
+    from MCForecastTools import MCSimulation
+    %matplotlib inline
+    """,
+    "load_dotenv()",
+    """
+    alpaca_api_key = os.getenv("ALPACA_API_KEY")
+    alpaca_secret_key = os.getenv("ALPACA_SECRET_KEY")
+    api = tradeapi.REST(alpaca_api_key, alpaca_secret_key, api_version="v2")
+    """,
+    """
+    # Set timeframe to '1D'
+    timeframe = "1D"
+    start_date = pd.Timestamp("2017-05-01", tz="America/New_York").isoformat()
+    end_date = pd.Timestamp("2020-05-01", tz="America/New_York").isoformat()
+    tickers = ["AGG", "SPY"]
+    # Get 3 years' worth of historical data for AGG and SPY
+    df_stock_data = api.get_barset(tickers, timeframe, start=start_date, end=end_date, limit=1000).df
+    df_stock_data.head()
+    """,
+    "# YOUR CODE HERE\n# (left blank on purpose: a comment-only cell)",
+    """
+    MC_sixty_forty = MCSimulation(portfolio_data=df_stock_data, weights=[.40, .60], num_simulation=500,
+                                  num_trading_days=252 * 5)
+    MC_sixty_forty.calc_cumulative_return()
+    """,
+    "line_plot = MC_sixty_forty.plot_simulation()",
+    "dist_plot = MC_sixty_forty.plot_distribution()",
+    """
+    tbl = MC_sixty_forty.summarize_cumulative_return()
+    print(tbl)
+    """,
+]
+
+
+def grade(tmp_path, monte_carlo: Path) -> tuple[dict, dict]:
+    out = tmp_path / "out"
+    notebooks = [str(ACTIVITY / "solution" / "create_infrastructure.ipynb"), str(monte_carlo)]
+    assert main(["check", "sagemaker-notebook", *notebooks, "--json", str(tmp_path / "r.json"), "--out", str(out)]) == 0
+    return json.loads((tmp_path / "r.json").read_text()), json.loads((out / "monte_carlo.run.json").read_text())
+
+
+@pytest.mark.slow
+def test_the_2020_get_barset_version_scores_full_marks_with_notes(tmp_path):
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    shutil.copy(ACTIVITY / "solution" / "MCForecastTools.py", folder)
+    result, run = grade(tmp_path, write_v3(folder / "monte_carlo.ipynb", GET_BARSET_2020))
+    assert [cell["index"] for cell in run["cells"] if cell["status"] != "ok"] == []
+    assert result["score"] == result["max_score"], [(c["id"], c["message"]) for c in result["checks"]
+                                                    if c["status"] == "fail"]
+    notes = [note for cell in run["cells"] for note in cell["notes"]]
+    assert any("REST.get_barset (market data v1) was removed" in note for note in notes)
+    assert run["submission"]["accepted_as"]["nbformat"] == 3 and run["submission"]["accepted_as"]["kernel"] is None
+    assert run["services"]["market_data"]["replayed"] == []   # 2017-2020 is inside the recording
+
+
+@pytest.mark.slow
+def test_the_last_30_days_version_scores_full_marks_with_the_replay_recorded(tmp_path):
+    result, run = grade(tmp_path, ACTIVITY / "solution" / "monte_carlo.ipynb")
+    assert result["score"] == result["max_score"]
+    replayed = run["services"]["market_data"]["replayed"]
+    assert replayed and replayed[0]["symbols"] == ["AGG", "SPY"] and replayed[0]["offset_days"] % 364 == 0
