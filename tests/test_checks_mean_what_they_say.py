@@ -86,7 +86,7 @@ def test_min_max_scaled_and_float64_features_are_matched_too():
 
 
 def run_record(*cells: CellRecord, name="monte_carlo.ipynb") -> RunRecord:
-    return RunRecord(activity="sagemaker-notebook", submission={"name": name}, account={}, limits={},
+    return RunRecord(activity="sagemaker-notebook", notebook=name, submission={"name": name}, account={}, limits={},
                      cells=list(cells))
 
 

@@ -239,11 +239,14 @@ def test_bucket_names_are_inferred_from_code(code, expected):
 
 
 def test_a_method_the_installed_alpaca_client_lacks_is_named_in_the_record(sandbox, emulator, tmp_path):
+    """get_barset is served again in graded kernels (grader/kernel_site/alpaca_v1.py); the other removed
+    market-data v1 methods still fail, with a note that says why and what replaces them."""
     path = write_notebook(tmp_path / "old_alpaca.ipynb", """
         import alpaca_trade_api as tradeapi
         api = tradeapi.REST("key", "secret", base_url="http://127.0.0.1:9", api_version="v2")
-        api.get_barset(["SPY"], "day", limit=10)
+        api.get_last_trade("SPY")
         """)
     failed = run(sandbox, emulator, path).record.cells[0]
     assert failed.status == "error" and failed.error.name == "AttributeError"
-    assert any("get_barset" in note and "3.2.0" in note and "get_bars" in note for note in failed.notes), failed.notes
+    assert any("get_last_trade" in note and "3.2.0" in note and "get_latest_trade" in note for note in failed.notes), \
+        failed.notes
