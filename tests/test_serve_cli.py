@@ -143,3 +143,23 @@ def test_serve_refuses_bad_buckets_and_notebooks_in_one_line_before_it_starts(ar
                           timeout=60)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.strip().count("\n") == 0 and said in done.stderr
+
+
+def test_kernels_take_the_course_names_and_each_notebooks_own_but_never_a_path(tmp_path):
+    import nbformat
+
+    from grader.serve import install_kernels, kernel_names
+
+    notebooks = []
+    for index, name in enumerate(["conda_amazonei_mxnet_p36", "../../escape", "python3"]):
+        notebook = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": name, "display_name": name,
+                                                                     "language": "python"}})
+        notebooks.append(tmp_path / f"n{index}.ipynb")
+        nbformat.write(notebook, notebooks[-1])
+    names = kernel_names(notebooks)
+    assert names == ["python3", "conda_python3", "conda_amazonei_mxnet_p36"]
+    install_kernels(tmp_path / "jupyter", names, {"AWS_ENDPOINT_URL": "http://127.0.0.1:1"})
+    assert sorted(path.name for path in (tmp_path / "jupyter" / "kernels").iterdir()) == sorted(names)
+    spec = json.loads((tmp_path / "jupyter" / "kernels" / "conda_amazonei_mxnet_p36" / "kernel.json").read_text())
+    assert spec["argv"][0] == sys.executable and spec["env"] == {"AWS_ENDPOINT_URL": "http://127.0.0.1:1"}
+    assert not (tmp_path / "escape").exists()
