@@ -164,6 +164,7 @@ def cell_errors(notebook) -> list[tuple[str, str]]:
             for output in cell.outputs if output.output_type == "error"]
 
 
+@pytest.mark.slow
 def test_solution_notebook_runs_with_no_failing_cell(server, tmp_path):
     server.log.clear()
     notebook = run_notebook("solution", server, tmp_path)

@@ -96,6 +96,7 @@ def cell(outcome, index):
     return next(c for c in outcome.record.cells if c.index == index)
 
 
+@pytest.mark.slow
 def test_infinite_loop_is_stopped_by_the_cell_timeout_and_the_run_goes_on(hostile):
     looped = cell(hostile, 1)
     assert looped.status == "timeout" and looped.limits_hit == ["cell_timeout"]
@@ -103,12 +104,14 @@ def test_infinite_loop_is_stopped_by_the_cell_timeout_and_the_run_goes_on(hostil
     assert cell(hostile, 2).status == "ok" and cell(hostile, 2).stdout == "still running\n"
 
 
+@pytest.mark.slow
 def test_a_10_gb_allocation_is_stopped_by_the_memory_limit(hostile):
     hog = cell(hostile, 3)
     assert hog.status == "error" and hog.error.name == "MemoryError" and hog.limits_hit == ["memory"]
     assert "3,000 MB" in hog.notes[0]
 
 
+@pytest.mark.slow
 def test_100_mb_of_output_is_capped(hostile):
     loud = cell(hostile, 4)
     assert loud.status == "ok" and loud.limits_hit == ["output"]
@@ -117,6 +120,7 @@ def test_100_mb_of_output_is_capped(hostile):
     assert sum(len(output.get("text", "")) for output in stored) < 100_200
 
 
+@pytest.mark.slow
 def test_no_host_secret_reaches_the_kernel(hostile):
     snoop = cell(hostile, 5)
     assert snoop.status == "ok"
@@ -125,24 +129,28 @@ def test_no_host_secret_reaches_the_kernel(hostile):
     assert "'AWS_SHARED_CREDENTIALS_FILE': '/dev/null'" in snoop.stdout
 
 
+@pytest.mark.slow
 def test_connecting_to_a_non_loopback_address_fails(hostile):
     net = cell(hostile, 6)
     assert net.status == "error" and net.error.name == "ConnectionRefusedError"
     assert "blocked while grading" in net.error.value
 
 
+@pytest.mark.slow
 def test_pip_install_of_an_absent_package_fails_saying_which(hostile):
     absent = cell(hostile, 7)
     assert absent.status == "error" and absent.error.name == "PackageNotAvailable"
     assert "does not have definitely-not-a-package-xyz" in absent.error.value
 
 
+@pytest.mark.slow
 def test_pip_install_of_installed_packages_is_a_noted_no_op(hostile):
     present = cell(hostile, 8)
     assert present.status == "ok"
     assert present.notes and present.notes[0].startswith("pip install skipped: already installed (numpy ")
 
 
+@pytest.mark.slow
 def test_a_failing_cell_records_its_error_and_traceback(hostile):
     failed = cell(hostile, 9)
     assert failed.status == "error" and failed.error.name == "ZeroDivisionError"
@@ -150,6 +158,7 @@ def test_a_failing_cell_records_its_error_and_traceback(hostile):
     assert not any("\x1b[" in line for line in failed.error.traceback)
 
 
+@pytest.mark.slow
 def test_a_kernel_that_kills_itself_is_recorded_as_dead(hostile):
     assert cell(hostile, 10).status == "error" and cell(hostile, 10).error.name == "DeadKernelError"
     assert hostile.record.kernel.status == "died" and hostile.record.kernel.cell == 10
@@ -157,6 +166,7 @@ def test_a_kernel_that_kills_itself_is_recorded_as_dead(hostile):
     assert cell(hostile, 11).status == "not_run"
 
 
+@pytest.mark.slow
 def test_no_kernel_outlives_its_run(sandbox, emulator, tmp_path):
     import psutil
 
@@ -165,12 +175,14 @@ def test_no_kernel_outlives_its_run(sandbox, emulator, tmp_path):
     assert kernels == []
 
 
+@pytest.mark.slow
 def test_a_kernel_that_cannot_start_is_recorded(sandbox, emulator, tmp_path, capfd):
     outcome = run(sandbox, emulator, write_notebook(tmp_path / "tiny.ipynb", "print(1)"), memory_mb=40)
     assert outcome.record.kernel.status == "failed_to_start" and "did not start" in outcome.record.kernel.message
     assert [cell.status for cell in outcome.record.cells] == ["not_run"]
 
 
+@pytest.mark.slow
 def test_the_record_is_plain_json_and_reads_back(hostile, tmp_path):
     hostile.record.write(tmp_path / "run.json")
     raw = json.loads((tmp_path / "run.json").read_text())
@@ -180,6 +192,7 @@ def test_the_record_is_plain_json_and_reads_back(hostile, tmp_path):
     assert again.cells[3].error.name == "MemoryError" and again.kernel.status == "died"
 
 
+@pytest.mark.slow
 def test_a_cell_that_ignores_the_interrupt_gets_its_kernel_stopped(sandbox, emulator, tmp_path):
     path = write_notebook(tmp_path / "stubborn.ipynb", """
         import time
@@ -195,6 +208,7 @@ def test_a_cell_that_ignores_the_interrupt_gets_its_kernel_stopped(sandbox, emul
     assert outcome.record.cells[1].status == "not_run"
 
 
+@pytest.mark.slow
 def test_a_failing_cell_after_importing_the_sdk_still_shows_a_normal_error(sandbox, emulator, tmp_path):
     """sagemaker_core would install rich's excepthook, which hides the error output."""
     path = write_notebook(tmp_path / "sdk.ipynb", "import sagemaker", "1 / 0")
@@ -202,6 +216,7 @@ def test_a_failing_cell_after_importing_the_sdk_still_shows_a_normal_error(sandb
     assert [output.output_type for output in outcome.executed.cells[1].outputs] == ["error"]
 
 
+@pytest.mark.slow
 def test_the_notebook_timeout_stops_the_run_and_names_the_cell(sandbox, emulator, tmp_path):
     path = write_notebook(tmp_path / "slow.ipynb", "import time; time.sleep(1)", "time.sleep(1)",
                           "time.sleep(5)", "print('late')")
@@ -212,6 +227,7 @@ def test_the_notebook_timeout_stops_the_run_and_names_the_cell(sandbox, emulator
     assert outcome.record.kernel.status == "killed" and outcome.record.kernel.cell == 2
 
 
+@pytest.mark.slow
 def test_a_hard_coded_bucket_is_provided_and_listed_as_such(sandbox, emulator, tmp_path):
     path = write_notebook(tmp_path / "bucket.ipynb", """
         import boto3
@@ -237,6 +253,7 @@ def test_bucket_names_are_inferred_from_code(code, expected):
     assert bucket_names_used(code) == expected
 
 
+@pytest.mark.slow
 def test_a_method_the_installed_alpaca_client_lacks_is_named_in_the_record(sandbox, emulator, tmp_path):
     path = write_notebook(tmp_path / "old_alpaca.ipynb", """
         import alpaca_trade_api as tradeapi

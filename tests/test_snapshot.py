@@ -183,6 +183,7 @@ def live_environment(emulator, account, monkeypatch):
     return account
 
 
+@pytest.mark.slow
 def test_grader_snapshot_live_reads_the_default_credential_chain(live_environment, course_account, tmp_path, capsys):
     assert main(["snapshot", "--live", "--out", str(tmp_path / "live.json")]) == 0
     snapshot = snapshots.read(tmp_path / "live.json")
@@ -191,6 +192,7 @@ def test_grader_snapshot_live_reads_the_default_credential_chain(live_environmen
     assert by_name(snapshot["iam"]["users"], "UserName", "administrator")["groups"] == ["Administrators"]
 
 
+@pytest.mark.slow
 def test_grader_check_live_grades_the_account_as_it_is(live_environment, course_account, tmp_path):
     assert main(["check", "iam-user", "--live", "--json", str(tmp_path / "r.json")]) == 0
     result = json.loads((tmp_path / "r.json").read_text())
