@@ -34,9 +34,10 @@ def _serve(args) -> int:
         for item in create_buckets(account, args.region, args.bucket, args.notebook):
             print(f"Bucket {item['name']} {'created' if item['created'] else 'not created'}: {item['reason']}.")
         if args.install_kernels:
-            install_kernels(args.install_kernels, kernels, env)
-            print(f"Jupyter kernels {', '.join(kernels)} written to {args.install_kernels / 'kernels'}; "
-                  f"start Jupyter with: JUPYTER_PATH={args.install_kernels} jupyter notebook")
+            jupyter_dir = args.install_kernels.expanduser().resolve()
+            install_kernels(jupyter_dir, kernels, env)
+            print(f"Jupyter kernels {', '.join(kernels)} written to {jupyter_dir / 'kernels'}; "
+                  f"start Jupyter with: JUPYTER_PATH={jupyter_dir} jupyter notebook")
         print("Press Ctrl-C to stop.", flush=True)
         stop = threading.Event()
         for signum in (signal.SIGINT, signal.SIGTERM):
