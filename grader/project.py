@@ -41,8 +41,15 @@ def project_dir() -> Path:
 
 
 def shared_data_dir() -> Path:
-    """The course data folder that sits beside a checkout (`../shared/data`); may not exist."""
+    """The course data folder that sits beside a checkout (`../shared/data`); may not exist.
+
+    An installed grader run from inside a checkout (as CI does) uses that checkout's: data, unlike
+    rubrics, may come from where the user stands."""
     try:
-        return project_dir().parent / "shared" / "data"
+        content = project_dir()
     except UsageError:
-        return _PACKAGE_PARENT.parent / "shared" / "data"
+        content = _PACKAGE_PARENT
+    if content == INSTALLED_CONTENT:
+        here = Path.cwd().resolve()
+        content = next((folder for folder in (here, *here.parents) if _is_project(folder)), content)
+    return content.parent / "shared" / "data"

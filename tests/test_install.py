@@ -39,6 +39,21 @@ def test_the_current_folder_is_never_taken_for_the_project(tmp_path, monkeypatch
     assert project.project_dir() in (ROOT, project.INSTALLED_CONTENT)
 
 
+def test_an_installed_grader_run_inside_a_checkout_reads_the_course_data_beside_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("GRADER_PROJECT_DIR", raising=False)
+    site_packages = tmp_path / "site-packages"
+    (site_packages / "grader_content" / "activities").mkdir(parents=True)
+    monkeypatch.setattr(project, "_PACKAGE_PARENT", site_packages)
+    monkeypatch.setattr(project, "INSTALLED_CONTENT", site_packages / "grader_content")
+    (tmp_path / "course" / "checkout" / "activities").mkdir(parents=True)
+    (tmp_path / "course" / "checkout" / "tests").mkdir()
+    monkeypatch.chdir(tmp_path / "course" / "checkout" / "tests")
+    assert project.project_dir() == site_packages / "grader_content"   # the rubrics stay the installed ones
+    assert project.shared_data_dir() == tmp_path / "course" / "shared" / "data"
+    monkeypatch.chdir(tmp_path)
+    assert project.shared_data_dir() == site_packages / "shared" / "data"   # none: --data-dir or synthetic
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     """A fresh venv holding a non-editable install of a wheel of this checkout, built offline with
