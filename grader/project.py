@@ -1,8 +1,13 @@
-"""Where the project's content folders are.
+"""Where the course content (the activities/ and rubrics/ folders) is.
 
-Activities and rubrics are course content kept beside the package in the checkout, so staff can
-edit them without reinstalling. They are found from GRADER_PROJECT_DIR, else from the current
-directory or one of its parents, else beside the installed package (an editable install).
+The first of these that holds an activities/ folder wins:
+1. GRADER_PROJECT_DIR: a course's own copy of the content;
+2. the checkout the grader runs from (a source checkout or an editable install), where the
+   content sits beside the package so staff can edit it without reinstalling;
+3. the copy installed with the package (setup.py puts it in `grader_content/`, a folder of its
+   own beside the code, so a sandbox can hide it from graded kernels: it holds the solutions
+   and the thresholds).
+The current folder is never searched: a submission's folder could bring its own rubrics/.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from pathlib import Path
 from .errors import UsageError
 
 _PACKAGE_PARENT = Path(__file__).resolve().parent.parent
+INSTALLED_CONTENT = _PACKAGE_PARENT / "grader_content"
 
 
 def _is_project(folder: Path) -> bool:
@@ -25,19 +31,25 @@ def project_dir() -> Path:
         folder = Path(configured).expanduser().resolve()
         if not _is_project(folder):
             raise UsageError(f"GRADER_PROJECT_DIR={configured} has no activities/ folder; "
-                             "point it at the grader's checkout")
+                             "point it at a folder holding the course's activities/ and rubrics/")
         return folder
-    here = Path.cwd().resolve()
-    for folder in (here, *here.parents, _PACKAGE_PARENT):
+    for folder in (_PACKAGE_PARENT, INSTALLED_CONTENT):
         if _is_project(folder):
             return folder
-    raise UsageError("cannot find the grader's activities/ folder; run grader from its "
-                     "checkout or set GRADER_PROJECT_DIR to it")
+    raise UsageError(f"the grader's activities/ folder is missing (looked in {_PACKAGE_PARENT} and "
+                     f"{INSTALLED_CONTENT}); reinstall the grader or set GRADER_PROJECT_DIR")
 
 
 def shared_data_dir() -> Path:
-    """The course data folder that sits beside a checkout (`../shared/data`); may not exist."""
+    """The course data folder that sits beside a checkout (`../shared/data`); may not exist.
+
+    An installed grader run from inside a checkout (as CI does) uses that checkout's: data, unlike
+    rubrics, may come from where the user stands."""
     try:
-        return project_dir().parent / "shared" / "data"
+        content = project_dir()
     except UsageError:
-        return _PACKAGE_PARENT.parent / "shared" / "data"
+        content = _PACKAGE_PARENT
+    if content == INSTALLED_CONTENT:
+        here = Path.cwd().resolve()
+        content = next((folder for folder in (here, *here.parents) if _is_project(folder)), content)
+    return content.parent / "shared" / "data"

@@ -32,6 +32,7 @@ def grade(activity_id, variant, tmp_path):
     return json.loads((tmp_path / "result.json").read_text()), runs
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("activity_id", ACTIVITIES)
 def test_the_solution_runs_cleanly_and_scores_full_marks(activity_id, tmp_path):
     result, runs = grade(activity_id, "solution", tmp_path)
@@ -54,6 +55,7 @@ def blank_cells(activity, name) -> set[int]:
     return {i for i, (a, b) in enumerate(zip(starter.cells, solution.cells)) if a.source != b.source}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("activity_id", ACTIVITIES)
 def test_the_starter_fails_only_at_its_blanks_and_scores_low(activity_id, tmp_path):
     activity = load(activity_id)

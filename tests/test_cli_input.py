@@ -81,6 +81,7 @@ def test_check_with_nothing_to_grade_says_what_to_give(capsys):
     assert "give the notebook(s) to grade, --snapshot FILE or --live" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_grader_run_writes_the_record_and_the_executed_notebook(tmp_path, capsys):
     assert main(["run", "iam-user", "activities/iam-user/solution/create_admin_user.ipynb", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out

@@ -4,6 +4,7 @@ v1 SDK names, load_boston(), `from path import Path`, Data/ paths, a hard-coded 
 import textwrap
 
 import nbformat
+import pytest
 
 from grader.activities import load
 from grader.execution import default_limits, read_submission, run_submission
@@ -83,6 +84,7 @@ CELLS = [
 ]
 
 
+@pytest.mark.slow
 def test_a_2019_style_notebook_runs_unchanged(emulator, tmp_path):
     nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "conda_python3", "display_name": "conda_python3",
                                                            "language": "python"}})

@@ -151,6 +151,7 @@ print(json.dumps({"shape": [b.data.shape, b.target.shape], "dtype": str(b.data.d
 """
 
 
+@pytest.mark.slow
 def test_load_boston_works_in_a_graded_kernel():
     done = run_in_graded_kernel(LOAD_BOSTON)
     assert done.returncode == 0, done.stderr

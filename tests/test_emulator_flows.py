@@ -21,6 +21,7 @@ atexit.register(lambda: open(os.environ["CONNECTIONS_FILE"], "w").write(json.dum
 """
 
 
+@pytest.mark.slow
 def test_course_2019_regressor_flow(emulator, account, tmp_path, course_data):
     env = env_from_file(emulator, account, tmp_path)
     summary = run_flow(env, course_workdir(tmp_path), str(FLOWS / "course_2019.py"), "rainfall")
@@ -30,6 +31,7 @@ def test_course_2019_regressor_flow(emulator, account, tmp_path, course_data):
     assert summary["endpoint"] not in [e["EndpointName"] for e in _endpoints(emulator, account)]
 
 
+@pytest.mark.slow
 def test_course_2019_binary_classifier_flow(emulator, account, tmp_path, course_data):
     env = env_from_file(emulator, account, tmp_path)
     summary = run_flow(env, course_workdir(tmp_path), str(FLOWS / "course_2019.py"), "credit")
@@ -37,6 +39,7 @@ def test_course_2019_binary_classifier_flow(emulator, account, tmp_path, course_
     assert 0.65 <= summary["accuracy"] <= 0.85  # real SageMaker: 0.715-0.77
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("predictor_type", ["regressor", "binary_classifier"])
 def test_modern_sdk_v2_flow(emulator, account, tmp_path, predictor_type):
     env = env_from_file(emulator, account, tmp_path)
@@ -51,6 +54,7 @@ def test_modern_sdk_v2_flow(emulator, account, tmp_path, predictor_type):
         assert np.mean(predictions == truth) > 0.9
 
 
+@pytest.mark.slow
 def test_no_connection_leaves_loopback_during_a_full_flow(emulator, account, tmp_path, course_data):
     env = env_from_file(emulator, account, tmp_path)
     env.pop("GRADER_LOOPBACK_ONLY")  # observe what the SDK tries, rather than what the guard blocks

@@ -17,18 +17,20 @@ PROJECT = Path(__file__).resolve().parents[1]
 IAM_SOLUTION = PROJECT / "activities/iam-user/solution/create_admin_user.ipynb"
 
 
-@pytest.fixture
-def snapshot_of_the_iam_solution(tmp_path):
+@pytest.fixture(scope="module")
+def snapshot_of_the_iam_solution(tmp_path_factory):
     """Run the iam-user solution once and keep the account's snapshot (a console activity's evidence)."""
     from grader.activities import load
     from grader.evidence.snapshot import write
     from grader.grading.gather import GradingOptions, gather
 
     gathered = gather(load("iam-user"), GradingOptions(submissions=[IAM_SOLUTION]))
-    write(gathered.evidence.snapshot, tmp_path / "iam.json")
-    return tmp_path / "iam.json"
+    path = tmp_path_factory.mktemp("iam") / "iam.json"
+    write(gathered.evidence.snapshot, path)
+    return path
 
 
+@pytest.mark.slow
 def test_pytest_runs_a_rubric_directly_through_the_plugin(tmp_path):
     done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "rubrics/iam-user",
                            "--submission", str(IAM_SOLUTION), "--result-json", str(tmp_path / "r.json")],
@@ -39,6 +41,7 @@ def test_pytest_runs_a_rubric_directly_through_the_plugin(tmp_path):
     assert result["score"] == result["max_score"] == 8 and result["manual_points"] == 1
 
 
+@pytest.mark.slow
 def test_the_same_checks_grade_a_snapshot(snapshot_of_the_iam_solution, tmp_path, capsys):
     assert main(["check", "iam-user", "--snapshot", str(snapshot_of_the_iam_solution),
                  "--json", str(tmp_path / "r.json")]) == 0
@@ -51,6 +54,7 @@ def test_the_same_checks_grade_a_snapshot(snapshot_of_the_iam_solution, tmp_path
     assert "Score: 8/8 (1 more awaiting manual review)" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_fail_under_turns_a_low_score_into_exit_1(snapshot_of_the_iam_solution, tmp_path):
     assert main(["check", "iam-user", "--snapshot", str(snapshot_of_the_iam_solution), "--fail-under", "9"]) == 1
     assert main(["check", "iam-user", "--snapshot", str(snapshot_of_the_iam_solution), "--fail-under", "8"]) == 0
@@ -111,6 +115,7 @@ def test_a_crashing_check_is_its_own_error_and_hidden_checks_hide_their_message(
     assert "no IAM user named" in printed and printed.count(HIDDEN_MESSAGE) == 1
 
 
+@pytest.mark.slow
 def test_staff_results_keep_hidden_messages(toy_project, tmp_path):
     done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(toy_project / "rubrics/toy"),
                            "--snapshot", str(toy_project / "snap.json"), "--result-json", str(tmp_path / "r.json"),

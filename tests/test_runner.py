@@ -96,6 +96,7 @@ def cell(outcome, index):
     return next(c for c in outcome.record.cells if c.index == index)
 
 
+@pytest.mark.slow
 def test_infinite_loop_is_stopped_by_the_cell_timeout_and_the_run_goes_on(hostile):
     looped = cell(hostile, 1)
     assert looped.status == "timeout" and looped.limits_hit == ["cell_timeout"]
@@ -103,10 +104,12 @@ def test_infinite_loop_is_stopped_by_the_cell_timeout_and_the_run_goes_on(hostil
     assert cell(hostile, 2).status == "ok" and cell(hostile, 2).stdout == "still running\n"
 
 
+@pytest.mark.slow
 def test_memory_within_the_limit_is_fine(hostile):
     assert cell(hostile, 3).status == "ok"   # a memory bomb: tests/hostile/test_sandbox_limits.py
 
 
+@pytest.mark.slow
 def test_100_mb_of_output_is_capped(hostile):
     loud = cell(hostile, 4)
     assert loud.status == "ok" and loud.limits_hit == ["output"]
@@ -115,6 +118,7 @@ def test_100_mb_of_output_is_capped(hostile):
     assert sum(len(output.get("text", "")) for output in stored) < 100_200
 
 
+@pytest.mark.slow
 def test_no_host_secret_reaches_the_kernel(hostile):
     snoop = cell(hostile, 5)
     assert snoop.status == "ok"
@@ -123,6 +127,7 @@ def test_no_host_secret_reaches_the_kernel(hostile):
     assert "'AWS_SHARED_CREDENTIALS_FILE': '/dev/null'" in snoop.stdout
 
 
+@pytest.mark.slow
 def test_connecting_to_a_non_loopback_address_fails(hostile):
     net = cell(hostile, 6)
     if hostile.record.sandbox["isolated"]:   # the sandbox has no network but its loopback
@@ -132,18 +137,21 @@ def test_connecting_to_a_non_loopback_address_fails(hostile):
         assert "blocked while grading" in net.error.value
 
 
+@pytest.mark.slow
 def test_pip_install_of_an_absent_package_fails_saying_which(hostile):
     absent = cell(hostile, 7)
     assert absent.status == "error" and absent.error.name == "PackageNotAvailable"
     assert "does not have definitely-not-a-package-xyz" in absent.error.value
 
 
+@pytest.mark.slow
 def test_pip_install_of_installed_packages_is_a_noted_no_op(hostile):
     present = cell(hostile, 8)
     assert present.status == "ok"
     assert present.notes and present.notes[0].startswith("pip install skipped: already installed (numpy ")
 
 
+@pytest.mark.slow
 def test_a_failing_cell_records_its_error_and_traceback(hostile):
     failed = cell(hostile, 9)
     assert failed.status == "error" and failed.error.name == "ZeroDivisionError"
@@ -151,6 +159,7 @@ def test_a_failing_cell_records_its_error_and_traceback(hostile):
     assert not any("\x1b[" in line for line in failed.error.traceback)
 
 
+@pytest.mark.slow
 def test_a_kernel_that_kills_itself_is_recorded_as_dead(hostile):
     assert cell(hostile, 10).status == "error" and cell(hostile, 10).error.name == "DeadKernelError"
     assert hostile.record.kernel.status == "died" and hostile.record.kernel.cell == 10
@@ -158,6 +167,7 @@ def test_a_kernel_that_kills_itself_is_recorded_as_dead(hostile):
     assert cell(hostile, 11).status == "not_run"
 
 
+@pytest.mark.slow
 def test_no_kernel_outlives_its_run(sandbox, emulator, tmp_path):
     import psutil
 
@@ -166,12 +176,14 @@ def test_no_kernel_outlives_its_run(sandbox, emulator, tmp_path):
     assert kernels == []
 
 
+@pytest.mark.slow
 def test_a_kernel_that_cannot_start_is_recorded(sandbox, emulator, tmp_path, capfd):
     outcome = run(sandbox, emulator, write_notebook(tmp_path / "tiny.ipynb", "print(1)"), memory_mb=8)
     assert outcome.record.kernel.status == "failed_to_start" and "did not start" in outcome.record.kernel.message
     assert [cell.status for cell in outcome.record.cells] == ["not_run"]
 
 
+@pytest.mark.slow
 def test_the_record_is_plain_json_and_reads_back(hostile, tmp_path):
     hostile.record.write(tmp_path / "run.json")
     raw = json.loads((tmp_path / "run.json").read_text())
@@ -181,6 +193,7 @@ def test_the_record_is_plain_json_and_reads_back(hostile, tmp_path):
     assert again.cells[9].error.name == "ZeroDivisionError" and again.kernel.status == "died"
 
 
+@pytest.mark.slow
 def test_a_cell_that_ignores_the_interrupt_gets_its_kernel_stopped(sandbox, emulator, tmp_path):
     path = write_notebook(tmp_path / "stubborn.ipynb", """
         import time
@@ -196,6 +209,7 @@ def test_a_cell_that_ignores_the_interrupt_gets_its_kernel_stopped(sandbox, emul
     assert outcome.record.cells[1].status == "not_run"
 
 
+@pytest.mark.slow
 def test_a_failing_cell_after_importing_the_sdk_still_shows_a_normal_error(sandbox, emulator, tmp_path):
     """sagemaker_core would install rich's excepthook, which hides the error output."""
     path = write_notebook(tmp_path / "sdk.ipynb", "import sagemaker", "1 / 0")
@@ -203,6 +217,7 @@ def test_a_failing_cell_after_importing_the_sdk_still_shows_a_normal_error(sandb
     assert [output.output_type for output in outcome.executed.cells[1].outputs] == ["error"]
 
 
+@pytest.mark.slow
 def test_the_notebook_timeout_stops_the_run_and_names_the_cell(sandbox, emulator, tmp_path):
     path = write_notebook(tmp_path / "slow.ipynb", "import time; time.sleep(1)", "time.sleep(1)",
                           "time.sleep(5)", "print('late')")
@@ -213,6 +228,7 @@ def test_the_notebook_timeout_stops_the_run_and_names_the_cell(sandbox, emulator
     assert outcome.record.kernel.status == "killed" and outcome.record.kernel.cell == 2
 
 
+@pytest.mark.slow
 def test_a_hard_coded_bucket_is_provided_and_listed_as_such(sandbox, emulator, tmp_path):
     path = write_notebook(tmp_path / "bucket.ipynb", """
         import boto3
@@ -238,6 +254,7 @@ def test_bucket_names_are_inferred_from_code(code, expected):
     assert bucket_names_used(code) == expected
 
 
+@pytest.mark.slow
 def test_a_method_the_installed_alpaca_client_lacks_is_named_in_the_record(sandbox, emulator, tmp_path):
     """get_barset is served again in graded kernels (grader/kernel_site/alpaca_v1.py); the other removed
     market-data v1 methods still fail, with a note that says why and what replaces them."""

@@ -73,6 +73,7 @@ def _params() -> list:
             for entry in MANIFEST]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("entry", _params())
 def test_the_variant_loses_exactly_what_its_fault_deserves(entry, tmp_path):
     notebook = SUBMISSIONS / entry["file"]

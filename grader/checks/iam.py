@@ -1,4 +1,5 @@
-"""IAM checks for the administrator-user activity (DESIGN.md section 4: match policies by ARN)."""
+"""IAM checks for the administrator-user activity (policies matched by ARN: anyone can name a
+customer policy "AdministratorAccess")."""
 
 from __future__ import annotations
 

@@ -53,7 +53,7 @@ def root_access(ev: Evidence) -> Outcome:
     instance, outcome = _instance(ev)
     if outcome:
         return outcome
-    value = instance.get("RootAccess", "Enabled")   # absent means Enabled (DESIGN.md 4)
+    value = instance.get("RootAccess", "Enabled")   # absent means Enabled, as in AWS
     if value != ev.expected.get("root_access", "Enabled"):
         return failed(f"root access is {value}; choose 'Enable - Give users root access to the notebook'",
                       root_access=value)

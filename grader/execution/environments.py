@@ -13,9 +13,11 @@ import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..project import INSTALLED_CONTENT
 from ..sandbox import Environment
 
 GRADER_PACKAGE = Path(__file__).resolve().parents[1]
+NEVER_SHOWN = (GRADER_PACKAGE, INSTALLED_CONTENT)   # the grader's code, and its rubrics, thresholds, solutions
 
 
 @dataclass(frozen=True)
@@ -45,5 +47,5 @@ def current() -> KernelEnvironment:
         path = Path(candidate).resolve()
         if path.is_dir() and not _inside(path, folders):
             folders = [folder for folder in folders if not _inside(folder, [path])] + [path]
-    hidden = (GRADER_PACKAGE,) if _inside(GRADER_PACKAGE, folders) else ()
+    hidden = tuple(folder for folder in NEVER_SHOWN if _inside(folder, folders))
     return KernelEnvironment(Path(sys.executable), tuple(folders), hidden, name="current")
