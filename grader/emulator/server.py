@@ -8,7 +8,7 @@ from ..loopback_server import LoopbackServer
 from . import corrections
 from .accounts import Account, AccountRegistry
 from .gateway import Gateway
-from .serving import ModelCache, invoke_endpoint
+from .serving import ModelCache, create_endpoint, invoke_endpoint
 from .training import TrainingService
 
 
@@ -25,6 +25,7 @@ class Emulator:
         self.models = ModelCache()
         handlers = dict(corrections.HANDLERS)
         handlers[("sagemaker", "CreateTrainingJob")] = self._create_training_job
+        handlers[("sagemaker", "CreateEndpoint")] = lambda exchange: create_endpoint(exchange, self.models)
         handlers[("sagemaker-runtime", "InvokeEndpoint")] = lambda exchange: invoke_endpoint(exchange, self.models)
         self.app = Gateway(DomainDispatcherApplication(create_backend_app), self.accounts, handlers)
         self._http = LoopbackServer(self.app, port, "emulator", MotoRequestHandler)   # the API log is the record
@@ -42,6 +43,7 @@ class Emulator:
         return self
 
     def stop(self) -> None:
+        """Stop serving; running training jobs end at their next mini-batch (never waited for)."""
         self._http.stop()
         self.training.shutdown()
 
@@ -60,6 +62,7 @@ class Emulator:
     def _create_training_job(self, exchange):
         response = exchange.forward()
         if response.ok:
-            self.training.start(exchange.account.account_id, exchange.call.region,
-                                exchange.call.json()["TrainingJobName"])
+            name = exchange.call.fields["TrainingJobName"]
+            self.training.start(exchange.account, exchange.call.region, name)
+            exchange.note(TrainingJobName=name)
         return response
