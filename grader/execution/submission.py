@@ -6,6 +6,7 @@ student should do, so a batch can log one line and move on.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 from dataclasses import dataclass
@@ -35,8 +36,13 @@ def read_submission(path: Path) -> Submission:
     raw = path.read_bytes()
     if not raw.strip():
         raise UsageError(f"{path} is empty, not a notebook; {SAVE_AGAIN} (File > Save) and submit that")
+    if raw.startswith(codecs.BOM_UTF8):
+        raise UsageError(f"{path} starts with a UTF-8 byte-order mark, which notebook files do not have; save it "
+                         "again as UTF-8 without BOM")
     try:
         document = json.loads(raw)
+    except RecursionError:
+        raise UsageError(f"{path} nests too deeply to be a notebook; {SAVE_AGAIN}") from None
     except UnicodeDecodeError:
         raise UsageError(f"{path} is not UTF-8 text, so not a notebook; submit the .ipynb file Jupyter saved") from None
     except json.JSONDecodeError as error:
@@ -48,6 +54,8 @@ def read_submission(path: Path) -> Submission:
     if version != 4:
         raise UsageError(f"{path} is nbformat {version}; the grader runs nbformat 4 notebooks: "
                          f"{SAVE_AGAIN} with Jupyter 4 or later to convert it")
+    if not isinstance(document.get("nbformat_minor"), int):
+        raise UsageError(f"{path} has nbformat_minor {document.get('nbformat_minor')!r}, not an integer; {SAVE_AGAIN}")
     kernelspec = (document.get("metadata") or {}).get("kernelspec")
     if not isinstance(kernelspec, dict) or not kernelspec.get("name"):
         raise UsageError(f"{path} has no kernelspec in its metadata; open it in Jupyter, choose a Python 3 "
@@ -62,4 +70,6 @@ def read_submission(path: Path) -> Submission:
     except nbformat.ValidationError as error:
         reason = str(error.message).splitlines()[0][:200]
         raise UsageError(f"{path} is not a valid nbformat 4 notebook ({reason}); {SAVE_AGAIN}") from None
+    except RecursionError:
+        raise UsageError(f"{path} nests too deeply to be a notebook; {SAVE_AGAIN}") from None
     return Submission(path=path.resolve(), sha256=hashlib.sha256(raw).hexdigest(), notebook=notebook)

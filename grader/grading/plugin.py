@@ -18,6 +18,7 @@ from ..activities import load
 from ..checks.outcome import Outcome
 from ..errors import UsageError
 from ..execution.run import write_run
+from ..terminal import inert
 from .gather import GradingOptions, gather, limit_options
 from .result import CheckResult, GradeResult
 
@@ -29,7 +30,7 @@ class CheckNotPassed(AssertionError):
     """A check that failed or errored: pytest shows it as a failed test with the check's message."""
 
     def __init__(self, outcome: Outcome):
-        super().__init__(outcome.message)
+        super().__init__(inert(outcome.message))
         self.outcome = outcome
 
 
@@ -113,7 +114,7 @@ def check(request, evidence):
             outcome = Outcome("error", f"the check crashed: {type(error).__name__}: {error}", {})
         request.node.stash[OUTCOME] = outcome
         if outcome.status == "manual":
-            pytest.skip(f"MANUAL: {outcome.message}")
+            pytest.skip(f"MANUAL: {inert(outcome.message)}")
         if outcome.status != "pass":
             raise CheckNotPassed(outcome)
         return outcome

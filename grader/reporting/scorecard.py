@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from ..grading.result import GradeResult
+from ..terminal import inert
 
 LABELS = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "manual": "MANUAL", "skip": "SKIP"}
 
@@ -27,8 +28,8 @@ def render(result: GradeResult, width: int = 100) -> str:
     for check in result.checks:
         lines.append(f"  {LABELS[check.status]:<6} {_points(check)}  {check.title}")
         if check.status != "pass" and check.message:
-            for line in textwrap.wrap(check.message, width - 17):
+            for line in textwrap.wrap(inert(check.message), width - 17):
                 lines.append(" " * 17 + line)
     manual = f" ({result.manual_points:g} more awaiting manual review)" if result.manual_points else ""
     lines += ["", f"Score: {result.score:g}/{result.max_score:g}{manual}"]
-    return "\n".join(lines)
+    return "\n".join(map(inert, lines))
