@@ -8,8 +8,9 @@ from ..loopback_server import LoopbackServer
 from . import corrections
 from .accounts import Account, AccountRegistry
 from .gateway import Gateway
+from .protocol import error
 from .serving import ModelCache, create_endpoint, invoke_endpoint
-from .training import TrainingService
+from .training import MAX_ACTIVE_JOBS, TrainingService
 
 
 class Emulator:
@@ -57,9 +58,14 @@ class Emulator:
         return self.accounts.create(region)
 
     def remove_account(self, account_id: str) -> None:
+        self.training.end_account(account_id)
         self.accounts.remove(account_id)
 
     def _create_training_job(self, exchange):
+        if not self.training.has_room(exchange.account.account_id):
+            return error(exchange.call, 400, "ResourceLimitExceeded",
+                         f"The account-level service limit for training jobs is {MAX_ACTIVE_JOBS} at a time; wait for "
+                         "a job to finish (estimator.fit() waits) before starting another.")
         response = exchange.forward()
         if response.ok:
             name = exchange.call.fields["TrainingJobName"]

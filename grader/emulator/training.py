@@ -18,6 +18,7 @@ import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
+from typing import Callable
 
 from moto.logs.models import logs_backends
 from moto.sagemaker.exceptions import ResourceInUseException
@@ -34,6 +35,7 @@ LOG_GROUP = "/aws/sagemaker/TrainingJobs"
 WORK_BUDGET = 20_000_000            # training records x epochs one job may run (the course's: about 800 x 15)
 MAX_INPUT_BYTES = 256 * 2**20       # data one job reads from its channels (the course's: under 100 KB)
 MAX_TRAINING_SECONDS = 300          # wall time one job may train, whatever its MaxRuntimeInSeconds says
+MAX_ACTIVE_JOBS = 2                 # queued or running jobs per account (the course runs one at a time)
 AWS_DEFAULT_MAX_RUNTIME = 86400
 SUPPORTED_ALGORITHMS = ("linear-learner",)
 CHANNELS = ("train", "validation", "test")
@@ -100,12 +102,22 @@ def _hold_new_jobs_in_progress() -> None:
 
 
 class TrainingService:
-    """Runs training jobs off the request threads, so the emulator keeps answering."""
+    """Runs training jobs off the request threads, so the emulator keeps answering. An account has
+    at most MAX_ACTIVE_JOBS queued or running (AWS's instance quotas are as small), so one run's
+    jobs cannot hold the workers other runs share; its jobs end when its account is removed."""
 
     def __init__(self, workers: int = 2):
         _hold_new_jobs_in_progress()
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="training")
         self._stopping = threading.Event()
+        self._ended: set[str] = set()
+
+    @staticmethod
+    def has_room(account_id: str) -> bool:
+        """Whether the account may start another job: fewer than MAX_ACTIVE_JOBS are InProgress."""
+        active = sum(job.training_job_status == "InProgress" for backend in sagemaker_backends[account_id].values()
+                     for job in list(backend.training_jobs.values()))
+        return active < MAX_ACTIVE_JOBS
 
     def start(self, account, region: str, job_name: str) -> None:
         job = sagemaker_backends[account.account_id][region].training_jobs[job_name]
@@ -114,16 +126,28 @@ class TrainingService:
         except RuntimeError:   # the emulator is shutting down
             _finish(job, "Failed", "InternalServerError: the emulator shut down before the job started", [])
 
+    def end_account(self, account_id: str) -> None:
+        """The account is being removed: its running jobs end at their next mini-batch."""
+        self._ended.add(account_id)
+
     def shutdown(self) -> None:
         """Queued jobs never start; running ones end at their next mini-batch."""
         self._stopping.set()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
+    def _interruption(self, account_id: str) -> str | None:
+        if self._stopping.is_set():
+            return "the emulator shut down before the job finished"
+        if account_id in self._ended:
+            return "the account was closed before the job finished"
+        return None
+
     def _run(self, account, region: str, job) -> None:
         log_lines: list[str] = []
-        with serving_account(account.account_id):
+        account_id = account.account_id
+        with serving_account(account_id):
             try:
-                _Job(account, region, job, log_lines, self._stopping).run()
+                _Job(account, region, job, log_lines, lambda: self._interruption(account_id)).run()
             except JobFailure as failure:
                 _finish(job, "Failed", str(failure), log_lines)
             except MaxRuntimeExceeded as stopped:
@@ -133,7 +157,8 @@ class TrainingService:
                 _finish(job, "Failed", f"InternalServerError: the emulator failed while training: {error!r}",
                         log_lines)
             finally:
-                _write_logs(account.account_id, region, job.training_job_name, log_lines)
+                if account_id not in self._ended:   # a removed account's logs would recreate its state
+                    _write_logs(account_id, region, job.training_job_name, log_lines)
 
 
 def _transition(job, status: str, message: str) -> None:
@@ -168,17 +193,19 @@ def _finish(job, status: str, failure_reason: str | None, log_lines: list[str], 
 
 
 class _Job:
-    def __init__(self, account, region, job, log_lines, stopping: threading.Event):
+    def __init__(self, account, region, job, log_lines, interruption: Callable[[], str | None]):
         self.account, self.account_id = account, account.account_id
-        self.region, self.job, self.lines, self.stopping = region, job, log_lines, stopping
+        self.region, self.job, self.lines, self.interruption = region, job, log_lines, interruption
         asked = int((job.stopping_condition or {}).get("MaxRuntimeInSeconds") or AWS_DEFAULT_MAX_RUNTIME)
         self.max_runtime = asked
         self.deadline = time.monotonic() + min(asked, MAX_TRAINING_SECONDS)
 
     def tick(self) -> None:
-        """Between steps of the work: end the job when the emulator stops or its time is up."""
-        if self.stopping.is_set():
-            raise JobFailure("InternalServerError: the emulator shut down before the job finished")
+        """Between steps of the work: end the job when the emulator stops, its account is removed,
+        or its time is up."""
+        interrupted = self.interruption()
+        if interrupted:
+            raise JobFailure(f"InternalServerError: {interrupted}")
         if time.monotonic() > self.deadline:
             if self.max_runtime <= MAX_TRAINING_SECONDS:
                 raise MaxRuntimeExceeded(f"Training job stopped: it ran longer than its MaxRuntimeInSeconds "
@@ -192,6 +219,7 @@ class _Job:
         self.lines.append(f"[{stamp} INFO 140000000000000] {line}")
 
     def run(self) -> None:
+        self.tick()
         job = self.job
         image = job.algorithm_specification.get("TrainingImage") or job.algorithm_specification.get("AlgorithmName", "")
         if image_repository(image) not in SUPPORTED_ALGORITHMS:

@@ -134,6 +134,35 @@ def test_emulator_stop_does_not_wait_for_a_running_job():
     assert job.training_job_status == "Failed" and "shut down" in job.failure_reason
 
 
+def test_a_run_cannot_queue_jobs_that_hold_every_worker(account, aws, bucket):
+    """Attack: many slow jobs at once, holding the training workers every run shares. Verdict: a
+    third job while two are InProgress is refused (ResourceLimitExceeded, like AWS's quotas)."""
+    train = _upload(aws, bucket, "p/train/d", rows=20000)
+    slow = {"predictor_type": "regressor", "feature_dim": "2", "mini_batch_size": "1", "epochs": "900"}
+    for name in ("slow-1", "slow-2"):
+        _start(aws, account, bucket, name, train, HyperParameters=slow, StoppingCondition={"MaxRuntimeInSeconds": 2})
+    with pytest.raises(ClientError) as raised:
+        _start(aws, account, bucket, "slow-3", train, HyperParameters=slow)
+    assert raised.value.response["Error"]["Code"] == "ResourceLimitExceeded"
+    assert {_wait(aws, name)["TrainingJobStatus"] for name in ("slow-1", "slow-2")} == {"Stopped"}
+
+
+def test_removing_the_account_ends_its_running_job(emulator, account, aws, bucket):
+    """Attack: a slow job left running after its run ended, holding a worker for other runs.
+    Verdict: removing the run's account ends the job at its next mini-batch."""
+    train = _upload(aws, bucket, "p/train/d", rows=20000)
+    _start(aws, account, bucket, "orphan", train, HyperParameters={
+        "predictor_type": "regressor", "feature_dim": "2", "mini_batch_size": "1", "epochs": "900"})
+    job = sagemaker_backends[account.account_id][account.region].training_jobs["orphan"]
+    while job.secondary_status != "Training":
+        time.sleep(0.05)
+    emulator.remove_account(account.account_id)
+    deadline = time.monotonic() + 5
+    while job.training_job_status == "InProgress" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert job.training_job_status == "Failed" and "account was closed" in job.failure_reason
+
+
 def test_oversized_request_body_is_refused_unread(emulator, account, aws, bucket):
     """Attack: one huge request (bodies lived unbounded in the grader's memory). Verdict: 413."""
     status, _, body = raw_request(emulator, account, "PUT", f"/{bucket}/huge", b"x" * (gateway.MAX_BODY_BYTES + 1),
