@@ -9,7 +9,7 @@ import re
 
 import numpy as np
 
-from ..evidence.snapshot import decode_body
+from ..evidence.snapshot import MAX_CONTENT_BYTES, decode_body
 from ..linear_learner.model import LinearModel
 from .evidence import Evidence
 from .outcome import Outcome, failed, manual, passed, unknown
@@ -34,8 +34,9 @@ def _model(ev: Evidence):
     if item is None:
         return None, failed(f"the model artifact {url} is not in S3 any more; keep the training output")
     body = decode_body(item)
-    if item.get("content_truncated") and ev.runs:
-        return None, failed(f"the model artifact {url} is too large to be one the trainer wrote")
+    if ev.runs and item.get("Size", 0) > MAX_CONTENT_BYTES:
+        return None, failed(f"the model artifact {url} is {item['Size']:,} bytes, too large to be one the trainer "
+                            "wrote; keep the model fit() trained")
     if body is None or item.get("content_truncated"):
         return None, unknown(f"the model artifact {url} is not in the snapshot")
     if ev.runs:

@@ -29,6 +29,7 @@ SCHEMA = "grader.account-snapshot/1"
 READ_ONLY_PREFIXES = ("List", "Get", "Describe", "Head")
 MAX_OBJECTS_PER_BUCKET = 1000
 MAX_CONTENT_BYTES = 8_000_000      # object bodies kept for protobuf checks (course data is < 1 MB)
+MAX_TOTAL_CONTENT_BYTES = 64 * 2**20   # all object bodies one snapshot keeps (copies cost a notebook nothing)
 MAX_FILE_BYTES = 512 * 2**20       # a snapshot file read for grading or seeding
 WORKERS = 8
 TOOL = "sagemaker-course-grader"
@@ -44,6 +45,7 @@ class Collector:
         self.endpoint_url = endpoint_url
         self.credentials = credentials or {}
         self.errors: list[dict] = []
+        self._content_left = MAX_TOTAL_CONTENT_BYTES
         self._config = Config(retries={"max_attempts": 4, "mode": "standard"}, max_pool_connections=WORKERS * 2)
         self._clients: dict = {}
         self._lock = threading.Lock()
@@ -58,6 +60,14 @@ class Collector:
                 self._clients[key] = self.session.client(service, region_name=key[1], endpoint_url=self.endpoint_url,
                                                          config=self._config, **self.credentials)
             return self._clients[key]
+
+    def take_content(self, size: int) -> bool:
+        """Reserve `size` bytes of the snapshot's content budget; False when it is spent."""
+        with self._lock:
+            if size > self._content_left:
+                return False
+            self._content_left -= size
+            return True
 
     def call(self, target: str, function, *args, missing: tuple[str, ...] = (), **kwargs):
         """Run one read-only call; a failure is recorded against `target` and returns None.

@@ -93,3 +93,20 @@ def test_recorded_object_content_is_seeded_as_recorded(emulator, account, aws):
                                                 "content_base64": base64.b64encode(body).decode()}]
     seeding.seed_from_snapshot(emulator, account, snapshot)
     assert aws("s3").get_object(Bucket="sagemaker-20191007-2307", Key="d/train.data")["Body"].read() == body
+
+
+def test_snapshot_keeps_a_bounded_amount_of_object_content(emulator, account, aws, monkeypatch):
+    """Attack: many large objects under the prefixes a training job reads (copies cost a notebook
+    nothing), which the collector would keep in memory. Verdict: content beyond the snapshot's
+    budget (lowered here) is not kept and is marked, so checks read it as unknown."""
+    from grader.evidence import snapshot as snapshots
+
+    monkeypatch.setattr(snapshots, "MAX_TOTAL_CONTENT_BYTES", 2500)
+    aws("s3").create_bucket(Bucket="sagemaker-20191007-2307",
+                            CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    for index in range(5):
+        aws("s3").put_object(Bucket="sagemaker-20191007-2307", Key=f"p/train/part-{index}", Body=b"x" * 1000)
+    monkeypatch.setattr(snapshots, "content_urls", lambda sagemaker: ["s3://sagemaker-20191007-2307/p/train/"])
+    objects = collect_emulated(emulator, account)["s3"]["buckets"][0]["objects"]
+    kept = [item for item in objects if "content_base64" in item]
+    assert len(kept) == 2 and all(item["content_truncated"] for item in objects if item not in kept)

@@ -171,6 +171,27 @@ def test_oversized_request_body_is_refused_unread(emulator, account, aws, bucket
     assert aws("s3").list_objects_v2(Bucket=bucket)["KeyCount"] == 0
 
 
+def test_oversized_chunked_body_is_refused(emulator, account, aws, bucket, monkeypatch):
+    """Attack: a body sent in chunks, with no Content-Length to refuse it by. Verdict: 413 once
+    MAX_BODY_BYTES (lowered here) is passed; no more than that is read."""
+    import http.client
+
+    monkeypatch.setattr(gateway, "MAX_BODY_BYTES", 1000)
+    connection = http.client.HTTPConnection("127.0.0.1", emulator.port, timeout=30)
+    connection.putrequest("PUT", f"/{bucket}/chunked", skip_accept_encoding=True)
+    connection.putheader("Authorization", f"AWS4-HMAC-SHA256 Credential={account.access_key_id}/20261201/"
+                                          f"{account.region}/s3/aws4_request, SignedHeaders=host, Signature=0")
+    connection.putheader("Transfer-Encoding", "chunked")
+    connection.endheaders()
+    for _ in range(5):
+        connection.send(b"3e8\r\n" + b"x" * 1000 + b"\r\n")
+    connection.send(b"0\r\n\r\n")
+    answer = connection.getresponse()
+    assert answer.status == 413 and error_code(answer.read()) == "RequestEntityTooLarge"
+    connection.close()
+    assert aws("s3").list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+
+
 def test_a_run_cannot_send_more_than_its_budget(emulator, account, aws, bucket, monkeypatch):
     """Attack: many requests that each fit. Verdict: refused once the account's total is reached."""
     monkeypatch.setattr(gateway, "MAX_ACCOUNT_BYTES", account.bytes_received + 3000)
