@@ -15,9 +15,9 @@ import traceback
 from datetime import datetime, timezone
 from typing import Callable
 
+from . import validation
 from .accounts import AccountRegistry, serving_account
 from .protocol import Call, Response, error, identify, moto_internal
-from . import validation
 
 MAX_BODY_BYTES = 32 * 2**20       # one request (boto3 sends S3 uploads over 8 MB in 8 MB parts)
 MAX_ACCOUNT_BYTES = 512 * 2**20   # every request of one account together (a run); course data is < 1 MB
