@@ -23,6 +23,7 @@ from ..execution.run import write_run
 from ..execution.record import tool_versions
 from ..files import remove_stale
 from . import attribution
+from ..terminal import inert
 from .gather import GradingOptions, gather, limit_options
 from .result import CheckResult, GradeResult
 
@@ -34,7 +35,7 @@ class CheckNotPassed(AssertionError):
     """A check that failed or errored: pytest shows it as a failed test with the check's message."""
 
     def __init__(self, outcome: Outcome):
-        super().__init__(outcome.message)
+        super().__init__(inert(outcome.message))
         self.outcome = outcome
 
 
@@ -120,7 +121,7 @@ def check(request, evidence):
             outcome = Outcome("error", f"the check crashed: {type(error).__name__}: {error}", {})
         request.node.stash[OUTCOME] = outcome
         if outcome.status == "manual":
-            pytest.skip(f"MANUAL: {outcome.message}")
+            pytest.skip(f"MANUAL: {inert(outcome.message)}")
         if outcome.status != "pass":
             raise CheckNotPassed(outcome)
         return outcome
