@@ -59,7 +59,7 @@ def _run(args) -> int:
 
     activity = load(args.activity)
     options = GradingOptions(submissions=[args.notebook], start_from=args.start_from, data_dir=args.data_dir,
-                             limits=limit_options(args))
+                             limits=limit_options(args), warm=not args.cold_kernels)
     with Emulator() as emulator:
         outcome = run_notebooks(activity, options, emulator)[0]
         emulator.remove_account(outcome.account.account_id)
@@ -128,7 +128,7 @@ def _check(args) -> int:
     activity = load(args.activity)
     options = GradingOptions(submissions=list(args.notebooks), snapshot=args.snapshot, start_from=args.start_from,
                              live=args.live, profile=args.profile, region=args.region, data_dir=args.data_dir,
-                             limits=limit_options(args))
+                             limits=limit_options(args), warm=not args.cold_kernels)
     graded = grade(activity, options, out=args.out, staff=args.staff)
     result = graded.result
     print(render(result))
@@ -185,6 +185,8 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--notebook-timeout", type=float, help="seconds the whole notebook may run")
     parser.add_argument("--memory-mb", type=int, help="memory limit of the kernel in MB")
     parser.add_argument("--output-limit", type=int, help="bytes of output kept per cell")
+    parser.add_argument("--cold-kernels", action="store_true",
+                        help="start every kernel from scratch instead of forking it from a warm server (slower)")
 
 
 def build_parser() -> argparse.ArgumentParser:

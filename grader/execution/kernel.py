@@ -64,6 +64,14 @@ def kernel_environment(home: str, *, python_bin: Path, emulator_env: dict[str, s
     }
 
 
+def fork_server_environment(home: str, python_bin: Path, emulator_env: dict[str, str]) -> dict[str, str]:
+    """What a sandboxed kernel's environment holds at start-up that library imports may read, with none
+    of a run's own values (its account's credentials arrive with the run): the warm-kernel server
+    imports the environment's libraries under it. The font cache is the shared one, read at import."""
+    return {**kernel_environment(home, python_bin=python_bin, memory_mb=None, emulator_env=emulator_env),
+            "MPLCONFIGDIR": str(_matplotlib_cache() or "")}
+
+
 def kernel_manager() -> AsyncKernelManager:
     """Always the grader's own Python (whatever kernel name the notebook was saved with, such as
     SageMaker's `conda_python3`), so graded code sees the pinned stack."""

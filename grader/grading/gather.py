@@ -24,6 +24,7 @@ class GradingOptions:
     data_dir: Path | None = None
     limits: dict = field(default_factory=dict)
     isolate: str = "auto"               # sandbox: "auto" (when this machine can), "required" or "off"
+    warm: bool = True                   # kernels forked from a warm-kernel server (imports done once)
 
 
 def limit_options(namespace) -> dict:
@@ -73,7 +74,8 @@ def run_notebooks(activity: Activity, options: GradingOptions, emulator, on_run=
     for name, submission in matched.in_run_order():
         try:
             outcome = run_submission(activity, submission, emulator, limits=limits, data_dir=options.data_dir,
-                                     snapshot=seed, account=account, notebook=name, isolate=options.isolate)
+                                     snapshot=seed, account=account, notebook=name, isolate=options.isolate,
+                                     warm=options.warm)
         except DataFileMissing as error:
             raise UsageError(str(error)) from None
         account = outcome.account
@@ -87,6 +89,11 @@ def _run_notebooks(activity: Activity, options: GradingOptions, on_run=None) -> 
     from ..emulator import Emulator
 
     snapshots.warm_up()   # the collector's service models load while the notebooks run
+    if options.warm:      # and the kernel environment's imports while the emulator starts
+        from ..execution import environments
+        from ..execution.run import fork_server_for
+
+        fork_server_for(environments.current())
     with Emulator() as emulator:
         outcomes = run_notebooks(activity, options, emulator, on_run)
         account = outcomes[-1].account

@@ -54,6 +54,7 @@ def pytest_addoption(parser):
     group.addoption("--notebook-timeout", type=float, help="seconds a notebook may run")
     group.addoption("--memory-mb", type=int, help="kernel memory limit in MB")
     group.addoption("--output-limit", type=int, help="bytes of output kept per cell")
+    group.addoption("--cold-kernels", action="store_true", help="start every kernel from scratch (no warm server)")
     group.addoption("--result-json", type=Path, metavar="FILE", help="write the graded result here")
     group.addoption("--grader-out", type=Path, metavar="DIR", help="also save run records and executed notebooks")
     group.addoption("--staff", action="store_true", help="keep hidden checks' messages in --result-json")
@@ -71,7 +72,8 @@ def _options(config) -> GradingOptions:
     option = config.option
     return GradingOptions(submissions=list(option.submission), snapshot=option.snapshot,
                           start_from=option.start_from, live=option.live, profile=option.profile,
-                          region=option.aws_region, data_dir=option.data_dir, limits=limit_options(option))
+                          region=option.aws_region, data_dir=option.data_dir, limits=limit_options(option),
+                          warm=not option.cold_kernels)
 
 
 def _activity_id(path) -> str:
