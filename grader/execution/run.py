@@ -108,8 +108,10 @@ def run_submission(activity: Activity, submission: Submission, emulator, *, limi
                                      extra=extra_env)
             run = NotebookRun(executed, workdir=sandbox.workdir, env=env, limits=limits,
                               km=sandbox.adopt(kernel_manager()), explain_error=_explain_error)
+            setup_s = time.monotonic() - started
             run.execute()
             record.sandbox = sandbox.report()
+        record.stages = {"setup_s": round(setup_s, 3), **run.stages}
         record.cells, record.kernel = run.cells, run.kernel
         _attribute_sandbox_limits(record, limits)
         record.api_log = list(account.api_log)[log_start:]

@@ -4,6 +4,7 @@ AWS account (read-only)."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +39,7 @@ def limit_options(namespace) -> dict:
 class Gathered:
     evidence: Evidence
     runs: list = field(default_factory=list)   # RunOutcome per notebook (record, account, executed notebook)
+    timings: dict = field(default_factory=dict)   # seconds: emulator start, notebook runs, snapshot
 
 
 def gather(activity: Activity, options: GradingOptions, on_run=None) -> Gathered:
@@ -94,9 +96,14 @@ def _run_notebooks(activity: Activity, options: GradingOptions, on_run=None) -> 
         from ..execution.run import fork_server_for
 
         fork_server_for(environments.current())
+    clock = time.monotonic()
     with Emulator() as emulator:
+        started = time.monotonic()
         outcomes = run_notebooks(activity, options, emulator, on_run)
+        ran = time.monotonic()
         account = outcomes[-1].account
         state = snapshots.collect_emulated(emulator, account)   # the regions cleanup checks need
         emulator.remove_account(account.account_id)
-    return Gathered(Evidence(activity, state, [outcome.record for outcome in outcomes]), outcomes)
+        timings = {"emulator_start_s": started - clock, "runs_s": ran - started, "snapshot_s": time.monotonic() - ran}
+    return Gathered(Evidence(activity, state, [outcome.record for outcome in outcomes]), outcomes,
+                    {stage: round(seconds, 3) for stage, seconds in timings.items()})

@@ -167,6 +167,13 @@ def _result(item, call, report) -> CheckResult:
                        visibility=visibility.args[0] if visibility else "visible", blocked_by=blocked)
 
 
+def _stage_timings(gathered, total_s: float) -> dict:
+    """Where the grading's time went: the evidence's stages, and the rubric (the rest: collection and checks)."""
+    stages = dict(getattr(gathered, "timings", {}) or {})
+    stages["rubric_s"] = round(max(total_s - sum(stages.values()), 0.0), 3)
+    return stages
+
+
 def pytest_sessionstart(session):
     remove_stale(session.config.option.result_json)
     session.config.stash[STATE]["started"] = time.monotonic()
@@ -188,12 +195,14 @@ def pytest_sessionfinish(session, exitstatus):
             activity=activity_id, submission=[str(path) for path in config.option.submission], source=source,
             checks=checks, runs=[{"notebook": run.notebook, "file": run.submission["name"],
                                   "sha256": run.submission["sha256"], **run.summary(), "duration_s": run.duration_s,
+                                  "stages": run.stages,
                                   **attribution.condensed(run)} for run in runs],
             missing_notebooks=[name for name in load(activity_id).notebooks if name not in ran] if runs else [],
             synthetic_data=any(run.synthetic_data for run in runs),
             unisolated=next((run.sandbox.get("reason", "no sandbox") for run in runs
                              if not run.sandbox.get("isolated")), ""),
             duration_s=round(time.monotonic() - config.stash[STATE]["started"], 3),
+            stages=_stage_timings(gathered, time.monotonic() - config.stash[STATE]["started"]),
             environment=runs[0].tools if runs else tool_versions()))
     if len(results) != 1:
         raise UsageError("--result-json grades one activity at a time; run pytest on one rubrics/<activity> folder")
