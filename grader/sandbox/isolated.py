@@ -83,7 +83,7 @@ class IsolatedRun:
         self.services: dict[str, Path] = {}
         self.limit_hit: str | None = None      # "wall_time" or "cpu_time" when the watchdog ended the run
         self.monitor_pid: int | None = None
-        self._started = self._finished = 0.0
+        self._started = 0.0
         self._stop = threading.Event()
         self._watchdog: threading.Thread | None = None
         self._servers: list[LoopbackServer] = []
@@ -176,8 +176,6 @@ class IsolatedRun:
                 pass
         if self.cgroup:
             self.cgroup.kill()
-        if self._started and not self._finished:
-            self._finished = time.monotonic()
 
     def _watch(self) -> None:
         deadline = self._started + self.limits.wall_seconds
