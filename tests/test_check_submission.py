@@ -103,10 +103,13 @@ def test_grading_a_snapshot_and_starting_from_one_are_separate_options(arguments
 
 
 def _kernels_of(process: subprocess.Popen) -> list[psutil.Process]:
+    """The kernel processes the grader started: cold ones run ipykernel_launcher; warm ones are forks
+    of the fork server; sandboxed ones run as the run's own uid (200000 and up)."""
     kernels = []
     for child in psutil.Process(process.pid).children(recursive=True):
         try:
-            if "ipykernel_launcher" in " ".join(child.cmdline()):
+            sandboxed = child.uids().real >= 200_000
+            if sandboxed or "ipykernel_launcher" in " ".join(child.cmdline()):
                 kernels.append(child)
         except psutil.Error:   # gone, or a zombie, meanwhile
             pass
