@@ -37,9 +37,11 @@ def attempt(function):
 
 ATTACKS = {
     "write_the_grader": """
-import importlib.util, sysconfig
+import importlib, importlib.util, sysconfig
 targets = [p for p in sys.path if p and os.path.isdir(p)] + [sysconfig.get_path("purelib")]
-report("write_the_grader", grader_importable=importlib.util.find_spec("grader") is not None,
+spec = importlib.util.find_spec("grader")   # where the grader is installed, an empty hidden folder at most
+grader_files = [name for folder in (spec.submodule_search_locations or []) for name in os.listdir(folder)] if spec else []
+report("write_the_grader", grader_files=grader_files, import_grading=attempt(lambda: importlib.import_module("grader.grading")),
        writes={p: attempt(lambda p=p: open(os.path.join(p, "zz_evil.pth"), "w").write("import os")) for p in targets})
 """,
     "read_secrets": f"""
@@ -175,7 +177,7 @@ def test_the_run_was_isolated_and_every_attack_ran(attacked):
 
 def test_the_kernel_cannot_write_or_even_import_the_grader(attacked):
     facts = attacked[1]["write_the_grader"]
-    assert facts["grader_importable"] is False
+    assert facts["grader_files"] == [] and facts["import_grading"].startswith("ModuleNotFoundError")
     assert facts["writes"] and all(not result.startswith("succeeded") for result in facts["writes"].values())
 
 
