@@ -58,7 +58,7 @@ def _run(args) -> int:
 
     activity = load(args.activity)
     options = GradingOptions(submissions=[args.notebook], start_from=args.start_from, data_dir=args.data_dir,
-                             limits=limit_options(args))
+                             limits=limit_options(args), environment=args.environment)
     with Emulator() as emulator:
         outcome = run_notebooks(activity, options, emulator)[0]
         emulator.remove_account(outcome.account.account_id)
@@ -125,7 +125,7 @@ def _check(args) -> int:
     activity = load(args.activity)
     options = GradingOptions(submissions=list(args.notebooks), snapshot=args.snapshot, start_from=args.start_from,
                              live=args.live, profile=args.profile, region=args.region, data_dir=args.data_dir,
-                             limits=limit_options(args))
+                             limits=limit_options(args), environment=args.environment)
     graded = grade(activity, options, out=args.out, staff=args.staff)
     result = graded.result
     print(render(result))
@@ -182,6 +182,10 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--notebook-timeout", type=float, help="seconds the whole notebook may run")
     parser.add_argument("--memory-mb", type=int, help="memory limit of the kernel in MB")
     parser.add_argument("--output-limit", type=int, help="bytes of output kept per cell")
+    parser.add_argument("--environment", metavar="NAME",
+                        help="kernel environment for the notebooks: current (the grader's libraries) or course-era "
+                             "(2019-2021 libraries, built on first use); default: the activity's, re-run on the "
+                             "other era's when a cell fails on an API of it")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -82,10 +82,11 @@ def run_submission(activity: Activity, submission: Submission, emulator, *, limi
                        account={"account_id": account.account_id, "region": account.region,
                                 "role_arn": account.role_arn},
                        limits=limits.to_dict(), started_at=started_at, data_files=workspace.data_files,
-                       helpers=workspace.helpers, environment=environment.to_dict(), tools=tool_versions())
+                       helpers=workspace.helpers, environment=environment.to_dict(),
+                       tools=tool_versions(environment.versions))
     executed = nbformat.from_dict(submission.notebook)
     try:
-        stage_home(workspace.home)
+        stage_home(workspace.home, environment)
         with open_run(workspace.home, sandbox_limits(limits), environment, isolate=isolate) as sandbox:
             if snapshot and fresh:
                 record.provided = seed_from_snapshot(emulator, account, snapshot)
@@ -101,7 +102,7 @@ def run_submission(activity: Activity, submission: Submission, emulator, *, limi
                                                                      kernel_site=sandbox.kernel_site),
                                      extra=extra_env)
             run = NotebookRun(executed, workdir=sandbox.workdir, env=env, limits=limits,
-                              km=sandbox.adopt(kernel_manager()), explain_error=_explain_error)
+                              km=sandbox.adopt(kernel_manager(environment.python)), explain_error=_explain_error)
             run.execute()
             record.sandbox = sandbox.report()
         record.cells, record.kernel = run.cells, run.kernel
