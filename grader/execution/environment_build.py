@@ -86,6 +86,7 @@ def ensure_built(declaration: Declaration, announce: Announce = say_on_stderr) -
     with _exclusive(target.parent / f"{target.name}.lock", declaration.name, announce):
         built = read_built(target)     # another process may have built it while we waited
         if built is None:
+            _remove_leftovers(target)
             _build(declaration, target, announce)
             built = read_built(target)
     return target, built
@@ -105,9 +106,14 @@ def _exclusive(lock_path: Path, name: str, announce: Announce):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _build(declaration: Declaration, target: Path, announce: Announce) -> None:
-    for stale in target.parent.glob(f".{target.name}.*"):   # a build that was killed (we hold the lock)
+def _remove_leftovers(target: Path) -> None:
+    """What an interrupted build left (we hold the lock, so no build is running): its temporary
+    folder, or a folder at the target without a build record."""
+    for stale in [*target.parent.glob(f".{target.name}.*"), target]:
         shutil.rmtree(stale, ignore_errors=True)
+
+
+def _build(declaration: Declaration, target: Path, announce: Announce) -> None:
     log_path = target.parent / f"{target.name}.log"
     pins = declaration.pins()
     shown = ", ".join([*(f"{name} {pins[name]}" for name in SHOWN_PINS if name in pins), f"{len(pins)} packages"])
