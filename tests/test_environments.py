@@ -186,3 +186,17 @@ def test_the_kernel_patches_work_on_the_course_era_libraries():
     assert got == {"serializer": "CSVSerializer", "s3_input": True, "telemetry_off": True,
                    "rich_traceback_off": True, "load_boston": "sklearn.datasets._base", "boston_shape": [506, 13],
                    "get_barset": True, "redirected": "_redirect_endpoints.<locals>.create_client"}
+
+
+@pytest.mark.slow
+def test_a_build_during_grader_check_is_announced_on_the_terminal(monkeypatch, capfd, tmp_path):
+    """pytest captures what the rubric run prints; a build's progress must still reach the person waiting."""
+    current = environments.current()
+
+    def get(name, announce):
+        announce(f"Building the kernel environment '{name}' (test) in a cache. This happens once per machine")
+        return current
+    monkeypatch.setattr(environments, "get", get)
+    notebook = ROOT / "activities" / "iam-user" / "solution" / "create_admin_user.ipynb"
+    assert main(["check", "iam-user", str(notebook), "--out", str(tmp_path)]) == 0
+    assert "Building the kernel environment 'current' (test) in a cache." in capfd.readouterr().err
