@@ -1,71 +1,123 @@
-"""End-to-end wall time of each activity's solution notebooks, kernel start included, as
-`grader run` does them (fresh account, workspace, kernel, cells, record). Then `grader check`
-on the housing solution in a fresh process (CLI import, run, snapshot, rubric, scorecard).
+"""Grading a course notebook vs merely running it, on the same solution notebooks, in one run:
 
-    python benchmarks/notebooks.py [--repeat 3]
+- plain: nbclient runs the notebook in a fresh kernel against the emulator, nothing else (the
+  nbgrader / Otter model: no sandbox, no snapshot, no rubric);
+- check: `grader check` in a fresh process (command start, emulator, warm-kernel server, run,
+  snapshot, rubric, reports): what a student's self-check costs;
+- warm: grading in a grader process whose warm-kernel server is up (what every submission after the
+  first costs in `grader grade`'s workers), with the per-stage split of where its time goes.
 
-Targets: under 8 s per notebook for rainfall, housing and credit-risk; under 10 s
-for `grader check housing`. Figures are from one run on this noisy 2-core machine.
+    python benchmarks/notebooks.py [--repeat 3] [--activities rainfall housing credit-risk]
+
+Target (issue 13): grading takes at most 0.5x the plain run. Figures are from one run on this
+noisy 2-core machine; runs are interleaved so load affects each column alike.
 """
 
 import argparse
-import json
+import asyncio
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
+import nbformat
+from nbclient import NotebookClient
+
 from grader.activities import load
-from grader.emulator import Emulator
-from grader.execution import default_limits, read_submission, run_submission
+from grader.emulator import Emulator, client_environment
+from grader.execution import environments
+from grader.execution.kernel import kernel_environment, kernel_manager, stage_home
+from grader.execution.workspace import prepare_workspace
+from grader.grading.gather import GradingOptions
+from grader.grading.grade import grade
 
-ACTIVITIES = ["iam-user", "sagemaker-notebook", "rainfall", "housing", "credit-risk", "cleanup"]
 PROJECT = Path(__file__).resolve().parents[1]
+STAGES = ("emulator_start_s", "setup_s", "kernel_start_s", "cells_s", "shutdown_s", "snapshot_s", "rubric_s")
 
 
-def time_solutions(repeat: int) -> None:
-    print(f"{'activity':<20} {'notebook':<36} {'median s':>8} {'min s':>7} {'max s':>7}  cells ok")
-    with Emulator() as emulator:
-        for activity_id in ACTIVITIES:
-            activity = load(activity_id)
-            for name in activity.notebooks:
-                submission = read_submission(activity.notebook("solution", name))
-                times, summary = [], None
-                for _ in range(repeat):
-                    started = time.perf_counter()
-                    outcome = run_submission(activity, submission, emulator, limits=default_limits(activity))
-                    times.append(time.perf_counter() - started)
-                    emulator.remove_account(outcome.account.account_id)
-                    summary = outcome.record.summary()
-                print(f"{activity_id:<20} {name:<36} {statistics.median(times):>8.2f} {min(times):>7.2f} "
-                      f"{max(times):>7.2f}  {summary['ok']}/{summary['cells']}")
+def plain_run(activity, notebook: Path, emulator) -> float:
+    """nbclient in a fresh kernel with the emulator's environment: what an nbgrader-style grader pays."""
+    started = time.perf_counter()
+    workspace = prepare_workspace(notebook, list(activity.data), None)
+    try:
+        stage_home(workspace.home, environments.current())
+        account = emulator.new_account(activity.region)
+        env = kernel_environment(str(workspace.home), python_bin=Path(sys.executable).parent, memory_mb=None,
+                                 emulator_env=client_environment(emulator.url, account))
+        nb = nbformat.read(notebook, as_version=4)
+        client = NotebookClient(nb, km=kernel_manager(), allow_errors=True, shutdown_kernel="immediate",
+                                resources={"metadata": {"path": str(workspace.workdir)}})
+        asyncio.run(client.async_execute(env=env))
+        emulator.remove_account(account.account_id)
+    finally:
+        workspace.remove()
+    return time.perf_counter() - started
 
 
-def time_check(repeat: int) -> None:
-    notebook = PROJECT / "activities/housing/solution/boston-housing-regression.ipynb"
+def fresh_check(activity_id: str, notebook: Path, out: Path) -> float:
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "grader.cli", "check", activity_id, str(notebook), "--out", str(out)],
+                          capture_output=True, text=True, cwd=PROJECT)
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"grader check {activity_id} failed: {done.stderr[-500:]}")
+    return elapsed
+
+
+def warm_grade(activity, notebook: Path, out: Path) -> tuple[float, dict]:
+    started = time.perf_counter()
+    graded = grade(activity, GradingOptions(submissions=[notebook]), out=out)
+    elapsed = time.perf_counter() - started
+    run = graded.result.runs[0]
+    return elapsed, {**graded.result.stages, **run.get("stages", {})}
+
+
+def command_start() -> float:
+    """What starting the `grader` command itself costs (imports), beyond a bare interpreter."""
     times = []
-    for _ in range(repeat):
+    for code in ("pass", "import grader.cli, grader.grading.grade, pytest"):
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "grader.cli", "check", "housing", str(notebook), "--out",
-                               str(PROJECT / "reports"), "--json", str(PROJECT / "reports" / "housing.json")],
-                              capture_output=True, text=True, cwd=PROJECT)
+        subprocess.run([sys.executable, "-c", code], check=True)
         times.append(time.perf_counter() - started)
-        score = [line for line in done.stdout.splitlines() if line.startswith("Score:")]
-        result = json.loads((PROJECT / "reports" / "housing.json").read_text())
-        for check in result["checks"]:
-            if check["status"] != "pass":
-                print(f"  not passed: {check['id']} {check['status']}: {check['message']}")
-    print(f"\ngrader check housing (solution), fresh process: median {statistics.median(times):.2f} s, "
-          f"min {min(times):.2f} s, max {max(times):.2f} s; {score[-1] if score else done.stderr[-300:]}")
+    return times[1] - times[0]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--activities", nargs="+", default=["rainfall", "housing", "credit-risk"])
     args = parser.parse_args()
-    time_solutions(args.repeat)
-    time_check(args.repeat)
+    out = Path(tempfile.mkdtemp(prefix="grader-bench-"))
+    times = {activity_id: {"plain": [], "check": [], "warm": []} for activity_id in args.activities}
+    stages = {activity_id: [] for activity_id in args.activities}
+    with Emulator() as emulator:
+        for activity_id in args.activities:   # the first grading starts the warm-kernel server: not counted
+            activity = load(activity_id)
+            warm_grade(activity, activity.notebook("solution"), out)
+        for _ in range(args.repeat):
+            for activity_id in args.activities:
+                activity = load(activity_id)
+                notebook = activity.notebook("solution")
+                times[activity_id]["plain"].append(plain_run(activity, notebook, emulator))
+                times[activity_id]["check"].append(fresh_check(activity_id, notebook, out))
+                elapsed, split = warm_grade(activity, notebook, out)
+                times[activity_id]["warm"].append(elapsed)
+                stages[activity_id].append(split)
+    print(f"{'activity':<12} {'plain s':>8} {'check s':>8} {'warm s':>7} {'check/plain':>12} {'warm/plain':>11}"
+          f"  (medians of {args.repeat}; target warm/plain <= 0.5)")
+    for activity_id, columns in times.items():
+        plain, check, warm = (statistics.median(columns[name]) for name in ("plain", "check", "warm"))
+        print(f"{activity_id:<12} {plain:>8.2f} {check:>8.2f} {warm:>7.2f} {check / plain:>12.2f} {warm / plain:>11.2f}")
+    print("\nwhere a warm grading's time goes (median s):")
+    print(f"{'activity':<12} " + " ".join(f"{stage.removesuffix('_s'):>13}" for stage in STAGES))
+    for activity_id, splits in stages.items():
+        print(f"{activity_id:<12} " + " ".join(f"{statistics.median(s.get(stage, 0.0) for s in splits):>13.3f}"
+                                             for stage in STAGES))
+    print(f"\ncommand start (importing the grader, pytest and its plugin): {command_start():.2f} s")
+    print("cells_s is the notebook's own work (its imports are already done in a warm kernel); the other "
+          "stages are the grader's overhead")
 
 
 if __name__ == "__main__":

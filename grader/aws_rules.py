@@ -28,3 +28,9 @@ def bucket_name_problem(name: str) -> str | None:
         if name.endswith(suffix):
             return f"must not end with '{suffix}'"
     return None
+
+
+def invalid_bucket_message(name: str) -> str | None:
+    """S3's InvalidBucketName message for this name, with the rule it breaks; None if valid."""
+    problem = bucket_name_problem(name)
+    return f"The specified bucket is not valid: '{name}' {problem}." if problem else None

@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 
 from .errors import UsageError
+from .terminal import inert
 
 
 def _serve(args) -> int:
@@ -58,13 +59,14 @@ def _run(args) -> int:
 
     activity = load(args.activity)
     options = GradingOptions(submissions=[args.notebook], start_from=args.start_from, data_dir=args.data_dir,
-                             limits=limit_options(args), environment=args.environment)
+                             limits=limit_options(args), warm=not args.cold_kernels, environment=args.environment)
     with Emulator() as emulator:
         outcome = run_notebooks(activity, options, emulator)[0]
         emulator.remove_account(outcome.account.account_id)
     record_path, notebook_path = write_run(outcome, args.out / activity.id / submission_key(options))
     print(describe_run(outcome.record))
-    print(f"run record: {record_path}\nexecuted notebook: {notebook_path}")
+    print(inert(f"run record: {record_path}"))
+    print(inert(f"executed notebook: {notebook_path}"))
     return 0
 
 
@@ -85,14 +87,14 @@ def describe_run(record) -> str:
     for item in record.data_files:
         if item.get("synthetic"):
             lines.append(f"  data: {item['name']} is a SYNTHETIC stand-in, not the course data; pass --data-dir")
-    return "\n".join(lines)
+    return "\n".join(map(inert, lines))
 
 
 def _snapshot(args) -> int:
     import boto3
 
     from .emulator import read_env_file
-    from .evidence.snapshot import collect, collect_live, reached, write
+    from .evidence.snapshot import collect, collect_live, reached, regions_to_read, write
 
     if args.live:
         snapshot = collect_live(args.profile, args.region)
@@ -106,11 +108,12 @@ def _snapshot(args) -> int:
         session = boto3.Session(aws_access_key_id=env.get("AWS_ACCESS_KEY_ID"),
                                 aws_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY"),
                                 aws_session_token=env.get("AWS_SESSION_TOKEN"))
-        regions = [args.region or env.get("AWS_DEFAULT_REGION") or "us-west-2"]
+        regions = regions_to_read(args.region or env.get("AWS_DEFAULT_REGION") or "us-west-2")
         snapshot = reached(collect(session, regions, endpoint_url=env.get("AWS_ENDPOINT_URL"), source="emulator"))
     write(snapshot, args.out)
-    print(f"snapshot of account {snapshot['account_id']} ({', '.join(snapshot['regions'])}) written to {args.out}; "
-          f"{len(snapshot['errors'])} calls failed" + (" (listed under 'errors')" if snapshot["errors"] else ""))
+    print(inert(f"snapshot of account {snapshot['account_id']} ({', '.join(snapshot['regions'])}) written to "
+                f"{args.out}; {len(snapshot['errors'])} calls failed"
+                + (" (listed under 'errors')" if snapshot["errors"] else "")))
     return 0
 
 
@@ -125,7 +128,7 @@ def _check(args) -> int:
     activity = load(args.activity)
     options = GradingOptions(submissions=list(args.notebooks), snapshot=args.snapshot, start_from=args.start_from,
                              live=args.live, profile=args.profile, region=args.region, data_dir=args.data_dir,
-                             limits=limit_options(args), environment=args.environment)
+                             limits=limit_options(args), warm=not args.cold_kernels, environment=args.environment)
     graded = grade(activity, options, out=args.out, staff=args.staff)
     result = graded.result
     print(render(result))
@@ -182,6 +185,8 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--notebook-timeout", type=float, help="seconds the whole notebook may run")
     parser.add_argument("--memory-mb", type=int, help="memory limit of the kernel in MB")
     parser.add_argument("--output-limit", type=int, help="bytes of output kept per cell")
+    parser.add_argument("--cold-kernels", action="store_true",
+                        help="start every kernel from scratch instead of forking it from a warm server (slower)")
     parser.add_argument("--environment", metavar="NAME",
                         help="kernel environment for the notebooks: current (the grader's libraries) or course-era "
                              "(2019-2021 libraries, built on first use); default: the activity's, re-run on the "
@@ -283,7 +288,7 @@ def main(argv: list[str] | None = None) -> int:
         with interruptible():
             return args.run(args)
     except UsageError as error:
-        print(f"grader: error: {error}", file=sys.stderr)
+        print(f"grader: error: {inert(error)}", file=sys.stderr)
         return 2
     except Interrupted as stopped:
         print(f"grader: interrupted by {stopped}; nothing was graded (runs that had finished are kept)",

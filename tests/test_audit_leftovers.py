@@ -12,7 +12,8 @@ from grader.audit.leftovers import find
 from grader.audit.record import build, verdict
 from grader.audit.regions import RegionChoice
 from grader.audit.roster import NOT_ON_ROSTER, not_audited, read_roster, student_of
-from grader.audit.text import money, printable
+from grader.audit.text import money
+from grader.terminal import inert
 from grader.checks import prices
 from grader.errors import UsageError
 
@@ -209,7 +210,7 @@ def test_regions_asked_for_that_a_snapshot_did_not_record_are_unknown():
 # Text for people
 
 def test_untrusted_text_is_one_visible_line_and_money_reads_well():
-    assert printable("evil\x1b[2J\nname\u202e") == "evil?[2J?name?"
+    assert inert("evil\x1b[2J\nname\u202e") == "evil\\x1b[2J\\nname\\u202e"
     assert money(None) == "unknown" and money(0) == "$0.00" and money(0.24) == "$0.2400"
     assert money(1234.5, "/month") == "$1,234.50/month" and money(1e-9) == "under $0.0001"
 

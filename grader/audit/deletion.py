@@ -8,7 +8,7 @@ import shlex
 from pathlib import Path
 
 from ..checks.prices import NOTEBOOK_RUNNING
-from .text import printable
+from ..terminal import inert
 
 # Order within an account: what bills first, then what it depended on.
 ORDER = ["endpoints", "notebook_instances", "training_jobs", "endpoint_configs", "models", "buckets"]
@@ -55,17 +55,17 @@ def write_plan(path: Path, audit: dict) -> None:
              "# what the audit found. REVIEW EVERY LINE before running any: deleting is permanent, and a",
              "# resource may have changed since the audit. The audit itself deleted nothing.", ""]
     for account in audit["accounts"]:
-        header = f"# {printable(account['student'])}: account {printable(account['account_id'] or 'unknown')} " \
-                 f"({printable(account['source']['description'])})"
+        header = f"# {inert(account['student'])}: account {inert(account['account_id'] or 'unknown')} " \
+                 f"({inert(account['source']['description'])})"
         if account["failure"]:
             lines += [header, "#   could not be read: nothing planned; what it holds is unknown", ""]
             continue
         if not account["leftovers"]:
             continue
-        lines += [header, f"#   {printable(credentials_note(account))}"]
+        lines += [header, f"#   {inert(credentials_note(account))}"]
         for leftover in sorted(account["leftovers"], key=lambda item: ORDER.index(item["kind"])):
-            lines.append(f"#   {leftover['type']} {printable(leftover['name'])} ({printable(leftover['region'])}, "
-                         f"{printable(leftover['state'] or 'present')})")
+            lines.append(f"#   {leftover['type']} {inert(leftover['name'])} ({inert(leftover['region'])}, "
+                         f"{inert(leftover['state'] or 'present')})")
             lines += leftover["delete_commands"]
         lines.append("")
     Path(path).write_text("\n".join(lines) + "\n")

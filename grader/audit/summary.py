@@ -3,7 +3,8 @@ what it left, what could not be read, and the verdict behind the exit status."""
 
 from __future__ import annotations
 
-from .text import money, printable
+from ..terminal import inert
+from .text import money
 
 MOST_SHOWN_PER_ACCOUNT = 4
 
@@ -15,21 +16,21 @@ def summary(audit: dict) -> str:
              f"{totals['billing_leftovers']} billing leftover(s) in {totals['billing_accounts']} account(s); "
              f"{totals['leftovers']} leftover(s) in all"]
     for account in audit["accounts"]:
-        who = printable(f"{account['student']} ({account['account_id'] or account['source']['description']})")
+        who = inert(f"{account['student']} ({account['account_id'] or account['source']['description']})")
         if account["failure"]:
-            lines.append(f"  could not read {who}: {printable(account['failure'])}")
+            lines.append(f"  could not read {who}: {inert(account['failure'])}")
             continue
         for part in account["unknown"]:
-            lines.append(printable(f"  unknown in {who}: {part['what']} in {part['region']} {part['reason']}"))
+            lines.append(inert(f"  unknown in {who}: {part['what']} in {part['region']} {part['reason']}"))
         billing = [leftover for leftover in account["leftovers"] if leftover["bills"] is not False]
         if billing:
-            shown = "; ".join(printable(f"{item['type']} {item['name']} ({item['region']}, {item['details']}, "
+            shown = "; ".join(inert(f"{item['type']} {item['name']} ({item['region']}, {item['details']}, "
                                         f"{money(item['cost_per_hour'], '/h')})")
                               for item in billing[:MOST_SHOWN_PER_ACCOUNT])
             more = f"; and {len(billing) - MOST_SHOWN_PER_ACCOUNT} more" if len(billing) > MOST_SHOWN_PER_ACCOUNT else ""
             lines.append(f"  {money(account['cost_per_hour'], '/h'):>12}  {who}: {shown}{more}")
     for entry in audit["not_audited"]:
-        lines.append(printable(f"  on the roster, not audited: {entry['student']} ({entry['account']})"))
+        lines.append(inert(f"  on the roster, not audited: {entry['student']} ({entry['account']})"))
     verdict = audit["exit"]
     lines.append(f"not clean (exit {verdict['code']}): " + "; ".join(verdict["reasons"]) if verdict["reasons"]
                  else "clean: every account was read and nothing bills")

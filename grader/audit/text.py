@@ -1,14 +1,7 @@
-"""How the audit writes values for people: money, and untrusted text made safe for a terminal line
-or a comment line (names come from student accounts and files: no control characters, no newlines)."""
+"""How the audit writes money for people. (Untrusted names reach a terminal or a comment line
+through grader/terminal.py's `inert`.)"""
 
 from __future__ import annotations
-
-import unicodedata
-
-
-def printable(value) -> str:
-    """`value` as one line of visible text: control and formatting characters become '?'."""
-    return "".join("?" if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp") else ch for ch in str(value))
 
 
 def money(amount: float | None, unit: str = "") -> str:

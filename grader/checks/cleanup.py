@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from ..evidence.snapshot import regions_read
 from . import prices
 from .evidence import Evidence
 from .outcome import Outcome, failed, passed, skipped, unknown
@@ -41,8 +42,13 @@ def leftovers(ev: Evidence, kind: str) -> tuple[list[dict], Outcome | None]:
         return [{"name": b["Name"], "region": b.get("Region"),
                  "cost_per_hour": sum(o.get("Size", 0) for o in b.get("objects") or []) / 1e9 * prices.S3_STANDARD_PER_GB_HOUR,
                  "note": f"{len(b.get('objects') or [])} object(s)"} for b in ev.buckets() if pattern.match(b["Name"])], None
+    unread = ev.unread_regions()
+    if unread:
+        return [], unknown(f"the snapshot did not read {' and '.join(unread)}, so {kind.replace('_', ' ')} left there "
+                           f"are unknown; record it again with `grader snapshot` (it reads {ev.activity.region} and "
+                           "us-east-1)", unread_regions=unread)
     found = []
-    for region in ev.snapshot["sagemaker"]:
+    for region in regions_read(ev.snapshot):
         items = ev.sagemaker(kind, region)
         if items is None:
             return [], unknown(f"the {kind.replace('_', ' ')} in {region} could not be listed",

@@ -2,7 +2,8 @@
 
 A notebook run gives a run record and a snapshot of its account taken afterwards; console work
 gives only a snapshot (recorded or live). Views return None for "unknown" (a failed call) and an
-empty list for "none", so checks can tell the two apart.
+empty list for "none", so checks can tell the two apart. From a run's API log, checks read only
+what the server did (`facts` of calls that executed), never the parameters a client sent.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from functools import lru_cache
 import nbformat
 
 from ..activities import Activity
-from ..evidence.snapshot import decode_body, incomplete
+from ..evidence.snapshot import decode_body, incomplete, regions_read, regions_to_read
 from ..execution.prerequisites import bucket_names_used, code_of
 from ..execution.record import RunRecord
 from .policies import as_list, bucket_of, grants_objects, statements
@@ -51,10 +52,21 @@ class Evidence:
         return [entry for run in self.runs for entry in run.api_log]
 
     def calls(self, operation: str) -> list[dict]:
-        return [entry for entry in self.api_log if entry.get("operation") == operation and entry.get("status", 200) < 300]
+        """The run's calls of `operation` that the emulator executed (2xx)."""
+        return [entry for entry in self.api_log if entry.get("operation") == operation and entry.get("status", 500) < 300]
+
+    def facts(self, operation: str) -> list[dict]:
+        """What the emulator noted, server-side, about each executed call of `operation`."""
+        return [entry.get("facts") or {} for entry in self.calls(operation)]
 
     def missing(self, target_prefix: str) -> list[dict]:
         return incomplete(self.snapshot, target_prefix)
+
+    def unread_regions(self) -> list[str]:
+        """Regions the activity's SageMaker checks look in (its own and the console's default) that
+        the snapshot did not read: what is there is unknown, never absent."""
+        read = regions_read(self.snapshot)
+        return [region for region in regions_to_read(self.activity.region) if region not in read]
 
     # IAM
     def users(self) -> list[dict] | None:
@@ -84,6 +96,11 @@ class Evidence:
         bucket = self.bucket(bucket_name)
         return [item for item in (bucket or {}).get("objects") or [] if item["Key"].startswith(prefix)]
 
+    def object_at(self, url: str) -> dict | None:
+        """The object whose URL this is exactly (not merely under it as a prefix)."""
+        key = url.removeprefix("s3://").partition("/")[2]
+        return next((item for item in self.objects_under(url) if item["Key"] == key), None)
+
     def object_bodies(self, url: str) -> list[tuple[str, bytes | None]]:
         return [(item["Key"], decode_body(item)) for item in self.objects_under(url)]
 
@@ -92,14 +109,21 @@ class Evidence:
         return (self.snapshot["sagemaker"].get(region or self.activity.region) or {}).get(kind)
 
     def all_regions(self, kind: str) -> list[tuple[str, dict]]:
-        return [(region, item) for region, resources in self.snapshot["sagemaker"].items()
-                for item in resources.get(kind) or []]
+        """(region, item) in every region the snapshot read."""
+        return [(region, item) for region in regions_read(self.snapshot)
+                for item in self.snapshot["sagemaker"][region].get(kind) or []]
 
     def linear_learner_jobs(self) -> list[dict]:
         """The activity region's linear-learner training jobs, newest first."""
         jobs = [job for job in self.sagemaker("training_jobs") or []
                 if LINEAR_LEARNER in job.get("AlgorithmSpecification", {}).get("TrainingImage", "")]
         return sorted(jobs, key=lambda job: str(job.get("CreationTime")), reverse=True)
+
+    def trained_model(self, job: dict) -> dict | None:
+        """The emulator trainer's record of the model this job wrote (runs only; None if it wrote none)."""
+        return next((model for model in self.snapshot.get("trainer") or []
+                     if model.get("job") == job.get("TrainingJobName")
+                     and model.get("url") == job.get("ModelArtifacts", {}).get("S3ModelArtifacts")), None)
 
     def graded_job(self) -> dict | None:
         """The job the grade is about: the newest completed linear-learner job, else the newest one."""

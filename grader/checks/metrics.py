@@ -4,10 +4,12 @@ predictor or majority class); and whether the metrics the notebook printed agree
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import numpy as np
 
+from ..evidence.snapshot import MAX_CONTENT_BYTES, decode_body
 from ..linear_learner.model import LinearModel
 from .evidence import Evidence
 from .outcome import Outcome, failed, manual, passed, skipped, unknown
@@ -25,18 +27,36 @@ SAMPLE_POINTS = 200   # (actual, predicted) pairs kept in the evidence for a rep
 
 
 def _model(ev: Evidence):
+    """The graded job's model, from its artifact in S3. From a run, that artifact must be the one the
+    emulator's trainer wrote for the job (same SHA-256), and one that cannot be read fails; from a
+    live account or a snapshot, an artifact the grader cannot load (real linear-learner) is MANUAL."""
     job = ev.graded_job()
     if job is None or job.get("TrainingJobStatus") != "Completed":
         return None, failed("no completed linear-learner training job, so no model to measure")
     url = job.get("ModelArtifacts", {}).get("S3ModelArtifacts")
-    bodies = [body for _, body in ev.object_bodies(url)] if url else []
-    if not bodies:
+    item = ev.object_at(url) if url else None
+    if item is None:
         return None, failed(f"the model artifact {url} is not in S3 any more; keep the training output")
-    if bodies[0] is None:
+    body = decode_body(item)
+    if ev.runs and item.get("Size", 0) > MAX_CONTENT_BYTES:
+        return None, failed(f"the model artifact {url} is {item['Size']:,} bytes, too large to be one the trainer "
+                            "wrote; keep the model fit() trained")
+    if body is None or item.get("content_truncated"):
         return None, unknown(f"the model artifact {url} is not in the snapshot")
+    if ev.runs:
+        trained = ev.trained_model(job)
+        if trained is None:
+            return None, failed(f"training job {job['TrainingJobName']} wrote no model in the emulator, so {url} "
+                                "is not its model; train with estimator.fit()")
+        if hashlib.sha256(body).hexdigest() != trained["sha256"]:
+            return None, failed(f"the model artifact {url} is not the one training job {job['TrainingJobName']} "
+                                "wrote (it was replaced after training); keep the model fit() trained",
+                                sha256=hashlib.sha256(body).hexdigest(), trained_sha256=trained["sha256"])
     try:
-        return LinearModel.from_artifact(bodies[0]), None
-    except Exception:   # a real linear-learner (MXNet) artifact: the grader cannot run it
+        return LinearModel.from_artifact(body), None
+    except ValueError as error:
+        if ev.runs:
+            return None, failed(f"the model artifact {url} cannot be read: {error}")
         return None, manual(f"the model at {url} is a real linear-learner artifact the grader cannot load; "
                             "compare the printed metrics by hand")
 

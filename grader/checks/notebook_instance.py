@@ -24,6 +24,11 @@ def _instance(ev: Evidence, exact: bool = False):
                  if item.get("NotebookInstanceName") == name]
     if not exact and (elsewhere or len(instances) == 1):
         return (elsewhere[0][1] if elsewhere else instances[0]), None
+    unread = ev.unread_regions()
+    if not exact and unread:
+        return None, unknown(f"no notebook instance named '{name}' in {ev.activity.region}, and the snapshot did not "
+                             f"read {' and '.join(unread)}, where it may be; record it again with `grader snapshot`",
+                             unread_regions=unread)
     if elsewhere:
         return None, failed(f"notebook instance '{name}' is in {elsewhere[0][0]}, not {ev.activity.region}; create "
                             "it in US West (Oregon) beside the bucket", region=elsewhere[0][0])

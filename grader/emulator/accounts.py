@@ -23,8 +23,11 @@ from moto.core.base_backend import BackendDict
 from moto.core.config import default_user_config
 from moto.iam import models as iam_models
 from moto.organizations.models import organizations_backends
-from moto.s3.models import s3_backends
+from moto.s3.exceptions import S3ClientError
+from moto.s3.models import S3Backend, s3_backends
 from moto.sts.models import sts_backends
+
+from ..aws_rules import invalid_bucket_message
 
 EXECUTION_ROLE_POLICY = "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"
 _TRUST_SAGEMAKER = json.dumps({"Version": "2012-10-17", "Statement": [
@@ -84,9 +87,20 @@ class _BucketNamesPerAccount:
 _configured = False
 
 
+def _validated_bucket_names(create_bucket):
+    """moto checks only a bucket name's length; S3 refuses the rest too (aws_rules.py). Checked
+    where moto creates the bucket, so no request shape can store a name AWS would refuse."""
+    def create(self, bucket_name, region_name, *args, **kwargs):
+        message = invalid_bucket_message(bucket_name)
+        if message:
+            raise S3ClientError("InvalidBucketName", message)
+        return create_bucket(self, bucket_name, region_name, *args, **kwargs)
+    return create
+
+
 def configure_moto() -> None:
-    """Once per process: AWS managed policies in every account (parsed once, not per account)
-    and per-account bucket names."""
+    """Once per process: AWS managed policies in every account (parsed once, not per account),
+    per-account bucket names, and S3's bucket naming rules."""
     global _configured
     if _configured:
         return
@@ -99,6 +113,7 @@ def configure_moto() -> None:
 
     iam_models.IAMBackend._init_aws_policies = managed_policies
     s3_backends.bucket_accounts = _BucketNamesPerAccount()
+    S3Backend.create_bucket = _validated_bucket_names(S3Backend.create_bucket)
     _configured = True
 
 
@@ -111,11 +126,26 @@ class Account:
     secret_access_key: str
     session_token: str
     api_log: list[dict] = field(default_factory=list)
+    trained_models: list[dict] = field(default_factory=list)   # what the emulator's trainer wrote
     created_at: float = field(default_factory=time.time)
     management_account_id: str | None = None   # set for a member account of an emulated Organization
+    bytes_received: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record(self, entry: dict) -> None:
         self.api_log.append(entry)
+
+    def receive(self, size: int, limit: int) -> bool:
+        """Count a request body against the account's budget; False when it would exceed `limit`."""
+        with self._lock:
+            if self.bytes_received + size > limit:
+                return False
+            self.bytes_received += size
+            return True
+
+    def trained_model(self, sha256: str) -> dict | None:
+        """The trainer's record of the artifact with this content, if the trainer wrote it."""
+        return next((model for model in self.trained_models if model["sha256"] == sha256), None)
 
 
 class AccountRegistry:

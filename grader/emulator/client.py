@@ -18,13 +18,23 @@ KERNEL_SITE = Path(__file__).resolve().parent.parent / "kernel_site"
 
 def client_environment(url: str, account: Account, *, loopback_only: bool = True,
                        kernel_site: str = str(KERNEL_SITE)) -> dict[str, str]:
-    env = {
-        "AWS_ENDPOINT_URL": url,
+    return {
+        **emulator_environment(url, loopback_only=loopback_only, kernel_site=kernel_site),
         "AWS_ACCESS_KEY_ID": account.access_key_id,
         "AWS_SECRET_ACCESS_KEY": account.secret_access_key,
         "AWS_SESSION_TOKEN": account.session_token,
         "AWS_DEFAULT_REGION": account.region,
         "AWS_REGION": account.region,
+        "GRADER_ACCOUNT_ID": account.account_id,
+        "GRADER_EXECUTION_ROLE_ARN": account.role_arn,
+    }
+
+
+def emulator_environment(url: str, *, loopback_only: bool = True, kernel_site: str = str(KERNEL_SITE)) -> dict[str, str]:
+    """Everything of a client's environment but its account: where the emulator is, no host AWS
+    configuration, and the kernel-side patches."""
+    env = {
+        "AWS_ENDPOINT_URL": url,
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         "AWS_EC2_METADATA_DISABLED": "true",
@@ -32,8 +42,6 @@ def client_environment(url: str, account: Account, *, loopback_only: bool = True
         "NO_PROXY": "127.0.0.1,localhost",
         "PYTHONPATH": kernel_site,
         "GRADER_EMULATOR_URL": url,
-        "GRADER_ACCOUNT_ID": account.account_id,
-        "GRADER_EXECUTION_ROLE_ARN": account.role_arn,
     }
     if loopback_only:
         env["GRADER_LOOPBACK_ONLY"] = "1"

@@ -1,6 +1,11 @@
 """The emulator's front door: a WSGI app in front of moto that works out which account is
-calling, applies our handlers where moto is missing or unfaithful, forwards the rest to moto,
-and writes every call to that account's API log."""
+calling, refuses what moto could read differently from us (protocol.py), applies our handlers
+where moto is missing or unfaithful, forwards the rest to moto, and writes every call to that
+account's API log.
+
+A log entry keeps what the client sent (`params`, informational only) apart from what the server
+did (`operation` as moto executed it, `status`, and `facts` that handlers note from server-side
+state); checks read only the server's side."""
 
 from __future__ import annotations
 
@@ -10,9 +15,12 @@ import traceback
 from datetime import datetime, timezone
 from typing import Callable
 
+from . import validation
 from .accounts import AccountRegistry, serving_account
-from .protocol import Call, Response, error, identify, json_object
-from .validation import validation_problem
+from .protocol import Call, Response, error, identify, moto_internal
+
+MAX_BODY_BYTES = 32 * 2**20       # one request (boto3 sends S3 uploads over 8 MB in 8 MB parts)
+MAX_ACCOUNT_BYTES = 512 * 2**20   # every request of one account together (a run); course data is < 1 MB
 
 Handler = Callable[["Exchange"], Response]
 BOUND_ACCOUNT = "grader.account_id"   # WSGI environ key: the account of the socket the request came in on
@@ -25,7 +33,7 @@ class Exchange:
     def __init__(self, call: Call, account, environ: dict, moto_app):
         self.call, self.account = call, account
         self._environ, self._moto = environ, moto_app
-        self.extra_log: dict = {}
+        self.facts: dict = {}
 
     def forward(self, body: bytes | None = None) -> Response:
         body = self.call.body if body is None else body
@@ -46,9 +54,10 @@ class Exchange:
                 chunks.close()
         return Response(captured["status"], captured["headers"], payload)
 
-    def note(self, **params) -> None:
-        """Add facts to this call's API log entry (for example how many records were sent)."""
-        self.extra_log.update(params)
+    def note(self, **facts) -> None:
+        """Add server-side facts to this call's API log entry (for example how many records the
+        endpoint scored); never copy a client's field here."""
+        self.facts.update(facts)
 
 
 class Gateway:
@@ -58,12 +67,12 @@ class Gateway:
     def __call__(self, environ, start_response):
         started = time.perf_counter()
         body = _read_body(environ)
-        call = identify(environ, body)
+        call = identify(environ, body or b"")
         account = self.accounts.for_access_key(call.access_key)
         bound = environ.get(BOUND_ACCOUNT)
         if bound is not None and (account is None or account.account_id != bound):
             account = None   # a run's socket serves that run's account only
-        if call.path.startswith("/moto-api"):
+        if moto_internal(call.path):
             response = error(call, 403, "AccessDenied", "The emulator's control API is not available to clients.")
         elif account is None:
             response = error(call, 403, "InvalidClientTokenId",
@@ -71,18 +80,22 @@ class Gateway:
                              "grader gave this run (see `grader serve` for the environment).")
         else:
             exchange = Exchange(call, account, environ, self.moto_app)
-            response = self._serve(exchange)
-            account.record(_log_entry(call, response, started, exchange.extra_log))
+            if body is None or not account.receive(len(body), MAX_ACCOUNT_BYTES):
+                limit = MAX_BODY_BYTES if body is None else MAX_ACCOUNT_BYTES
+                response = error(call, 413, "RequestEntityTooLarge",
+                                 f"The emulator accepts at most {limit // 2**20} MB "
+                                 f"{'in one request' if body is None else 'from one run'}.")
+            else:
+                response = self._serve(exchange)
+            account.record(_log_entry(call, response, started, exchange.facts))
         start_response(f"{response.status} {_reason(response.status)}", response.headers)
         return [response.body]
 
     def _serve(self, exchange: Exchange) -> Response:
         call = exchange.call
-        if call.protocol == "json" and call.service != "sagemaker-runtime" and json_object(call.body) is None:
-            return error(call, 400, "SerializationException", "The request body is not a JSON object.")
-        problem = validation_problem(call)
-        if problem:
-            return error(call, 400, "ValidationException", problem)
+        refused = call.refusal or validation.refusal(call)
+        if refused:
+            return error(call, *refused)
         handler = self.handlers.get((call.service, call.operation), Exchange.forward)
         with serving_account(exchange.account.account_id):
             try:
@@ -99,26 +112,32 @@ class Gateway:
         return response
 
 
-def _read_body(environ) -> bytes:
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
+def _read_body(environ) -> bytes | None:
+    """The request body, or None (left unread) when it is larger than MAX_BODY_BYTES."""
     if environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked" or environ.get("wsgi.input_terminated"):
-        body = environ["wsgi.input"].read()
+        body = environ["wsgi.input"].read(MAX_BODY_BYTES + 1)
     else:
+        try:
+            length = max(0, int(environ.get("CONTENT_LENGTH") or 0))
+        except ValueError:
+            length = 0
+        if length > MAX_BODY_BYTES:
+            return None
         body = environ["wsgi.input"].read(length) if length else b""
+    if len(body) > MAX_BODY_BYTES:
+        return None
     environ["wsgi.input"] = io.BytesIO(body)
     return body
 
 
-def _log_entry(call: Call, response: Response, started: float, extra: dict) -> dict:
+def _log_entry(call: Call, response: Response, started: float, facts: dict) -> dict:
     return {
         "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
         "service": call.service,
         "operation": call.operation,
         "region": call.region,
-        "params": {**call.params, **extra},
+        "params": call.params,
+        "facts": facts,
         "status": response.status,
         "error": response.error_code(),
         "duration_ms": round((time.perf_counter() - started) * 1000, 1),

@@ -1,4 +1,8 @@
-"""Reading and writing objects in an emulated account's S3, in-process (no HTTP round trip)."""
+"""Reading and writing objects in an emulated account's S3, in-process (no HTTP round trip).
+
+Reads take a byte limit: an object's size is known before its body is read, so a student's huge
+object is refused without being loaded into the grader's memory.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,10 @@ from urllib.parse import urlparse
 
 from moto.s3.exceptions import MissingBucket
 from moto.s3.models import s3_backends
+
+
+class TooLarge(ValueError):
+    """The objects asked for hold more bytes than the caller's limit."""
 
 
 def split_url(url: str) -> tuple[str, str]:
@@ -20,52 +28,68 @@ def _backend(account_id: str):
     return s3_backends[account_id]["aws"]
 
 
-def list_objects(account_id: str, bucket: str, prefix: str) -> list[tuple[str, bytes, str]]:
-    """(key, body, etag) of every object under a prefix; raises KeyError when the bucket is missing."""
+def _bucket(account_id: str, bucket: str):
     try:
-        found = _backend(account_id).get_bucket(bucket)
+        return _backend(account_id).get_bucket(bucket)
     except MissingBucket:
         raise KeyError(bucket) from None
-    out = []
-    for key, value in sorted(found.keys.items()):
-        if key.startswith(prefix) and not key.endswith("/") and hasattr(value, "value"):
-            out.append((key, value.value, value.etag))
-    return out
+
+
+def _read(items: list, max_bytes: int, what: str) -> list[tuple[str, bytes, str]]:
+    total = sum(value.size for _, value in items)
+    if total > max_bytes:
+        raise TooLarge(f"{what} holds {total:,} bytes; the emulator reads at most {max_bytes:,}")
+    return [(key, value.value, value.etag) for key, value in items]
+
+
+def list_objects(account_id: str, bucket: str, prefix: str, max_bytes: int) -> list[tuple[str, bytes, str]]:
+    """(key, body, etag) of every object under a prefix; KeyError when the bucket is missing,
+    TooLarge when they hold more than `max_bytes`."""
+    items = [(key, value) for key, value in sorted(_bucket(account_id, bucket).keys.items())
+             if key.startswith(prefix) and not key.endswith("/") and hasattr(value, "value")]
+    return _read(items, max_bytes, f"s3://{bucket}/{prefix}")
 
 
 def bucket_region(account_id: str, bucket: str) -> str:
     """Raises KeyError when the bucket is missing."""
+    return _bucket(account_id, bucket).region_name
+
+
+def get_object(account_id: str, url: str, max_bytes: int) -> tuple[bytes, str]:
+    """(body, etag); KeyError when the bucket or key is missing, TooLarge above `max_bytes`."""
+    bucket, key = split_url(url)
+    value = _bucket(account_id, bucket).keys.get(key)
+    if value is None or not hasattr(value, "value"):
+        raise KeyError(url)
+    [(_, body, etag)] = _read([(key, value)], max_bytes, url)
+    return body, etag
+
+
+def put_object(account_id: str, url: str, body: bytes) -> str:
+    """Write an object; returns its ETag."""
+    bucket, key = split_url(url)
     try:
-        return _backend(account_id).get_bucket(bucket).region_name
+        return _backend(account_id).put_object(bucket, key, body).etag
     except MissingBucket:
         raise KeyError(bucket) from None
 
 
-def get_object(account_id: str, url: str) -> tuple[bytes, str]:
-    """(body, etag); raises KeyError when the bucket or key is missing."""
-    bucket, key = split_url(url)
-    for found_key, body, etag in list_objects(account_id, bucket, key):
-        if found_key == key:
-            return body, etag
-    raise KeyError(url)
-
-
-def put_object(account_id: str, url: str, body: bytes) -> None:
-    bucket, key = split_url(url)
+def manifest_objects(account_id: str, manifest_url: str, max_bytes: int) -> list[tuple[str, bytes]]:
+    """Objects a ManifestFile lists: [{"prefix": "s3://b/p/"}, "relative/key", ...]; TooLarge when
+    the manifest and its objects hold more than `max_bytes` together."""
+    body, _ = get_object(account_id, manifest_url, max_bytes)
     try:
-        _backend(account_id).put_object(bucket, key, body)
-    except MissingBucket:
-        raise KeyError(bucket) from None
-
-
-def manifest_objects(account_id: str, manifest_url: str) -> list[tuple[str, bytes]]:
-    """Objects a ManifestFile lists: [{"prefix": "s3://b/p/"}, "relative/key", ...]."""
-    body, _ = get_object(account_id, manifest_url)
-    entries = json.loads(body)
-    if not isinstance(entries, list) or not entries or "prefix" not in entries[0]:
+        entries = json.loads(body)
+    except (ValueError, RecursionError):
+        entries = None
+    if not isinstance(entries, list) or not entries or not isinstance(entries[0], dict) or "prefix" not in entries[0]:
         raise ValueError('a manifest must be a JSON list starting with {"prefix": "s3://bucket/prefix/"}')
-    base = entries[0]["prefix"]
-    return [(f"{base}{name}", get_object(account_id, f"{base}{name}")[0]) for name in entries[1:]]
+    base, budget, objects = entries[0]["prefix"], max_bytes - len(body), []
+    for name in entries[1:]:
+        found, _ = get_object(account_id, f"{base}{name}", budget)
+        budget -= len(found)
+        objects.append((f"{base}{name}", found))
+    return objects
 
 
 def create_bucket(account_id: str, name: str, region: str) -> bool:

@@ -8,8 +8,9 @@ from ..loopback_server import LoopbackServer
 from . import corrections
 from .accounts import Account, AccountRegistry
 from .gateway import BOUND_ACCOUNT, Gateway
-from .serving import ModelCache, invoke_endpoint
-from .training import TrainingService
+from .protocol import error
+from .serving import ModelCache, create_endpoint, invoke_endpoint
+from .training import MAX_ACTIVE_JOBS, TrainingService
 
 
 class Emulator:
@@ -25,6 +26,7 @@ class Emulator:
         self.models = ModelCache()
         handlers = dict(corrections.HANDLERS)
         handlers[("sagemaker", "CreateTrainingJob")] = self._create_training_job
+        handlers[("sagemaker", "CreateEndpoint")] = lambda exchange: create_endpoint(exchange, self.models)
         handlers[("sagemaker-runtime", "InvokeEndpoint")] = lambda exchange: invoke_endpoint(exchange, self.models)
         self.app = Gateway(DomainDispatcherApplication(create_backend_app), self.accounts, handlers)
         self._http = LoopbackServer(self.app, port, "emulator", MotoRequestHandler)   # the API log is the record
@@ -42,6 +44,7 @@ class Emulator:
         return self
 
     def stop(self) -> None:
+        """Stop serving; running training jobs end at their next mini-batch (never waited for)."""
         self._http.stop()
         self.training.shutdown()
 
@@ -55,6 +58,7 @@ class Emulator:
         return self.accounts.create(region)
 
     def remove_account(self, account_id: str) -> None:
+        self.training.end_account(account_id)
         self.accounts.remove(account_id)
 
     def app_for(self, account: Account):
@@ -70,8 +74,13 @@ class Emulator:
         return MotoRequestHandler
 
     def _create_training_job(self, exchange):
+        if not self.training.has_room(exchange.account.account_id):
+            return error(exchange.call, 400, "ResourceLimitExceeded",
+                         f"The account-level service limit for training jobs is {MAX_ACTIVE_JOBS} at a time; wait for "
+                         "a job to finish (estimator.fit() waits) before starting another.")
         response = exchange.forward()
         if response.ok:
-            self.training.start(exchange.account.account_id, exchange.call.region,
-                                exchange.call.json()["TrainingJobName"])
+            name = exchange.call.fields["TrainingJobName"]
+            self.training.start(exchange.account, exchange.call.region, name)
+            exchange.note(TrainingJobName=name)
         return response

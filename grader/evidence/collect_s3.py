@@ -1,5 +1,6 @@
 """S3 part of an account snapshot: buckets with their regions and objects; the bodies of objects
-that training jobs read are kept (bounded) so protobuf checks can decode them offline."""
+that training jobs read or wrote are kept (bounded per object and per snapshot) so protobuf and
+model checks can decode them offline."""
 
 from __future__ import annotations
 
@@ -21,12 +22,16 @@ def _bucket(collector, bucket, content_urls):
     if objects is not None and region:
         regional = collector.client("s3", region)
         for item in objects:
-            if _wanted(name, item["Key"], content_urls):
-                reply = collector.call(f"{target}/{item['Key']}", regional.get_object, Bucket=name, Key=item["Key"],
-                                       Range=f"bytes=0-{MAX_CONTENT_BYTES - 1}")
-                if reply:
-                    item.update(encode_body(reply["Body"].read()))
-                    item["content_truncated"] = item["content_truncated"] or item["Size"] > MAX_CONTENT_BYTES
+            if not _wanted(name, item["Key"], content_urls):
+                continue
+            if not collector.take_content(min(item["Size"], MAX_CONTENT_BYTES)):
+                item["content_truncated"] = True   # no content kept: checks read it as unknown
+                continue
+            reply = collector.call(f"{target}/{item['Key']}", regional.get_object, Bucket=name, Key=item["Key"],
+                                   Range=f"bytes=0-{MAX_CONTENT_BYTES - 1}")
+            if reply:
+                item.update(encode_body(reply["Body"].read()))
+                item["content_truncated"] = item["content_truncated"] or item["Size"] > MAX_CONTENT_BYTES
     return {"Name": name, "CreationDate": bucket.get("CreationDate"), "Region": region, "objects": objects}
 
 

@@ -2,7 +2,11 @@
 
 Collected once, read-only, then evaluated offline (ScoutSuite's model), so the same checks run on
 the emulator, a live account and a recorded file. A call that fails is written into `errors` with
-the part of the snapshot it leaves incomplete; checks treat that part as unknown, never as absent.
+the part of the snapshot it leaves incomplete; checks treat that part as unknown, never as absent,
+and a region the snapshot did not read is unknown too. A snapshot says who made it (`collector`:
+tool and version, caller) besides its source, account, regions and time. One taken of a graded
+run's emulator account also carries `trainer`: the model artifacts the emulator's trainer wrote,
+with their SHA-256, which the model checks require of the model they score. docs/snapshots.md.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
+from importlib import metadata
 from pathlib import Path
 
 import boto3
@@ -24,7 +29,10 @@ SCHEMA = "grader.account-snapshot/1"
 READ_ONLY_PREFIXES = ("List", "Get", "Describe", "Head")
 MAX_OBJECTS_PER_BUCKET = 1000
 MAX_CONTENT_BYTES = 8_000_000      # object bodies kept for protobuf checks (course data is < 1 MB)
+MAX_TOTAL_CONTENT_BYTES = 64 * 2**20   # all object bodies one snapshot keeps (copies cost a notebook nothing)
+MAX_FILE_BYTES = 512 * 2**20       # a snapshot file read for grading or seeding
 WORKERS = 8
+TOOL = "sagemaker-course-grader"
 
 
 class Collector:
@@ -37,6 +45,7 @@ class Collector:
         self.endpoint_url = endpoint_url
         self.credentials = credentials or {}
         self.errors: list[dict] = []
+        self._content_left = MAX_TOTAL_CONTENT_BYTES
         self._config = Config(retries={"max_attempts": 4, "mode": "standard"}, max_pool_connections=WORKERS * 2)
         self._clients: dict = {}
         self._lock = threading.Lock()
@@ -51,6 +60,14 @@ class Collector:
                 self._clients[key] = self.session.client(service, region_name=key[1], endpoint_url=self.endpoint_url,
                                                          config=self._config, **self.credentials)
             return self._clients[key]
+
+    def take_content(self, size: int) -> bool:
+        """Reserve `size` bytes of the snapshot's content budget; False when it is spent."""
+        with self._lock:
+            if size > self._content_left:
+                return False
+            self._content_left -= size
+            return True
 
     def call(self, target: str, function, *args, missing: tuple[str, ...] = (), **kwargs):
         """Run one read-only call; a failure is recorded against `target` and returns None.
@@ -137,8 +154,10 @@ def collect_emulated(emulator, account, regions: list[str] | None = None) -> dic
     One boto3 session serves every account (loading service models costs seconds per session)."""
     credentials = {"aws_access_key_id": account.access_key_id, "aws_secret_access_key": account.secret_access_key,
                    "aws_session_token": account.session_token}
-    return collect(_session(), regions or [account.region], endpoint_url=emulator.url, source="emulator",
-                   credentials=credentials)
+    snapshot = collect(_session(), regions or regions_to_read(account.region), endpoint_url=emulator.url,
+                       source="emulator", credentials=credentials)
+    snapshot["trainer"] = [dict(model) for model in account.trained_models]   # server-side, never from a client
+    return snapshot
 
 
 def collect_live(profile: str | None, region: str | None = None) -> dict:
@@ -186,12 +205,25 @@ def collect(session: boto3.Session, regions: list[str], *, endpoint_url: str | N
         "collected_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "source": source,
         "account_id": identity.get("Account"),
+        "collector": {"tool": TOOL, "version": _version(), "caller_arn": identity.get("Arn")},
         "regions": regions,
         "iam": iam,
         "s3": s3,
         "sagemaker": sagemaker,
         "errors": sorted(collector.errors, key=lambda e: e["target"]),
     }
+
+
+def _version() -> str | None:
+    try:
+        return metadata.version(TOOL)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def regions_read(snapshot: dict) -> list[str]:
+    """The regions whose SageMaker state the snapshot holds: declared read, and present."""
+    return [region for region in snapshot.get("regions") or [] if region in snapshot["sagemaker"]]
 
 
 def content_urls(sagemaker: dict) -> list[str]:
@@ -247,17 +279,27 @@ def read(path: Path) -> dict:
     path = Path(path)
     if not path.is_file():
         raise UsageError(f"{path}: no such snapshot file; create one with `grader snapshot --out FILE`")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise UsageError(f"{path} is {path.stat().st_size:,} bytes, more than a snapshot may be "
+                         f"({MAX_FILE_BYTES:,}); record it again with `grader snapshot`")
     try:
-        snapshot = json.loads(path.read_text())
+        snapshot = json.loads(path.read_bytes().decode("utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise UsageError(f"{path} is not valid JSON ({error}); record it again with `grader snapshot`") from None
+    except RecursionError:
+        raise UsageError(f"{path} nests too deeply to be a snapshot; record it again with `grader snapshot`") from None
     if not isinstance(snapshot, dict) or snapshot.get("schema") != SCHEMA:
         found = snapshot.get("schema") if isinstance(snapshot, dict) else type(snapshot).__name__
         raise UsageError(f"{path} is not a {SCHEMA} snapshot (schema: {found!r}); record it with `grader snapshot`")
     for section in ("iam", "s3", "sagemaker"):
         if not isinstance(snapshot.get(section), dict):
             raise UsageError(f"{path} has no '{section}' section; record it again with `grader snapshot`")
-    snapshot.setdefault("errors", [])
+    regions = snapshot.get("regions", [])   # none listed: every region is unknown
+    if not isinstance(regions, list) or not all(isinstance(region, str) for region in regions):
+        raise UsageError(f"{path} has a malformed 'regions' list; record it again with `grader snapshot`")
+    errors = snapshot.setdefault("errors", [])
+    if not isinstance(errors, list) or not all(isinstance(e, dict) and isinstance(e.get("target"), str) for e in errors):
+        raise UsageError(f"{path} has a malformed 'errors' list; record it again with `grader snapshot`")
     return snapshot
 
 

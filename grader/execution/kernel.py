@@ -68,6 +68,15 @@ def kernel_environment(home: str, *, python_bin: Path, emulator_env: dict[str, s
     }
 
 
+def fork_server_environment(home: str, environment: KernelEnvironment, emulator_env: dict[str, str]) -> dict[str, str]:
+    """What a sandboxed kernel's environment holds at start-up that library imports may read, with none
+    of a run's own values (its account's credentials arrive with the run): the warm-kernel server
+    imports the environment's libraries under it. The font cache is the environment's shared one, read
+    at import."""
+    return {**kernel_environment(home, python_bin=environment.bin_dir, memory_mb=None, emulator_env=emulator_env),
+            "MPLCONFIGDIR": str(_matplotlib_cache(environment) or "")}
+
+
 class _EnvironmentKernelSpecs(KernelSpecManager):
     """The one kernel a graded notebook gets: ipykernel on the kernel environment's Python."""
 

@@ -67,6 +67,7 @@ class RunRecord:
     services: dict = field(default_factory=dict)
     environment: dict = field(default_factory=dict)       # the kernel environment: name, python, versions, why chosen
     sandbox: dict = field(default_factory=dict)           # isolation and whole-sandbox usage (grader/sandbox)
+    stages: dict = field(default_factory=dict)            # seconds per stage: setup, kernel start, cells, shutdown
     api_log: list[dict] = field(default_factory=list)
     tools: dict = field(default_factory=dict)
     executed_notebook: str | None = None

@@ -14,14 +14,17 @@ from pathlib import Path
 import nbformat
 
 from ..activities import Activity
-from ..emulator import client_environment
+from ..emulator import client_environment, emulator_environment
+from ..emulator.client import KERNEL_SITE
 from ..emulator.accounts import Account
 from ..evidence.snapshot import read as read_snapshot
 from ..files import write_atomic
-from ..sandbox import SandboxLimits, open_run
+from ..sandbox import HOME as KERNEL_HOME
+from ..sandbox import SandboxLimits, isolation_problem, open_run, service_url
+from ..sandbox import warm as warm_kernels
 from . import environments
 from .environments import KernelEnvironment
-from .kernel import kernel_environment, kernel_manager, stage_home
+from .kernel import fork_server_environment, kernel_environment, kernel_manager, stage_home
 from .limits import RunLimits
 from .prerequisites import provide_console_resources
 from .record import RunRecord, tool_versions
@@ -63,11 +66,13 @@ def sandbox_limits(limits: RunLimits) -> SandboxLimits:
 def run_submission(activity: Activity, submission: Submission, emulator, *, limits: RunLimits,
                    data_dir: Path | None = None, snapshot: dict | None = None,
                    account: Account | None = None, notebook: str | None = None,
-                   environment: KernelEnvironment | None = None, isolate: str = "auto") -> RunOutcome:
+                   environment: KernelEnvironment | None = None, isolate: str = "auto",
+                   warm: bool = True) -> RunOutcome:
     """Run one notebook (graded as the activity's `notebook`) in its own sandbox, in a fresh account
     or in `account` when an earlier notebook of the same activity prepared it. A snapshot of the
     student's account, when given, is the starting state; otherwise the console resources the
-    notebook needs are inferred from its code."""
+    notebook needs are inferred from its code. `warm`: fork the kernel from the environment's
+    warm-kernel server (imports already done) rather than start a fresh interpreter."""
     started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     started = time.monotonic()
     environment = environment or environments.current()
@@ -87,7 +92,8 @@ def run_submission(activity: Activity, submission: Submission, emulator, *, limi
     executed = nbformat.from_dict(submission.notebook)
     try:
         stage_home(workspace.home, environment)
-        with open_run(workspace.home, sandbox_limits(limits), environment, isolate=isolate) as sandbox:
+        with open_run(workspace.home, sandbox_limits(limits), environment, isolate=isolate,
+                      fork_server=fork_server_for(environment) if warm else None) as sandbox:
             if snapshot and fresh:
                 record.provided = seed_from_snapshot(emulator, account, snapshot)
             else:
@@ -103,8 +109,10 @@ def run_submission(activity: Activity, submission: Submission, emulator, *, limi
                                      extra=extra_env)
             run = NotebookRun(executed, workdir=sandbox.workdir, env=env, limits=limits,
                               km=sandbox.adopt(kernel_manager(environment.python)), explain_error=_explain_error)
+            setup_s = time.monotonic() - started
             run.execute()
             record.sandbox = sandbox.report()
+        record.stages = {"setup_s": round(setup_s, 3), **run.stages}
         record.cells, record.kernel = run.cells, run.kernel
         _attribute_sandbox_limits(record, limits)
         record.api_log = list(account.api_log)[log_start:]
@@ -112,6 +120,16 @@ def run_submission(activity: Activity, submission: Submission, emulator, *, limi
         workspace.remove()
     record.duration_s = round(time.monotonic() - started, 3)
     return RunOutcome(record=record, account=account, executed=executed)
+
+
+def fork_server_for(environment: KernelEnvironment):
+    """This process's warm-kernel server for `environment` (started now if need be, so its imports
+    overlap whatever comes next); None where warm kernels cannot run (no sandbox, no pidfds)."""
+    if isolation_problem() is not None or not warm_kernels.available():
+        return None
+    env = fork_server_environment(KERNEL_HOME, environment,
+                                  emulator_environment(service_url("aws"), loopback_only=False, kernel_site=str(KERNEL_SITE)))
+    return warm_kernels.fork_server(environment.python, env)
 
 
 def _start_services(activity: Activity, workdir: Path, sandbox, record: RunRecord) -> dict:

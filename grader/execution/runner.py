@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import atexit
 import math
-import re
 import signal
 import subprocess
 import time
@@ -20,6 +19,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
 from ..kernel_site.grader_ipython import FIGURE_MIME, NOTE_MIME
+from ..text import clip, plain
 from .kernel import KERNEL_ARGUMENTS, kernel_manager
 from .limits import RunLimits
 from .record import CellError, CellRecord, KernelFate
@@ -29,7 +29,6 @@ MEMORY_ENAMES = {"MemoryError", "_ArrayMemoryError"}
 RECORD_TEXT_LIMIT = 20_000          # characters of stdout/stderr kept per cell in the record
 RICH_TEXT_LIMIT = 500
 INTERRUPT_GRACE_S = 3.0
-_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 class _CappedClient(NotebookClient):
@@ -83,10 +82,6 @@ def _size(msg) -> int:
     return len(content.get("text", "")) if msg["msg_type"] == "stream" else len(str(content.get("data", "")))
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit] + f"\n[... {len(text) - limit:,} more characters]"
-
-
 def _fill_from_outputs(record: CellRecord, outputs) -> None:
     stdout, stderr = [], []
     for output in outputs:
@@ -101,9 +96,9 @@ def _fill_from_outputs(record: CellRecord, outputs) -> None:
                 record.figures.append(data[FIGURE_MIME])
             else:
                 record.rich.append({"mime_types": sorted(data),
-                                    "text": _clip(str(data.get("text/plain", "")), RICH_TEXT_LIMIT)})
-    record.stdout = _clip("".join(stdout), RECORD_TEXT_LIMIT)
-    record.stderr = _clip("".join(stderr), RECORD_TEXT_LIMIT)
+                                    "text": clip(str(data.get("text/plain", "")), RICH_TEXT_LIMIT)})
+    record.stdout = clip("".join(stdout), RECORD_TEXT_LIMIT)
+    record.stderr = clip("".join(stderr), RECORD_TEXT_LIMIT)
 
 
 def _code_cells(nb) -> list[int]:
@@ -133,6 +128,7 @@ class NotebookRun:
         self.kernel = KernelFate()
         self.cells = [CellRecord(index=i, source=nb.cells[i].source) for i in _code_cells(nb)]
         self._replies: dict[int, dict] = {}
+        self.stages: dict[str, float] = {}   # kernel_start_s, cells_s, shutdown_s
 
     def execute(self) -> None:
         for cell in self.nb.cells:
@@ -150,16 +146,22 @@ class NotebookRun:
         )
         client.on_cell_executed = self._remember_reply
         handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+        started = time.monotonic()
         try:
             # cleanup_kc: shut the kernel down afterwards even though we made its manager
             async with client.async_setup_kernel(env=self.env, cwd=self.workdir, cleanup_kc=True,
                                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
                 _restore_signal_handlers(handlers)
-                deadline = time.monotonic() + self.limits.notebook_timeout   # counted from the first cell
+                first_cell = time.monotonic()
+                deadline = first_cell + self.limits.notebook_timeout   # counted from the first cell
                 for record in self.cells:
                     if self.kernel.status != "finished":
                         break
                     await self._execute_cell(client, record, deadline)
+                last_cell = time.monotonic()
+                self.stages.update(kernel_start_s=round(first_cell - started, 3),
+                                    cells_s=round(last_cell - first_cell, 3))
+            self.stages["shutdown_s"] = round(time.monotonic() - last_cell, 3)
         except (DeadKernelError, RuntimeError) as error:   # while starting, or a kernel lost between cells
             ran = any(record.status != "not_run" for record in self.cells)
             self._kernel_ended("died" if ran else "failed_to_start",
@@ -203,7 +205,7 @@ class NotebookRun:
         else:
             record.status = "error"
             record.error = CellError(reply.get("ename", ""), reply.get("evalue", ""),
-                                     [_ANSI.sub("", line) for line in reply.get("traceback", [])])
+                                     [plain(line) for line in reply.get("traceback", [])])
             if record.error.name in MEMORY_ENAMES:
                 record.limits_hit.append("memory")
                 record.notes.append(f"the kernel's memory limit ({self.limits.memory_mb:,} MB) stopped this cell")

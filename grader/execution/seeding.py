@@ -2,21 +2,28 @@
 
 The console-made state (IAM user and group, bucket and its objects, roles, notebook instance,
 models and endpoints) becomes the starting state, so the notebook meets what it met in AWS. Every
-item is listed as grader-provided; what cannot be recreated (access key ids, training jobs) is
-listed with `created: false` and the reason.
+item is listed as grader-provided; what cannot be recreated (access key ids, training jobs, a
+malformed entry, anything over the caps below) is listed with `created: false` and the reason.
+A snapshot is small JSON that can declare huge objects, so seeding is capped in objects, bytes
+and time, like a course account's size.
 """
 
 from __future__ import annotations
 
 import json
 import secrets
+import time
 
 import boto3
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from ..evidence.snapshot import decode_body
 
 AWS_MANAGED = "arn:aws:iam::aws:policy/"
+MAX_OBJECTS = 500               # S3 objects recreated (a course account: a handful)
+MAX_BYTES = 64 * 2**20          # their bodies together, placeholders for unrecorded content included
+MAX_PLACEHOLDER_BYTES = 2**20   # zero bytes standing in for one object whose content was not recorded
+MAX_SECONDS = 60                # the whole seeding
 
 
 class _Seeder:
@@ -29,6 +36,8 @@ class _Seeder:
         self.provided: list[dict] = []
         self.policy_arns: dict[str, str] = {}
         self.role_arns: dict[str, str] = {}
+        self.deadline = time.monotonic() + MAX_SECONDS
+        self.objects = self.bytes = 0
 
     def client(self, service, region=None):
         return self.session.client(service, endpoint_url=self.url, region_name=region or self.account.region)
@@ -37,11 +46,26 @@ class _Seeder:
         self.provided.append({"kind": kind, "name": name, "created": created, "reason": reason})
 
     def attempt(self, kind, name, action):
+        if time.monotonic() > self.deadline:
+            self.note(kind, name, False, f"not recreated: seeding stops after {MAX_SECONDS} s")
+            return
         try:
             action()
             self.note(kind, name)
         except ClientError as error:
             self.note(kind, name, False, f"could not be recreated: {error.response['Error'].get('Message', error)}")
+        except (BotoCoreError, KeyError, TypeError, ValueError, AttributeError) as error:
+            self.note(kind, name, False, f"could not be recreated: the snapshot's entry is malformed ({error!r:.200})")
+
+    def object_body(self, item) -> bytes | None:
+        """The object's recorded content (or zeros of its size), None once a cap is reached."""
+        body = decode_body(item)
+        if body is None:
+            body = b"\0" * min(max(int(item.get("Size") or 0), 0), MAX_PLACEHOLDER_BYTES)
+        if self.objects >= MAX_OBJECTS or self.bytes + len(body) > MAX_BYTES or time.monotonic() > self.deadline:
+            return None
+        self.objects, self.bytes = self.objects + 1, self.bytes + len(body)
+        return body
 
     def policy_arn(self, arn):
         return arn if arn.startswith(AWS_MANAGED) else self.policy_arns.get(arn, arn)
@@ -100,10 +124,17 @@ class _Seeder:
             def create(bucket=bucket, region=region, s3=s3):
                 config = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
                 s3.create_bucket(Bucket=bucket["Name"], **config)
+                skipped = 0
                 for item in bucket.get("objects") or []:
-                    body = decode_body(item)
-                    s3.put_object(Bucket=bucket["Name"], Key=item["Key"],
-                                  Body=body if body is not None else b"\0" * min(item.get("Size", 0), 1_000_000))
+                    body = self.object_body(item)
+                    if body is None:
+                        skipped += 1
+                        continue
+                    s3.put_object(Bucket=bucket["Name"], Key=item["Key"], Body=body)
+                if skipped:
+                    self.note("objects", f"{bucket['Name']}: {skipped} object(s)", False,
+                              f"not recreated: seeding recreates at most {MAX_OBJECTS} objects, {MAX_BYTES // 2**20} MB, "
+                              f"in {MAX_SECONDS} s")
             self.attempt("bucket", bucket["Name"], create)
 
     def sagemaker(self, sagemaker_snapshot):
@@ -135,7 +166,10 @@ def seed_from_snapshot(emulator, account, snapshot: dict) -> list[dict]:
     """Recreate the snapshot's state in `account`; returns what was provided (and what was not)."""
     seeder = _Seeder(emulator, account)
     seeder.note("execution_role", account.role_arn, True, "a SageMaker notebook instance runs with an execution role")
-    seeder.iam(snapshot.get("iam") or {})
-    seeder.s3(snapshot.get("s3") or {})
-    seeder.sagemaker(snapshot.get("sagemaker") or {})
+    for section, seed in (("iam", seeder.iam), ("s3", seeder.s3), ("sagemaker", seeder.sagemaker)):
+        try:
+            seed(snapshot.get(section) or {})
+        except (KeyError, TypeError, AttributeError, ValueError) as error:   # a hand-edited or hostile file
+            seeder.note(section, f"the rest of the {section} section", False,
+                        f"not recreated: the snapshot's {section} section is malformed ({error!r:.200})")
     return seeder.provided

@@ -12,6 +12,7 @@ student should do, so a batch can log one line and move on.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -45,8 +46,13 @@ def read_submission(path: Path) -> Submission:
     raw = path.read_bytes()
     if not raw.strip():
         raise UsageError(f"{path} is empty, not a notebook; {SAVE_AGAIN} (File > Save) and submit that")
+    if raw.startswith(codecs.BOM_UTF8):
+        raise UsageError(f"{path} starts with a UTF-8 byte-order mark, which notebook files do not have; save it "
+                         "again as UTF-8 without BOM")
     try:
         document = json.loads(raw)
+    except RecursionError:
+        raise UsageError(f"{path} nests too deeply to be a notebook; {SAVE_AGAIN}") from None
     except UnicodeDecodeError:
         raise UsageError(f"{path} is not UTF-8 text, so not a notebook; submit the .ipynb file Jupyter saved") from None
     except json.JSONDecodeError as error:
@@ -60,12 +66,16 @@ def read_submission(path: Path) -> Submission:
                          "switch the kernel to Python 3 (Kernel > Change kernel) and save")
     version = document.get("nbformat")
     notes = [kernel_note] if kernel_note else []
+    if not isinstance(document.get("nbformat_minor"), int):
+        raise UsageError(f"{path} has nbformat_minor {document.get('nbformat_minor')!r}, not an integer; {SAVE_AGAIN}")
     try:
         notebook = nbformat.reads(raw.decode(), as_version=4)
         nbformat.validate(notebook)
     except nbformat.ValidationError as error:
         reason = str(error.message).splitlines()[0][:200]
         raise UsageError(f"{path} is not a valid nbformat 4 notebook ({reason}); {SAVE_AGAIN}") from None
+    except RecursionError:
+        raise UsageError(f"{path} nests too deeply to be a notebook; {SAVE_AGAIN}") from None
     except Exception as error:   # nbformat cannot read or upgrade it (nbformat 1, unknown versions, ...)
         raise UsageError(f"{path} is nbformat {version}, which the grader cannot upgrade ({error}); {SAVE_AGAIN} "
                          "with Jupyter 4 or later") from None

@@ -4,6 +4,7 @@ AWS account (read-only)."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +25,7 @@ class GradingOptions:
     data_dir: Path | None = None
     limits: dict = field(default_factory=dict)
     isolate: str = "auto"               # sandbox: "auto" (when this machine can), "required" or "off"
+    warm: bool = True                   # kernels forked from a warm-kernel server (imports done once)
     environment: str | None = None      # kernel environment of every run; None: the activity's, and another era's on demand
 
 
@@ -38,6 +40,7 @@ def limit_options(namespace) -> dict:
 class Gathered:
     evidence: Evidence
     runs: list = field(default_factory=list)   # RunOutcome per notebook (record, account, executed notebook)
+    timings: dict = field(default_factory=dict)   # seconds: emulator start, notebook runs, snapshot
 
 
 def gather(activity: Activity, options: GradingOptions, on_run=None, announce=None) -> Gathered:
@@ -109,7 +112,7 @@ def _run_in(activity: Activity, options: GradingOptions, emulator, matched, envi
         try:
             outcome = run_submission(activity, submission, emulator, limits=limits, data_dir=options.data_dir,
                                      snapshot=seed, account=account, notebook=name, isolate=options.isolate,
-                                     environment=environment)
+                                     environment=environment, warm=options.warm)
         except DataFileMissing as error:
             raise UsageError(str(error)) from None
         outcome.record.environment["chosen"] = why
@@ -140,11 +143,24 @@ def _decided(kept: list, note: str, other: list | None, on_run) -> list:
 
 def _run_notebooks(activity: Activity, options: GradingOptions, on_run=None, announce=None) -> Gathered:
     from ..emulator import Emulator
+    from ..execution.environment_build import say_on_stderr
+
+    announce = announce or say_on_stderr
 
     snapshots.warm_up()   # the collector's service models load while the notebooks run
+    if options.warm:      # and the kernel environment's imports while the emulator starts
+        from ..execution import environments
+        from ..execution.run import fork_server_for
+
+        fork_server_for(environments.get(options.environment or activity.environment, announce))
+    clock = time.monotonic()
     with Emulator() as emulator:
+        started = time.monotonic()
         outcomes = run_notebooks(activity, options, emulator, on_run, announce)
+        ran = time.monotonic()
         account = outcomes[-1].account
-        state = snapshots.collect_emulated(emulator, account, [activity.region])
+        state = snapshots.collect_emulated(emulator, account)   # the regions cleanup checks need
         emulator.remove_account(account.account_id)
-    return Gathered(Evidence(activity, state, [outcome.record for outcome in outcomes]), outcomes)
+        timings = {"emulator_start_s": started - clock, "runs_s": ran - started, "snapshot_s": time.monotonic() - ran}
+    return Gathered(Evidence(activity, state, [outcome.record for outcome in outcomes]), outcomes,
+                    {stage: round(seconds, 3) for stage, seconds in timings.items()})

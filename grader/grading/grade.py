@@ -95,6 +95,8 @@ def _pytest_arguments(rubric: Path, options: GradingOptions, result_path: Path, 
             arguments.append(f"{flag}={value}")
     if options.live:
         arguments.append("--live")
+    if not options.warm:
+        arguments.append("--cold-kernels")
     if staff:
         arguments.append("--staff")
     return arguments

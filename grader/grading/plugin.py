@@ -25,6 +25,7 @@ from ..execution.run import write_run
 from ..execution.record import tool_versions
 from ..files import remove_stale
 from . import attribution
+from ..terminal import inert
 from .gather import GradingOptions, gather, limit_options
 from .result import CheckResult, GradeResult
 
@@ -36,7 +37,7 @@ class CheckNotPassed(AssertionError):
     """A check that failed or errored: pytest shows it as a failed test with the check's message."""
 
     def __init__(self, outcome: Outcome):
-        super().__init__(outcome.message)
+        super().__init__(inert(outcome.message))
         self.outcome = outcome
 
 
@@ -55,6 +56,7 @@ def pytest_addoption(parser):
     group.addoption("--notebook-timeout", type=float, help="seconds a notebook may run")
     group.addoption("--memory-mb", type=int, help="kernel memory limit in MB")
     group.addoption("--output-limit", type=int, help="bytes of output kept per cell")
+    group.addoption("--cold-kernels", action="store_true", help="start every kernel from scratch (no warm server)")
     group.addoption("--environment", metavar="NAME", help="kernel environment of the runs (default: the activity's)")
     group.addoption("--result-json", type=Path, metavar="FILE", help="write the graded result here")
     group.addoption("--grader-out", type=Path, metavar="DIR", help="also save run records and executed notebooks")
@@ -74,7 +76,7 @@ def _options(config) -> GradingOptions:
     return GradingOptions(submissions=list(option.submission), snapshot=option.snapshot,
                           start_from=option.start_from, live=option.live, profile=option.profile,
                           region=option.aws_region, data_dir=option.data_dir, limits=limit_options(option),
-                          environment=option.environment)
+                          warm=not option.cold_kernels, environment=option.environment)
 
 
 def _activity_id(path) -> str:
@@ -125,7 +127,7 @@ def check(request, evidence):
             outcome = Outcome("error", f"the check crashed: {type(error).__name__}: {error}", {})
         request.node.stash[OUTCOME] = outcome
         if outcome.status == "manual":
-            pytest.skip(f"MANUAL: {outcome.message}")
+            pytest.skip(f"MANUAL: {inert(outcome.message)}")
         if outcome.status != "pass":
             raise CheckNotPassed(outcome)
         return outcome
@@ -180,6 +182,13 @@ def _result(item, call, report) -> CheckResult:
                        visibility=visibility.args[0] if visibility else "visible", blocked_by=blocked)
 
 
+def _stage_timings(gathered, total_s: float) -> dict:
+    """Where the grading's time went: the evidence's stages, and the rubric (the rest: collection and checks)."""
+    stages = dict(getattr(gathered, "timings", {}) or {})
+    stages["rubric_s"] = round(max(total_s - sum(stages.values()), 0.0), 3)
+    return stages
+
+
 def _environment_summary(run) -> dict:
     """Which kernel environment ran the notebook and why (a re-run in another era says so)."""
     return {key: run.environment[key] for key in ("name", "chosen", "note", "other_run") if key in run.environment}
@@ -215,12 +224,14 @@ def pytest_sessionfinish(session, exitstatus):
             activity=activity_id, submission=[str(path) for path in config.option.submission], source=source,
             checks=checks, runs=[{"notebook": run.notebook, "file": run.submission["name"],
                                   "sha256": run.submission["sha256"], **run.summary(), "duration_s": run.duration_s,
-                                  **_condensed(run), "environment": _environment_summary(run)} for run in runs],
+                                  "stages": run.stages, **_condensed(run), "environment": _environment_summary(run)}
+                                 for run in runs],
             missing_notebooks=[name for name in load(activity_id).notebooks if name not in ran] if runs else [],
             synthetic_data=any(run.synthetic_data for run in runs),
             unisolated=next((run.sandbox.get("reason", "no sandbox") for run in runs
                              if not run.sandbox.get("isolated")), ""),
             duration_s=round(time.monotonic() - config.stash[STATE]["started"], 3),
+            stages=_stage_timings(gathered, time.monotonic() - config.stash[STATE]["started"]),
             environment=({"kernel environment": runs[0].environment.get("name"), **runs[0].tools} if runs
                          else tool_versions())))
     if len(results) != 1:

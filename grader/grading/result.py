@@ -48,6 +48,7 @@ class GradeResult:
     synthetic_data: bool = False
     unisolated: str = ""          # why the notebooks ran without a sandbox ("" when they were isolated)
     duration_s: float = 0.0             # grading time, run and checks
+    stages: dict = field(default_factory=dict)    # seconds per stage of the grading (docs/results.md)
     environment: dict = field(default_factory=dict)   # python and tool versions that did the work
     graded_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
     schema: str = SCHEMA

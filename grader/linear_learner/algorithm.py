@@ -151,8 +151,10 @@ def _label_scaler(hp, labels: np.ndarray):
 
 
 def train(hp, train_set: Dataset, validation: Dataset | None = None, *, seed: int = 0,
-          log: Callable[[str], None] = lambda line: None) -> TrainingOutcome:
-    """Train ``num_models`` models and return the best one, in the data's original units."""
+          log: Callable[[str], None] = lambda line: None,
+          tick: Callable[[], None] = lambda: None) -> TrainingOutcome:
+    """Train ``num_models`` models and return the best one, in the data's original units.
+    `tick` is called before every mini-batch: the caller stops a runaway job by raising there."""
     rng = np.random.default_rng(seed)
     predictor = hp["predictor_type"]
     n, d = train_set.features.shape
@@ -195,6 +197,7 @@ def train(hp, train_set: Dataset, validation: Dataset | None = None, *, seed: in
         epochs_run = epoch + 1
         order = rng.permutation(n)
         for start in range(0, n, batch):
+            tick()
             rows = order[start:start + batch]
             xb, tb, wb = x[rows], targets[rows], weights[rows]
             scores = np.einsum("bd,mdk->mbk", xb, w) + b[:, None, :]

@@ -6,14 +6,18 @@ it is JSON (the real one is an MXNet parameter file), documented in docs/emulato
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import tarfile
+import zlib
 from dataclasses import asdict, dataclass
 
 import numpy as np
 
 ARTIFACT_MEMBER = "model_algo-1"
+MAX_ARTIFACT_BYTES = 16 * 2**20   # model.tar.gz as stored (this emulator's are a few hundred bytes)
+MAX_UNPACKED_BYTES = 64 * 2**20   # the tar inside it, read no further: a small gzip can expand a thousandfold
 
 
 def sigmoid(x):
@@ -69,12 +73,21 @@ class LinearModel:
 
     @classmethod
     def from_artifact(cls, data: bytes) -> "LinearModel":
-        """Raises ValueError when the bytes are not a model this emulator wrote."""
+        """Raises ValueError when the bytes are not a model this emulator wrote; never reads more
+        than MAX_ARTIFACT_BYTES stored or MAX_UNPACKED_BYTES unpacked."""
+        if len(data) > MAX_ARTIFACT_BYTES:
+            raise ValueError(f"not a linear-learner model artifact ({len(data):,} bytes; at most "
+                             f"{MAX_ARTIFACT_BYTES:,} are read)")
         try:
-            with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
-                member = tar.extractfile(ARTIFACT_MEMBER)
-                fields = json.loads(member.read())
-        except (tarfile.TarError, KeyError, AttributeError, json.JSONDecodeError, OSError) as error:
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as unzipped:
+                tar_bytes = unzipped.read(MAX_UNPACKED_BYTES + 1)
+            if len(tar_bytes) > MAX_UNPACKED_BYTES:
+                raise ValueError(f"it unpacks to more than {MAX_UNPACKED_BYTES:,} bytes")
+            with tarfile.open(fileobj=io.BytesIO(tar_bytes), mode="r:") as tar:
+                fields = json.loads(tar.extractfile(ARTIFACT_MEMBER).read())
+            fields.pop("format", None)
+            model = cls(**fields)
+        except (tarfile.TarError, KeyError, AttributeError, TypeError, ValueError, RecursionError, OSError, EOFError,
+                zlib.error) as error:
             raise ValueError(f"not a linear-learner model artifact ({error})") from None
-        fields.pop("format", None)
-        return cls(**fields)
+        return model

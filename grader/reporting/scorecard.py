@@ -7,6 +7,7 @@ import textwrap
 
 from ..grading.result import CheckResult, GradeResult
 from .view import Cause, causes, warnings
+from ..terminal import inert
 
 LABELS = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "manual": "MANUAL", "skip": "SKIP"}
 CHECK_INDENT = 17
@@ -14,8 +15,8 @@ CHECK_INDENT = 17
 
 def _shown(text) -> str:
     """Every piece of text the submission controls (file names, its errors and code, values quoted in
-    messages) reaches the terminal through here, and only here."""
-    return str(text)
+    messages) reaches the terminal through here, and only here: made inert (grader/terminal.py)."""
+    return inert(str(text))
 
 
 def _points(check: CheckResult) -> str:

@@ -17,9 +17,10 @@ import tempfile
 from pathlib import Path
 
 from .host import HostRun
-from .isolated import Environment, IsolatedRun, SandboxLimits
+from .isolated import HOME, Environment, IsolatedRun, SandboxLimits, service_url
 
-__all__ = ["Environment", "HostRun", "IsolatedRun", "SandboxLimits", "isolation_problem", "open_run"]
+__all__ = ["HOME", "Environment", "HostRun", "IsolatedRun", "SandboxLimits", "isolation_problem", "open_run",
+           "service_url"]
 
 ENTER = Path(__file__).resolve().with_name("enter.py")
 
@@ -39,24 +40,28 @@ def isolation_problem() -> str | None:
                 "binds": [{"source": folder, "target": folder} for folder in ("/usr", "/bin", "/lib", "/lib64")
                           if os.path.exists(folder)],
                 "masks": [], "home": {"path": "/home/probe", "size_mb": 1, "copy_from": f"{scratch}/home"},
-                "shm_mb": 1, "bridges": [], "rlimits": {}, "cwd": "/", "argv": ["/bin/true"], "env": {}}
+                "shm_mb": 1, "bridges": [], "rlimits": {}, "cwd": "/", "argv": ["/bin/true"], "env": {},
+                "setup_log": f"{scratch}/setup.log"}
         (Path(scratch) / "spec.json").write_text(json.dumps(spec))
         try:
             done = subprocess.run([sys.executable, "-I", "-S", str(ENTER), f"{scratch}/spec.json"],
                                   capture_output=True, text=True, timeout=30)
         except (OSError, subprocess.TimeoutExpired) as error:
             return f"the sandbox probe could not run ({error})"
+        said = (Path(scratch) / "setup.log").read_text() if (Path(scratch) / "setup.log").exists() else ""
     if done.returncode != 0:
-        return (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
+        return ((said + done.stderr).strip().splitlines() or [f"exit code {done.returncode}"])[-1]
     return None
 
 
-def open_run(home: Path, limits: SandboxLimits, environment: Environment, *, isolate: str = "auto"):
+def open_run(home: Path, limits: SandboxLimits, environment: Environment, *, isolate: str = "auto",
+             fork_server=None):
     """`isolate`: "auto" (isolate when possible), "required" (refuse to run unisolated: RuntimeError)
-    or "off" (never, e.g. to debug a notebook)."""
+    or "off" (never, e.g. to debug a notebook). `fork_server` (grader/sandbox/warm.py) starts the
+    kernel warm in an isolated run."""
     problem = "isolation turned off" if isolate == "off" else isolation_problem()
     if problem is None:
-        return IsolatedRun(home, limits, environment)
+        return IsolatedRun(home, limits, environment, fork_server)
     if isolate == "required":
         raise RuntimeError(f"this machine cannot isolate graded runs: {problem}")
     return HostRun(home, limits, environment, reason=problem)

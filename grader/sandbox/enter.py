@@ -294,6 +294,9 @@ def exec_kernel(spec: dict) -> None:
 def enter(spec: dict, run_kernel=exec_kernel) -> None:
     """Become the monitor of a new sandbox built from `spec`; never returns."""
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)   # the grader (or warm-kernel server) gone: so are we
+    log = os.open(spec["setup_log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    os.dup2(log, 2)   # why a sandbox could not be built, for the grader to read
+    os.close(log)
     for procs in spec["cgroup_procs"]:
         with open(procs, "w") as stream:
             stream.write(str(os.getpid()))

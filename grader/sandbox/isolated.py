@@ -33,6 +33,11 @@ KERNEL_SITE = "/opt/grader/kernel_site"
 KERNEL_SITE_SOURCE = Path(__file__).resolve().parents[1] / "kernel_site"
 SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
 SERVICE_PORTS = {"aws": 4566, "market_data": 5080}   # loopback ports inside; any free port works, these are fixed
+
+
+def service_url(service: str) -> str:
+    """Where a kernel inside any sandbox reaches `service` (the same in every run)."""
+    return f"http://127.0.0.1:{SERVICE_PORTS[service]}"
 UID_RANGE = (200_000, 1_000_000)    # a fresh unprivileged uid per run, owned by no one on the host
 WATCH_EVERY_S = 0.25
 
@@ -64,8 +69,10 @@ class IsolatedRun:
 
     kind = "namespaces"
 
-    def __init__(self, home: Path, limits: SandboxLimits, environment: Environment):
+    def __init__(self, home: Path, limits: SandboxLimits, environment: Environment, fork_server=None):
         self.stage_home, self.limits, self.environment = Path(home), limits, environment
+        self.fork_server = fork_server          # a warm-kernel server for this environment, if any
+        self.warm, self.warm_error = False, ""
         self.userns = os.geteuid() != 0
         self.uid = self.gid = 0 if self.userns else secrets.randbelow(UID_RANGE[1] - UID_RANGE[0]) + UID_RANGE[0]
         self.folder = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))
@@ -110,7 +117,7 @@ class IsolatedRun:
         os.chmod(path, 0o666)
         self._servers.append(server)
         self.services[service] = path
-        return f"http://127.0.0.1:{SERVICE_PORTS[service]}"
+        return service_url(service)
 
     def adopt(self, manager: AsyncKernelManager) -> AsyncKernelManager:
         """Make `manager` start its kernel in this sandbox, talking over Unix sockets in the run's IPC
@@ -212,13 +219,14 @@ class IsolatedRun:
             "shm_mb": min(limits.disk_mb, 256),
             "bridges": [{"port": SERVICE_PORTS[name], "socket": f"/run/grader/{path.name}"}
                         for name, path in self.services.items()],
-            "rlimits": rlimits, "cwd": WORKDIR,
+            "rlimits": rlimits, "cwd": WORKDIR, "setup_log": str(self.setup_log),
             "argv": [str(self.environment.python), *argv[1:]], "env": env,
         }
 
     def report(self) -> dict:
         """What the run record keeps about the isolation and the limits of the whole sandbox."""
         report = {"isolated": True, "kind": self.kind, "user_namespace": self.userns, "uid": self.uid,
+                  "warm_kernel": self.warm, **({"warm_error": self.warm_error} if self.warm_error else {}),
                   "limits_enforced_by": f"cgroup v{self.cgroup.version}" if self.cgroup else "per-process rlimits",
                   "setup_error": self.setup_log.read_text()[-2000:] if self.setup_log.exists() else "",
                   "limit_hit": self.limit_hit}

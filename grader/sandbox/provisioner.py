@@ -17,6 +17,8 @@ from typing import Any
 from jupyter_client.connect import KernelConnectionInfo
 from jupyter_client.provisioning import LocalProvisioner
 
+from .warm import ForkServerError
+
 ENTER = Path(__file__).resolve().with_name("enter.py")
 
 
@@ -35,10 +37,17 @@ class SandboxProvisioner(LocalProvisioner):
         return kwargs
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
-        with open(self.sandbox.setup_log, "ab") as log:
-            self.process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
-                                            cwd=self.sandbox.folder, env={"PATH": "/usr/bin:/bin"},
-                                            start_new_session=True)
+        self.process = None
+        if self.sandbox.fork_server is not None:   # a warm kernel: forked from the environment's server
+            try:
+                self.process = await self.sandbox.fork_server.fork(self.sandbox.folder / "spec.json")
+                self.sandbox.warm = True
+            except ForkServerError as error:       # a cold kernel still grades the run
+                self.sandbox.warm_error = str(error)
+        if self.process is None:
+            self.process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                            stderr=subprocess.DEVNULL, cwd=self.sandbox.folder,
+                                            env={"PATH": "/usr/bin:/bin"}, start_new_session=True)
         self.pid, self.pgid = self.process.pid, None   # never signal a group: the monitor forwards
         self.sandbox.started(self.process.pid)
         return self.connection_info
