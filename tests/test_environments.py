@@ -57,7 +57,7 @@ def test_the_course_era_lock_pins_every_package_of_a_graded_kernel():
     lines = [line for line in COURSE_ERA.read_text().splitlines() if line.strip() and not line.startswith("#")]
     assert all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*==\S+", line) for line in lines), "a complete lock: only =="
     pins = Declaration("course-era", COURSE_ERA).pins()
-    assert (pins["pandas"], pins["numpy"], pins["scikit-learn"]) == ("1.5.3", "1.26.4", "1.1.3")
+    assert (pins["pandas"], pins["numpy"], pins["scikit-learn"]) == ("1.5.3", "1.23.5", "1.1.3")
     own = {"sagemaker", "sagemaker-core", "boto3", "botocore", "ipykernel", "alpaca-trade-api", "python-dotenv", "path"}
     mine = tool_versions()
     for name in own & set(mine):
@@ -142,7 +142,7 @@ def test_the_course_era_environment_is_built_on_first_use_with_its_versions():
     environment = environments.get("course-era")     # builds it on a machine that has none (a few minutes)
     assert environment.name == "course-era" and environment.key.startswith("course-era-")
     assert {name: environment.versions[name] for name in ("pandas", "numpy", "scikit-learn")} == {
-        "pandas": "1.5.3", "numpy": "1.26.4", "scikit-learn": "1.1.3"}
+        "pandas": "1.5.3", "numpy": "1.23.5", "scikit-learn": "1.1.3"}
     assert environment.folders[0] == environment.python.parents[1]
     assert not environment.hidden, "the grader's package is not inside it, so there is nothing to hide"
     record = tool_versions(environment.versions)

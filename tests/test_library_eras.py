@@ -1,6 +1,6 @@
 """Notebooks written for either library era score full marks through `grader check`.
 
-Course-era notebooks (2019-2021: DataFrame.append, mean_squared_error(squared=False),
+Course-era notebooks (2019-2021: DataFrame.append, np.float, mean_squared_error(squared=False),
 OneHotEncoder(sparse=False) with get_feature_names, Series[-1] read as a position, a course-style
 MCForecastTools.py calling Series.append) fail on today's libraries: on the activity's "current"
 environment the failure's signature sends them to "course-era", and `--environment course-era` runs
@@ -72,7 +72,10 @@ COURSE_ERA = {   # activity -> (how the file is saved, the cells replaced)
         print("R2: {}".format(r2))
         scores
     """}),
-    "housing": ("conda_python3", {RMSE_CELL: """
+    "housing": ("conda_python3", {'X = boston["RM"]': """
+        X = boston["RM"].values.reshape(-1, 1).astype(np.float)
+        y = boston["MEDV"].values.astype(np.float)
+    """, RMSE_CELL: """
         # Calculate the RMSE and R2 scores
         rmse = mean_squared_error(y_test, y_predictions, squared=False)
         r2 = r2_score(y_test, y_predictions)
@@ -138,12 +141,12 @@ def assert_ran_on_course_era(result: dict, runs: list[dict]) -> None:
         assert run["environment"]["versions"]["pandas"] == "1.5.3" == run["tools"]["pandas"]
         assert run["environment"]["versions"]["scikit-learn"] == "1.1.3"
         assert run["environment"]["python"].endswith("/bin/python") and "course-era-" in run["environment"]["python"]
-    assert result["environment"]["kernel environment"] == "course-era" and result["environment"]["numpy"] == "1.26.4"
+    assert result["environment"]["kernel environment"] == "course-era" and result["environment"]["numpy"] == "1.23.5"
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("activity, api", [("rainfall", "Series.append / DataFrame.append (pandas < 2)"),
-                                           ("housing", "mean_squared_error(squared=False)"),
+                                           ("housing", "np.float, np.int, np.object (numpy < 1.24)"),
                                            ("credit-risk", "OneHotEncoder(sparse=...)")])
 def test_a_course_era_notebook_is_sent_to_course_era_by_its_failure_and_scores_full_marks(tmp_path, capsys, activity,
                                                                                           api):
