@@ -2,12 +2,14 @@
 that fails on one is sent to that era's environment. The slow tests run every signature's example in
 both environments, so a signature that stops matching what the libraries really raise is caught."""
 
+import dataclasses
 import json
 import subprocess
 import textwrap
 
 import pytest
 
+from grader.errors import UsageError
 from grader.execution import environments, eras
 from grader.execution.record import CellError, CellRecord, RunRecord
 
@@ -115,3 +117,95 @@ def test_every_example_runs_in_its_era_and_raises_its_signature_in_the_other(env
             run = record(failed(4, raised["name"], raised["value"], raised["traceback"].splitlines()))
             assert eras.diagnose([run], environment_name).environment == signature.written_for
 
+
+
+class FakeEmulator:
+    def __init__(self):
+        self.removed = []
+
+    def remove_account(self, account_id):
+        self.removed.append(account_id)
+
+
+@pytest.fixture
+def runs(monkeypatch):
+    """run_notebooks with the runs faked: `plan[environment]` is the list of cells each run gets."""
+    from types import SimpleNamespace
+
+    from grader.grading import gather
+
+    plan, saved, built = {}, [], []
+
+    def run_in(activity, options, emulator, matched, environment, why, on_run):
+        record = RunRecord(activity=activity.id, submission={}, account={}, limits={}, notebook="n.ipynb",
+                           cells=list(plan[environment.name]), environment={"name": environment.name})
+        record.environment["chosen"] = why
+        outcome = SimpleNamespace(record=record, account=SimpleNamespace(account_id=f"account-{environment.name}"))
+        if on_run:
+            on_run(outcome)
+        return [outcome]
+
+    def get(name, announce=None):
+        if name == "broken":
+            raise UsageError("cannot build the kernel environment 'broken': pip exited with 1")
+        built.append(name)
+        return SimpleNamespace(name=name)
+
+    monkeypatch.setattr(gather, "_run_in", run_in)
+    monkeypatch.setattr(gather, "read_submissions", lambda activity, options: None)
+    monkeypatch.setattr(environments, "get", get)
+
+    def run(environment=None, default="current"):
+        activity = SimpleNamespace(id="credit-risk", environment=default)
+        emulator = FakeEmulator()
+        outcomes = gather.run_notebooks(activity, gather.GradingOptions(environment=environment), emulator,
+                                        on_run=lambda outcome: saved.append(outcome.record.environment.copy()))
+        return outcomes[0].record.environment, emulator.removed, saved
+    run.plan, run.built = plan, built
+    return run
+
+
+SPARSE = failed(1, "TypeError", "OneHotEncoder.__init__() got an unexpected keyword argument 'sparse'")
+
+
+def test_a_run_failing_on_the_other_era_is_rerun_there_and_kept_when_better(runs):
+    runs.plan.update({"current": [ok(0), SPARSE, failed(2, "NameError", "X")], "course-era": [ok(0), ok(1), ok(2)]})
+    environment, removed, saved = runs()
+    assert environment["name"] == "course-era" and environment["chosen"] == "a re-run in another library era"
+    assert environment["note"].startswith("re-run on 'course-era' because cell 1 failed on 'current' with TypeError")
+    assert environment["note"].endswith("kept: 0 cell(s) not ok there against 2 on 'current'")
+    assert environment["other_run"]["environment"] == "current" and environment["other_run"]["cells_not_ok"] == 2
+    assert removed == ["account-current"]
+    assert [entry["name"] for entry in saved] == ["current", "course-era"] and "note" in saved[-1]
+
+
+def test_a_rerun_that_is_not_better_keeps_the_first_run(runs):
+    runs.plan.update({"current": [ok(0), SPARSE, ok(2)], "course-era": [failed(0, "ImportError", "x"), ok(1), ok(2)]})
+    environment, removed, saved = runs()
+    assert environment["name"] == "current" and environment["chosen"] == "the credit-risk activity's environment"
+    assert "the re-run on 'course-era' was not better (1 cell(s) not ok against 1)" in environment["note"]
+    assert environment["other_run"]["environment"] == "course-era" and removed == ["account-course-era"]
+
+
+def test_a_named_environment_is_never_left(runs):
+    runs.plan.update({"current": [SPARSE]})
+    environment, removed, saved = runs(environment="current")
+    assert environment == {"name": "current", "chosen": "named by --environment"} and removed == []
+    assert runs.built == ["current"]
+
+
+def test_a_failure_that_names_no_era_is_not_rerun(runs):
+    runs.plan.update({"current": [ok(0), failed(1, "ValueError", "bad")]})
+    environment, removed, saved = runs()
+    assert "note" not in environment and runs.built == ["current"] and len(saved) == 1
+
+
+def test_an_environment_that_cannot_be_built_leaves_the_first_run_with_a_note(runs, monkeypatch):
+    monkeypatch.setattr(eras, "SIGNATURES", tuple(dataclasses.replace(signature, written_for="broken")
+                                                  if signature.written_for == "course-era" else signature
+                                                  for signature in eras.SIGNATURES))
+    runs.plan.update({"current": [SPARSE]})
+    environment, removed, saved = runs()
+    assert environment["name"] == "current" and "not re-run there: cannot build the kernel environment 'broken'" \
+        in environment["note"]
+    assert "other_run" not in environment and removed == []

@@ -20,6 +20,7 @@ from grader.activities import load
 from grader.cli import main
 from grader.grading.gather import GradingOptions, run_notebooks
 from real_notebooks import CONDA_PYTHON3, PYTHON_INFO, write_v3, write_v4
+from test_monte_carlo_notebooks import GET_BARSET_2020
 
 ACTIVITIES = Path(__file__).resolve().parents[1] / "activities"
 PYTHON3 = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -277,24 +278,33 @@ class MCSimulation:
 '''
 
 
-@pytest.mark.slow
-def test_the_course_monte_carlo_version_runs_clean_on_course_era(tmp_path):
-    activity = ACTIVITIES / "sagemaker-notebook"
-    folder = tmp_path / "submission"
-    folder.mkdir()
-    (folder / "MCForecastTools.py").write_text(COURSE_MC_TOOLS)
+def last_30_days_version(folder: Path) -> Path:
+    """The course's get_bars notebook with its solution's `tickers_data["SPY"][-1]`."""
     cells = rewritten(solution_cells("sagemaker-notebook", "monte_carlo.ipynb"), {"# The latest closing prices": """
         # The latest closing prices
         tickers_data = df_stock_data.xs("close", level=1, axis=1)
         print(f"SPY closed at ${tickers_data['SPY'][-1]:,.2f} and AGG at ${tickers_data['AGG'][-1]:,.2f}")
     """})
-    monte_carlo = write_v4(folder / "monte_carlo.ipynb", cells, language_info=PYTHON_INFO)
-    result, runs = check(tmp_path, "sagemaker-notebook", [activity / "solution" / "create_infrastructure.ipynb",
-                                                          monte_carlo])
+    return write_v4(folder / "monte_carlo.ipynb", cells, language_info=PYTHON_INFO)
+
+
+def get_barset_2020_version(folder: Path) -> Path:
+    return write_v3(folder / "monte_carlo.ipynb", GET_BARSET_2020)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("version, api", [(last_30_days_version, "Series[-1]"),
+                                          (get_barset_2020_version, "Series.append")])
+def test_the_course_monte_carlo_versions_run_clean_on_course_era(tmp_path, version, api):
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    (folder / "MCForecastTools.py").write_text(COURSE_MC_TOOLS)
+    infrastructure = ACTIVITIES / "sagemaker-notebook" / "solution" / "create_infrastructure.ipynb"
+    result, runs = check(tmp_path, "sagemaker-notebook", [infrastructure, version(folder)])
     assert_full_marks_and_clean(result, runs)
     assert_ran_on_course_era(result, runs)
     run = next(run for run in runs if run["notebook"] == "monte_carlo.ipynb")
-    assert "monte_carlo.ipynb cell " in run["environment"]["note"] and "Series[-1]" in run["environment"]["note"]
+    assert "monte_carlo.ipynb cell " in run["environment"]["note"] and api in run["environment"]["note"]
     assert run["helpers"][0]["source"] == "submission"
     summary = next(cell for cell in run["cells"] if "summarize_cumulative_return" in cell["source"])
     assert "95% CI Lower" in summary["stdout"]
