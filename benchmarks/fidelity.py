@@ -46,6 +46,14 @@ def datasets(data_dir: Path):
                                     epochs=10, num_models=32)
 
 
+def split_options() -> argparse.Namespace:
+    """--splits (random course-style splits per activity) and --data-dir, for the split benchmarks."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--splits", type=int, default=200)
+    parser.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    return parser.parse_args()
+
+
 def course_split(activity: str, x, y, seed: int):
     """An 80/20 split as the course notebooks do it (credit risk scaled with a StandardScaler fitted
     on train): x_train, x_test, y_train, y_test."""

@@ -7,14 +7,13 @@ records that disagree. No training is needed: the check reads only the uploaded 
     python benchmarks/labels.py [--splits 200] [--data-dir ../shared/data]
 """
 
-import argparse
 import sys
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fidelity import course_split, datasets  # noqa: E402
+from fidelity import course_split, datasets, split_options  # noqa: E402
 
 from grader.activities import load  # noqa: E402
 from grader.checks.labels import agreement, course_table  # noqa: E402
@@ -28,10 +27,7 @@ def uploaded(x, y) -> Records:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--splits", type=int, default=200)
-    parser.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
-    args = parser.parse_args()
+    args = split_options()
     rng = np.random.default_rng(0)
     print(f"{'activity':<12} {'limit':>6} {'correct runs failing':>21} {'shuffled runs passing':>22} "
           f"{'disagreeing share, shuffled (min / median)':>44}")

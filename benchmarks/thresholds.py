@@ -6,7 +6,6 @@ pass them (what the model-quality check misses). Thresholds are read from activi
     python benchmarks/thresholds.py [--splits 200] [--data-dir ../shared/data]
 """
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from sklearn.metrics import mean_squared_error, r2_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from emulated_sagemaker import EmulatedSageMaker  # noqa: E402
-from fidelity import course_split, datasets  # noqa: E402
+from fidelity import course_split, datasets, split_options  # noqa: E402
 
 from grader.activities import load  # noqa: E402
 
@@ -28,10 +27,7 @@ def passes(thresholds: dict, truth, predictions) -> bool:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--splits", type=int, default=200)
-    parser.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
-    args = parser.parse_args()
+    args = split_options()
     rng = np.random.default_rng(0)
     print(f"{'activity':<12} {'thresholds':<28} {'correct runs failing':>21} {'shuffled runs passing':>22}")
     with EmulatedSageMaker() as sagemaker:

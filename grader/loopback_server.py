@@ -39,7 +39,9 @@ class LoopbackServer:
         self.stop()
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._server.serve_forever, name=self._name, daemon=True)
+        # a short poll: stop() waits for it, and a run stops two servers of its own
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=self._name, daemon=True)
         self._thread.start()
 
     def stop(self) -> None:

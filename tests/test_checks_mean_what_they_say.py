@@ -154,8 +154,10 @@ def job(hyperparameters_given: dict) -> dict:
 
 def model_evidence(activity_id, hp, **snapshot_parts) -> Evidence:
     region = {"training_jobs": [job(hp)], "endpoints": [], "endpoint_configs": []}
-    return evidence(activity_id, snapshot={"iam": {}, "s3": {"buckets": []}, "sagemaker": {"us-west-2": region},
-                                           **snapshot_parts})
+    empty = {"training_jobs": [], "endpoints": [], "endpoint_configs": []}
+    return evidence(activity_id, snapshot={"iam": {}, "s3": {"buckets": []},
+                                           "sagemaker": {"us-west-2": region, "us-east-1": empty},
+                                           "regions": ["us-west-2", "us-east-1"], **snapshot_parts})
 
 
 def test_credit_risk_as_the_course_ships_it_keeps_full_marks_with_the_difference_shown():

@@ -179,7 +179,7 @@ def run_notebook(kind: str, server, tmp_path) -> nbformat.NotebookNode:
     """Run the activity's notebook in a fresh kernel whose whole environment is PATH, HOME and the stub's URLs."""
     (tmp_path / ".env").write_text(env_file_text())
     (tmp_path / "home").mkdir()
-    shutil.copy(ACTIVITY / kind / "MCForecastTools.py", tmp_path)   # the helper module the course hands out
+    shutil.copy(ACTIVITY / "helpers" / "MCForecastTools.py", tmp_path)   # the helper module the course hands out
     notebook = nbformat.read(ACTIVITY / kind / "monte_carlo.ipynb", as_version=4)
     assert notebook.metadata.kernelspec.name == "conda_python3"  # as on a SageMaker notebook instance
     # conda_python3 exists only on SageMaker; here the same code runs in this environment's python3

@@ -70,7 +70,8 @@ def test_another_language_is_refused_in_one_line(tmp_path, spec, language):
 def test_an_nbformat_3_notebook_without_kernelspec_runs_and_its_record_says_how(tmp_path):
     notebook = write_v3(tmp_path / "create_admin_user.ipynb", CELLS)
     assert main(["run", "iam-user", str(notebook), "--out", str(tmp_path / "out")]) == 0
-    record = json.loads((tmp_path / "out" / "create_admin_user.run.json").read_text())
+    (folder,) = (tmp_path / "out" / "iam-user").iterdir()   # the submission's own output folder
+    record = json.loads((folder / "create_admin_user.run.json").read_text())
     assert record["summary"]["ok"] == 3 and record["summary"]["cells"] == 3   # a comment-only blank runs as a no-op
     assert record["submission"]["accepted_as"]["nbformat"] == 3
     assert any("upgraded to nbformat 4" in note for note in record["submission"]["notes"])

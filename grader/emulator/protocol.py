@@ -23,8 +23,11 @@ _INVOCATION_PATH = re.compile(r"^/endpoints/([^/]+)/invocations$")
 _MAX_PARAM_CHARS = 200
 
 # The services the emulator offers (by signing name) and the protocol AWS defines for each.
-PROTOCOLS = {"iam": "query", "sts": "query", "s3": "rest-xml", "sagemaker": "json", "logs": "json"}
-JSON_TARGET_PREFIXES = {"sagemaker": "SageMaker", "logs": "Logs_20140328"}
+# Organizations and EC2 (DescribeRegions) are there for staff tools (the audit, live snapshots) that
+# the emulator stands in for; EC2 speaks the query protocol.
+PROTOCOLS = {"iam": "query", "sts": "query", "s3": "rest-xml", "sagemaker": "json", "logs": "json",
+             "organizations": "json", "ec2": "query"}
+JSON_TARGET_PREFIXES = {"sagemaker": "SageMaker", "logs": "Logs_20140328", "organizations": "AWSOrganizationsV20161128"}
 RUNTIME = "sagemaker-runtime"   # InvokeEndpoint: signed as "sagemaker", told apart by its path
 
 _OPERATION_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")

@@ -82,4 +82,4 @@ def render(result: GradeResult, width: int = 100) -> str:
         lines += _check_lines(check, width)
     manual = f" ({result.manual_points:g} more awaiting manual review)" if result.manual_points else ""
     lines += ["", f"Score: {result.score:g}/{result.max_score:g}{manual}"]
-    return "\n".join(lines)
+    return "\n".join(map(inert, lines))   # every line, whatever field it came from (inert is idempotent)

@@ -82,8 +82,8 @@ class IsolatedRun:
         self.cgroup: cgroups.RunCgroup | None = None
         self.services: dict[str, Path] = {}
         self.limit_hit: str | None = None      # "wall_time" or "cpu_time" when the watchdog ended the run
-        self.monitor_pid: int | None = None
-        self._started = self._finished = 0.0
+        self.monitor = None                    # the process the provisioner started (Popen or ForkedKernel)
+        self._started = 0.0
         self._stop = threading.Event()
         self._watchdog: threading.Thread | None = None
         self._servers: list[LoopbackServer] = []
@@ -160,24 +160,19 @@ class IsolatedRun:
             server.stop()
         self._remove()
 
-    def started(self, monitor_pid: int) -> None:
+    def started(self, monitor) -> None:
         """Called by the provisioner once the monitor runs: the limits' clock starts."""
-        self.monitor_pid, self._started = monitor_pid, time.monotonic()
+        self.monitor, self._started = monitor, time.monotonic()
         self._watchdog = threading.Thread(target=self._watch, name="sandbox-watchdog", daemon=True)
         self._watchdog.start()
 
     def kill(self) -> None:
         """End every process of the run (idempotent)."""
         self._stop.set()
-        if self.monitor_pid:
-            try:
-                os.kill(self.monitor_pid, 9)
-            except ProcessLookupError:
-                pass
+        if self.monitor is not None:
+            self.monitor.kill()   # through its handle (which knows when it has ended): never a reused pid
         if self.cgroup:
             self.cgroup.kill()
-        if self._started and not self._finished:
-            self._finished = time.monotonic()
 
     def _watch(self) -> None:
         deadline = self._started + self.limits.wall_seconds

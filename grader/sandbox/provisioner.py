@@ -49,7 +49,7 @@ class SandboxProvisioner(LocalProvisioner):
                                             stderr=subprocess.DEVNULL, cwd=self.sandbox.folder,
                                             env={"PATH": "/usr/bin:/bin"}, start_new_session=True)
         self.pid, self.pgid = self.process.pid, None   # never signal a group: the monitor forwards
-        self.sandbox.started(self.process.pid)
+        self.sandbox.started(self.process)
         return self.connection_info
 
     async def kill(self, restart: bool = False) -> None:

@@ -87,8 +87,9 @@ def serve(path: str) -> None:
     selector.register(listener, selectors.EVENT_READ)
     children: dict[int, socket.socket] = {}
     buffers: dict[socket.socket, bytes] = {}
+    parent = os.getppid()
     print("ready", flush=True)
-    while True:
+    while os.getppid() == parent:   # the grader gone (this server reparented): so is the server, and its kernels
         for key, _ in selector.select(timeout=0.1):
             if key.fileobj is listener:
                 connection, _ = listener.accept()
@@ -135,7 +136,8 @@ def _kill(pid: int) -> None:
 OUTSIDE_ONLY = {os.path.dirname(os.path.abspath(__file__))}   # paths of the grader, gone inside a sandbox
 
 if __name__ == "__main__":
-    enter._prctl(enter.PR_SET_PDEATHSIG, signal.SIGKILL)   # the grader gone: so is its fork server
+    # Not PR_SET_PDEATHSIG: it follows the thread that started the server, and a batch worker's
+    # task threads come and go; the serving loop watches the parent process instead.
     OUTSIDE_ONLY.update(path for path in os.environ.get("PYTHONPATH", "").split(os.pathsep) if path)
     preload()
     serve(sys.argv[1])

@@ -120,9 +120,10 @@ def test_forged_training_notebook_scores_only_its_real_work(tmp_path):
     assert graded.result is not None, graded.stderr[-2000:]
     for check in ("training_job_completed", "endpoint_invoked", "model_quality", "printed_metrics"):
         assert graded.status(check) == "fail", (check, graded.message(check))
-    assert {"bucket_name_valid", "bucket_name_convention", "bucket_region", "endpoint_deleted"} <= graded.passed()
-    assert graded.score == 5, graded.stdout   # what the real work (bucket, cleanup) earns, not 26
-    assert "Score: 5/26" in graded.stdout
+    assert {"bucket_name_valid", "bucket_name_convention", "endpoint_deleted"} <= graded.passed()
+    assert graded.status("bucket_region") == "skip"   # the grader made that bucket (the notebook hard-codes it)
+    assert graded.score == 4, graded.stdout   # what the real work (bucket name, cleanup) earns, not full marks
+    assert "Score: 4/" in graded.stdout
 
 
 def test_swapped_artifact_notebook_loses_the_model_marks(tmp_path):
@@ -150,4 +151,4 @@ def test_swapped_artifact_notebook_loses_the_model_marks(tmp_path):
     assert graded.status("endpoint_invoked") == "fail" and "no training job" in graded.message("endpoint_invoked")
     assert graded.status("model_quality") == "fail"   # hidden; printed_metrics measures the same model:
     assert "replaced after training" in graded.message("printed_metrics")
-    assert graded.score == 21, graded.stdout
+    assert graded.score == graded.result["max_score"] - 5, graded.stdout   # 22/27: all but deployment and model

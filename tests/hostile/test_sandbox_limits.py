@@ -32,7 +32,7 @@ def sandboxed(tmp_path, limits: SandboxLimits, *argv: str, environment=None):
     spec = run.spec(argv=list(argv), env={"PATH": "/usr/bin:/bin"})
     (run.folder / "spec.json").write_text(json.dumps(spec))
     monitor = subprocess.Popen([sys.executable, "-I", "-S", str(ENTER), str(run.folder / "spec.json")])
-    run.started(monitor.pid)
+    run.started(monitor)
     return run, monitor
 
 
