@@ -200,3 +200,13 @@ def test_a_build_during_grader_check_is_announced_on_the_terminal(monkeypatch, c
     notebook = ROOT / "activities" / "iam-user" / "solution" / "create_admin_user.ipynb"
     assert main(["check", "iam-user", str(notebook), "--out", str(tmp_path)]) == 0
     assert "Building the kernel environment 'current' (test) in a cache." in capfd.readouterr().err
+
+
+@pytest.mark.slow
+def test_a_build_that_fails_says_where_its_log_is_and_leaves_nothing_half_built(cache, tiny):
+    tiny.requirements.write_text("--no-index\nno-such-package-of-the-grader==1.0\n")
+    with pytest.raises(environment_build.BuildFailed,
+                       match=r"pip install failed \(ERROR: .*no-such-package-of-the-grader.*\); the whole log is .*\.log"):
+        ensure_built(tiny, lambda message: None)
+    assert sorted(path.name for path in cache.iterdir()) == [f"{tiny.folder().name}.lock", f"{tiny.folder().name}.log"]
+    assert "no-such-package-of-the-grader" in tiny.folder().with_name(f"{tiny.folder().name}.log").read_text()

@@ -101,7 +101,8 @@ TODAY = {
         print("RMSE: {}".format(rmse))
         print("R2: {}".format(r2))
     """},
-    "credit-risk": {ENCODING_CELL: CREDIT_ENCODING.format(sparse="sparse_output", feature_names="get_feature_names_out")},
+    "credit-risk": {ENCODING_CELL: CREDIT_ENCODING.format(sparse="sparse_output",
+                                                          feature_names="get_feature_names_out")},
 }
 
 

@@ -31,7 +31,7 @@ from typing import Callable
 from . import interpreter
 
 BUILD_INFO = "environment.json"    # written last, inside the folder: a folder without it is not an environment
-PIP_TIMEOUT_S = 1800
+STEP_TIMEOUT_S = 1800   # one build step (pip with a cold cache downloads the whole lock)
 SHOWN_PINS = ("pandas", "numpy", "scikit-learn")   # what the progress message names
 
 Announce = Callable[[str], None]
@@ -121,32 +121,41 @@ def _build(declaration: Declaration, target: Path, announce: Announce) -> None:
              "per machine and takes a few minutes; later runs use it offline.")
     started = time.monotonic()
     temp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    temp.chmod(0o755)    # kernels run as users of their own: they read it, nobody writes it
-    python = temp / "bin" / "python"
-    with open(log_path, "w") as log:
-        _step(log, log_path, [sys.executable, "-m", "venv", str(temp)])
-        if pins:
-            _step(log, log_path, [str(python), "-m", "pip", "install", "--no-deps", "--no-compile", "--no-input",
-                                  "--disable-pip-version-check", "--progress-bar", "off",
-                                  "-r", str(declaration.requirements)])
-        _relocate(temp, target)
-        # Compiled here, with the final paths: inside a sandbox the folder is read-only, so Python could
-        # not cache bytecode and every kernel would recompile pandas & co.
-        _step(log, log_path, [str(python), "-m", "compileall", "-q", "-j", "0", "-s", str(temp), "-p", str(target),
-                              str(temp / "lib")])
-        facts = _step(log, log_path, [str(python), "-I", interpreter.__file__])
-    record = {"name": declaration.name, "requirements_sha256": hashlib.sha256(declaration.requirements.read_bytes())
-              .hexdigest(), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-              "build_seconds": round(time.monotonic() - started, 1),
-              **json.loads(facts.splitlines()[-1].replace(str(temp), str(target)))}
+    try:
+        record = _install(declaration, temp, target, log_path, bool(pins))
+    except BaseException:   # a failed or interrupted build leaves nothing behind but its log
+        shutil.rmtree(temp, ignore_errors=True)
+        raise
+    record["build_seconds"] = round(time.monotonic() - started, 1)
     (temp / BUILD_INFO).write_text(json.dumps(record, indent=1))
     os.rename(temp, target)
     _remove_older_builds(declaration.name, target)
     announce(f"Built the kernel environment '{declaration.name}' in {record['build_seconds']:.0f} s.")
 
 
+def _install(declaration: Declaration, temp: Path, target: Path, log_path: Path, any_packages: bool) -> dict:
+    """Make the environment in `temp`, ready to be renamed to `target`; returns its build record."""
+    temp.chmod(0o755)    # kernels run as users of their own: they read it, nobody writes it
+    python = temp / "bin" / "python"
+    with open(log_path, "w") as log:
+        _step(log, log_path, "creating the virtual environment", [sys.executable, "-m", "venv", str(temp)])
+        if any_packages:
+            _step(log, log_path, "pip install", [
+                str(python), "-m", "pip", "install", "--no-deps", "--no-compile", "--no-input",
+                "--disable-pip-version-check", "--progress-bar", "off", "-r", str(declaration.requirements)])
+        _relocate(temp, target)
+        # Compiled here, with the final paths: inside a sandbox the folder is read-only, so Python could
+        # not cache bytecode and every kernel would recompile pandas & co.
+        _step(log, log_path, "compiling", [str(python), "-m", "compileall", "-q", "-j", "0", "-s", str(temp),
+                                           "-p", str(target), str(temp / "lib")])
+        facts = _step(log, log_path, "reading its versions", [str(python), "-I", interpreter.__file__])
+    return {"name": declaration.name, "requirements_sha256": hashlib.sha256(declaration.requirements.read_bytes())
+            .hexdigest(), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            **json.loads(facts.splitlines()[-1].replace(str(temp), str(target)))}
+
+
 def _remove_older_builds(name: str, kept: Path) -> None:
-    """Builds of an earlier lock (or Python) of the same environment: about 800 MB each, never used again."""
+    """Builds of an earlier lock (or Python) of the same environment: some 700 MB each, never used again."""
     for folder in kept.parent.iterdir():
         if folder != kept and re.fullmatch(rf"{re.escape(name)}-[0-9a-f]{{16}}", folder.name) and folder.is_dir():
             shutil.rmtree(folder, ignore_errors=True)
@@ -154,17 +163,22 @@ def _remove_older_builds(name: str, kept: Path) -> None:
                 leftover.unlink(missing_ok=True)
 
 
-def _step(log, log_path: Path, command: list[str]) -> str:
+def _step(log, log_path: Path, what: str, command: list[str]) -> str:
+    """Run one build step, its output appended to the log; BuildFailed says what failed and why."""
     log.write(f"$ {' '.join(command)}\n")
     log.flush()
-    done = subprocess.run(command, stdout=subprocess.PIPE, stderr=log, text=True, timeout=PIP_TIMEOUT_S,
-                          env={**os.environ, "PIP_NO_INPUT": "1"})
-    log.write(done.stdout)
+    env = {name: value for name, value in os.environ.items() if name not in ("PYTHONPATH", "PYTHONHOME")}
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=STEP_TIMEOUT_S,
+                              env={**env, "PIP_NO_INPUT": "1"})
+    except subprocess.TimeoutExpired:
+        raise BuildFailed(f"{what} took more than {STEP_TIMEOUT_S} s; the log is {log_path}") from None
+    log.write(done.stdout + done.stderr)
     log.flush()
     if done.returncode != 0:
-        tail = [line for line in log_path.read_text().splitlines() if line.strip()][-1:]
-        raise BuildFailed(f"{Path(command[0]).name} {' '.join(command[1:3])} exited with {done.returncode} "
-                          f"({tail[0] if tail else 'no output'}); the whole log is {log_path}")
+        said = [line for line in done.stderr.splitlines() if line.strip()] or ["no message"]
+        reason = next((line for line in reversed(said) if line.startswith("ERROR")), said[-1])
+        raise BuildFailed(f"{what} failed ({reason}); the whole log is {log_path}")
     return done.stdout
 
 

@@ -12,6 +12,7 @@ out of sight even when it is installed inside the same environment.
 
 from __future__ import annotations
 
+import functools
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,8 +77,10 @@ def get(name: str = CURRENT, announce: Announce = say_on_stderr) -> KernelEnviro
     return _environment(name, folder / "bin" / "python", built)
 
 
+@functools.cache
 def current() -> KernelEnvironment:
-    """The grader's own interpreter and installed packages."""
+    """The grader's own interpreter and installed packages (read once per process: reading the
+    versions costs some 40 ms)."""
     return _environment(CURRENT, Path(sys.executable), interpreter.facts())
 
 

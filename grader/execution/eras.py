@@ -72,7 +72,8 @@ SIGNATURES = (
     Signature("current", "root_mean_squared_error (scikit-learn >= 1.4)", "ImportError",
               r"cannot import name 'root_mean_squared_error'",
               "from sklearn.metrics import root_mean_squared_error"),
-    Signature("current", "DataFrame.map (pandas >= 2.1)", "AttributeError", r"'DataFrame' object has no attribute 'map'",
+    Signature("current", "DataFrame.map (pandas >= 2.1)", "AttributeError",
+              r"'DataFrame' object has no attribute 'map'",
               "import pandas as pd\npd.DataFrame({'a': [1]}).map(str)"),
 )
 
