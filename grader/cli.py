@@ -76,6 +76,9 @@ def describe_run(record) -> str:
     lines = [f"ran {record.submission['name']} ({record.activity}) in {record.duration_s:.1f} s: "
              f"{summary['cells']} cells, {summary['ok']} ok, {summary['error']} error, "
              f"{summary['timeout']} timeout, {summary['not_run']} not run; kernel {record.kernel.status}"]
+    if record.environment.get("name"):
+        why = record.environment.get("note") or record.environment.get("chosen") or "default"
+        lines.append(f"  kernel environment: {record.environment['name']} ({why})")
     for cell in record.cells:
         if cell.status in ("error", "timeout"):
             error = cell.error
