@@ -106,9 +106,11 @@ def test_a_half_built_environment_is_never_used(cache, tiny, monkeypatch):
     assert calls, "an environment without its build record was taken as built"
 
 
-def test_a_changed_lock_is_another_build(tiny):
+def test_a_changed_lock_is_another_build_but_a_changed_comment_is_not(tiny):
     before = tiny.folder()
-    tiny.requirements.write_text("# no packages\n# edited\n")
+    tiny.requirements.write_text("# only the interpreter, and a comment edited\n")
+    assert tiny.folder() == before
+    tiny.requirements.write_text("# no packages\nsix==1.17.0\n")
     assert tiny.folder() != before and tiny.folder().name.startswith("tiny-")
 
 

@@ -56,7 +56,9 @@ class Declaration:
     requirements: Path
 
     def digest(self) -> str:
-        digest = hashlib.sha256(self.requirements.read_bytes())
+        """Of what is installed (the lock's lines, not its comments) and the Python it is made from."""
+        lines = [line.strip() for line in self.requirements.read_text().splitlines()]
+        digest = hashlib.sha256("\n".join(line for line in lines if line and not line.startswith("#")).encode())
         digest.update(f"{Path(sys.executable).resolve()} {sys.version}".encode())
         return digest.hexdigest()[:16]
 
