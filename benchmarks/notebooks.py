@@ -27,6 +27,7 @@ from nbclient import NotebookClient
 
 from grader.activities import load
 from grader.emulator import Emulator, client_environment
+from grader.execution import environments
 from grader.execution.kernel import kernel_environment, kernel_manager, stage_home
 from grader.execution.workspace import prepare_workspace
 from grader.grading.gather import GradingOptions
@@ -41,7 +42,7 @@ def plain_run(activity, notebook: Path, emulator) -> float:
     started = time.perf_counter()
     workspace = prepare_workspace(notebook, list(activity.data), None)
     try:
-        stage_home(workspace.home)
+        stage_home(workspace.home, environments.current())
         account = emulator.new_account(activity.region)
         env = kernel_environment(str(workspace.home), python_bin=Path(sys.executable).parent, memory_mb=None,
                                  emulator_env=client_environment(emulator.url, account))

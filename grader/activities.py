@@ -1,8 +1,8 @@
 """The course's activities, each described by `activities/<id>/activity.toml`.
 
 The TOML file is the single place for an activity's settings: which notebooks it has, which data
-files they open, which local services they need, run limits, and the expected values and
-thresholds that rubrics read. Code never hard-codes them.
+files they open, which local services and kernel environment they need, run limits, and the
+expected values and thresholds that rubrics read. Code never hard-codes them.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ class Activity:
     thresholds: dict = field(default_factory=dict)
     starting_state: str | None = None   # snapshot file (in the folder) a run starts from, when none is given
     helpers: tuple[str, ...] = ()       # modules notebooks import from beside them (e.g. MCForecastTools.py)
+    environment: str = "current"        # the kernel environment its notebooks run on first (docs/environments.md)
 
     @property
     def instructions(self) -> Path:
@@ -72,7 +73,7 @@ def load(activity_id: str) -> Activity:
         data=dict(raw.get("data", {})), services=dict(raw.get("services", {})),
         limits=dict(raw.get("limits", {})), expected=dict(raw.get("expected", {})),
         thresholds=dict(raw.get("thresholds", {})), starting_state=raw.get("starting_state"),
-        helpers=tuple(raw.get("helpers", ())),
+        helpers=tuple(raw.get("helpers", ())), environment=raw.get("environment", "current"),
     )
 
 

@@ -59,7 +59,7 @@ def _run(args) -> int:
 
     activity = load(args.activity)
     options = GradingOptions(submissions=[args.notebook], start_from=args.start_from, data_dir=args.data_dir,
-                             limits=limit_options(args), warm=not args.cold_kernels)
+                             limits=limit_options(args), warm=not args.cold_kernels, environment=args.environment)
     with Emulator() as emulator:
         outcome = run_notebooks(activity, options, emulator)[0]
         emulator.remove_account(outcome.account.account_id)
@@ -76,6 +76,9 @@ def describe_run(record) -> str:
     lines = [f"ran {record.submission['name']} ({record.activity}) in {record.duration_s:.1f} s: "
              f"{summary['cells']} cells, {summary['ok']} ok, {summary['error']} error, "
              f"{summary['timeout']} timeout, {summary['not_run']} not run; kernel {record.kernel.status}"]
+    if record.environment.get("name"):
+        why = record.environment.get("note") or record.environment.get("chosen") or "default"
+        lines.append(f"  kernel environment: {record.environment['name']} ({why})")
     for cell in record.cells:
         if cell.status in ("error", "timeout"):
             error = cell.error
@@ -128,7 +131,7 @@ def _check(args) -> int:
     activity = load(args.activity)
     options = GradingOptions(submissions=list(args.notebooks), snapshot=args.snapshot, start_from=args.start_from,
                              live=args.live, profile=args.profile, region=args.region, data_dir=args.data_dir,
-                             limits=limit_options(args), warm=not args.cold_kernels)
+                             limits=limit_options(args), warm=not args.cold_kernels, environment=args.environment)
     graded = grade(activity, options, out=args.out, staff=args.staff)
     result = graded.result
     print(render(result))
@@ -187,6 +190,10 @@ def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--output-limit", type=int, help="bytes of output kept per cell")
     parser.add_argument("--cold-kernels", action="store_true",
                         help="start every kernel from scratch instead of forking it from a warm server (slower)")
+    parser.add_argument("--environment", metavar="NAME",
+                        help="kernel environment for the notebooks: current (the grader's libraries) or course-era "
+                             "(2019-2021 libraries, built on first use); default: the activity's, re-run on the "
+                             "other era's when a cell fails on an API of it")
 
 
 def build_parser() -> argparse.ArgumentParser:

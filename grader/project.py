@@ -1,4 +1,5 @@
-"""Where the course content (the activities/ and rubrics/ folders) is.
+"""Where the course content (the activities/ and rubrics/ folders, and the declared kernel
+environments/) is.
 
 The first of these that holds an activities/ folder wins:
 1. GRADER_PROJECT_DIR: a course's own copy of the content;
@@ -38,6 +39,15 @@ def project_dir() -> Path:
             return folder
     raise UsageError(f"the grader's activities/ folder is missing (looked in {_PACKAGE_PARENT} and "
                      f"{INSTALLED_CONTENT}); reinstall the grader or set GRADER_PROJECT_DIR")
+
+
+def environments_dir() -> Path:
+    """The declared kernel environments (`environments/<name>/requirements.txt`): the course's own
+    copy when GRADER_PROJECT_DIR has one, else the grader's."""
+    for folder in (project_dir(), _PACKAGE_PARENT, INSTALLED_CONTENT):
+        if (folder / "environments").is_dir():
+            return folder / "environments"
+    return project_dir() / "environments"
 
 
 def shared_data_dir() -> Path:

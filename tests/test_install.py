@@ -17,7 +17,7 @@ from grader.errors import UsageError
 ROOT = Path(__file__).resolve().parents[1]
 ACTIVITIES = ["cleanup", "credit-risk", "housing", "iam-user", "rainfall", "sagemaker-notebook"]
 # What a wheel is built from (pyproject.toml, setup.py, MANIFEST.in and what they name).
-SOURCES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "grader", "activities", "rubrics")
+SOURCES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "grader", "activities", "rubrics", "environments")
 
 
 def test_grader_project_dir_names_a_course_copy(tmp_path, monkeypatch):
@@ -106,7 +106,8 @@ def test_a_normal_install_lists_the_activities_from_an_empty_folder(installed, t
 def test_the_installed_content_is_one_folder_apart_from_the_code(installed):
     _, site_packages, _ = installed
     content = site_packages / "grader_content"
-    assert sorted(path.name for path in content.iterdir()) == ["activities", "rubrics"]
+    assert sorted(path.name for path in content.iterdir()) == ["activities", "environments", "rubrics"]
+    assert (content / "environments" / "course-era" / "requirements.txt").is_file()
     for activity in ACTIVITIES:
         assert (content / "activities" / activity / "activity.toml").is_file()
         assert (content / "activities" / activity / "solution").is_dir()

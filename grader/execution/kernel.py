@@ -16,27 +16,31 @@ from pathlib import Path
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 
+from .environment_build import cache_root
+from .environments import KernelEnvironment
+
 KERNEL_NAME = "python3"
 # nbclient already points the history at :memory:; this loads the pip guard into every kernel.
 KERNEL_ARGUMENTS = ["--IPKernelApp.extensions=grader_ipython"]
 
 
-def _matplotlib_cache() -> Path | None:
-    """A font cache built once per machine and copied into each run's fresh config dir (building it
+def _matplotlib_cache(environment: KernelEnvironment) -> Path | None:
+    """A font cache built once per machine and kernel environment (each matplotlib version has its own
+    format), with that environment's Python, and copied into each run's fresh config dir (building it
     costs ~3 s per kernel). Copied, not shared, so one run cannot tamper with the next."""
-    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "sagemaker-course-grader" / "matplotlib"
+    cache = cache_root() / "matplotlib" / environment.key
     if not any(cache.glob("fontlist-*.json")):
         cache.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env={
+        subprocess.run([str(environment.python), "-c", "import matplotlib.font_manager"], env={
             "MPLCONFIGDIR": str(cache), "PATH": os.environ.get("PATH", ""), "HOME": str(cache)},
             capture_output=True, timeout=120)
     return cache if any(cache.glob("fontlist-*.json")) else None
 
 
-def stage_home(home: Path) -> None:
+def stage_home(home: Path, environment: KernelEnvironment) -> None:
     """What a fresh home needs before the kernel starts: a temp folder and the font cache."""
     (home / "tmp").mkdir(parents=True, exist_ok=True)
-    fonts = _matplotlib_cache()
+    fonts = _matplotlib_cache(environment)
     if fonts:
         shutil.copytree(fonts, home / ".matplotlib", dirs_exist_ok=True)
 
@@ -64,15 +68,29 @@ def kernel_environment(home: str, *, python_bin: Path, emulator_env: dict[str, s
     }
 
 
-def fork_server_environment(home: str, python_bin: Path, emulator_env: dict[str, str]) -> dict[str, str]:
+def fork_server_environment(home: str, environment: KernelEnvironment, emulator_env: dict[str, str]) -> dict[str, str]:
     """What a sandboxed kernel's environment holds at start-up that library imports may read, with none
     of a run's own values (its account's credentials arrive with the run): the warm-kernel server
-    imports the environment's libraries under it. The font cache is the shared one, read at import."""
-    return {**kernel_environment(home, python_bin=python_bin, memory_mb=None, emulator_env=emulator_env),
-            "MPLCONFIGDIR": str(_matplotlib_cache() or "")}
+    imports the environment's libraries under it. The font cache is the environment's shared one, read
+    at import."""
+    return {**kernel_environment(home, python_bin=environment.bin_dir, memory_mb=None, emulator_env=emulator_env),
+            "MPLCONFIGDIR": str(_matplotlib_cache(environment) or "")}
 
 
-def kernel_manager() -> AsyncKernelManager:
-    """Always the grader's own Python (whatever kernel name the notebook was saved with, such as
-    SageMaker's `conda_python3`), so graded code sees the pinned stack."""
-    return AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=KernelSpecManager(kernel_dirs=[]))
+class _EnvironmentKernelSpecs(KernelSpecManager):
+    """The one kernel a graded notebook gets: ipykernel on the kernel environment's Python."""
+
+    python: str = sys.executable
+
+    def get_kernel_spec(self, kernel_name):
+        spec = super().get_kernel_spec(kernel_name)
+        spec.argv = [self.python, *spec.argv[1:]]
+        return spec
+
+
+def kernel_manager(python: Path | None = None) -> AsyncKernelManager:
+    """Always ipykernel on the kernel environment's Python (the grader's own by default), whatever
+    kernel name the notebook was saved with (such as SageMaker's `conda_python3`)."""
+    specs = _EnvironmentKernelSpecs(kernel_dirs=[])
+    specs.python = str(python or sys.executable)
+    return AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=specs)

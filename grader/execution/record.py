@@ -8,7 +8,6 @@ ended, and which tools did the work.
 from __future__ import annotations
 
 import json
-import platform
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -19,8 +18,7 @@ SCHEMA = "grader.run-record/1"
 CELL_STATUSES = ("ok", "error", "timeout", "not_run")
 LIMITS = ("cell_timeout", "notebook_timeout", "memory", "output", "cpu_time")
 KERNEL_FATES = ("finished", "died", "killed", "failed_to_start")
-TOOLS = ("sagemaker", "sagemaker-core", "boto3", "botocore", "moto", "nbclient", "ipykernel",
-         "numpy", "pandas", "scikit-learn", "alpaca-trade-api", "sagemaker-course-grader")
+GRADER_TOOLS = ("moto", "nbclient", "sagemaker-course-grader")   # the grader's side of a run (the kernel's: environments)
 
 
 @dataclass
@@ -67,7 +65,7 @@ class RunRecord:
     data_files: list[dict] = field(default_factory=list)
     helpers: list[dict] = field(default_factory=list)     # declared helper modules copied: name, source
     services: dict = field(default_factory=dict)
-    environment: dict = field(default_factory=dict)       # the kernel environment: name, python
+    environment: dict = field(default_factory=dict)       # the kernel environment: name, python, versions, why chosen
     sandbox: dict = field(default_factory=dict)           # isolation and whole-sandbox usage (grader/sandbox)
     stages: dict = field(default_factory=dict)            # seconds per stage: setup, kernel start, cells, shutdown
     api_log: list[dict] = field(default_factory=list)
@@ -107,9 +105,15 @@ class RunRecord:
         return cls.from_dict(json.loads(Path(path).read_text()))
 
 
-def tool_versions() -> dict:
-    versions = {"python": platform.python_version()}
-    for name in TOOLS:
+def tool_versions(kernel_versions: dict | None = None) -> dict:
+    """The versions that did the work: the grader's tools, and the kernel environment's Python and
+    packages (read inside that environment; the grader's own when not given)."""
+    if kernel_versions is None:
+        from .interpreter import facts
+
+        kernel_versions = facts()["versions"]
+    versions = dict(kernel_versions)
+    for name in GRADER_TOOLS:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

@@ -87,10 +87,11 @@ def run_submission(activity: Activity, submission: Submission, emulator, *, limi
                        account={"account_id": account.account_id, "region": account.region,
                                 "role_arn": account.role_arn},
                        limits=limits.to_dict(), started_at=started_at, data_files=workspace.data_files,
-                       helpers=workspace.helpers, environment=environment.to_dict(), tools=tool_versions())
+                       helpers=workspace.helpers, environment=environment.to_dict(),
+                       tools=tool_versions(environment.versions))
     executed = nbformat.from_dict(submission.notebook)
     try:
-        stage_home(workspace.home)
+        stage_home(workspace.home, environment)
         with open_run(workspace.home, sandbox_limits(limits), environment, isolate=isolate,
                       fork_server=fork_server_for(environment) if warm else None) as sandbox:
             if snapshot and fresh:
@@ -107,7 +108,7 @@ def run_submission(activity: Activity, submission: Submission, emulator, *, limi
                                                                      kernel_site=sandbox.kernel_site),
                                      extra=extra_env)
             run = NotebookRun(executed, workdir=sandbox.workdir, env=env, limits=limits,
-                              km=sandbox.adopt(kernel_manager()), explain_error=_explain_error)
+                              km=sandbox.adopt(kernel_manager(environment.python)), explain_error=_explain_error)
             setup_s = time.monotonic() - started
             run.execute()
             record.sandbox = sandbox.report()
@@ -126,7 +127,7 @@ def fork_server_for(environment: KernelEnvironment):
     overlap whatever comes next); None where warm kernels cannot run (no sandbox, no pidfds)."""
     if isolation_problem() is not None or not warm_kernels.available():
         return None
-    env = fork_server_environment(KERNEL_HOME, environment.bin_dir,
+    env = fork_server_environment(KERNEL_HOME, environment,
                                   emulator_environment(service_url("aws"), loopback_only=False, kernel_site=str(KERNEL_SITE)))
     return warm_kernels.fork_server(environment.python, env)
 

@@ -53,6 +53,7 @@ def submission_key(options: GradingOptions) -> str:
 def validate(activity: Activity, options: GradingOptions) -> Path:
     """Everything that can be refused before anything runs; returns the activity's rubric folder."""
     from ..evidence.snapshot import read as read_snapshot
+    from ..execution import environments
 
     if options.start_from and not options.submissions:
         raise UsageError("--start-from needs the notebook(s) to run; to grade the snapshot itself use --snapshot FILE")
@@ -70,6 +71,9 @@ def validate(activity: Activity, options: GradingOptions) -> Path:
         if snapshot:
             read_snapshot(snapshot)
     require_dir(options.data_dir, "--data-dir")
+    for environment in (options.environment, activity.environment):
+        if environment:
+            environments.require_known(environment)
     rubric = project_dir() / "rubrics" / activity.id
     if not rubric.is_dir():
         raise UsageError(f"activity {activity.id} has no rubric folder {rubric}; add one")
@@ -85,7 +89,8 @@ def _pytest_arguments(rubric: Path, options: GradingOptions, result_path: Path, 
                         ("--profile", options.profile), ("--aws-region", options.region),
                         ("--data-dir", options.data_dir), ("--cell-timeout", limits.get("cell_timeout")),
                         ("--notebook-timeout", limits.get("notebook_timeout")),
-                        ("--memory-mb", limits.get("memory_mb")), ("--output-limit", limits.get("output_bytes"))):
+                        ("--memory-mb", limits.get("memory_mb")), ("--output-limit", limits.get("output_bytes")),
+                        ("--environment", options.environment)):
         if value is not None:
             arguments.append(f"{flag}={value}")
     if options.live:

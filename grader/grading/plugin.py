@@ -11,6 +11,8 @@ as the `expected` and `thresholds` fixtures. `grader check` runs rubrics through
 
 from __future__ import annotations
 
+import contextlib
+import sys
 import time
 from pathlib import Path
 
@@ -55,6 +57,7 @@ def pytest_addoption(parser):
     group.addoption("--memory-mb", type=int, help="kernel memory limit in MB")
     group.addoption("--output-limit", type=int, help="bytes of output kept per cell")
     group.addoption("--cold-kernels", action="store_true", help="start every kernel from scratch (no warm server)")
+    group.addoption("--environment", metavar="NAME", help="kernel environment of the runs (default: the activity's)")
     group.addoption("--result-json", type=Path, metavar="FILE", help="write the graded result here")
     group.addoption("--grader-out", type=Path, metavar="DIR", help="also save run records and executed notebooks")
     group.addoption("--staff", action="store_true", help="keep hidden checks' messages in --result-json")
@@ -73,7 +76,7 @@ def _options(config) -> GradingOptions:
     return GradingOptions(submissions=list(option.submission), snapshot=option.snapshot,
                           start_from=option.start_from, live=option.live, profile=option.profile,
                           region=option.aws_region, data_dir=option.data_dir, limits=limit_options(option),
-                          warm=not option.cold_kernels)
+                          warm=not option.cold_kernels, environment=option.environment)
 
 
 def _activity_id(path) -> str:
@@ -101,7 +104,8 @@ def evidence(request, activity):
     gathered = request.config.stash[STATE]["gathered"]
     if activity.id not in gathered:
         try:
-            gathered[activity.id] = gather(activity, _options(request.config), on_run=_run_saver(request.config))
+            gathered[activity.id] = gather(activity, _options(request.config), on_run=_run_saver(request.config),
+                                           announce=_announcer(request.config))
         except UsageError as error:
             pytest.exit(f"grader: error: {error}", returncode=2)
         except Exception as error:   # the run itself crashed: every check reports it, none passes
@@ -128,6 +132,17 @@ def check(request, evidence):
             raise CheckNotPassed(outcome)
         return outcome
     return run
+
+
+def _announcer(config):
+    """Progress of a kernel environment's first build, shown on the terminal although pytest captures
+    output (a build takes minutes: the person waiting must see why)."""
+    capture = config.pluginmanager.getplugin("capturemanager")
+
+    def announce(message: str) -> None:
+        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():
+            print(message, file=sys.__stderr__, flush=True)
+    return announce
 
 
 def _run_saver(config):
@@ -174,6 +189,20 @@ def _stage_timings(gathered, total_s: float) -> dict:
     return stages
 
 
+def _environment_summary(run) -> dict:
+    """Which kernel environment ran the notebook and why (a re-run in another era says so)."""
+    return {key: run.environment[key] for key in ("name", "chosen", "note", "other_run") if key in run.environment}
+
+
+def _condensed(run) -> dict:
+    """The run's facts for reports; a decision about its kernel environment is the first note."""
+    condensed = attribution.condensed(run)
+    if run.environment.get("note"):
+        condensed["notes"] = [f"kernel environment '{run.environment['name']}': {run.environment['note']}",
+                              *condensed["notes"]]
+    return condensed
+
+
 def pytest_sessionstart(session):
     remove_stale(session.config.option.result_json)
     session.config.stash[STATE]["started"] = time.monotonic()
@@ -195,15 +224,16 @@ def pytest_sessionfinish(session, exitstatus):
             activity=activity_id, submission=[str(path) for path in config.option.submission], source=source,
             checks=checks, runs=[{"notebook": run.notebook, "file": run.submission["name"],
                                   "sha256": run.submission["sha256"], **run.summary(), "duration_s": run.duration_s,
-                                  "stages": run.stages,
-                                  **attribution.condensed(run)} for run in runs],
+                                  "stages": run.stages, **_condensed(run), "environment": _environment_summary(run)}
+                                 for run in runs],
             missing_notebooks=[name for name in load(activity_id).notebooks if name not in ran] if runs else [],
             synthetic_data=any(run.synthetic_data for run in runs),
             unisolated=next((run.sandbox.get("reason", "no sandbox") for run in runs
                              if not run.sandbox.get("isolated")), ""),
             duration_s=round(time.monotonic() - config.stash[STATE]["started"], 3),
             stages=_stage_timings(gathered, time.monotonic() - config.stash[STATE]["started"]),
-            environment=runs[0].tools if runs else tool_versions()))
+            environment=({"kernel environment": runs[0].environment.get("name"), **runs[0].tools} if runs
+                         else tool_versions())))
     if len(results) != 1:
         raise UsageError("--result-json grades one activity at a time; run pytest on one rubrics/<activity> folder")
     results[0].write(config.option.result_json, for_students=not config.option.staff)

@@ -8,7 +8,7 @@ module is first imported, so a process that never imports the SDK pays nothing.
   no rich traceback hook (so a failing cell shows a normal error); the v1 names
   ``sagemaker.predictor.csv_serializer`` and friends importable again.
 - scikit-learn: ``sklearn.datasets.load_boston`` (removed in 1.2) works again, serving the same
-  CSV from the ``boston`` package.
+  CSV from the ``boston`` package; a scikit-learn that still has it keeps its own.
 - alpaca-trade-api: ``REST.get_barset`` (removed in 2.0.0) works again through ``get_bars``
   (``alpaca_v1.py``), with a note.
 - With GRADER_LOOPBACK_ONLY=1, connections to anything but loopback are refused.
@@ -128,7 +128,8 @@ def load_boston(*, return_X_y=False):
 
 
 def _sklearn_load_boston(module):
-    module.load_boston = load_boston  # a real attribute, so the module __getattr__ that raises is not reached
+    if "load_boston" not in vars(module):   # scikit-learn < 1.2 (the course-era environment) has its own
+        module.load_boston = load_boston  # a real attribute, so the module __getattr__ that raises is not reached
 
 
 def _alpaca_v1_barset(module):

@@ -64,8 +64,12 @@ def render(result: GradeResult, width: int = 100) -> str:
     for run in result.runs:
         ran = _shown(run.get("file", run["notebook"]))
         graded_as = f" as {_shown(run['notebook'])}" if run.get("file", run["notebook"]) != run["notebook"] else ""
-        lines.append(f"  ran {ran}{graded_as}: {run['ok']}/{run['cells']} cells ok in {run['duration_s']:.1f} s"
+        environment = run.get("environment", {})
+        on = f" on {_shown(environment['name'])}" if environment.get("name", "current") != "current" else ""
+        lines.append(f"  ran {ran}{graded_as}{on}: {run['ok']}/{run['cells']} cells ok in {run['duration_s']:.1f} s"
                      + (f"; kernel {run['kernel']}" if run["kernel"] != "finished" else ""))
+        if environment.get("note"):
+            lines.append(f"    kernel environment: {_shown(environment['note'])}")
     lines += [f"  NOTE: {_shown(said)}" for said in warnings(result)]
     found, rest = causes(result, result.checks)
     for cause in found:
