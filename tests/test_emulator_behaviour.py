@@ -1,7 +1,6 @@
 """What a student sees from the emulator: AWS-shaped failures, AWS defaults where moto differs,
 isolated accounts, and the API log."""
 
-import io
 import json
 import re
 import threading

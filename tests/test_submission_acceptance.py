@@ -8,7 +8,7 @@ import pytest
 from grader.cli import main
 from grader.errors import UsageError
 from grader.execution import read_submission
-from real_notebooks import CONDA_PYTHON3, PYTHON_INFO, write_v3, write_v4
+from real_notebooks import PYTHON_INFO, write_v3, write_v4
 
 CELLS = ["import sys\nprint(sys.version_info[0])", "# YOUR CODE HERE", "print('done')"]
 

@@ -271,7 +271,6 @@ def best_threshold(scores: np.ndarray, labels: np.ndarray, hp) -> tuple[float, f
     # Predicting positive for the top i examples, i = 0..n.
     tp = np.concatenate([[0], np.cumsum(sorted_labels)])
     fp = np.concatenate([[0], np.cumsum(1 - sorted_labels)])
-    fn = positives - tp
     tn = len(labels) - positives - fp
     # Only cut between distinct scores.
     valid = np.concatenate([[True], np.append(sorted_scores[1:] != sorted_scores[:-1], True)])
