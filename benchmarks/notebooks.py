@@ -28,7 +28,7 @@ from nbclient import NotebookClient
 from grader.activities import load
 from grader.emulator import Emulator, client_environment
 from grader.execution import environments
-from grader.execution.kernel import kernel_environment, kernel_manager, stage_home
+from grader.execution.kernel import kernel_environment, stage_home
 from grader.execution.workspace import prepare_workspace
 from grader.grading.gather import GradingOptions
 from grader.grading.grade import grade
@@ -47,9 +47,9 @@ def plain_run(activity, notebook: Path, emulator) -> float:
         env = kernel_environment(str(workspace.home), python_bin=Path(sys.executable).parent, memory_mb=None,
                                  emulator_env=client_environment(emulator.url, account))
         nb = nbformat.read(notebook, as_version=4)
-        client = NotebookClient(nb, km=kernel_manager(), allow_errors=True, shutdown_kernel="immediate",
+        client = NotebookClient(nb, kernel_name="python3", allow_errors=True, shutdown_kernel="immediate",
                                 resources={"metadata": {"path": str(workspace.workdir)}})
-        asyncio.run(client.async_execute(env=env))
+        asyncio.run(client.async_execute(env=env))   # nbclient's own kernel manager: shut down afterwards
         emulator.remove_account(account.account_id)
     finally:
         workspace.remove()

@@ -8,6 +8,7 @@ signals a process group of the grader's side.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -51,6 +52,12 @@ class SandboxProvisioner(LocalProvisioner):
         self.pid, self.pgid = self.process.pid, None   # never signal a group: the monitor forwards
         self.sandbox.started(self.process)
         return self.connection_info
+
+    async def wait(self) -> int | None:
+        """Wait for the end itself (jupyter_client's own wait polls every 0.1 s)."""
+        if self.process is not None:
+            await asyncio.to_thread(self.process.wait)
+        return await super().wait()
 
     async def kill(self, restart: bool = False) -> None:
         await super().kill(restart)

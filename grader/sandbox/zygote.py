@@ -29,7 +29,10 @@ import enter  # noqa: E402  (the same sandbox a cold kernel enters)
 PRELOAD = ("numpy", "pandas", "scipy", "sklearn", "sklearn.linear_model", "sklearn.model_selection",
            "sklearn.preprocessing", "sklearn.metrics", "matplotlib", "matplotlib.pyplot", "boto3", "botocore",
            "sagemaker", "sagemaker.amazon.amazon_estimator", "sagemaker.predictor", "sagemaker.serializers",
-           "sagemaker.deserializers", "IPython", "ipykernel.kernelapp", "alpaca_trade_api", "dotenv", "path")
+           "sagemaker.deserializers", "IPython", "ipykernel.kernelapp", "alpaca_trade_api", "dotenv", "path",
+           # what the kernel app itself imports while it starts (the debugger's debugpy most of all)
+           "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger", "sqlite3", "pdb", "tornado.queues",
+           "grader_ipython")
 KERNEL_MODULE_ARGS = 3   # argv = [python, "-m", "ipykernel_launcher", ...kernel options]
 
 
@@ -62,6 +65,7 @@ def run_warm_kernel(spec: dict) -> None:
 
 def _child(spec_path: str) -> None:
     """The fork's child: nothing of the server's (its socket, its clients) stays open."""
+    signal.set_wakeup_fd(-1)
     for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, signal.SIG_DFL)
     os.closerange(3, os.sysconf("SC_OPEN_MAX"))
@@ -85,12 +89,21 @@ def serve(path: str) -> None:
     listener.listen(16)
     selector = selectors.DefaultSelector()
     selector.register(listener, selectors.EVENT_READ)
+    wakeup, woken = socket.socketpair()   # a child's exit wakes the loop: its status is sent at once
+    wakeup.setblocking(False)
+    woken.setblocking(False)
+    signal.set_wakeup_fd(woken.fileno())
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    selector.register(wakeup, selectors.EVENT_READ)
     children: dict[int, socket.socket] = {}
     buffers: dict[socket.socket, bytes] = {}
     parent = os.getppid()
     print("ready", flush=True)
     while os.getppid() == parent:   # the grader gone (this server reparented): so is the server, and its kernels
-        for key, _ in selector.select(timeout=0.1):
+        for key, _ in selector.select(timeout=0.5):
+            if key.fileobj is wakeup:
+                wakeup.recv(4096)
+                continue
             if key.fileobj is listener:
                 connection, _ = listener.accept()
                 selector.register(connection, selectors.EVENT_READ)
