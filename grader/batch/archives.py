@@ -55,9 +55,12 @@ def _copy_capped(source, target: Path, budget: int) -> int:
 
 
 def _left_out_because(member: zipfile.ZipInfo) -> str | None:
+    """Why a member is not extracted; "" for files no one submitted on purpose (left out silently)."""
     path = PurePosixPath(member.filename.replace("\\", "/"))
     if path.is_absolute() or ".." in path.parts or _is_link(member):
         return "a path outside the zip's folder, or a link: not extracted"
+    if member.is_dir() or ignored(path.parts):
+        return ""
     if not _wanted(member.filename):
         return "not a notebook (.ipynb)"
     if member.file_size > MAX_FILE_BYTES:
@@ -68,14 +71,12 @@ def _left_out_because(member: zipfile.ZipInfo) -> str | None:
 def _extract(archive: zipfile.ZipFile, into: Path) -> list[tuple[str, str]]:
     left_out, budget = [], MAX_TOTAL_BYTES
     for member in archive.infolist():
-        parts = PurePosixPath(member.filename.replace("\\", "/")).parts
-        if member.is_dir() or ignored(parts):
-            continue
         why = _left_out_because(member)
-        if why:
-            left_out.append((member.filename, why))
+        if why is not None:
+            if why:
+                left_out.append((member.filename, why))
             continue
-        target = into.joinpath(*parts)
+        target = into.joinpath(*PurePosixPath(member.filename.replace("\\", "/")).parts)
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             with archive.open(member) as source:
@@ -86,6 +87,8 @@ def _extract(archive: zipfile.ZipFile, into: Path) -> list[tuple[str, str]]:
                 raise UsageError(f"the zip unpacks to more than {MAX_TOTAL_BYTES // 1_000_000_000} GB; "
                                  "unpack it yourself and give the folder") from None
             left_out.append((member.filename, TOO_LARGE))
+        except (OSError, zipfile.BadZipFile, EOFError) as error:   # a damaged member, a name clash
+            left_out.append((member.filename, f"could not be extracted ({error})"))
     return left_out
 
 

@@ -63,8 +63,9 @@ def folder_name(student_id: str) -> str:
 
 
 def _notebooks_under(folder: Path) -> list[Path]:
-    return sorted(path for path in folder.rglob("*.ipynb")
-                  if path.is_file() and not ignored(path.relative_to(folder).parts))
+    """Links are not followed: a submission is the files it holds, not what they point at."""
+    return sorted(path for path in folder.rglob("*.ipynb") if path.is_file() and not path.is_symlink()
+                  and not ignored(path.relative_to(folder).parts))
 
 
 def _id_from_file_name(stem: str, activity: Activity) -> str:
@@ -176,7 +177,9 @@ def _folder(root: Path, collect: _Collector) -> None:
     for entry in sorted(root.iterdir()):
         if ignored((entry.name,)):
             continue
-        if entry.is_dir():
+        if entry.is_symlink():
+            collect.unassigned.append(Unassigned(str(entry), "a link: not followed"))
+        elif entry.is_dir():
             collect.add(entry.name, None, "folder")
             for path in _notebooks_under(entry):
                 collect.add(entry.name, path, "folder")

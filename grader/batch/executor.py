@@ -6,8 +6,7 @@ yields each job as it finishes (its summary, or why the task was lost), leave it
 Tasks write their results to disk themselves, so the futures hold only small summaries and are
 released as they finish. A worker that dies while grading is restarted (by its nanny) and its task
 tried once more; a second death makes the task `lost` (Dask's KilledWorker), which the caller records
-as that student's error. Each worker is given one task at a time, so a queued submission never waits
-behind a long one on a busy worker while another worker is idle.
+as that student's error.
 """
 
 from __future__ import annotations
@@ -24,7 +23,6 @@ from .workshop import workshop
 
 CLUSTER_CONFIG = {
     "distributed.scheduler.allowed-failures": 1,      # one retry: a submission that kills workers stops at two
-    "distributed.scheduler.worker-saturation": 1.0,   # one task per thread; the rest wait at the scheduler
     "distributed.worker.memory.target": False,        # tasks hold no data: no spilling, no pausing
     "distributed.worker.memory.spill": False,
     "distributed.worker.memory.pause": False,
@@ -90,7 +88,7 @@ class DaskExecutor:
             else:
                 self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                             dashboard_address=":0" if self.dashboard else None,
-                                            silence_logs=logging.ERROR)
+                                            silence_logs=logging.CRITICAL)   # failures reach us as task errors
                 self.client = Client(self.cluster)
             self.client.register_plugin(_worker_plugin(ignore_interrupts=self.cluster is not None))
         except BaseException:
@@ -107,14 +105,31 @@ class DaskExecutor:
         link = f"; dashboard {self.client.dashboard_link}" if self.dashboard and self.client.dashboard_link else ""
         return where + link
 
+    def _threads(self) -> int:
+        return max(1, sum(worker["nthreads"] for worker in self.client.scheduler_info(n_workers=-1)["workers"].values()))
+
     def run(self, function: Callable, jobs: list) -> Iterator[Finished]:
+        """Submits no more tasks than the cluster has threads: a worker never holds a task in waiting, so a
+        worker's death is charged to the one task it was running, and a queued task goes to whichever
+        worker frees up first."""
         from distributed import as_completed
 
-        futures = {self.client.submit(function, job, key=f"grade-{job.run}-{job.student}", pure=False): job
-                   for job in jobs}
+        waiting, running = iter(jobs), {}
+        finishing = as_completed()
+
+        def top_up() -> None:
+            while len(running) < self._threads():
+                job = next(waiting, None)
+                if job is None:
+                    return
+                future = self.client.submit(function, job, key=f"grade-{job.run}-{job.student}", pure=False)
+                running[future] = job
+                finishing.add(future)
+
         try:
-            for future in as_completed(list(futures)):
-                job = futures.pop(future)
+            top_up()
+            for future in finishing:
+                job = running.pop(future)
                 if future.status == "finished":
                     finished = Finished(job, future.result())
                 else:
@@ -125,12 +140,15 @@ class DaskExecutor:
                         lost = f"its task failed: {type(error).__name__}: {error}"
                     finished = Finished(job, None, lost)
                 future.release()
+                top_up()
                 yield finished
         finally:
-            for future in futures:   # stopped early: nothing more is wanted from the cluster
+            for future in running:   # stopped early: nothing more is wanted from the cluster
                 future.cancel()
 
     def __exit__(self, *exc) -> None:
+        for name in ("distributed", "tornado"):   # what goes wrong while stopping (closed comms, ...) is noise
+            logging.getLogger(name).setLevel(logging.CRITICAL)
         for part in (self.client, self.cluster):
             if part is not None:
                 part.close()

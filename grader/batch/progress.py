@@ -61,8 +61,11 @@ class BatchProgress:
             self.bar.update(self.task, advance=1, failures=self.failures, last=summary["student"])
         else:
             width = len(str(self.total))
-            self.console.print(f"[{self.done:>{width}}/{self.total}] {summary['student']}: {describe(summary)}",
-                               markup=False, highlight=False, soft_wrap=True)
+            self.say(f"[{self.done:>{width}}/{self.total}] {summary['student']}: {describe(summary)}")
+
+    def say(self, text: str) -> None:
+        """A line of plain text (student names are not rich markup), above the bar when there is one."""
+        self.console.print(text, markup=False, highlight=False, soft_wrap=True)
 
     def __exit__(self, *exc) -> None:
         if self.bar is not None:

@@ -107,14 +107,14 @@ def _grade(jobs: list[Job], options: BatchOptions, out: Path, *, total: int, reu
         try:
             with DaskExecutor(workers=options.workers, scheduler=options.scheduler,
                               dashboard=options.dashboard) as executor:
-                progress.console.print(f"grading on {executor.describe()}", markup=False, highlight=False)
+                progress.say(f"grading on {executor.describe()}")
                 for done in executor.run(grade_job, jobs):
                     said = done.summary or recorded(done.job) or record_failure(done.job, done.lost)
                     progress.finished(said)
                     finished += 1
         except KeyboardInterrupt:
             progress.event("end", outcome="interrupted", graded=finished, seconds=round(time.monotonic() - started, 1))
-            progress.console.print(f"stopped: the {finished} submission(s) graded in this run are kept in {out}; "
-                                   "run the same command again to grade the rest", markup=False, highlight=False)
+            progress.say(f"stopped: the {finished} submission(s) graded in this run are kept in {out}; "
+                         "run the same command again to grade the rest")
             raise
         progress.event("end", outcome="complete", graded=finished, seconds=round(time.monotonic() - started, 1))
