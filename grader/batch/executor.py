@@ -27,7 +27,7 @@ CLUSTER_CONFIG = {
     "distributed.worker.memory.spill": False,
     "distributed.worker.memory.pause": False,
 }
-CONNECT_TIMEOUT_S = 30
+CONNECT_TIMEOUT_S = 15
 
 
 @dataclass
@@ -61,8 +61,6 @@ def _worker_plugin(ignore_interrupts: bool):
 
 class DaskExecutor:
     def __init__(self, *, workers: int | None = None, scheduler: str | None = None, dashboard: bool = False):
-        if scheduler and workers:
-            raise UsageError("--workers sizes the embedded cluster; a running cluster (--scheduler) has its own workers")
         self.workers = workers or os.cpu_count() or 1
         self.scheduler, self.dashboard = scheduler, dashboard
         self.cluster = self.client = None

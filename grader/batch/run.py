@@ -69,6 +69,8 @@ def grade_class(options: BatchOptions) -> int:
     isolate = _isolation(options.allow_unisolated)
     if options.workers is not None and options.workers < 1:
         raise UsageError("--workers must be at least 1")
+    if options.scheduler and options.workers:
+        raise UsageError("--workers sizes the embedded cluster; a running cluster (--scheduler) has its own workers")
     roster = read_pairs(options.roster, "id", "name") if options.roster else None
     out = options.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -99,19 +101,16 @@ def grade_class(options: BatchOptions) -> int:
 
 
 def _grade(jobs: list[Job], options: BatchOptions, out: Path, *, total: int, reused: int) -> None:
-    started = time.monotonic()
-    with BatchProgress(out, total=total, already=reused) as progress:
+    started, finished = time.monotonic(), 0
+    with DaskExecutor(workers=options.workers, scheduler=options.scheduler, dashboard=options.dashboard) as executor, \
+            BatchProgress(out, total=total, already=reused) as progress:
+        progress.say(f"grading on {executor.describe()}")
         progress.event("start", run=jobs[0].run, activity=jobs[0].activity, students=total, to_grade=len(jobs),
                        already_graded=reused)
-        finished = 0
         try:
-            with DaskExecutor(workers=options.workers, scheduler=options.scheduler,
-                              dashboard=options.dashboard) as executor:
-                progress.say(f"grading on {executor.describe()}")
-                for done in executor.run(grade_job, jobs):
-                    said = done.summary or recorded(done.job) or record_failure(done.job, done.lost)
-                    progress.finished(said)
-                    finished += 1
+            for done in executor.run(grade_job, jobs):
+                progress.finished(done.summary or recorded(done.job) or record_failure(done.job, done.lost))
+                finished += 1
         except KeyboardInterrupt:
             progress.event("end", outcome="interrupted", graded=finished, seconds=round(time.monotonic() - started, 1))
             progress.say(f"stopped: the {finished} submission(s) graded in this run are kept in {out}; "
