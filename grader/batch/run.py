@@ -72,11 +72,14 @@ def grade_class(options: BatchOptions) -> int:
     if options.scheduler and options.workers:
         raise UsageError("--workers sizes the embedded cluster; a running cluster (--scheduler) has its own workers")
     roster = read_pairs(options.roster, "id", "name") if options.roster else None
-    out = options.out.resolve()
+    out, submissions = options.out.resolve(), options.submissions.resolve()
+    if out == submissions or submissions in out.parents or out in submissions.parents:
+        raise UsageError(f"--out {options.out} and {options.submissions} overlap; give an output folder apart from "
+                         "the submissions (grading empties each student's output folder)")
     out.mkdir(parents=True, exist_ok=True)
-    store.claim(out, activity, resume=options.resume)
     store.remove_partial_files(out)
     found = discover(activity, options.submissions, unpack_into=out / UNPACKED, roster=roster)
+    store.claim(out, activity, resume=options.resume)
     version = store.grading_version(activity, limits=options.limits, data_dir=data_dir, staff=options.staff,
                                     isolate=isolate)
     run = f"{datetime.now():%Y%m%dT%H%M%S}-{secrets.token_hex(2)}"
