@@ -54,7 +54,8 @@ def plain_nbclient(activity, notebooks: list[Path], scratch: Path) -> float:
             workdir = Path(tempfile.mkdtemp(dir=scratch))
             env = {**client_environment(emulator.url, account), "PATH": os.environ["PATH"], "HOME": str(workdir)}
             NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True, shutdown_kernel="immediate",
-                           resources={"metadata": {"path": str(workdir)}}).execute(env=env, cwd=str(workdir))
+                           resources={"metadata": {"path": str(workdir)}}).execute(env=env, cwd=str(workdir),
+                                                                                   stderr=subprocess.DEVNULL)
             emulator.remove_account(account.account_id)
     return time.perf_counter() - started
 
