@@ -80,7 +80,7 @@ def test_a_failure_of_the_grading_is_tried_again_by_the_next_run_not_by_this_one
     folder, key = tmp_path / "jdoe", store.Key("s" * 64, "v1")
     folder.mkdir()
     (folder / RESULT_FILE).write_text("{}")
-    store.write_stamp(folder, key, "run-1", {"failure": "the worker grading it died twice"})
+    store.write_stamp(folder, key, "run-1", {"failure": "the worker grading it died each time it was tried"})
     assert not store.is_current(folder, key)
     assert store.stamped_by(folder, key, "run-1") and not store.stamped_by(folder, key, "run-2")
 

@@ -102,7 +102,8 @@ def unpack(zip_path: Path, under: Path) -> Unpacked:
                 digest.update(chunk)
         archive = zipfile.ZipFile(zip_path)
     except (OSError, zipfile.BadZipFile) as error:
-        raise UsageError(f"{zip_path} is not a readable zip file ({error}); give the LMS download or a folder") from None
+        raise UsageError(f"{zip_path} is not a readable zip file ({error}); "
+                         "give the LMS download or a folder") from None
     folder = Path(under) / f"{zip_path.stem}-{digest.hexdigest()[:12]}"
     if not folder.is_dir():
         folder.parent.mkdir(parents=True, exist_ok=True)

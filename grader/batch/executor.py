@@ -104,7 +104,8 @@ class DaskExecutor:
         return where + link
 
     def _threads(self) -> int:
-        return max(1, sum(worker["nthreads"] for worker in self.client.scheduler_info(n_workers=-1)["workers"].values()))
+        workers = self.client.scheduler_info(n_workers=-1)["workers"].values()
+        return max(1, sum(worker["nthreads"] for worker in workers))
 
     def run(self, function: Callable, jobs: list) -> Iterator[Finished]:
         """Submits no more tasks than the cluster has threads: a worker never holds a task in waiting, so a
@@ -133,7 +134,7 @@ class DaskExecutor:
                 else:
                     error = future.exception()
                     if type(error).__name__ == "KilledWorker":
-                        lost = f"the worker grading it died twice (the last time: {error})"
+                        lost = f"the worker grading it died each time it was tried ({error})"
                     else:
                         lost = f"its task failed: {type(error).__name__}: {error}"
                     finished = Finished(job, None, lost)
