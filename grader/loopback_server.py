@@ -39,7 +39,9 @@ class LoopbackServer:
         self.stop()
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._server.serve_forever, name=self._name, daemon=True)
+        # polled 20 times a second so that stop() returns at once, not after up to half a second (the default)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name=self._name, daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
