@@ -148,6 +148,18 @@ def _check(args) -> int:
     return 0
 
 
+def _grade(args) -> int:
+    from .batch.run import BatchOptions, grade_class
+    from .grading.gather import limit_options
+
+    return grade_class(BatchOptions(activity=args.activity, submissions=args.submissions, out=args.out,
+                                    workers=args.workers, scheduler=args.scheduler, dashboard=args.dashboard,
+                                    resume=args.resume, regrade=args.regrade, roster=args.roster, staff=args.staff,
+                                    allow_unisolated=args.allow_unisolated, data_dir=args.data_dir,
+                                    limits=limit_options(args), warm=not args.cold_kernels,
+                                    environment=args.environment))
+
+
 def _audit(args) -> int:
     from .audit import AuditOptions, run_audit
 
@@ -180,9 +192,10 @@ def _activities(args) -> int:
     return 0
 
 
-def _add_run_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--start-from", type=Path, metavar="SNAPSHOT",
-                        help="run the notebook(s) in an account seeded from this snapshot (the student's real account)")
+def _add_run_options(parser: argparse.ArgumentParser, *, start_from: bool = True) -> None:
+    if start_from:
+        parser.add_argument("--start-from", type=Path, metavar="SNAPSHOT",
+                            help="run the notebook(s) in an account seeded from this snapshot (the student's real account)")
     parser.add_argument("--data-dir", type=Path, help="folder with the course data files (else ../shared/data, else synthetic)")
     parser.add_argument("--cell-timeout", type=float, help="seconds one cell may run")
     parser.add_argument("--notebook-timeout", type=float, help="seconds the whole notebook may run")
@@ -245,6 +258,32 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(check)
     check.set_defaults(run=_check)
 
+    batch = commands.add_parser("grade", help="grade a class: every submission in a folder or LMS zip, in parallel, "
+                                              "resumable (docs/batch.md)")
+    batch.add_argument("activity", help="activity id (see `grader activities`)")
+    batch.add_argument("submissions", type=Path, metavar="SUBMISSIONS",
+                       help="a folder of notebooks named by student id, a folder of per-student folders, or a "
+                            "Canvas or Gradescope zip")
+    batch.add_argument("--out", type=Path, required=True,
+                       help="folder for DIR/<student>/ results and reports, index.html, grades.csv, progress.jsonl")
+    batch.add_argument("--workers", type=int, help="worker processes of the embedded Dask cluster (default: one per core)")
+    batch.add_argument("--scheduler", metavar="ADDRESS",
+                       help="use a running Dask cluster (e.g. tcp://host:8786); its workers must share SUBMISSIONS "
+                            "and --out at the same paths")
+    batch.add_argument("--dashboard", action="store_true", help="serve the embedded cluster's Dask dashboard")
+    batch.add_argument("--resume", action="store_true",
+                       help="continue the batch in --out (refuses a folder that holds none); a re-run resumes anyway")
+    batch.add_argument("--regrade", action="store_true", help="grade every submission again, even those already "
+                                                              "graded with the same inputs")
+    batch.add_argument("--roster", type=Path, metavar="CSV", help="CSV with the columns id,name: names the students "
+                                                                  "and lists those who submitted nothing")
+    batch.add_argument("--staff", action="store_true",
+                       help="staff view: keep hidden checks' messages and evidence in results and reports")
+    batch.add_argument("--allow-unisolated", action="store_true",
+                       help="grade even on a machine that cannot sandbox students' code (not for credit)")
+    _add_run_options(batch, start_from=False)
+    batch.set_defaults(run=_grade, interrupted="the submissions graded before it are kept; run it again to go on")
+
     snapshot = commands.add_parser("snapshot", help="record an account's IAM, S3 and SageMaker state (read-only)")
     snapshot.add_argument("--live", action="store_true", help="snapshot a real AWS account (read-only calls only)")
     snapshot.add_argument("--profile", help="AWS profile for --live (default: the default credential chain)")
@@ -294,8 +333,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"grader: error: {inert(error)}", file=sys.stderr)
         return 2
     except Interrupted as stopped:
-        print(f"grader: interrupted by {stopped}; nothing was graded (runs that had finished are kept)",
-              file=sys.stderr)
+        said = getattr(args, "interrupted", "nothing was graded (runs that had finished are kept)")
+        print(f"grader: interrupted by {stopped}; {said}", file=sys.stderr)
         return stopped.exit_code
 
 

@@ -4,37 +4,16 @@ file name) and `student`; other columns are ignored."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
-from ..errors import UsageError
+from ..roster import read_pairs
 
 NOT_ON_ROSTER = "(not on the roster)"
 
 
 def read_roster(path: Path) -> dict[str, str]:
     """account key -> student, refusing a file that is not a roster with one clear line."""
-    if not path.is_file():
-        raise UsageError(f"--roster {path}: no such file; give a CSV file with the columns account,student")
-    try:
-        rows = list(csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines()))
-    except (UnicodeDecodeError, csv.Error) as error:
-        raise UsageError(f"--roster {path} is not a readable CSV file ({error})") from None
-    columns = {name.strip().lower(): name for name in (rows[0].keys() if rows else []) if name}
-    if "account" not in columns or "student" not in columns:
-        raise UsageError(f"--roster {path} needs a header row with the columns account,student "
-                         f"(found: {', '.join(columns) or 'no rows'})")
-    roster: dict[str, str] = {}
-    for line, row in enumerate(rows, start=2):
-        account = (row.get(columns["account"]) or "").strip()
-        student = (row.get(columns["student"]) or "").strip()
-        if not account or not student:
-            raise UsageError(f"--roster {path} line {line}: both account and student are needed")
-        if roster.get(account, student) != student:
-            raise UsageError(f"--roster {path} line {line}: account {account} is given to both "
-                             f"{roster[account]} and {student}")
-        roster[account] = student
-    return roster
+    return read_pairs(path, "account", "student")
 
 
 def student_of(roster: dict[str, str], account_id: str | None, label: str) -> str:

@@ -159,9 +159,17 @@ def pytest_runtest_makereport(item, call):
         item.config.stash[STATE]["results"].setdefault(_activity_id(item.path), []).append(_result(item, call, report))
 
 
-def _result(item, call, report) -> CheckResult:
+def check_identity(item) -> dict:
+    """What a rubric test says about its check before it runs: id, title, max_points, visibility."""
     points = item.get_closest_marker("points")
     visibility = item.get_closest_marker("visibility")
+    return {"id": f"{_activity_id(item.path)}.{item.name.removeprefix('test_')}",
+            "title": (item.function.__doc__ or item.name).strip().splitlines()[0],
+            "max_points": float(points.args[0]) if points else 1.0,
+            "visibility": visibility.args[0] if visibility else "visible"}
+
+
+def _result(item, call, report) -> CheckResult:
     outcome = item.stash.get(OUTCOME, None)
     if outcome is None:   # the test body did not reach check(): setup failed, or the rubric itself raised
         if report.passed:
@@ -171,15 +179,13 @@ def _result(item, call, report) -> CheckResult:
         else:
             error = call.excinfo.value if call.excinfo else None
             outcome = Outcome("error", f"{type(error).__name__}: {error}" if error else report.longreprtext[-300:])
-    max_points = float(points.args[0]) if points else 1.0
-    title = (item.function.__doc__ or item.name).strip().splitlines()[0]
+    identity = check_identity(item)
     run_evidence = getattr(item.config.stash[STATE]["gathered"].get(_activity_id(item.path)), "evidence", None)
     blocked = (attribution.blocked_by(run_evidence.runs, attribution.needs_of(item.get_closest_marker("needs")))
                if run_evidence and outcome.status in ("fail", "error") else None)
-    return CheckResult(id=f"{_activity_id(item.path)}.{item.name.removeprefix('test_')}", title=title,
-                       status=outcome.status, points=max_points if outcome.status == "pass" else 0.0,
-                       max_points=max_points, message=outcome.message, evidence=outcome.evidence,
-                       visibility=visibility.args[0] if visibility else "visible", blocked_by=blocked)
+    return CheckResult(**identity, status=outcome.status,
+                       points=identity["max_points"] if outcome.status == "pass" else 0.0,
+                       message=outcome.message, evidence=outcome.evidence, blocked_by=blocked)
 
 
 def _stage_timings(gathered, total_s: float) -> dict:

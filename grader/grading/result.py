@@ -47,6 +47,7 @@ class GradeResult:
     missing_notebooks: list[str] = field(default_factory=list)   # activity notebooks not in the submission
     synthetic_data: bool = False
     unisolated: str = ""          # why the notebooks ran without a sandbox ("" when they were isolated)
+    error: str = ""               # why the submission could not be graded (its checks are then all errors)
     duration_s: float = 0.0             # grading time, run and checks
     stages: dict = field(default_factory=dict)    # seconds per stage of the grading (docs/results.md)
     environment: dict = field(default_factory=dict)   # python and tool versions that did the work

@@ -62,9 +62,9 @@ def summary_page(submissions: list[Submission], links: dict[str, str]) -> str:
     scores = [result.score for result in results]
     max_score = max((result.max_score for result in results), default=0)
     times = [result.duration_s for result in results]
-    rows = [{"student": submission.student, "link": links.get(submission.student), "result": submission.result,
-             "percentage": view.percentage(submission.result), "status": view.status(submission.result),
-             "cause": _first_cause(submission)} for submission in submissions]
+    rows = [{"student": submission.student, "name": submission.name, "link": links.get(submission.student),
+             "result": submission.result, "percentage": view.percentage(submission.result),
+             "status": view.status(submission.result), "cause": _first_cause(submission)} for submission in submissions]
     return environment().get_template("summary.html.j2").render(
         activity=results[0].activity if results else "", rows=rows, rates=check_rates(submissions),
         histogram=histogram(scores, max_score) if results else None, max_score=max_score,

@@ -17,6 +17,7 @@ class Submission:
     student: str          # the name of the folder its result.json is in
     result: GradeResult
     path: Path            # its result.json
+    name: str = ""        # the student's name, when a roster gives one
 
 
 def result_paths(paths: list[Path]) -> list[Path]:

@@ -68,8 +68,9 @@ def _blames(check: CheckResult, run: dict, failure: dict) -> bool:
 
 def status(result: GradeResult) -> str:
     """How grading went for the submission: 'graded', 'timeout' (a limit stopped a notebook) or 'error'
-    (a kernel died or failed to start, or the evidence could not be gathered)."""
-    if any(run.get("kernel") in ("died", "failed_to_start") for run in result.runs):
+    (a kernel died or failed to start, the evidence could not be gathered, or the submission could not be
+    graded at all)."""
+    if result.error or any(run.get("kernel") in ("died", "failed_to_start") for run in result.runs):
         return "error"
     if any(run.get("timeout") or run.get("kernel") == "killed" for run in result.runs):
         return "timeout"
@@ -86,7 +87,7 @@ def percentage(result: GradeResult) -> float:
 def warnings(result: GradeResult, checks: list[CheckResult] | None = None) -> list[str]:
     """What weakens the verdict, one sentence each (banners in the HTML, notes in the terminal), about
     `checks` (default: all) among the result's checks."""
-    said = []
+    said = [f"Could not be graded: {result.error}"] if result.error else []
     if result.unisolated:
         said.append(f"The notebooks ran WITHOUT a sandbox ({result.unisolated}): fine for a self-check, not for "
                     "grading for credit.")
@@ -95,13 +96,7 @@ def warnings(result: GradeResult, checks: list[CheckResult] | None = None) -> li
                     "indicative; grade with --data-dir for the real files.")
     for name in result.missing_notebooks:
         said.append(f"{name} was not submitted: its checks fail.")
-    for run in result.runs:
-        if run.get("kernel", "finished") != "finished":
-            said.append(f"{run.get('file', run['notebook'])}: the kernel {run['kernel'].replace('_', ' ')}"
-                        + (f" ({run['kernel_message']})" if run.get("kernel_message") else "")
-                        + f"; {run.get('not_run', 0)} cell(s) never ran.")
-        elif run.get("timeout"):
-            said.append(f"{run.get('file', run['notebook'])}: {run['timeout']} cell(s) hit the time limit.")
+    said += run_problems(result)
     checks = result.checks if checks is None else checks
     skipped = sum(check.status == "skip" for check in checks)
     if skipped:
@@ -109,6 +104,20 @@ def warnings(result: GradeResult, checks: list[CheckResult] | None = None) -> li
     errors = sum(check.status == "error" for check in checks)
     if errors:
         said.append(f"{errors} check(s) could not read their evidence (status error): they score 0 until it can be read.")
+    return said
+
+
+def run_problems(result: GradeResult) -> list[str]:
+    """One sentence per notebook run that did not simply finish: a kernel that died or was stopped, cells
+    that hit the time limit."""
+    said = []
+    for run in result.runs:
+        if run.get("kernel", "finished") != "finished":
+            said.append(f"{run.get('file', run['notebook'])}: the kernel {run['kernel'].replace('_', ' ')}"
+                        + (f" ({run['kernel_message']})" if run.get("kernel_message") else "")
+                        + f"; {run.get('not_run', 0)} cell(s) never ran.")
+        elif run.get("timeout"):
+            said.append(f"{run.get('file', run['notebook'])}: {run['timeout']} cell(s) hit the time limit.")
     return said
 
 

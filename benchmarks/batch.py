@@ -1,0 +1,116 @@
+"""Grading a class: `grader grade --workers 2` against a TA's shell loop of `grader check`, and against
+plain sequential nbclient execution of the same notebooks without any grading (nbgrader's model: no
+sandbox, no snapshot, no rubric), on the same submissions, in one run.
+
+    python benchmarks/batch.py [--activity housing] [--workers 2]
+
+The class is the activity's solution, its starter and every faulty variant in fixtures/submissions/
+(12 notebooks for housing), one student each. Seconds per submission are wall time over the whole
+class: the batch's includes starting its Dask cluster, the loop's each `grader check` process's start.
+Target: the batch grades at least 1.8x as many submissions per second as the loop on 2 cores. The
+machine is shared and noisy: the load average is printed at the start and after each way (1 minute).
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+from grader.activities import load
+from grader.emulator import Emulator, client_environment
+from grader.execution.prerequisites import provide_console_resources
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def make_class(activity, folder: Path) -> list[Path]:
+    sources = [activity.notebook("solution"), activity.notebook("starter")]
+    sources += sorted((PROJECT / "fixtures" / "submissions" / activity.id).glob("*.ipynb"))
+    folder.mkdir(parents=True)
+    return [Path(shutil.copy(source, folder / f"student{number:02d}.ipynb")) for number, source in enumerate(sources, 1)]
+
+
+def load_average() -> str:
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def plain_nbclient(activity, notebooks: list[Path], scratch: Path) -> float:
+    """Each notebook in a fresh kernel with nbclient, against a fresh emulator account, in an empty
+    folder: what running a class costs before any grading."""
+    started = time.perf_counter()
+    with Emulator() as emulator:
+        for notebook in notebooks:
+            nb = nbformat.read(notebook, as_version=4)
+            account = emulator.new_account(activity.region)
+            provide_console_resources(nb, account, activity.region)
+            workdir = Path(tempfile.mkdtemp(dir=scratch))
+            env = {**client_environment(emulator.url, account), "PATH": os.environ["PATH"], "HOME": str(workdir)}
+            NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True, shutdown_kernel="immediate",
+                           resources={"metadata": {"path": str(workdir)}}).execute(env=env, cwd=str(workdir),
+                                                                                   stderr=subprocess.DEVNULL)
+            emulator.remove_account(account.account_id)
+    return time.perf_counter() - started
+
+
+def check_loop(activity, notebooks: list[Path], scratch: Path) -> tuple[float, dict]:
+    """for f in class/*.ipynb; do grader check ACTIVITY $f; done"""
+    scores, started = {}, time.perf_counter()
+    for notebook in notebooks:
+        result = scratch / f"{notebook.stem}.json"
+        subprocess.run([sys.executable, "-m", "grader.cli", "check", activity.id, str(notebook), "--out",
+                        str(scratch / "checks"), "--json", str(result)], capture_output=True, cwd=PROJECT)
+        scores[notebook.stem] = json.loads(result.read_text())["score"] if result.exists() else None
+    return time.perf_counter() - started, scores
+
+
+def batch(activity, folder: Path, scratch: Path, workers: int) -> tuple[float, dict]:
+    out = scratch / "graded"
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "grader.cli", "grade", activity.id, str(folder), "--out", str(out),
+                           "--workers", str(workers)], capture_output=True, text=True, cwd=PROJECT)
+    seconds = time.perf_counter() - started
+    if done.returncode:
+        sys.exit(f"grader grade failed:\n{done.stdout}\n{done.stderr}")
+    scores = {path.parent.name: json.loads(path.read_text())["score"] for path in out.glob("*/result.json")}
+    return seconds, scores
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--activity", default="housing")
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    activity = load(args.activity)
+    with tempfile.TemporaryDirectory(prefix="grader-batch-bench-") as scratch:
+        scratch = Path(scratch)
+        notebooks = make_class(activity, scratch / "class")
+        count = len(notebooks)
+        print(f"{count} {activity.id} submissions on {os.cpu_count()} cores; load average {load_average()}")
+        plain = plain_nbclient(activity, notebooks, scratch)
+        load_plain = os.getloadavg()[0]
+        loop, loop_scores = check_loop(activity, notebooks, scratch)
+        load_loop = os.getloadavg()[0]
+        graded, batch_scores = batch(activity, scratch / "class", scratch, args.workers)
+        load_graded = os.getloadavg()[0]
+        print(f"{'':<44}{'s/submission':>13}{'total s':>9}{'load after':>12}")
+        for label, seconds, load_after in ((f"grader grade --workers {args.workers}", graded, load_graded),
+                                           ("sequential loop of grader check", loop, load_loop),
+                                           ("sequential nbclient, no grading (nbgrader)", plain, load_plain)):
+            print(f"{label:<44}{seconds / count:>13.2f}{seconds:>9.1f}{load_after:>12.2f}")
+        print(f"throughput of grader grade: {loop / graded:.2f}x the grader check loop (target 1.8x), "
+              f"{plain / graded:.2f}x plain sequential nbclient")
+        same = batch_scores == loop_scores
+        print(f"scores: {'the same' if same else 'DIFFERENT'} in the batch and the loop"
+              + ("" if same else f" (batch {batch_scores}, loop {loop_scores})"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""Unpacking an LMS bulk download (a Canvas or Gradescope zip) so its notebooks can be graded like a
+folder. The zip is the class's, but its file names and sizes are students': nothing is written outside
+the target folder (no absolute paths, no `..`, no links), only notebooks and Gradescope's metadata are
+extracted, and sizes are capped while reading, whatever the zip's header claims."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import stat
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from ..errors import UsageError
+
+GRADESCOPE_METADATA = "submission_metadata.yml"
+MAX_FILE_BYTES = 50_000_000          # a course notebook with its outputs is well under 10 MB
+MAX_TOTAL_BYTES = 5_000_000_000
+IGNORED_PARTS = ("__MACOSX", ".ipynb_checkpoints")
+LEFT_OUT = ".left-out.json"          # beside the extracted files: what the zip held that was not extracted
+TOO_LARGE = f"larger than {MAX_FILE_BYTES // 1_000_000} MB: not extracted"
+
+
+@dataclass
+class Unpacked:
+    folder: Path
+    left_out: list[tuple[str, str]] = field(default_factory=list)   # (name in the zip, why it was not extracted)
+
+
+def ignored(parts: tuple[str, ...]) -> bool:
+    """Files no one submitted on purpose: hidden ones, macOS resource forks, Jupyter checkpoints."""
+    return any(part.startswith(".") or part in IGNORED_PARTS for part in parts)
+
+
+def _wanted(name: str) -> bool:
+    return name.lower().endswith(".ipynb") or PurePosixPath(name).name == GRADESCOPE_METADATA
+
+
+def _is_link(member: zipfile.ZipInfo) -> bool:
+    return stat.S_ISLNK(member.external_attr >> 16)
+
+
+def _copy_capped(source, target: Path, budget: int) -> int:
+    written = 0
+    with open(target, "wb") as out:
+        while chunk := source.read(1 << 20):
+            written += len(chunk)
+            if written > min(MAX_FILE_BYTES, budget):
+                raise OverflowError
+            out.write(chunk)
+    return written
+
+
+def _left_out_because(member: zipfile.ZipInfo) -> str | None:
+    """Why a member is not extracted; "" for files no one submitted on purpose (left out silently)."""
+    path = PurePosixPath(member.filename.replace("\\", "/"))
+    if path.is_absolute() or ".." in path.parts or _is_link(member):
+        return "a path outside the zip's folder, or a link: not extracted"
+    if member.is_dir() or ignored(path.parts):
+        return ""
+    if not _wanted(member.filename):
+        return "not a notebook (.ipynb)"
+    if member.file_size > MAX_FILE_BYTES:
+        return TOO_LARGE
+    return None
+
+
+def _extract(archive: zipfile.ZipFile, into: Path) -> list[tuple[str, str]]:
+    left_out, budget = [], MAX_TOTAL_BYTES
+    for member in archive.infolist():
+        why = _left_out_because(member)
+        if why is not None:
+            if why:
+                left_out.append((member.filename, why))
+            continue
+        target = into.joinpath(*PurePosixPath(member.filename.replace("\\", "/")).parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with archive.open(member) as source:
+                budget -= _copy_capped(source, target, budget)
+        except OverflowError:   # the header understated the size
+            target.unlink()
+            if budget < MAX_FILE_BYTES:
+                raise UsageError(f"the zip unpacks to more than {MAX_TOTAL_BYTES // 1_000_000_000} GB; "
+                                 "unpack it yourself and give the folder") from None
+            left_out.append((member.filename, TOO_LARGE))
+        except (OSError, zipfile.BadZipFile, EOFError) as error:   # a damaged member, a name clash
+            left_out.append((member.filename, f"could not be extracted ({error})"))
+    return left_out
+
+
+def unpack(zip_path: Path, under: Path) -> Unpacked:
+    """Extract into `under`/<zip name>-<hash of its content>/, once: a later run on the same zip reuses
+    the folder (which appears whole or not at all) and what it left out."""
+    digest = hashlib.sha256()
+    try:
+        with open(zip_path, "rb") as stream:
+            while chunk := stream.read(1 << 20):
+                digest.update(chunk)
+        archive = zipfile.ZipFile(zip_path)
+    except (OSError, zipfile.BadZipFile) as error:
+        raise UsageError(f"{zip_path} is not a readable zip file ({error}); "
+                         "give the LMS download or a folder") from None
+    folder = Path(under) / f"{zip_path.stem}-{digest.hexdigest()[:12]}"
+    if not folder.is_dir():
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        for stale in folder.parent.glob(".unpacking-*"):   # a run killed while unpacking
+            shutil.rmtree(stale, ignore_errors=True)
+        scratch = Path(tempfile.mkdtemp(prefix=".unpacking-", dir=folder.parent))
+        try:
+            with archive:
+                left_out = _extract(archive, scratch)
+            (scratch / LEFT_OUT).write_text(json.dumps(left_out))
+            scratch.rename(folder)
+        except BaseException:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
+    return Unpacked(folder, [tuple(item) for item in json.loads((folder / LEFT_OUT).read_text())])

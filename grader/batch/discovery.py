@@ -1,0 +1,223 @@
+"""Which files are whose: a class's submissions as staff have them.
+
+- a folder of notebooks: the student id is the file name, less the activity notebook's own name
+  when it is there (`jdoe.ipynb`, `jdoe_boston-housing-regression.ipynb`: both `jdoe`); files of a
+  multi-notebook activity group by that id;
+- a folder of per-student folders: the folder name is the id; every notebook under it is theirs;
+- Canvas's bulk download (`name_id_subid_file.ipynb`, `name_LATE_id_subid_file.ipynb`): the Canvas
+  user id, the name part as the name;
+- Gradescope's export (a `submission_metadata.yml` beside `submission_<n>/` folders): each
+  submitter's student id (else e-mail, else name) and name;
+- a zip of any of these (the LMS download as it is), unpacked by archives.py.
+
+Nothing is guessed: a file that cannot be tied to a student is listed with the reason, and a
+student whose files cannot be graded as given (more notebooks than the activity has, none at all)
+still gets a result that says why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from ..activities import Activity
+from ..errors import UsageError
+from .archives import GRADESCOPE_METADATA, ignored, unpack
+
+CANVAS_NAME = re.compile(r"^(?P<name>[A-Za-z0-9-]+?)(?:_LATE)?_(?P<id>\d+)_(?P<submission>\d+)_(?P<file>.+)$")
+SEPARATORS = " _-."
+RESERVED = {"index.html", "grades.csv", "junit.xml", "progress.jsonl", "unassigned.csv", "batch.json"}
+FOLDER_NAME = re.compile(r"[^A-Za-z0-9._@+-]+")
+
+
+@dataclass
+class StudentWork:
+    student: str                       # the student id, also the name of their folder in the output
+    files: list[Path] = field(default_factory=list)
+    name: str = ""                     # from the roster, else from the LMS
+    found_as: str = ""                 # "file name", "folder", "Canvas", "Gradescope"
+    problem: str = ""                  # why the files cannot be graded as given ("" when they can)
+
+
+@dataclass
+class Unassigned:
+    path: str
+    reason: str
+
+
+@dataclass
+class Found:
+    students: list[StudentWork]
+    unassigned: list[Unassigned]
+    not_submitted: list[tuple[str, str]] = field(default_factory=list)   # (id, name) on the roster, no files
+
+
+def folder_name(student_id: str) -> str:
+    """A student id as one safe path component (ids come from file names a student chose)."""
+    name = FOLDER_NAME.sub("_", student_id).strip("._")[:100]
+    return name if name and name.lower() not in RESERVED else f"student_{name}"
+
+
+def _notebooks_under(folder: Path) -> list[Path]:
+    """Links are not followed: a submission is the files it holds, not what they point at."""
+    return sorted(path for path in folder.rglob("*.ipynb") if path.is_file() and not path.is_symlink()
+                  and not ignored(path.relative_to(folder).parts))
+
+
+def _id_from_file_name(stem: str, activity: Activity) -> str:
+    """`jdoe_boston-housing-regression` -> `jdoe`: the activity notebook's name, where it is at either
+    end of the file name, is not part of the id."""
+    lowered = stem.lower()
+    for notebook in activity.notebooks:
+        own = Path(notebook).stem.lower()
+        if lowered.endswith(own):
+            return stem[:len(stem) - len(own)].rstrip(SEPARATORS)
+        if lowered.startswith(own):
+            return stem[len(own):].lstrip(SEPARATORS)
+    return stem
+
+
+class _Collector:
+    def __init__(self, activity: Activity):
+        self.activity = activity
+        self.students: dict[str, StudentWork] = {}
+        self.unassigned: list[Unassigned] = []
+        self.raw_ids: dict[str, str] = {}
+
+    def add(self, student_id: str, path: Path | None, found_as: str, name: str = "") -> None:
+        folder = folder_name(student_id)
+        if self.raw_ids.setdefault(folder, student_id) != student_id:
+            self.unassigned.append(Unassigned(str(path), f"student id {student_id!r} and {self.raw_ids[folder]!r} "
+                                                         f"both make the folder name {folder!r}; rename one"))
+            return
+        work = self.students.setdefault(folder, StudentWork(folder, name=name, found_as=found_as))
+        if work.found_as != found_as:
+            self.unassigned.append(Unassigned(str(path), f"student {folder} was also found as a {work.found_as}; "
+                                                         "keep one of them"))
+        elif path is not None:
+            work.files.append(path)
+
+    def result(self, roster: dict[str, str] | None) -> Found:
+        notebooks = self.activity.notebooks
+        for work in self.students.values():
+            if not work.files:
+                work.problem = "no notebook (.ipynb) was submitted"
+            elif len(work.files) > len(notebooks):
+                work.problem = (f"{len(work.files)} notebooks were submitted ({', '.join(p.name for p in work.files)}) "
+                                f"but {self.activity.id} has {len(notebooks)} ({', '.join(notebooks)}); "
+                                "keep one file per activity notebook")
+        students = sorted(self.students.values(), key=lambda work: work.student)
+        not_submitted = []
+        if roster:
+            for work in students:
+                work.name = roster.get(self.raw_ids[work.student], work.name)
+            found = set(self.raw_ids.values())
+            not_submitted = [(key, name) for key, name in roster.items() if key not in found]
+        return Found(students, self.unassigned, not_submitted)
+
+
+def _gradescope_metadata(root: Path) -> Path | None:
+    for candidate in (root / GRADESCOPE_METADATA, *root.glob(f"*/{GRADESCOPE_METADATA}")):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+class _KeepUnknownTags(yaml.SafeLoader):
+    """Gradescope writes its metadata from Ruby: some exports tag values with Ruby classes."""
+
+
+_KeepUnknownTags.add_multi_constructor("!", lambda loader, suffix, node: (
+    loader.construct_mapping(node) if isinstance(node, yaml.MappingNode) else
+    loader.construct_sequence(node) if isinstance(node, yaml.SequenceNode) else loader.construct_scalar(node)))
+
+
+def _field(record: dict, name: str):
+    return record.get(f":{name}", record.get(name)) if isinstance(record, dict) else None
+
+
+def _gradescope(metadata_path: Path, collect: _Collector) -> None:
+    try:
+        metadata = yaml.load(metadata_path.read_text(encoding="utf-8"), Loader=_KeepUnknownTags)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise UsageError(f"{metadata_path} is not readable YAML ({str(error).splitlines()[0]}); "
+                         "give Gradescope's export as it was downloaded") from None
+    if not isinstance(metadata, dict):
+        raise UsageError(f"{metadata_path} is not Gradescope's submission metadata (no submissions in it)")
+    root = metadata_path.parent
+    described = set()
+    for folder_key, record in metadata.items():
+        folder = root / str(folder_key)
+        described.add(folder.name)
+        files = _notebooks_under(folder) if folder.is_dir() else []
+        submitters = [person for person in (_field(record, "submitters") or []) if isinstance(person, dict)]
+        if not submitters:
+            collect.unassigned += [Unassigned(str(path), f"{GRADESCOPE_METADATA} names no submitter for {folder_key}")
+                                   for path in files]
+        for person in submitters:   # a group submission is graded for each member
+            student_id = str(_field(person, "sid") or _field(person, "email") or _field(person, "name") or "")
+            if not student_id:
+                collect.unassigned += [Unassigned(str(path), f"a submitter of {folder_key} has no sid, e-mail or name")
+                                       for path in files]
+                continue
+            collect.add(student_id, None, "Gradescope", str(_field(person, "name") or ""))
+            for path in files:
+                collect.add(student_id, path, "Gradescope")
+    for folder in sorted(path for path in root.iterdir() if path.is_dir() and not ignored((path.name,))):
+        if folder.name not in described:
+            collect.unassigned += [Unassigned(str(path), f"its folder is not in {GRADESCOPE_METADATA}")
+                                   for path in _notebooks_under(folder)]
+
+
+def _folder(root: Path, collect: _Collector) -> None:
+    for entry in sorted(root.iterdir()):
+        if ignored((entry.name,)):
+            continue
+        if entry.is_symlink():
+            collect.unassigned.append(Unassigned(str(entry), "a link: not followed"))
+        elif entry.is_dir():
+            collect.add(entry.name, None, "folder")
+            for path in _notebooks_under(entry):
+                collect.add(entry.name, path, "folder")
+        elif entry.suffix.lower() != ".ipynb":
+            collect.unassigned.append(Unassigned(str(entry), "not a notebook (.ipynb)"))
+        elif canvas := CANVAS_NAME.match(entry.name):
+            collect.add(canvas["id"], entry, "Canvas", canvas["name"])
+        elif student_id := _id_from_file_name(entry.stem, collect.activity):
+            collect.add(student_id, entry, "file name")
+        else:
+            collect.unassigned.append(Unassigned(str(entry), "named like the activity's notebook, with no student "
+                                                              "id; name it <student id>.ipynb"))
+
+
+def discover(activity: Activity, submissions: Path, *, unpack_into: Path,
+             roster: dict[str, str] | None = None) -> Found:
+    """Every student's files under `submissions` (a folder or a zip; a zip is unpacked under
+    `unpack_into`); `roster` (id -> name) names them and tells who submitted nothing."""
+    submissions = Path(submissions)
+    collect = _Collector(activity)
+    if submissions.is_file():
+        unpacked = unpack(submissions, unpack_into)
+        collect.unassigned += [Unassigned(f"{submissions}:{name}", why) for name, why in unpacked.left_out]
+        root = unpacked.folder
+        entries = [entry for entry in root.iterdir() if not ignored((entry.name,))]
+        if len(entries) == 1 and entries[0].is_dir() and not _gradescope_metadata(root):
+            root = entries[0]   # a zip of one folder holding the class
+    elif submissions.is_dir():
+        root = submissions
+    else:
+        raise UsageError(f"{submissions} does not exist; give the folder of submissions or the LMS zip")
+    metadata = _gradescope_metadata(root)
+    if metadata:
+        _gradescope(metadata, collect)
+    else:
+        _folder(root, collect)
+    found = collect.result(roster)
+    if not found.students:
+        raise UsageError(f"no submissions found in {submissions}: give a folder of notebooks named by student id, "
+                         "a folder of per-student folders, or a Canvas or Gradescope zip")
+    return found

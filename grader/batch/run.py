@@ -1,0 +1,127 @@
+"""`grader grade`: a class in one command. Refuse what cannot work before anything runs (an unknown
+activity, bad limits, a machine that cannot sandbox, another activity's output folder), find the
+students, leave out those already graded with the same inputs, grade the rest as Dask tasks with a
+progress display, then write the class summary and exports and print one screen of summary."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from ..activities import Activity, load
+from ..errors import UsageError, require_dir
+from ..execution import default_limits, environments
+from ..execution.run import KERNEL_START_GRACE_S
+from ..roster import read_pairs
+from . import store
+from .discovery import discover
+from .executor import DaskExecutor
+from .progress import BatchProgress
+from .summary import class_submissions, terminal_summary, write_class_outputs
+from .task import Job, grade_job, record_failure, recorded
+
+UNPACKED = ".unpacked"           # LMS zips are unpacked here, inside DIR (workers share DIR)
+GRADING_MARGIN_S = 300.0         # beyond the notebooks' own limits: imports, snapshot, rubric, reports
+
+
+@dataclass
+class BatchOptions:
+    activity: str
+    submissions: Path
+    out: Path
+    workers: int | None = None
+    scheduler: str | None = None
+    dashboard: bool = False
+    resume: bool = False
+    regrade: bool = False
+    roster: Path | None = None
+    staff: bool = False
+    allow_unisolated: bool = False
+    data_dir: Path | None = None
+    limits: dict = field(default_factory=dict)
+    warm: bool = True
+    environment: str | None = None
+
+
+def _isolation(allow_unisolated: bool) -> str:
+    from ..sandbox import isolation_problem
+
+    if allow_unisolated:
+        return "auto"
+    problem = isolation_problem()
+    if problem:
+        raise UsageError(f"this machine cannot sandbox graded runs ({problem}); grade a class on a Linux machine "
+                         "with namespaces, or pass --allow-unisolated to run students' code unsandboxed")
+    return "required"
+
+
+def _deadline(activity: Activity, limits: dict) -> float:
+    run_limits = default_limits(activity).with_overrides(**limits)
+    return len(activity.notebooks) * (run_limits.notebook_timeout + KERNEL_START_GRACE_S) + GRADING_MARGIN_S
+
+
+def grade_class(options: BatchOptions) -> int:
+    activity = load(options.activity)
+    data_dir = require_dir(options.data_dir, "--data-dir")
+    data_dir = data_dir.resolve() if data_dir else None
+    deadline = _deadline(activity, options.limits)     # refuses bad limits
+    isolate = _isolation(options.allow_unisolated)
+    if options.environment:   # an unknown name refused, a first build made once here rather than in every worker
+        environments.get(options.environment)
+    if options.workers is not None and options.workers < 1:
+        raise UsageError("--workers must be at least 1")
+    if options.scheduler and options.workers:
+        raise UsageError("--workers sizes the embedded cluster; a running cluster (--scheduler) has its own workers")
+    roster = read_pairs(options.roster, "id", "name") if options.roster else None
+    out, submissions = options.out.resolve(), options.submissions.resolve()
+    if out == submissions or submissions in out.parents or out in submissions.parents:
+        raise UsageError(f"--out {options.out} and {options.submissions} overlap; give an output folder apart from "
+                         "the submissions (grading empties each student's output folder)")
+    out.mkdir(parents=True, exist_ok=True)
+    store.remove_partial_files(out)
+    found = discover(activity, options.submissions, unpack_into=out / UNPACKED, roster=roster)
+    store.claim(out, activity, resume=options.resume)
+    version = store.grading_version(activity, limits=options.limits, data_dir=data_dir, staff=options.staff,
+                                    isolate=isolate, environment=options.environment)
+    run = f"{datetime.now():%Y%m%dT%H%M%S}-{secrets.token_hex(2)}"
+    jobs = []
+    for work in found.students:
+        key = store.Key(store.submission_sha256(work.files), version)
+        if not options.regrade and store.is_current(out / work.student, key):
+            continue
+        jobs.append(Job(activity=activity.id, student=work.student, files=tuple(str(p.resolve()) for p in work.files),
+                        folder=str(out / work.student), key=key, run=run, deadline_s=deadline,
+                        limits=dict(options.limits), data_dir=str(data_dir) if data_dir else None,
+                        staff=options.staff, isolate=isolate, warm=options.warm, environment=options.environment,
+                        problem=work.problem))
+    reused = len(found.students) - len(jobs)
+    print(f"{activity.id}: {len(found.students)} student(s) in {options.submissions}; {len(jobs)} to grade, "
+          f"{reused} already graded with the same inputs; results in {out}", flush=True)
+    if jobs:
+        _grade(jobs, options, out, total=len(found.students), reused=reused)
+    submissions = class_submissions(out, found)
+    written = write_class_outputs(out, submissions, found, staff=options.staff)
+    print(terminal_summary(submissions, found, written, graded_now=len(jobs), reused=reused))
+    return 0
+
+
+def _grade(jobs: list[Job], options: BatchOptions, out: Path, *, total: int, reused: int) -> None:
+    started, finished = time.monotonic(), 0
+    with DaskExecutor(workers=options.workers, scheduler=options.scheduler, dashboard=options.dashboard) as executor, \
+            BatchProgress(out, total=total, already=reused) as progress:
+        progress.say(f"grading on {executor.describe()}")
+        progress.event("start", run=jobs[0].run, activity=jobs[0].activity, students=total, to_grade=len(jobs),
+                       already_graded=reused)
+        try:
+            for done in executor.run(grade_job, jobs):
+                progress.finished(done.summary or recorded(done.job) or record_failure(done.job, done.lost))
+                finished += 1
+        except KeyboardInterrupt:
+            progress.event("end", outcome="interrupted", graded=finished, seconds=round(time.monotonic() - started, 1))
+            progress.say(f"stopped: the {finished} submission(s) graded in this run are kept in {out}; "
+                         "run the same command again to grade the rest")
+            raise
+        progress.event("end", outcome="complete", graded=finished, seconds=round(time.monotonic() - started, 1))
