@@ -157,14 +157,18 @@ def test_every_student_of_a_mixed_class_has_a_result_and_the_broken_ones_say_why
     assert sorted(event["student"] for event in progress if event["event"] == "finished") == STUDENTS
     printed = done.stdout
     assert "[8/8]" in printed and "8 student(s), 8 with a result (4 graded, 1 timeout, 3 error)" in printed
-    assert "frank: error - " in printed and "slowest: dave" in printed and f"grades: {out / 'grades.csv'}" in printed
+    slowest = next(line for line in printed.splitlines() if line.startswith("slowest: "))
+    assert "dave" in slowest   # its time limit; the others are quick once a worker's kernel server is warm
+    assert "frank: error - " in printed and f"grades: {out / 'grades.csv'}" in printed
 
 
 def test_scores_equal_grader_check_on_each_submission_alone(embedded, iam_class, tmp_path):
     out, _ = embedded
     batch = verdicts(out, STUDENTS)
-    files = {"alice": "alice.ipynb", "bob": "bob.ipynb", "carol": "carol_create_admin_user.ipynb",
-             "dave": "dave.ipynb", "erin": "erin.ipynb", "grace": "grace.ipynb", "heidi": "heidi/create_admin_user.ipynb"}
+    # one of each kind: full marks, partial marks with the student id in the file name, a timeout,
+    # the memory limit, a per-student folder (bob and grace repeat kinds these cover)
+    files = {"alice": "alice.ipynb", "carol": "carol_create_admin_user.ipynb", "dave": "dave.ipynb",
+             "erin": "erin.ipynb", "heidi": "heidi/create_admin_user.ipynb"}
     for student, name in files.items():
         json_file = tmp_path / f"{student}.json"
         done = grader("check", "iam-user", str(iam_class / name), "--out", str(tmp_path / "checks"),
