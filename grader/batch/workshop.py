@@ -51,7 +51,11 @@ class Workshop:
         reset_model_data()
 
     def close(self) -> None:
-        """Release what the worker holds (nothing yet: warm kernels will be stopped here)."""
+        """Release what the worker holds: its warm-kernel servers (a worker stopped by its cluster may
+        not reach the interpreter's exit handlers, which would stop them too)."""
+        from ..sandbox.warm import stop_all
+
+        stop_all()
 
 
 @functools.cache
