@@ -82,8 +82,10 @@ def validate(activity: Activity, options: GradingOptions) -> Path:
 
 def _pytest_arguments(rubric: Path, options: GradingOptions, result_path: Path, folder: Path, staff: bool) -> list:
     # no:unraisableexception: its gc.collect() passes cost ~0.5 s per grading in a process holding the
-    # notebook stack's objects, and a rubric raises nothing unraisable
-    arguments = [str(rubric), "-p", "no:cacheprovider", "-p", "no:unraisableexception", "-q", "--import-mode=importlib",
+    # notebook stack's objects, and a rubric raises nothing unraisable. A grading is one process whatever
+    # options the project's own test suite is given (addopts, xdist).
+    arguments = [str(rubric), "-o", "addopts=", "-p", "no:xdist", "-p", "no:cacheprovider", "-p", "no:unraisableexception",
+                 "-q", "--import-mode=importlib",
                  "--result-json", str(result_path), "--grader-out", str(folder)]
     arguments += [f"--submission={notebook}" for notebook in options.submissions]
     limits = options.limits
