@@ -21,12 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
-
 from grader.activities import load
-from grader.emulator import Emulator, client_environment
-from grader.execution.prerequisites import provide_console_resources
+from grader.emulator import Emulator
+from plain_run import plain_run
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -42,21 +39,15 @@ def load_average() -> str:
     return ", ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
-def plain_nbclient(activity, notebooks: list[Path], scratch: Path) -> float:
-    """Each notebook in a fresh kernel with nbclient, against a fresh emulator account, in an empty
-    folder: what running a class costs before any grading."""
+def plain_nbclient(activity, notebooks: list[Path]) -> float:
+    """Each notebook run plainly (plain_run.py), one after another, against one emulator: what running a
+    class costs before any grading."""
     started = time.perf_counter()
     with Emulator() as emulator:
-        for notebook in notebooks:
-            nb = nbformat.read(notebook, as_version=4)
-            account = emulator.new_account(activity.region)
-            provide_console_resources(nb, account, activity.region)
-            workdir = Path(tempfile.mkdtemp(dir=scratch))
-            env = {**client_environment(emulator.url, account), "PATH": os.environ["PATH"], "HOME": str(workdir)}
-            NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True, shutdown_kernel="immediate",
-                           resources={"metadata": {"path": str(workdir)}}).execute(env=env, cwd=str(workdir),
-                                                                                   stderr=subprocess.DEVNULL)
-            emulator.remove_account(account.account_id)
+        for notebook in notebooks:   # the class's faulty variants fail on purpose; its solution must not
+            errors = plain_run(activity, notebook, emulator)[1]
+            if errors and notebook == notebooks[0]:
+                raise SystemExit(f"the plain run of the solution failed, so it is no baseline: {errors[0]}")
     return time.perf_counter() - started
 
 
@@ -94,7 +85,7 @@ def main() -> None:
         notebooks = make_class(activity, scratch / "class")
         count = len(notebooks)
         print(f"{count} {activity.id} submissions on {os.cpu_count()} cores; load average {load_average()}")
-        plain = plain_nbclient(activity, notebooks, scratch)
+        plain = plain_nbclient(activity, notebooks)
         load_plain = os.getloadavg()[0]
         loop, loop_scores = check_loop(activity, notebooks, scratch)
         load_loop = os.getloadavg()[0]

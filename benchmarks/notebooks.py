@@ -1,7 +1,8 @@
 """Grading a course notebook vs merely running it, on the same solution notebooks, in one run:
 
 - plain: nbclient runs the notebook in a fresh kernel against the emulator, nothing else (the
-  nbgrader / Otter model: no sandbox, no snapshot, no rubric);
+  nbgrader / Otter model: no sandbox, no snapshot, no rubric; plain_run.py), with the same data files
+  and console bucket as a graded run, so it trains and deploys too (a plain run that fails stops this);
 - check: `grader check` in a fresh process (command start, emulator, warm-kernel server, run,
   snapshot, rubric, reports): what a student's self-check costs;
 - warm: grading in a grader process whose warm-kernel server is up (what every submission after the
@@ -14,7 +15,6 @@ noisy 2-core machine; runs are interleaved so load affects each column alike.
 """
 
 import argparse
-import asyncio
 import statistics
 import subprocess
 import sys
@@ -22,38 +22,14 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
-
 from grader.activities import load
-from grader.emulator import Emulator, client_environment
-from grader.execution import environments
-from grader.execution.kernel import kernel_environment, stage_home
-from grader.execution.workspace import prepare_workspace
+from grader.emulator import Emulator
 from grader.grading.gather import GradingOptions
 from grader.grading.grade import grade
+from plain_run import plain_run
 
 PROJECT = Path(__file__).resolve().parents[1]
 STAGES = ("emulator_start_s", "setup_s", "kernel_start_s", "cells_s", "shutdown_s", "snapshot_s", "rubric_s")
-
-
-def plain_run(activity, notebook: Path, emulator) -> float:
-    """nbclient in a fresh kernel with the emulator's environment: what an nbgrader-style grader pays."""
-    started = time.perf_counter()
-    workspace = prepare_workspace(notebook, list(activity.data), None)
-    try:
-        stage_home(workspace.home, environments.current())
-        account = emulator.new_account(activity.region)
-        env = kernel_environment(str(workspace.home), python_bin=Path(sys.executable).parent, memory_mb=None,
-                                 emulator_env=client_environment(emulator.url, account))
-        nb = nbformat.read(notebook, as_version=4)
-        client = NotebookClient(nb, kernel_name="python3", allow_errors=True, shutdown_kernel="immediate",
-                                resources={"metadata": {"path": str(workspace.workdir)}})
-        asyncio.run(client.async_execute(env=env))   # nbclient's own kernel manager: shut down afterwards
-        emulator.remove_account(account.account_id)
-    finally:
-        workspace.remove()
-    return time.perf_counter() - started
 
 
 def fresh_check(activity_id: str, notebook: Path, out: Path) -> float:
@@ -100,7 +76,10 @@ def main() -> None:
             for activity_id in args.activities:
                 activity = load(activity_id)
                 notebook = activity.notebook("solution")
-                times[activity_id]["plain"].append(plain_run(activity, notebook, emulator))
+                seconds, errors = plain_run(activity, notebook, emulator)
+                if errors:
+                    raise SystemExit(f"the plain run of {notebook.name} failed, so it is no baseline: {errors[0]}")
+                times[activity_id]["plain"].append(seconds)
                 times[activity_id]["check"].append(fresh_check(activity_id, notebook, out))
                 elapsed, split = warm_grade(activity, notebook, out)
                 times[activity_id]["warm"].append(elapsed)

@@ -1,7 +1,8 @@
 """What the sandbox adds to a graded run: `grader run` of a one-cell notebook, sandboxed and not,
 both with cold kernels (an unsandboxed run cannot fork a warm one, so only cold runs compare the
-sandbox alone), interleaved on the same emulator with the default sandboxed warm run beside them; then the sandbox alone (namespaces, cgroup, new root, bridges) with
-a trivial program instead of a kernel.
+sandbox alone), interleaved on the same emulator with the default sandboxed warm run beside them;
+then the sandbox alone (namespaces, cgroup, new root, bridges) with a trivial program instead of a
+kernel.
 
     python benchmarks/sandbox.py [--repeat 10]
 
