@@ -84,6 +84,16 @@ def verdicts(out: Path, students) -> dict:
     return found
 
 
+def checked_alone(activity_id: str, notebook: Path, tmp_path: Path, *options: str) -> tuple:
+    """(score, every check's (id, status)) of `grader check` on the one notebook, as verdicts() reads a batch's."""
+    json_file = tmp_path / f"{notebook.stem}.json"
+    done = grader("check", activity_id, str(notebook), "--out", str(tmp_path / "checks"), "--json", str(json_file),
+                  *options)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(json_file.read_text())
+    return result["score"], [(check["id"], check["status"]) for check in result["checks"]]
+
+
 def events(out: Path) -> list[dict]:
     path = out / PROGRESS_FILE
     if not path.exists():
@@ -170,13 +180,8 @@ def test_scores_equal_grader_check_on_each_submission_alone(embedded, iam_class,
     files = {"alice": "alice.ipynb", "carol": "carol_create_admin_user.ipynb", "dave": "dave.ipynb",
              "erin": "erin.ipynb", "heidi": "heidi/create_admin_user.ipynb"}
     for student, name in files.items():
-        json_file = tmp_path / f"{student}.json"
-        done = grader("check", "iam-user", str(iam_class / name), "--out", str(tmp_path / "checks"),
-                      "--json", str(json_file), *OPTIONS)
-        assert done.returncode == 0, done.stderr
-        result = json.loads(json_file.read_text())
-        assert (result["score"], [(check["id"], check["status"]) for check in result["checks"]]) == \
-               (batch[student][0], batch[student][2]), student
+        alone = checked_alone("iam-user", iam_class / name, tmp_path, *OPTIONS)
+        assert alone == (batch[student][0], batch[student][2]), student
     frank = grader("check", "iam-user", str(iam_class / "frank.ipynb"), "--out", str(tmp_path / "checks"), *OPTIONS)
     from grader.grading.result import GradeResult
     assert frank.returncode == 2
@@ -306,10 +311,5 @@ def test_model_notebooks_in_a_batch_score_as_grader_check_scores_each(tmp_path):
     batch = verdicts(tmp_path / "graded", ["shuf", "sol", "swap"])
     assert batch["sol"][0] > batch["shuf"][0] and batch["sol"][0] > batch["swap"][0]
     for student in ("shuf", "sol", "swap"):
-        json_file = tmp_path / f"{student}.json"
-        alone = grader("check", "housing", str(submissions / f"{student}.ipynb"), "--out", str(tmp_path / "checks"),
-                       "--json", str(json_file))
-        assert alone.returncode == 0, alone.stderr
-        result = json.loads(json_file.read_text())
-        assert (result["score"], [(check["id"], check["status"]) for check in result["checks"]]) == \
-               (batch[student][0], batch[student][2]), student
+        alone = checked_alone("housing", submissions / f"{student}.ipynb", tmp_path)
+        assert alone == (batch[student][0], batch[student][2]), student

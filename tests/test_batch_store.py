@@ -147,7 +147,7 @@ def test_on_a_terminal_the_bar_shows_done_total_failures_and_the_last_student(tm
 
 
 def test_a_submission_that_could_not_be_graded_has_every_rubric_check_as_an_error(tmp_path):
-    result = ungraded_result(IAM, [Path("frank.ipynb")], "frank.ipynb is not valid notebook JSON")
+    result = ungraded_result(IAM.id, [Path("frank.ipynb")], "frank.ipynb is not valid notebook JSON")
     assert result.error == "frank.ipynb is not valid notebook JSON" and view.status(result) == "error"
     assert len(result.checks) == 6 and {check.status for check in result.checks} == {"error"}
     assert result.score == 0 and result.max_score == sum(check.max_points for check in result.checks)

@@ -26,11 +26,15 @@ import yaml
 
 from ..activities import Activity
 from ..errors import UsageError
+from ..reporting.class_summary import CLASS_FILES
 from .archives import GRADESCOPE_METADATA, ignored, unpack
+from .progress import PROGRESS_FILE
+from .store import MANIFEST
 
 CANVAS_NAME = re.compile(r"^(?P<name>[A-Za-z0-9-]+?)(?:_LATE)?_(?P<id>\d+)_(?P<submission>\d+)_(?P<file>.+)$")
 SEPARATORS = " _-."
-RESERVED = {"index.html", "grades.csv", "junit.xml", "progress.jsonl", "unassigned.csv", "batch.json"}
+UNASSIGNED_FILE = "unassigned.csv"   # DIR's list of the files no student could be tied to
+RESERVED = {*CLASS_FILES, PROGRESS_FILE, MANIFEST, UNASSIGNED_FILE}   # DIR's own files: no student folder's name
 FOLDER_NAME = re.compile(r"[^A-Za-z0-9._@+-]+")
 
 

@@ -102,9 +102,9 @@ def grade_class(options: BatchOptions) -> int:
           f"{reused} already graded with the same inputs; results in {out}", flush=True)
     if jobs:
         _grade(jobs, options, out, total=len(found.students), reused=reused)
-    submissions = class_submissions(out, found)
-    written = write_class_outputs(out, submissions, found, staff=options.staff)
-    print(terminal_summary(submissions, found, written, graded_now=len(jobs), reused=reused))
+    results = class_submissions(out, found)
+    written = write_class_outputs(out, results, found, staff=options.staff)
+    print(terminal_summary(results, found, written, graded_now=len(jobs), reused=reused))
     return 0
 
 

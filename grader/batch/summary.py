@@ -15,9 +15,8 @@ from ..grading.result import GradeResult
 from ..reporting import view
 from ..reporting.class_summary import write_class_report
 from ..reporting.results_files import Submission
-from .discovery import Found
+from .discovery import UNASSIGNED_FILE, Found
 
-UNASSIGNED_FILE = "unassigned.csv"
 LISTED = 8   # lines per list on the terminal; the files have them all
 
 

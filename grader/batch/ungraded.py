@@ -10,7 +10,6 @@ import functools
 import io
 from pathlib import Path
 
-from ..activities import Activity, load
 from ..execution.record import tool_versions
 from ..grading.plugin import check_identity
 from ..grading.result import CheckResult, GradeResult
@@ -39,9 +38,8 @@ def rubric_checks(activity_id: str) -> tuple[dict, ...]:
     return tuple(collector.checks)
 
 
-def ungraded_result(activity: Activity | str, files: list[Path], reason: str, duration_s: float = 0.0) -> GradeResult:
-    activity_id = activity if isinstance(activity, str) else activity.id
+def ungraded_result(activity_id: str, files: list[Path], reason: str, duration_s: float = 0.0) -> GradeResult:
     checks = [CheckResult(**check, status="error", points=0.0, message=f"not graded: {reason}")
-              for check in rubric_checks(load(activity_id).id)]
+              for check in rubric_checks(activity_id)]
     return GradeResult(activity=activity_id, submission=[str(path) for path in files], source="not run",
                        checks=checks, error=reason, duration_s=round(duration_s, 3), environment=tool_versions())

@@ -73,6 +73,10 @@ def summary_page(submissions: list[Submission], links: dict[str, str]) -> str:
         problems=[row for row in rows if row["status"] != "graded"])
 
 
+INDEX_FILE, GRADES_FILE, JUNIT_FILE = "index.html", "grades.csv", "junit.xml"
+CLASS_FILES = (INDEX_FILE, GRADES_FILE, JUNIT_FILE)   # beside the students' folders in DIR
+
+
 def write_class_report(submissions: list[Submission], out: Path, *, staff: bool = False) -> dict[str, Path]:
     """Write every student's report, the class summary and the exports into `out`; returns what was
     written by name ('index', 'grades', 'junit', 'reports')."""
@@ -81,7 +85,7 @@ def write_class_report(submissions: list[Submission], out: Path, *, staff: bool 
     for submission in submissions:
         write_submission_page(submission.result, out / submission.student / REPORT_FILE, staff=staff)
         links[submission.student] = f"{quote(submission.student)}/{REPORT_FILE}"
-    return {"index": write_atomic(out / "index.html", summary_page(submissions, links)),
-            "grades": write_atomic(out / "grades.csv", grades_csv(submissions)),
-            "junit": write_atomic(out / "junit.xml", junit_xml([(s.student, s.result) for s in submissions])),
+    return {"index": write_atomic(out / INDEX_FILE, summary_page(submissions, links)),
+            "grades": write_atomic(out / GRADES_FILE, grades_csv(submissions)),
+            "junit": write_atomic(out / JUNIT_FILE, junit_xml([(s.student, s.result) for s in submissions])),
             "reports": out}
