@@ -78,8 +78,18 @@ def compute(ev: Evidence):
     if model.predictor_type != wanted:
         return None, failed(f"the model is a {model.predictor_type}; this activity needs a {wanted}, so it cannot be "
                             f"measured as one (set predictor_type='{wanted}')", predictor_type=model.predictor_type)
+    for name, values in (("test features", test.features), ("test labels", test.labels),
+                         ("training labels", train.labels)):
+        unusable = int(np.size(values) - np.count_nonzero(np.isfinite(values)))
+        if unusable:
+            return None, failed(f"the {name} hold {unusable} value(s) that are not numbers (NaN or infinity), so the "
+                                "model cannot be measured on them; clean the data before uploading it",
+                                non_finite=unusable)
     truth = test.labels.astype(float)
     predictions = model.predict(test.features)
+    if not np.isfinite(np.array([p["score"] for p in predictions], float)).all():
+        return None, failed("the model's scores on your test set are not all numbers (NaN or infinity): it was "
+                            "trained on data that is not, so it cannot be measured; clean the data and train again")
     if model.predictor_type == "regressor":
         scores = np.array([p["score"] for p in predictions])
         baseline = np.full_like(truth, float(np.mean(train.labels)))

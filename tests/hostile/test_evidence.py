@@ -39,9 +39,9 @@ FORGED = LinearModel("regressor", "squared_loss", 1, [[9.1]], [-35.5]).to_artifa
 
 
 def _evidence(artifact: bytes = TRAINED, trainer: list | None = None, api_log: list | None = None,
-              runs: bool = True) -> Evidence:
+              runs: bool = True, data: tuple | None = None) -> Evidence:
     """A housing run whose job completed and whose endpoint scored the test set, unless told otherwise."""
-    x_train, y_train, x_test, y_test = _data()
+    x_train, y_train, x_test, y_test = data or _data()
     job = {"TrainingJobName": "job-1", "TrainingJobStatus": "Completed", "CreationTime": "2026-12-01T00:00:00",
            "AlgorithmSpecification": {"TrainingImage": "174872318107.dkr.ecr.us-west-2.amazonaws.com/linear-learner:1"},
            "HyperParameters": {"feature_dim": "1", "predictor_type": "regressor"},
@@ -72,6 +72,19 @@ def test_honest_evidence_passes():
     assert deployment.job_completed(ev).status == "pass"
     assert deployment.endpoint_invoked_with_test_data(ev).status == "pass"
     assert metrics.model_quality(ev).status == "pass"
+
+
+def test_a_nan_label_in_the_test_set_earns_no_model_or_printed_metrics_points():
+    """Attack: one NaN label uploaded in the test set. RMSE and R2 are then NaN, and every comparison
+    with NaN is false, so a useless model 'passed' its thresholds and any printed metrics 'matched'
+    (27/27 was shown). Verdict: both checks fail, saying the data holds values that are not numbers."""
+    x_train, y_train, x_test, y_test = _data()
+    y_test = y_test.copy()
+    y_test[0] = np.nan
+    ev = _evidence(data=(x_train, y_train, x_test, y_test))
+    for check in (metrics.model_quality, metrics.printed_metrics_agree):
+        outcome = check(ev)
+        assert outcome.status == "fail" and "test labels hold 1 value(s) that are not numbers" in outcome.message
 
 
 def test_log_entries_with_client_fields_only_earn_nothing():
