@@ -14,7 +14,7 @@ import threading
 
 from moto.sagemaker.models import sagemaker_backends
 
-from ..linear_learner.inference import PayloadError, check_width, format_predictions, parse_payload
+from ..linear_learner.inference import PayloadError, check_shape, format_predictions, parse_payload
 from ..linear_learner.model import MAX_ARTIFACT_BYTES, LinearModel
 from . import s3_access
 from .protocol import Response, error
@@ -24,7 +24,10 @@ MAX_PAYLOAD_BYTES = 6 * 2**20   # AWS's limit for one InvokeEndpoint request
 
 class ModelCache:
     """Loaded models (and their artifact's SHA-256) by artifact URL and ETag, so repeated
-    invocations skip the S3 read."""
+    invocations skip parsing the artifact; only the most recently used are kept (one emulator serves
+    every submission of a batch worker)."""
+
+    KEPT = 8
 
     def __init__(self):
         self._models: dict[tuple[str, str, str], tuple[LinearModel, str]] = {}
@@ -35,9 +38,11 @@ class ModelCache:
         body, etag = s3_access.get_object(account_id, url, MAX_ARTIFACT_BYTES)
         key = (account_id, url, etag)
         with self._lock:
-            if key not in self._models:
-                self._models[key] = LinearModel.from_artifact(body), hashlib.sha256(body).hexdigest()
-            return self._models[key]
+            loaded = self._models.pop(key, None) or (LinearModel.from_artifact(body), hashlib.sha256(body).hexdigest())
+            self._models[key] = loaded   # last in the order: the most recently used
+            while len(self._models) > self.KEPT:
+                self._models.pop(next(iter(self._models)))
+            return loaded
 
 
 def _model_error(exchange, message: str) -> Response:
@@ -106,7 +111,7 @@ def invoke_endpoint(exchange, cache: ModelCache) -> Response:
                                       "trained by a completed linear-learner job")
     try:
         rows = parse_payload(call.body, call.headers.get("content-type"))
-        check_width(model, rows)
+        check_shape(model, rows)
         body, content_type = format_predictions(model.predict(rows), call.headers.get("accept"))
     except PayloadError as problem:
         return _model_error(exchange, str(problem))

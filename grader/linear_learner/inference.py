@@ -13,6 +13,7 @@ from .model import LinearModel
 JSON = "application/json"
 JSONLINES = "application/jsonlines"
 ACCEPTED_CONTENT_TYPES = (CSV, JSON, JSONLINES, RECORDIO)
+MAX_SCORES = 300_000   # per request: about what AWS's 6 MB response limit holds as JSON
 
 
 class PayloadError(ValueError):
@@ -62,10 +63,15 @@ def parse_payload(body: bytes, content_type: str | None) -> np.ndarray:
     return rows
 
 
-def check_width(model: LinearModel, rows: np.ndarray) -> None:
+def check_shape(model: LinearModel, rows: np.ndarray) -> None:
+    """The records fit the model, and their scores fit in one response (they are computed in the
+    emulator's process, outside any sandbox)."""
     if rows.shape[1] != model.feature_dim:
         raise PayloadError(f"Invalid payload: each record must have {model.feature_dim} features (the model's "
                            f"feature_dim) but the request has {rows.shape[1]}.")
+    if rows.shape[0] * model.outputs > MAX_SCORES:
+        raise PayloadError(f"Invalid payload: {rows.shape[0]:,} records x {model.outputs:,} scores each is more than "
+                           f"one response holds ({MAX_SCORES:,} scores); send fewer records per request.")
 
 
 def format_predictions(predictions: list[dict], accept: str | None) -> tuple[bytes, str]:

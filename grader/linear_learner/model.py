@@ -87,7 +87,22 @@ class LinearModel:
                 fields = json.loads(tar.extractfile(ARTIFACT_MEMBER).read())
             fields.pop("format", None)
             model = cls(**fields)
+            model.check_shape()
         except (tarfile.TarError, KeyError, AttributeError, TypeError, ValueError, RecursionError, OSError, EOFError,
                 zlib.error) as error:
             raise ValueError(f"not a linear-learner model artifact ({error})") from None
         return model
+
+    @property
+    def outputs(self) -> int:
+        """Scores per record: one for a regressor or binary classifier, one per class otherwise."""
+        return self.num_classes if self.predictor_type == "multiclass_classifier" else 1
+
+    def check_shape(self) -> None:
+        """ValueError unless the weights are feature_dim x outputs and the bias has one value per output:
+        a model the trainer wrote, not one whose size a client chose (every prediction pays for it)."""
+        weights, bias = np.asarray(self.weights, float), np.asarray(self.bias, float)
+        if weights.shape != (self.feature_dim, self.outputs) or bias.shape != (self.outputs,):
+            raise ValueError(f"a {self.predictor_type} with {self.feature_dim} features has "
+                             f"{self.feature_dim}x{self.outputs} weights and {self.outputs} bias value(s), not "
+                             f"{'x'.join(map(str, weights.shape))} and {bias.size}")

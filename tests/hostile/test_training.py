@@ -225,6 +225,48 @@ def test_decompression_bomb_artifact_is_refused_without_unpacking(monkeypatch):
         LinearModel.from_artifact(bomb)
 
 
+def test_a_model_wider_than_its_predictor_type_is_not_served(account, aws, bucket):
+    """Attack: a 4 KB regressor artifact with a million outputs per record; every prediction then built
+    records x 1,000,000 scores in the grader's own memory (8 GB was shown). Verdict: the artifact is not a
+    model (its shape is not feature_dim x 1), and the endpoint answers ModelError without predicting."""
+    wide = LinearModel("regressor", "squared_loss", 1, [[0.0] * 1_000_000], [0.0] * 1_000_000)
+    with pytest.raises(ValueError, match="1x1 weights and 1 bias"):
+        LinearModel.from_artifact(wide.to_artifact())
+    aws("s3").put_object(Bucket=bucket, Key="wide/model.tar.gz", Body=wide.to_artifact())
+    _deploy(aws, account, "wide", f"s3://{bucket}/wide/model.tar.gz")
+    with pytest.raises(ClientError) as raised:
+        aws("sagemaker-runtime").invoke_endpoint(EndpointName="wide", Body=b"0\n" * 500, ContentType="text/csv")
+    assert raised.value.response["Error"]["Code"] == "ModelError"
+
+
+def test_a_request_whose_scores_exceed_one_response_is_refused(account, aws, bucket, monkeypatch):
+    """Attack: more records per request than a response can hold (the emulator scores them in the
+    grader's process). Verdict: ModelError naming the limit (lowered here to keep the test small)."""
+    from grader.linear_learner import inference
+
+    monkeypatch.setattr(inference, "MAX_SCORES", 100)
+    aws("s3").put_object(Bucket=bucket, Key="m/model.tar.gz", Body=_forged_artifact(weights=(1.0,)))
+    _deploy(aws, account, "many", f"s3://{bucket}/m/model.tar.gz")
+    assert aws("sagemaker-runtime").invoke_endpoint(EndpointName="many", Body=b"1\n" * 100, ContentType="text/csv")
+    with pytest.raises(ClientError) as raised:
+        aws("sagemaker-runtime").invoke_endpoint(EndpointName="many", Body=b"1\n" * 101, ContentType="text/csv")
+    assert raised.value.response["Error"]["Code"] == "ModelError"
+    assert "101 records x 1 scores each is more than one response holds (100 scores)" in str(raised.value)
+
+
+def test_the_served_models_kept_in_memory_are_bounded(account, aws, bucket):
+    """Attack: many distinct artifacts, each loaded once and kept for the emulator's life (one emulator
+    serves a whole batch worker). Verdict: only the most recently used ModelCache.KEPT stay loaded."""
+    from grader.emulator.serving import ModelCache
+
+    cache = ModelCache()
+    for number in range(ModelCache.KEPT + 3):
+        aws("s3").put_object(Bucket=bucket, Key=f"m{number}/model.tar.gz", Body=_forged_artifact(bias=float(number)))
+        model, _ = cache.load(account.account_id, f"s3://{bucket}/m{number}/model.tar.gz")
+        assert model.bias == [float(number)]
+    assert len(cache._models) == ModelCache.KEPT
+
+
 def test_uploaded_model_is_served_but_never_counts_as_trained(account, aws, bucket):
     """Attack: a model.tar.gz the notebook built (fitted by scikit-learn on the test set), deployed
     without training. Verdict: it predicts, and the log's facts say no training job wrote it."""
