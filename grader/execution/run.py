@@ -108,7 +108,8 @@ def run_submission(activity: Activity, submission: Submission, emulator, *, limi
                                                                      kernel_site=sandbox.kernel_site),
                                      extra=extra_env)
             run = NotebookRun(executed, workdir=sandbox.workdir, env=env, limits=limits,
-                              km=sandbox.adopt(kernel_manager(environment.python)), explain_error=_explain_error)
+                              km=sandbox.adopt(kernel_manager(environment.python)), explain_error=_explain_error,
+                              kernel_ready=sandbox.kernel_ready)
             setup_s = time.monotonic() - started
             run.execute()
             record.sandbox = sandbox.report()

@@ -118,10 +118,12 @@ def _restore_signal_handlers(handlers: dict) -> None:
 class NotebookRun:
     """Runs one notebook; `cells` and `kernel` hold the outcome afterwards."""
 
-    def __init__(self, nb, *, workdir: str, env: dict[str, str], limits: RunLimits, km=None, explain_error=None):
+    def __init__(self, nb, *, workdir: str, env: dict[str, str], limits: RunLimits, km=None, explain_error=None,
+                 kernel_ready=None):
         self.nb = nb
         self.workdir = workdir
         self.km = km
+        self.kernel_ready = kernel_ready or (lambda: None)   # called once the kernel answers, before any cell
         self.env = env
         self.limits = limits
         self.explain_error = explain_error or (lambda name, value: None)
@@ -152,6 +154,7 @@ class NotebookRun:
             async with client.async_setup_kernel(env=self.env, cwd=self.workdir, cleanup_kc=True,
                                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
                 _restore_signal_handlers(handlers)
+                self.kernel_ready()
                 first_cell = time.monotonic()
                 deadline = first_cell + self.limits.notebook_timeout   # counted from the first cell
                 for record in self.cells:

@@ -48,6 +48,9 @@ class HostRun:
     def adopt(self, manager: AsyncKernelManager) -> AsyncKernelManager:
         return manager
 
+    def kernel_ready(self) -> None:
+        """Nothing to close: the kernel runs as the grader's user."""
+
     def __enter__(self) -> "HostRun":
         return self
 

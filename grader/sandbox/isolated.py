@@ -38,6 +38,7 @@ SERVICE_PORTS = {"aws": 4566, "market_data": 5080}   # loopback ports inside; an
 def service_url(service: str) -> str:
     """Where a kernel inside any sandbox reaches `service` (the same in every run)."""
     return f"http://127.0.0.1:{SERVICE_PORTS[service]}"
+CONNECTION_FILE = "connection.json"   # in the run's IPC folder, beside the kernel's sockets
 UID_RANGE = (200_000, 1_000_000)    # a fresh unprivileged uid per run, owned by no one on the host
 WATCH_EVERY_S = 0.25
 
@@ -123,12 +124,21 @@ class IsolatedRun:
         """Make `manager` start its kernel in this sandbox, talking over Unix sockets in the run's IPC
         folder (the kernel has no network the grader could reach)."""
         manager.transport, manager.ip = "ipc", str(self.ipc / "kernel")
-        manager.connection_file = str(self.ipc / "connection.json")
+        manager.connection_file = str(self.ipc / CONNECTION_FILE)
         manager.kernel_id = secrets.token_hex(8)
         provisioner = SandboxProvisioner(kernel_id=manager.kernel_id, kernel_spec=manager.kernel_spec, parent=manager)
         provisioner.sandbox = self
         manager.provisioner = provisioner
         return manager
+
+    def kernel_ready(self) -> None:
+        """The kernel has bound its channels, so the IPC folder (on the host's disk, where the grader
+        reaches the sockets) takes no more files: it and the connection file go back to the grader
+        before any cell runs, and a notebook cannot fill the host's disk there. Under a user namespace
+        the kernel is the grader's own user and could undo this (docs/security.md)."""
+        if not self.userns:
+            for path in (self.ipc / CONNECTION_FILE, self.ipc):
+                os.chown(path, 0, 0)
 
     def give_to_kernel(self, path: Path) -> None:
         """Files the grader writes for the kernel (its connection file) must be readable by its user."""

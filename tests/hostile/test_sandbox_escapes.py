@@ -98,6 +98,11 @@ if os.fork() == 0:            # a double fork, orphaned and in its own session
     os._exit(0)
 report("outlive_the_run", started=survivor.pid)
 """,
+    "fill_the_ipc_folder": """
+ipc = [line.split()[4] for line in open("/proc/self/mountinfo") if line.split()[4].endswith("/ipc")]
+report("fill_the_ipc_folder", folders=ipc, writes=[attempt(lambda f=f: open(os.path.join(f, "fill0"), "wb").write(b"x"))
+                                                   for f in ipc])
+""",
     "fill_the_disk": """
 def fill():
     with open("/tmp/filler", "wb") as stream:
@@ -216,6 +221,17 @@ def test_a_fork_bomb_hits_the_process_limit(attacked):
 def test_filling_the_disk_stops_at_the_sandbox_size(attacked):
     facts = attacked[1]["fill_the_disk"]
     assert "No space left" in facts["outcome"] and facts["megabytes"] <= 64
+
+
+def test_the_ipc_folder_on_the_hosts_disk_takes_no_file_from_the_notebook(attacked):
+    """Attack: the one writable folder on the host's disk, the IPC folder the grader reaches the
+    kernel's sockets through, filled with files (3 GB written, past the 64 MB home, was shown).
+    Verdict: once the kernel is up the folder is the grader's; the notebook's write is refused."""
+    outcome, reports, _ = attacked
+    if outcome.record.sandbox["user_namespace"]:
+        pytest.skip("under a user namespace the kernel runs as the grader's own user (docs/security.md)")
+    facts = reports["fill_the_ipc_folder"]
+    assert facts["folders"] and all(result.startswith("PermissionError") for result in facts["writes"]), facts
 
 
 def test_display_updates_count_against_the_output_cap(attacked):
