@@ -271,6 +271,10 @@ def test_ctrl_c_or_sigterm_stops_the_batch_keeping_what_finished(iam_class, tmp_
     assert finished and events(out)[-1]["outcome"] == "interrupted"
     for student in finished:
         assert store.read_stamp(out / student) and (out / student / RESULT_FILE).is_file()
+    time.sleep(5)   # workers stopping: a grading they were running must not be stamped with a broken kernel
+    stamped = [student for student in STUDENTS if store.read_stamp(out / student)]
+    assert {student: verdicts(out, [student])[student][1] for student in stamped} == \
+           {student: BROKEN.get(student, ("graded",))[0] for student in stamped}
 
 
 def test_a_worker_that_dies_or_a_grading_that_overruns_becomes_that_students_error(tmp_path):

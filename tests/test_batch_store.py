@@ -181,3 +181,29 @@ def test_the_end_writes_the_class_report_from_the_results_on_disk_and_one_screen
     assert len(text.splitlines()) < 25
     write_class_outputs(tmp_path, submissions, Found(found.students, []), staff=False)
     assert not (tmp_path / "unassigned.csv").exists()
+
+
+def test_a_grading_the_worker_was_stopped_under_keeps_no_grade(tmp_path, monkeypatch):
+    """A worker stopped mid-grading (Ctrl-C, a closed terminal, the cluster shut down) stops its kernels
+    first, so the grading in flight ends wrong ('the kernel did not start'): it leaves no result and no
+    stamp, and the next run grades the student."""
+    from grader.batch import task
+    from grader.batch.workshop import Workshop
+
+    shop = Workshop()
+    monkeypatch.setattr(task, "workshop", lambda: shop)
+    folder = tmp_path / "cara"
+    key = store.Key("s" * 64, "v1")
+    job = task.Job(activity="iam-user", student="cara", files=("cara.ipynb",), folder=str(folder), key=key,
+                   run="run-1", deadline_s=60, limits={})
+
+    def graded_while_stopping(job, started):
+        shop.closing = True   # the worker's teardown, while the kernel was starting
+        wrong = ungraded_result("iam-user", [Path("cara.ipynb")], "")
+        wrong.write(folder / RESULT_FILE)
+        return wrong, ""
+
+    monkeypatch.setattr(task, "_graded", graded_while_stopping)
+    with pytest.raises(task.WorkerStopped, match="stopped while grading cara; run the batch again"):
+        task.grade_job(job)
+    assert not store.is_current(folder, key) and not list(folder.iterdir())

@@ -30,6 +30,10 @@ from .workshop import workshop
 GRADESCOPE_FILE = "gradescope.json"
 
 
+class WorkerStopped(RuntimeError):
+    """The batch (or the cluster) stopped this worker in the middle of a grading."""
+
+
 @dataclass(frozen=True)
 class Job:
     """Everything a worker needs to grade one student: plain values, so it pickles to any worker."""
@@ -148,4 +152,7 @@ def grade_job(job: Job) -> dict:
             result, failure = _graded(job, deadline.started)
     finally:
         workshop().settle()
+    if workshop().closing:   # its kernels were stopped under it: no grade rather than a wrong one
+        store.clear(folder)
+        raise WorkerStopped(f"the worker was stopped while grading {job.student}; run the batch again to grade them")
     return write_outputs(job, result, failure=failure)

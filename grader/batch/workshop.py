@@ -20,6 +20,7 @@ from . import store
 class Workshop:
     def __init__(self):
         self._versions: dict[str, str] = {}
+        self.closing = False   # set when the worker is being stopped: a grading running then is not kept
 
     def grading_version(self, activity_id: str, *, limits: dict, data_dir: str | None, staff: bool,
                         isolate: str, environment: str | None) -> str:
@@ -52,9 +53,11 @@ class Workshop:
 
     def close(self) -> None:
         """Release what the worker holds: its warm-kernel servers (a worker stopped by its cluster may
-        not reach the interpreter's exit handlers, which would stop them too)."""
+        not reach the interpreter's exit handlers, which would stop them too). A grading still running
+        loses its kernels with them, so from here on none is kept (grade_job)."""
         from ..sandbox.warm import stop_all
 
+        self.closing = True
         stop_all()
 
 
