@@ -37,6 +37,7 @@ def test_bad_input_is_one_line_and_exit_2(submissions, tmp_path, capsys, argumen
     assert main(["grade", *[argument.format(**values) for argument in arguments]]) == 2
     error = capsys.readouterr().err
     assert error.startswith("grader: error: ") and says in error and error.count("\n") == 1
+    assert not (tmp_path / "graded").exists()   # nothing is made for bad input
 
 
 def test_a_machine_that_cannot_sandbox_is_refused_unless_asked(submissions, tmp_path, capsys, monkeypatch):

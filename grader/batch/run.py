@@ -80,10 +80,9 @@ def grade_class(options: BatchOptions) -> int:
     if out == submissions or submissions in out.parents or out in submissions.parents:
         raise UsageError(f"--out {options.out} and {options.submissions} overlap; give an output folder apart from "
                          "the submissions (grading empties each student's output folder)")
-    out.mkdir(parents=True, exist_ok=True)
-    store.remove_partial_files(out)
     found = discover(activity, options.submissions, unpack_into=out / UNPACKED, roster=roster)
-    store.claim(out, activity, resume=options.resume)
+    store.claim(out, activity, resume=options.resume)   # makes --out: nothing is made for bad input
+    store.remove_partial_files(out)
     version = store.grading_version(activity, limits=options.limits, data_dir=data_dir, staff=options.staff,
                                     isolate=isolate, environment=options.environment)
     run = f"{datetime.now():%Y%m%dT%H%M%S}-{secrets.token_hex(2)}"

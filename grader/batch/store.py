@@ -135,4 +135,5 @@ def claim(out: Path, activity: Activity, *, resume: bool) -> None:
     if held not in (None, activity.id):
         raise UsageError(f"{out} holds a batch of {held}; grade {activity.id} into another --out folder")
     if held is None:
+        manifest.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(manifest, json.dumps({"schema": SCHEMA, "activity": activity.id}))
