@@ -98,6 +98,32 @@ def test_a_blank_left_in_an_assignment_is_the_root_of_what_follows():
     assert failures[2]["line"] == 3 and failures[2]["code"] == ""   # the blank line itself
 
 
+def test_a_name_imported_by_a_cell_with_a_syntax_error_elsewhere_goes_back_to_that_cell():
+    """The imports cell has a typo on one line, so none of its imports ran: a later NameError on one of
+    them is that cell's fault, not the later cell's."""
+    run = run_of(
+        cell(4, "import sagemaker\nimport sagemaker.amazon.common as smac\nfor x in range(3)\n    pass", "error",
+             ("SyntaxError", "expected ':'")),
+        cell(17, "smac.write_numpy_to_dense_tensor(buf, vectors, labels)", "error",
+             ("NameError", "name 'smac' is not defined")),
+        cell(22, "sess = sagemaker.Session()", "error", ("NameError", "name 'sagemaker' is not defined")))
+    failures = {failure["cell"]: failure for failure in condensed(run)["failures"]}
+    assert failures[17]["caused_by"] == 4 and failures[22]["caused_by"] == 4
+
+
+def test_a_missing_column_goes_back_to_the_failed_cell_that_was_to_add_it():
+    """A typo in the cell that adds the MEDV column (AttributeError), then KeyError: 'MEDV' where it is
+    read: the root cause is the typo, and the value is not 'set' where it is only read."""
+    run = run_of(
+        cell(6, 'boston = pd.DataFrame(data.data)\nboston["MEDV"] = data.targt', "error",
+             ("AttributeError", "'Bunch' object has no attribute 'targt'")),
+        cell(10, 'X = boston["RM"].values\ny = boston["MEDV"].values', "error", ("KeyError", "'MEDV'")),
+        cell(12, 'plt.scatter(boston["MEDV"], boston["RM"])', "error", ("KeyError", "'MEDV'")))
+    failures = {failure["cell"]: failure for failure in condensed(run)["failures"]}
+    assert failures[10]["caused_by"] == 6 and failures[12]["caused_by"] == 6
+    assert failures[6]["caused_by"] is None
+
+
 def test_needs_that_were_met_or_never_tried_block_nothing():
     done = run_of(cell(1, "linear.fit(data)"), cell(2, "linear.deploy(1, 't')", "error", ("ValueError", "no")),
                   api_log=[logged("CreateTrainingJob")])
@@ -160,7 +186,7 @@ def test_the_scorecard_names_one_root_cause_first_with_its_checks_under_it():
     assert lines[root] == ("ROOT CAUSE: boston-housing-regression.ipynb cell 8 failed: NoSuchBucket: An error occurred "
                            "(NoSuchBucket) when calling the PutObject operation: The specified bucket does not exist")
     assert text.count("ROOT CAUSE") == 1 and "17 check(s) could not be judged because of it (17 point(s))" in text
-    assert "the value 'your_s3_bucket_name_here' is set in cell 5, line 2" in text
+    assert "the value 'your_s3_bucket_name_here' appears in cell 5, line 2" in text
     assert "message of needs_upload_3" not in text          # blocked checks: the cause explains them
     assert root < text.splitlines().index("  PASS      2/2  Check endpoint_deleted")
     assert "cell(s) 12 failed because of it" in text

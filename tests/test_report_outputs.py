@@ -55,7 +55,7 @@ def test_an_invalid_bucket_is_named_once_as_the_root_cause(tmp_path, capsys):
     first_check = min(printed.index(f"  {label} ") for label in ("PASS", "FAIL", "SKIP", "ERROR") if f"  {label} " in printed)
     assert printed.count("ROOT CAUSE") == 1 and printed.index("ROOT CAUSE") < first_check
     assert "ROOT CAUSE: boston-housing-regression.ipynb cell 17 failed: NoSuchBucket" in printed
-    assert "the value 'your_s3_bucket_name_here' is set in cell 13, line 2" in printed
+    assert "the value 'your_s3_bucket_name_here' appears in cell 13, line 2" in printed
 
     report = folder / "report.html"
     assert f"report: {report}" in printed

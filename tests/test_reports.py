@@ -84,7 +84,7 @@ def test_root_cause_first_with_the_checks_it_blocked_and_the_value_it_was_about(
     section = page[causes:checks]
     assert "2 check(s) could not be judged because of it" in section   # the hidden third is not counted for students
     assert "check-housing.bucket_name_valid" in section and "check-housing.training_job_completed" in section
-    assert "Line 2:" in section and "set in cell 5, line 1" in section and "Cell(s) 15 then failed" in section
+    assert "Line 2:" in section and "appears in cell 5, line 1" in section and "Cell(s) 15 then failed" in section
     assert "check-housing.bucket_name_valid" not in page[checks:]
 
 

@@ -88,13 +88,23 @@ def _met(runs: list[RunRecord], need: Need) -> bool:
 def _bound_names(source: str) -> set[str]:
     """Names a cell assigns, imports or defines (IPython magics made Python first); for a cell that
     does not parse, the names its lines start to assign (`linear = ` is a SyntaxError that was meant
-    to define `linear`)."""
+    to define `linear`) and those its lines that parse alone bind (`import sagemaker` beside a typo)."""
     try:
         from IPython.core.inputtransformer2 import TransformerManager
 
         tree = ast.parse(TransformerManager().transform_cell(source))
     except Exception:
-        return {name.strip() for found in ASSIGNED.findall(source) for name in found.split(",")}
+        names = {name.strip() for found in ASSIGNED.findall(source) for name in found.split(",")}
+        for line in source.splitlines():
+            try:
+                names |= _names_bound_in(ast.parse(line.strip()))
+            except (SyntaxError, ValueError):
+                pass
+        return names
+    return _names_bound_in(tree)
+
+
+def _names_bound_in(tree: ast.AST) -> set[str]:
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
@@ -106,18 +116,35 @@ def _bound_names(source: str) -> set[str]:
     return names
 
 
+def _stores_key(source: str, key: str) -> bool:
+    """The cell assigns to the subscript ['key'] (a column a DataFrame should have got)."""
+    return re.search(rf"""\[\s*(['"]){re.escape(key)}\1\s*\]\s*=(?!=)""", source) is not None
+
+
+def _definers(run: RunRecord, cell: CellRecord) -> list[CellRecord]:
+    """The earlier cells that would have defined what `cell` failed without: the name of a NameError,
+    the key of a KeyError."""
+    error = cell.error
+    if error is None:
+        return []
+    if error.name == "NameError" and (name := UNDEFINED.search(error.value)):
+        return [c for c in run.cells if c.index < cell.index and name.group(1) in _bound_names(c.source)]
+    if error.name == "KeyError" and (key := QUOTED.search(error.value)):
+        return [c for c in run.cells if c.index < cell.index and _stores_key(c.source, key.group(1) or key.group(2))]
+    return []
+
+
 def root_cell(run: RunRecord, cell: CellRecord) -> CellRecord:
     """The failed cell that `cell`'s failure goes back to: itself, unless it never ran (then the cell
-    the kernel stopped in) or it failed on a name that only a failed earlier cell would have defined."""
+    the kernel stopped in) or it failed on a name (or key) that only a failed earlier cell would have
+    defined."""
     if cell.status == "not_run":
         stopped = next((c for c in run.cells if c.index == run.kernel.cell), None)
         earlier = [c for c in run.cells if c.index < cell.index and c.status in ("error", "timeout")]
         cell = stopped or (earlier[-1] if earlier else cell)
-    name = UNDEFINED.search(cell.error.value) if cell.error and cell.error.name == "NameError" else None
-    if name:
-        definers = [c for c in run.cells if c.index < cell.index and name.group(1) in _bound_names(c.source)]
-        if definers and definers[-1].status in FAILED:
-            return root_cell(run, definers[-1])
+    definers = _definers(run, cell)
+    if definers and definers[-1].status in FAILED:
+        return root_cell(run, definers[-1])
     return cell
 
 

@@ -42,7 +42,7 @@ def cause_lines(cause: Cause, width: int = 100) -> list[str]:
         lines.append(f"    line {failure['line']}: {_shown(failure['code']) or '(blank line)'}")
     value = failure.get("value")
     if value:
-        lines.append(f"    the value '{_shown(value['value'])}' is set in cell {value['cell']}, line {value['line']}: "
+        lines.append(f"    the value '{_shown(value['value'])}' appears in cell {value['cell']}, line {value['line']}: "
                      f"{_shown(value['code'])}")
         if value.get("note"):
             lines.append(f"    grader's note: {_shown(value['note'])}")
