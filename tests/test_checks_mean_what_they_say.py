@@ -201,7 +201,9 @@ def test_a_grader_provided_bucket_earns_no_region_point_and_the_starters_placeho
 
 def test_cleaning_up_an_endpoint_earns_points_only_after_creating_one():
     never = model_evidence("housing", {})
-    assert cleanup.endpoint_deleted(never).status == "skip"
+    assert cleanup.endpoint_deleted(never).status == "skip"   # an account state: maybe deployed and tidied
+    never.runs = [run_record(CellRecord(0, "linear.fit(data)", status="ok"))]
+    assert cleanup.endpoint_deleted(never).status == "fail"   # a run the grader saw: out of the same points
     deployed_then_deleted = model_evidence("housing", {})
     deployed_then_deleted.snapshot["sagemaker"]["us-west-2"]["endpoint_configs"] = [{"EndpointConfigName": "c"}]
     assert cleanup.endpoint_deleted(deployed_then_deleted).status == "pass"

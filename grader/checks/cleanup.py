@@ -90,9 +90,12 @@ def _created_endpoint(ev: Evidence) -> bool:
 
 
 def endpoint_deleted(ev: Evidence) -> Outcome:
-    """The endpoint the notebook deployed is gone. Deleting earns points only after deploying: with no
-    endpoint ever created the check does not apply (skip, no points)."""
+    """The endpoint the notebook deployed is gone. Deleting earns points only after deploying: a run
+    that never created an endpoint fails it (so every student of a class is scored out of the same
+    points); an account state with no trace of one cannot tell deployed-and-tidied from never
+    deployed, so there the check does not apply."""
     if not _created_endpoint(ev):
-        return skipped("no endpoint was created, so there was nothing to delete; deploy the model to earn "
-                       "the deployment and clean-up points")
+        said = "no endpoint was created, so there was nothing to delete; deploy the model to earn the deployment " \
+               "and clean-up points"
+        return failed(said) if ev.runs else skipped(said)
     return nothing_left(ev, "endpoints")
