@@ -192,3 +192,16 @@ def test_banners_say_what_weakens_the_verdict_and_free_leftovers_get_no_chart():
     page = submission_page(result)
     assert "1 check(s) skipped: they do not apply when grading from snapshot fixtures/x.json" in page
     assert "<svg" not in page and "$0.00" in page                  # listed in the table, not drawn
+
+
+def test_the_class_summary_gives_the_maximum_most_students_are_scored_out_of(tmp_path):
+    """One result that could not be graded counts every rubric check, so its maximum is higher than the
+    others': the summary's 'out of' is what most of the class is scored out of, not that one's."""
+    graded = [Submission(f"s{number}", solution(26), Path(f"/r/{number}/result.json")) for number in range(3)]
+    ungraded = solution(27)
+    ungraded.error = "s9.ipynb is not valid notebook JSON"
+    usual, higher = graded[0].result.max_score, ungraded.max_score
+    assert higher > usual
+    write_class_report(graded + [Submission("s9", ungraded, Path("/r/9/result.json"))], tmp_path)
+    said = re.search(r"<dt>Score</dt><dd>[^<]*out of ([\d.]+)</dd>", (tmp_path / "index.html").read_text())
+    assert said and float(said.group(1)) == usual   # the histogram's axis still reaches the highest maximum

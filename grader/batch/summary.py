@@ -64,7 +64,7 @@ def terminal_summary(submissions: list[Submission], found: Found, written: dict[
              f"{graded_now} graded in this run, {reused} already graded with the same inputs"]
     if submissions:
         scores = [submission.result.score for submission in submissions]
-        usual = statistics.mode(s.result.max_score for s in submissions)   # an ungraded result's may differ
+        usual = view.usual_max_score([submission.result for submission in submissions])
         lines.append(f"score: mean {statistics.fmean(scores):.1f}, median {statistics.median(scores):g} of {usual:g}")
         slowest = sorted(submissions, key=lambda submission: -submission.result.duration_s)[:3]
         lines.append("slowest: " + ", ".join(f"{s.student} {s.result.duration_s:.1f} s" for s in slowest))

@@ -67,7 +67,7 @@ def summary_page(submissions: list[Submission], links: dict[str, str]) -> str:
              "status": view.status(submission.result), "cause": _first_cause(submission)} for submission in submissions]
     return environment().get_template("summary.html.j2").render(
         activity=results[0].activity if results else "", rows=rows, rates=check_rates(submissions),
-        histogram=histogram(scores, max_score) if results else None, max_score=max_score,
+        histogram=histogram(scores, max_score) if results else None, usual_max_score=view.usual_max_score(results),
         mean=statistics.fmean(scores) if scores else 0, median=statistics.median(scores) if scores else 0,
         total_time=sum(times), mean_time=statistics.fmean(times) if times else 0, max_time=max(times, default=0),
         problems=[row for row in rows if row["status"] != "graded"])

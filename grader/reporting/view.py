@@ -4,6 +4,7 @@ The terminal scorecard, the HTML pages and the exports all render from this."""
 
 from __future__ import annotations
 
+import statistics
 from dataclasses import dataclass, field
 
 from ..grading.result import CheckResult, GradeResult
@@ -78,6 +79,12 @@ def status(result: GradeResult) -> str:
                              for check in result.checks):
         return "error"
     return "graded"
+
+
+def usual_max_score(results: list[GradeResult]) -> float:
+    """What most of a class's results are scored out of (one that could not be graded counts every
+    check of the rubric, so its maximum may differ); 0 for none."""
+    return statistics.mode(result.max_score for result in results) if results else 0.0
 
 
 def percentage(result: GradeResult) -> float:
