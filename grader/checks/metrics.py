@@ -169,8 +169,8 @@ def printed_metrics_agree(ev: Evidence) -> Outcome:
     printed = printed_values(ev.printed_output())
     missing = [name for name in names if name not in printed]
     if missing:
-        return failed(f"the notebook does not print {' and '.join(n.upper() for n in missing)}; print them as the "
-                      "lesson does", printed=printed)
+        wanted = " and ".join(name.upper() for name in missing)
+        return failed(f"the notebook does not print {wanted}; print {wanted} as the lesson does", printed=printed)
     wrong = {name: value for name in names for value in printed[name]
              if abs(value - metrics[name]) > max(0.02, 0.02 * abs(metrics[name]))}
     if wrong:
