@@ -131,7 +131,7 @@ def test_printed_metrics(check):
 
 
 @pytest.mark.points(2)
-@pytest.mark.needs("DeleteEndpoint")
+@pytest.mark.needs("PutObject", "CreateTrainingJob", "CreateEndpoint", "DeleteEndpoint")
 def test_endpoint_deleted(check):
     """The endpoint you deployed was deleted (it bills by the hour)"""
     check(cleanup.endpoint_deleted)
