@@ -4,18 +4,17 @@ every value escaped)."""
 
 from __future__ import annotations
 
-import csv
 import json
 from pathlib import Path
 
 import jinja2
 
+from ..spreadsheet import csv_text
 from .text import money
 
 CSV_COLUMNS = ["student", "account", "region", "service", "type", "name", "state", "created", "age",
                "cost_per_hour", "cost_per_month", "how_to_delete", "delete_commands", "details", "bills",
                "price_basis", "account_source"]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")   # what a spreadsheet would run as a formula
 
 
 def write_all(audit: dict, out: Path) -> list[Path]:
@@ -37,7 +36,7 @@ def csv_rows(audit: dict) -> list[dict]:
                    "delete_commands": " && ".join(leftover["delete_commands"]),
                    "bills": {True: "yes", False: "no", None: "unknown"}[leftover["bills"]],
                    "account_source": account["source"]["description"]}
-            rows.append({column: _cell(row.get(column)) for column in CSV_COLUMNS})
+            rows.append({column: row.get(column) for column in CSV_COLUMNS})
     return rows
 
 
@@ -45,20 +44,9 @@ def _rounded(value: float | None, digits: int) -> float | None:
     return None if value is None else round(value, digits)
 
 
-def _cell(value):
-    """Text a spreadsheet shows as text: a leading formula character is neutralised with a quote."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def write_csv(audit: dict, path: Path) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, CSV_COLUMNS)
-        writer.writeheader()
-        writer.writerows(csv_rows(audit))
+    rows = [CSV_COLUMNS] + [[row[column] for column in CSV_COLUMNS] for row in csv_rows(audit)]
+    path.write_text(csv_text(rows), encoding="utf-8", newline="")
 
 
 _templates = jinja2.Environment(loader=jinja2.PackageLoader("grader.audit", "templates"),

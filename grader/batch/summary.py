@@ -4,8 +4,6 @@ could be tied to, and one screen of text for the terminal."""
 
 from __future__ import annotations
 
-import csv
-import io
 import statistics
 from pathlib import Path
 
@@ -15,6 +13,7 @@ from ..grading.result import GradeResult
 from ..reporting import view
 from ..reporting.class_summary import write_class_report
 from ..reporting.results_files import Submission
+from ..spreadsheet import csv_text
 from .discovery import UNASSIGNED_FILE, Found
 
 LISTED = 8   # lines per list on the terminal; the files have them all
@@ -34,11 +33,8 @@ def write_class_outputs(out: Path, submissions: list[Submission], found: Found, 
     written = write_class_report(submissions, out, staff=staff) if submissions else {}
     unassigned = Path(out) / UNASSIGNED_FILE
     if found.unassigned:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["file", "reason"])
-        writer.writerows([item.path, item.reason] for item in found.unassigned)
-        written["unassigned"] = write_atomic(unassigned, buffer.getvalue())
+        rows = [["file", "reason"]] + [[item.path, item.reason] for item in found.unassigned]
+        written["unassigned"] = write_atomic(unassigned, csv_text(rows))
     else:
         unassigned.unlink(missing_ok=True)
     return written

@@ -3,21 +3,11 @@ plain header row, UTF-8, so a spreadsheet or an LMS gradebook import reads it as
 
 from __future__ import annotations
 
-import csv
-import io
-
-from ..text import plain
+from ..spreadsheet import csv_text
 from . import view
 from .results_files import Submission
 
 FIXED = ["student", "score", "max_score", "percentage", "status"]
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")   # a spreadsheet would run such a cell as a formula
-
-
-def _cell(text: str) -> str:
-    text = plain(text)
-    return f"'{text}" if text.startswith(FORMULA_START) else text
-
 
 def check_ids(submissions: list[Submission]) -> list[str]:
     """Every check any result has, in rubric order."""
@@ -29,13 +19,11 @@ def grades_csv(submissions: list[Submission]) -> str:
     A `name` column follows `student` when a roster named the students."""
     ids = check_ids(submissions)
     named = any(submission.name for submission in submissions)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(FIXED[:1] + ["name"] * named + FIXED[1:] + ids)
+    rows = [FIXED[:1] + ["name"] * named + FIXED[1:] + ids]
     for submission in submissions:
         result = submission.result
         points = {check.id: f"{check.points:g}" for check in result.checks if check.counts}
-        writer.writerow([_cell(submission.student)] + [_cell(submission.name)] * named
-                        + [f"{result.score:g}", f"{result.max_score:g}", f"{view.percentage(result):.1f}",
-                           view.status(result)] + [points.get(id, "") for id in ids])
-    return buffer.getvalue()
+        rows.append([submission.student] + [submission.name] * named
+                    + [f"{result.score:g}", f"{result.max_score:g}", f"{view.percentage(result):.1f}",
+                       view.status(result)] + [points.get(id, "") for id in ids])
+    return csv_text(rows)
