@@ -274,6 +274,7 @@ def _init(spec: dict, run_kernel) -> None:
         quiet = os.open("/dev/null", os.O_RDWR)   # the kernel talks over ZMQ; its own prints go nowhere
         for fd in (0, 1, 2):
             os.dup2(quiet, fd)
+        os.closerange(3, os.sysconf("SC_OPEN_MAX"))   # a warm kernel does not exec: nothing of ours stays open
         os.setsid()
         os.chdir(spec["cwd"])
         run_kernel(spec)

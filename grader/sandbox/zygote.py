@@ -70,8 +70,9 @@ def _child(spec_path: str) -> None:
         signal.signal(signum, signal.SIG_DFL)
     os.closerange(3, os.sysconf("SC_OPEN_MAX"))
     try:
-        with open(spec_path) as stream:
-            enter.enter(json.load(stream), run_kernel=run_warm_kernel)
+        with open(spec_path) as stream:   # closed before the sandbox: the spec names host paths
+            spec = json.load(stream)
+        enter.enter(spec, run_kernel=run_warm_kernel)
     finally:
         os._exit(enter.SETUP_FAILED)
 

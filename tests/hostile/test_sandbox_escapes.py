@@ -134,6 +134,19 @@ report("fork_bomb", outcome=outcome, started=count)
     "still_alive": """
 report("still_alive", ok=True)
 """,
+    "inherited_descriptors": """
+import stat
+descriptors, readable = {}, {}
+for name in os.listdir("/proc/self/fd"):
+    fd = int(name)
+    try:
+        descriptors[fd] = os.readlink(f"/proc/self/fd/{fd}")
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            readable[fd] = os.pread(fd, 4096, 0).decode(errors="replace")
+    except OSError:
+        pass
+report("inherited_descriptors", descriptors=descriptors, readable=readable)
+""",
 }
 
 
@@ -244,3 +257,13 @@ def test_display_updates_count_against_the_output_cap(attacked):
 def test_a_module_beside_the_submission_is_not_copied_into_the_run(attacked):
     outcome = attacked[0]
     assert outcome.record.helpers == [] and all(cell.status == "ok" for cell in outcome.record.cells)
+
+
+def test_the_kernel_holds_no_descriptor_of_the_grader(attacked):
+    """Attack: read a descriptor the kernel inherited (a warm kernel once held the host's sandbox spec,
+    with cgroup paths, bind sources and its uid, open as fd 3). Verdict: the kernel's descriptors are its
+    standard streams and what the kernel itself opened (sockets, pipes, event fds); no file of the host."""
+    facts = attacked[1]["inherited_descriptors"]
+    assert facts["descriptors"], "the attack listed no descriptor at all"
+    assert facts["readable"] == {}, facts
+    assert all(not target.endswith(".json") for target in facts["descriptors"].values()), facts
