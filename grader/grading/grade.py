@@ -11,8 +11,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,30 +78,11 @@ def validate(activity: Activity, options: GradingOptions) -> Path:
     return rubric
 
 
-def _pytest_arguments(rubric: Path, options: GradingOptions, result_path: Path, folder: Path, staff: bool) -> list:
-    # no:unraisableexception: its gc.collect() passes cost ~0.5 s per grading in a process holding the
-    # notebook stack's objects, and a rubric raises nothing unraisable. A grading is one process whatever
-    # options the project's own test suite is given (addopts, xdist).
-    arguments = [str(rubric), "-o", "addopts=", "-p", "no:xdist", "-p", "no:cacheprovider", "-p", "no:unraisableexception",
-                 "-q", "--import-mode=importlib",
-                 "--result-json", str(result_path), "--grader-out", str(folder)]
-    arguments += [f"--submission={notebook}" for notebook in options.submissions]
-    limits = options.limits
-    for flag, value in (("--snapshot", options.snapshot), ("--start-from", options.start_from),
-                        ("--profile", options.profile), ("--aws-region", options.region),
-                        ("--data-dir", options.data_dir), ("--cell-timeout", limits.get("cell_timeout")),
-                        ("--notebook-timeout", limits.get("notebook_timeout")),
-                        ("--memory-mb", limits.get("memory_mb")), ("--output-limit", limits.get("output_bytes")),
-                        ("--environment", options.environment)):
-        if value is not None:
-            arguments.append(f"{flag}={value}")
-    if options.live:
-        arguments.append("--live")
-    if not options.warm:
-        arguments.append("--cold-kernels")
-    if staff:
-        arguments.append("--staff")
-    return arguments
+# no:unraisableexception: its gc.collect() passes cost ~0.5 s per grading in a process holding the
+# notebook stack's objects, and a rubric raises nothing unraisable. A grading is one process whatever
+# options the project's own test suite is given (addopts, xdist).
+PYTEST_ARGUMENTS = ["-o", "addopts=", "-p", "no:xdist", "-p", "no:cacheprovider", "-p", "no:unraisableexception",
+                    "-q", "--import-mode=importlib"]
 
 
 def grade(activity: Activity, options: GradingOptions, *, out: Path | None = None, folder: Path | None = None,
@@ -112,22 +91,22 @@ def grade(activity: Activity, options: GradingOptions, *, out: Path | None = Non
     bad input and KeyboardInterrupt when interrupted (with nothing written as a result)."""
     import pytest
 
+    from .plugin import Grading
+
     rubric = validate(activity, options)
     folder = Path(folder) if folder is not None else Path(out) / activity.id / submission_key(options)
     result_path = folder / RESULT_FILE
     remove_stale(result_path)
-    with tempfile.TemporaryDirectory(prefix="grader-result-") as scratch:
-        written = Path(scratch) / RESULT_FILE
-        pytest_output = io.StringIO()
-        with contextlib.redirect_stdout(pytest_output), contextlib.redirect_stderr(pytest_output):
-            code = pytest.main(_pytest_arguments(rubric, options, written, folder, staff))
-        if not written.exists():
-            said = re.findall(r"grader: error: (.*?)(?: !+)?$", pytest_output.getvalue(), re.MULTILINE)
-            if said:   # the plugin stopped the session on bad input (pytest.exit)
-                raise UsageError(said[-1])
-            if code == pytest.ExitCode.INTERRUPTED:
-                raise KeyboardInterrupt
-            raise RuntimeError(f"the rubric did not run (pytest exit code {code}):\n{pytest_output.getvalue()[-3000:]}")
-        result = GradeResult.read(written)
+    grading = Grading(options, out=folder, staff=staff)
+    pytest_output = io.StringIO()   # pytest's own report: the result is the grading's record, not this text
+    with contextlib.redirect_stdout(pytest_output), contextlib.redirect_stderr(pytest_output):
+        code = pytest.main([str(rubric), *PYTEST_ARGUMENTS], plugins=[grading])
+    if grading.refused is not None:
+        raise grading.refused
+    if code == pytest.ExitCode.INTERRUPTED:
+        raise KeyboardInterrupt
+    if grading.result is None:
+        raise RuntimeError(f"the rubric did not run (pytest exit code {code}):\n{pytest_output.getvalue()[-3000:]}")
+    result = grading.result.seen(for_students=not staff)
     result.write(result_path, for_students=not staff)
     return Graded(result, folder)

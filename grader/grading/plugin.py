@@ -6,7 +6,12 @@ A rubric test takes the `check` fixture and calls it with a check function; mark
 (`@pytest.mark.points(3)`), visibility (`@pytest.mark.visibility("hidden")`) and what the check needs
 from the run (`@pytest.mark.needs("CreateTrainingJob")`, see grading/attribution.py); the docstring's
 first line is the title. Expected values and thresholds come from the activity's activity.toml, exposed
-as the `expected` and `thresholds` fixtures. `grader check` runs rubrics through this same plugin.
+as the `expected` and `thresholds` fixtures.
+
+`grade()` (grading/grade.py) runs the same rubric in the same process with a `Grading` object as a
+plugin: the options go in as objects and the result (or the bad input refused) comes back as objects,
+never through pytest's command line, a file or its printed output. Plain pytest builds that object
+from its command-line options, so both paths grade alike.
 """
 
 from __future__ import annotations
@@ -24,13 +29,49 @@ from ..errors import UsageError
 from ..execution.run import write_run
 from ..execution.record import tool_versions
 from ..files import remove_stale
-from . import attribution
+from ..sandbox import IsolationUnavailable
 from ..terminal import inert
+from . import attribution
 from .gather import GradingOptions, gather, limit_options
 from .result import CheckResult, GradeResult
 
-STATE = pytest.StashKey[dict]()
 OUTCOME = pytest.StashKey[Outcome]()
+
+
+class Grading:
+    """One grading: its options in, its result (or the bad input it refused) out. A pytest plugin
+    object, so the rubric's fixtures reach it through `config.stash[GRADING]`."""
+
+    def __init__(self, options: GradingOptions, *, out: Path | None = None, staff: bool = False,
+                 result_json: Path | None = None):
+        self.options, self.out, self.staff, self.result_json = options, out, staff, result_json
+        self.gathered: dict = {}        # per activity: Gathered, or the exception that stopped gathering
+        self.checks: dict = {}          # per activity: CheckResult of each rubric test, in order
+        self.started = time.monotonic()
+        self.result: GradeResult | None = None
+        self.refused: Exception | None = None   # bad input (UsageError) or a sandbox that could not be had
+
+    @classmethod
+    def from_command_line(cls, config) -> "Grading":
+        option = config.option
+        options = GradingOptions(submissions=list(option.submission), snapshot=option.snapshot,
+                                 start_from=option.start_from, live=option.live, profile=option.profile,
+                                 region=option.aws_region, data_dir=option.data_dir,
+                                 limits=limit_options(option), warm=not option.cold_kernels,
+                                 environment=option.environment)
+        return cls(options, out=option.grader_out, staff=option.staff, result_json=option.result_json)
+
+    def pytest_configure(self, config):
+        config.stash[GRADING] = self
+
+    @property
+    def source(self) -> str:
+        options = self.options
+        return ("notebook run on the emulator" if options.submissions else
+                f"snapshot {options.snapshot}" if options.snapshot else "live AWS account")
+
+
+GRADING = pytest.StashKey[Grading]()
 
 
 class CheckNotPassed(AssertionError):
@@ -63,20 +104,14 @@ def pytest_addoption(parser):
     group.addoption("--staff", action="store_true", help="keep hidden checks' messages in --result-json")
 
 
+@pytest.hookimpl(trylast=True)   # after a Grading object handed in by grade() has stashed itself
 def pytest_configure(config):
     config.addinivalue_line("markers", "points(n): points the check is worth (default 1)")
     config.addinivalue_line("markers", "visibility(v): 'visible' (default) or 'hidden' (students see title and score)")
     config.addinivalue_line("markers", "needs(*operations, calls=regex): what the check needs from the run, to name "
                                        "the failed cell that blocked it")
-    config.stash[STATE] = {"gathered": {}, "results": {}}
-
-
-def _options(config) -> GradingOptions:
-    option = config.option
-    return GradingOptions(submissions=list(option.submission), snapshot=option.snapshot,
-                          start_from=option.start_from, live=option.live, profile=option.profile,
-                          region=option.aws_region, data_dir=option.data_dir, limits=limit_options(option),
-                          warm=not option.cold_kernels, environment=option.environment)
+    if GRADING not in config.stash:   # plain pytest: the grading is what its command line says
+        config.stash[GRADING] = Grading.from_command_line(config)
 
 
 def _activity_id(path) -> str:
@@ -100,13 +135,16 @@ def thresholds(activity):
 
 @pytest.fixture(scope="module")
 def evidence(request, activity):
-    """Gathered once per activity and session; a crash is kept and shown by every check."""
-    gathered = request.config.stash[STATE]["gathered"]
+    """Gathered once per activity and session; a crash is kept and shown by every check. Bad input, or a
+    sandbox required and not to be had, stops the session: nothing is graded."""
+    grading = request.config.stash[GRADING]
+    gathered = grading.gathered
     if activity.id not in gathered:
         try:
-            gathered[activity.id] = gather(activity, _options(request.config), on_run=_run_saver(request.config),
+            gathered[activity.id] = gather(activity, grading.options, on_run=_run_saver(grading),
                                            announce=_announcer(request.config))
-        except UsageError as error:
+        except (UsageError, IsolationUnavailable) as error:
+            grading.refused = error
             pytest.exit(f"grader: error: {error}", returncode=2)
         except Exception as error:   # the run itself crashed: every check reports it, none passes
             gathered[activity.id] = error
@@ -128,6 +166,8 @@ def check(request, evidence):
         request.node.stash[OUTCOME] = outcome
         if outcome.status == "manual":
             pytest.skip(f"MANUAL: {inert(outcome.message)}")
+        if outcome.status == "skip":   # the check does not apply to this submission: not a failure
+            pytest.skip(inert(outcome.message))
         if outcome.status != "pass":
             raise CheckNotPassed(outcome)
         return outcome
@@ -145,10 +185,10 @@ def _announcer(config):
     return announce
 
 
-def _run_saver(config):
+def _run_saver(grading: Grading):
     """Saves each run record and executed notebook as soon as the run ends: they are facts about
     what ran, kept even if grading is interrupted later (unlike the result, which is a grade)."""
-    out = config.option.grader_out
+    out = grading.out
     return (lambda outcome: write_run(outcome, out)) if out else None
 
 
@@ -156,7 +196,7 @@ def _run_saver(config):
 def pytest_runtest_makereport(item, call):
     report = (yield).get_result()
     if report.when == "call" or (report.when == "setup" and not report.passed):
-        item.config.stash[STATE]["results"].setdefault(_activity_id(item.path), []).append(_result(item, call, report))
+        item.config.stash[GRADING].checks.setdefault(_activity_id(item.path), []).append(_result(item, call, report))
 
 
 def check_identity(item) -> dict:
@@ -180,7 +220,7 @@ def _result(item, call, report) -> CheckResult:
             error = call.excinfo.value if call.excinfo else None
             outcome = Outcome("error", f"{type(error).__name__}: {error}" if error else report.longreprtext[-300:])
     identity = check_identity(item)
-    run_evidence = getattr(item.config.stash[STATE]["gathered"].get(_activity_id(item.path)), "evidence", None)
+    run_evidence = getattr(item.config.stash[GRADING].gathered.get(_activity_id(item.path)), "evidence", None)
     blocked = (attribution.blocked_by(run_evidence.runs, attribution.needs_of(item.get_closest_marker("needs")))
                if run_evidence and outcome.status in ("fail", "error") else None)
     return CheckResult(**identity, status=outcome.status,
@@ -210,36 +250,37 @@ def _condensed(run) -> dict:
 
 
 def pytest_sessionstart(session):
-    remove_stale(session.config.option.result_json)
-    session.config.stash[STATE]["started"] = time.monotonic()
+    grading = session.config.stash[GRADING]
+    remove_stale(grading.result_json)
+    grading.started = time.monotonic()
 
 
 def pytest_sessionfinish(session, exitstatus):
-    config = session.config
-    if exitstatus == pytest.ExitCode.INTERRUPTED or not config.option.result_json or not config.stash[STATE]["results"]:
-        return   # an interrupted session grades nothing
-    results = []
-    for activity_id, checks in config.stash[STATE]["results"].items():
-        gathered = config.stash[STATE]["gathered"].get(activity_id)
-        evidence = getattr(gathered, "evidence", None)
-        runs = evidence.runs if evidence else []
-        source = ("notebook run on the emulator" if config.option.submission else
-                  f"snapshot {config.option.snapshot}" if config.option.snapshot else "live AWS account")
-        ran = {run.notebook for run in runs}
-        results.append(GradeResult(
-            activity=activity_id, submission=[str(path) for path in config.option.submission], source=source,
-            checks=checks, runs=[{"notebook": run.notebook, "file": run.submission["name"],
-                                  "sha256": run.submission["sha256"], **run.summary(), "duration_s": run.duration_s,
-                                  "stages": run.stages, **_condensed(run), "environment": _environment_summary(run)}
-                                 for run in runs],
-            missing_notebooks=[name for name in load(activity_id).notebooks if name not in ran] if runs else [],
-            synthetic_data=any(run.synthetic_data for run in runs),
-            unisolated=next((run.sandbox.get("reason", "no sandbox") for run in runs
-                             if not run.sandbox.get("isolated")), ""),
-            duration_s=round(time.monotonic() - config.stash[STATE]["started"], 3),
-            stages=_stage_timings(gathered, time.monotonic() - config.stash[STATE]["started"]),
-            environment=({"kernel environment": runs[0].environment.get("name"), **runs[0].tools} if runs
-                         else tool_versions())))
-    if len(results) != 1:
-        raise UsageError("--result-json grades one activity at a time; run pytest on one rubrics/<activity> folder")
-    results[0].write(config.option.result_json, for_students=not config.option.staff)
+    grading = session.config.stash[GRADING]
+    if exitstatus == pytest.ExitCode.INTERRUPTED or grading.refused or not grading.checks:
+        return   # an interrupted or refused session grades nothing
+    if len(grading.checks) != 1:   # e.g. `pytest rubrics`: tests ran, but no single grade to give
+        if grading.result_json:
+            raise UsageError("--result-json grades one activity at a time; run pytest on one rubrics/<activity> folder")
+        return
+    (activity_id, checks), = grading.checks.items()
+    gathered = grading.gathered.get(activity_id)
+    evidence = getattr(gathered, "evidence", None)
+    runs = evidence.runs if evidence else []
+    ran = {run.notebook for run in runs}
+    elapsed = time.monotonic() - grading.started
+    grading.result = GradeResult(
+        activity=activity_id, submission=[str(path) for path in grading.options.submissions], source=grading.source,
+        checks=checks, runs=[{"notebook": run.notebook, "file": run.submission["name"],
+                              "sha256": run.submission["sha256"], **run.summary(), "duration_s": run.duration_s,
+                              "stages": run.stages, **_condensed(run), "environment": _environment_summary(run)}
+                             for run in runs],
+        missing_notebooks=[name for name in load(activity_id).notebooks if name not in ran] if runs else [],
+        synthetic_data=any(run.synthetic_data for run in runs),
+        unisolated=next((run.sandbox.get("reason", "no sandbox") for run in runs
+                         if not run.sandbox.get("isolated")), ""),
+        duration_s=round(elapsed, 3), stages=_stage_timings(gathered, elapsed),
+        environment=({"kernel environment": runs[0].environment.get("name"), **runs[0].tools} if runs
+                     else tool_versions()))
+    if grading.result_json:
+        grading.result.write(grading.result_json, for_students=not grading.staff)

@@ -19,10 +19,15 @@ from pathlib import Path
 from .host import HostRun
 from .isolated import HOME, Environment, IsolatedRun, SandboxLimits, service_url
 
-__all__ = ["HOME", "Environment", "HostRun", "IsolatedRun", "SandboxLimits", "isolation_problem", "open_run",
-           "service_url"]
+__all__ = ["HOME", "Environment", "HostRun", "IsolatedRun", "IsolationUnavailable", "SandboxLimits",
+           "isolation_problem", "open_run", "service_url"]
 
 ENTER = Path(__file__).resolve().with_name("enter.py")
+
+
+class IsolationUnavailable(RuntimeError):
+    """A run that had to be sandboxed (a batch's) on a machine that cannot: the grading is refused,
+    never done unsandboxed."""
 
 
 @functools.lru_cache(maxsize=1)
@@ -56,12 +61,12 @@ def isolation_problem() -> str | None:
 
 def open_run(home: Path, limits: SandboxLimits, environment: Environment, *, isolate: str = "auto",
              fork_server=None):
-    """`isolate`: "auto" (isolate when possible), "required" (refuse to run unisolated: RuntimeError)
+    """`isolate`: "auto" (isolate when possible), "required" (refuse to run unisolated: IsolationUnavailable)
     or "off" (never, e.g. to debug a notebook). `fork_server` (grader/sandbox/warm.py) starts the
     kernel warm in an isolated run."""
     problem = "isolation turned off" if isolate == "off" else isolation_problem()
     if problem is None:
         return IsolatedRun(home, limits, environment, fork_server)
     if isolate == "required":
-        raise RuntimeError(f"this machine cannot isolate graded runs: {problem}")
+        raise IsolationUnavailable(f"this machine cannot isolate graded runs: {problem}")
     return HostRun(home, limits, environment, reason=problem)
