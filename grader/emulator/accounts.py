@@ -130,6 +130,7 @@ class Account:
     created_at: float = field(default_factory=time.time)
     management_account_id: str | None = None   # set for a member account of an emulated Organization
     bytes_received: int = 0
+    requests: int = 0          # every request the account sent, throttled ones too
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def record(self, entry: dict) -> None:
@@ -142,6 +143,12 @@ class Account:
                 return False
             self.bytes_received += size
             return True
+
+    def count_request(self, limit: int) -> bool:
+        """Count one request; False once the account has sent more than `limit` (it is then throttled)."""
+        with self._lock:
+            self.requests += 1
+            return self.requests <= limit
 
     def trained_model(self, sha256: str) -> dict | None:
         """The trainer's record of the artifact with this content, if the trainer wrote it."""

@@ -15,7 +15,7 @@ import traceback
 from datetime import datetime, timezone
 from typing import Callable
 
-from . import validation
+from . import quotas, validation
 from .accounts import AccountRegistry, serving_account
 from .protocol import Call, Response, error, identify, moto_internal
 
@@ -78,6 +78,8 @@ class Gateway:
             response = error(call, 403, "InvalidClientTokenId",
                              "The security token included in the request is invalid: use the credentials the "
                              "grader gave this run (see `grader serve` for the environment).")
+        elif not account.count_request(quotas.MAX_REQUESTS):   # not logged: the API log stays bounded too
+            response = quotas.throttled(call)
         else:
             exchange = Exchange(call, account, environ, self.moto_app)
             if body is None or not account.receive(len(body), MAX_ACCOUNT_BYTES):
@@ -99,7 +101,7 @@ class Gateway:
         handler = self.handlers.get((call.service, call.operation), Exchange.forward)
         with serving_account(exchange.account.account_id):
             try:
-                response = handler(exchange)
+                response = quotas.refusal(call, exchange.account.account_id) or handler(exchange)
             except Exception as failure:  # never let one request take the emulator down
                 traceback.print_exc()
                 return error(call, 400, "ValidationException",
