@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from ..files import write_atomic
 from . import view
+from .canvas_import import IMPORT_FILE, NOT_IMPORTED_FILE, Placement, write_canvas_files
 from .gradebook import grades_csv
 from .html import REPORT_FILE, environment, write_submission_page
 from .junit import junit_xml
@@ -74,12 +75,14 @@ def summary_page(submissions: list[Submission], links: dict[str, str]) -> str:
 
 
 INDEX_FILE, GRADES_FILE, JUNIT_FILE = "index.html", "grades.csv", "junit.xml"
-CLASS_FILES = (INDEX_FILE, GRADES_FILE, JUNIT_FILE)   # beside the students' folders in DIR
+CLASS_FILES = (INDEX_FILE, GRADES_FILE, JUNIT_FILE, IMPORT_FILE, NOT_IMPORTED_FILE)   # beside the students
 
 
-def write_class_report(submissions: list[Submission], out: Path, *, staff: bool = False) -> dict[str, Path]:
-    """Write every student's report, the class summary and the exports into `out`; returns what was
-    written by name ('index', 'grades', 'junit', 'reports')."""
+def write_class_report(submissions: list[Submission], out: Path, *, staff: bool = False,
+                       canvas: Placement | None = None) -> dict[str, Path]:
+    """Write every student's report, the class summary and the exports into `out` (with `canvas`, the
+    results placed in a Canvas gradebook, its import file too); returns what was written by name
+    ('index', 'grades', 'junit', 'reports', 'canvas', 'canvas_not_imported')."""
     out = Path(out)
     links = {}
     for submission in submissions:
@@ -88,4 +91,4 @@ def write_class_report(submissions: list[Submission], out: Path, *, staff: bool 
     return {"index": write_atomic(out / INDEX_FILE, summary_page(submissions, links)),
             "grades": write_atomic(out / GRADES_FILE, grades_csv(submissions)),
             "junit": write_atomic(out / JUNIT_FILE, junit_xml([(s.student, s.result) for s in submissions])),
-            "reports": out}
+            "reports": out, **write_canvas_files(out, canvas)}
