@@ -76,6 +76,7 @@ def results() -> dict[str, GradeResult]:
     for check in made["23456"].checks[4:9]:
         check.status, check.points = "fail", 0.0
     made["34567"].checks[0].status, made["34567"].checks[0].points = "fail", 0.0
+    made["34567"].checks[1].status, made["34567"].checks[1].points = "manual", 0.0
     made["67890"].error = "badbob_67890_7005_boston-housing-regression-2.ipynb is not valid notebook JSON"
     for check in made["67890"].checks:
         check.status, check.points = "error", 0.0
@@ -150,6 +151,7 @@ def test_a_canvas_download_graded_with_a_gradebook_makes_the_import_canvas_takes
     assert ("3 score(s) for Housing prices on SageMaker (2002), 3 of the gradebook's 6 student(s) left blank"
             in printed)
     assert "scores are scaled from 30 to the assignment's 10 points possible" in printed
+    assert "1 score(s) leave out checks awaiting a person's review" in printed
     assert "56789 (gonegary): not in the gradebook" in printed   # named by the download: no row names it
 
 
@@ -171,7 +173,11 @@ def test_the_class_summary_grades_csv_and_the_canvas_import_agree_on_every_stude
         if student in ("56789", "67890"):   # not in the gradebook; could not be graded
             assert imported.get(student, "") == ""
         else:
-            assert float(imported[student]) == score and maximum == 30
+            points = float(imported[student])
+            assert points == round(score * 30 / maximum, 2)                 # the same share of the points
+            assert abs(points / 30 * 100 - float(row["percentage"])) < 0.05   # as grades.csv's percentage
+            if maximum == 30:                                                # Bo's manual check is left out
+                assert points == score
     assert shown["12345"][2] == "Doe, Jane" and shown["56789"][2] == ""   # the gradebook names who it has
 
 

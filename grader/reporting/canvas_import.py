@@ -158,6 +158,10 @@ def describe(placement: Placement, written: dict[str, Path]) -> list[str]:
     if max_score and max_score != gradebook.points_possible:
         lines.append(f"  scores are scaled from {max_score:g} to the assignment's {gradebook.points_text} "
                      "points possible")
+    pending = sum(bool(submission.result.manual_points) for submission in placement.scored.values())
+    if pending:
+        lines.append(f"  {pending} score(s) leave out checks awaiting a person's review (status manual): "
+                     "review them in report.html and adjust those grades in Canvas")
     if placement.not_imported:
         lines.append(f"  not in the import ({len(placement.not_imported)}; "
                      f"{written['canvas_not_imported']}):")
