@@ -179,6 +179,8 @@ def test_the_class_summary_grades_csv_and_the_canvas_import_agree_on_every_stude
             if maximum == 30:                                                # Bo's manual check is left out
                 assert points == score
     assert shown["12345"][2] == "Doe, Jane" and shown["56789"][2] == ""   # the gradebook names who it has
+    footer = "Exports beside this page: grades.csv, junit.xml, canvas-import.csv."
+    assert footer in (out / "index.html").read_text()
 
 
 def test_an_assignment_is_chosen_by_name_or_id_and_refused_in_one_line(tmp_path, capsys):

@@ -58,7 +58,7 @@ def _first_cause(submission: Submission) -> str:
     return f"{found[0].notebook} cell {failure['cell']}: {failure['error']}"
 
 
-def summary_page(submissions: list[Submission], links: dict[str, str]) -> str:
+def summary_page(submissions: list[Submission], links: dict[str, str], exports: tuple[str, ...]) -> str:
     results = [submission.result for submission in submissions]
     scores = [result.score for result in results]
     max_score = max((result.max_score for result in results), default=0)
@@ -71,7 +71,7 @@ def summary_page(submissions: list[Submission], links: dict[str, str]) -> str:
         histogram=histogram(scores, max_score) if results else None, usual_max_score=view.usual_max_score(results),
         mean=statistics.fmean(scores) if scores else 0, median=statistics.median(scores) if scores else 0,
         total_time=sum(times), mean_time=statistics.fmean(times) if times else 0, max_time=max(times, default=0),
-        problems=[row for row in rows if row["status"] != "graded"])
+        problems=[row for row in rows if row["status"] != "graded"], exports=exports)
 
 
 INDEX_FILE, GRADES_FILE, JUNIT_FILE = "index.html", "grades.csv", "junit.xml"
@@ -88,7 +88,8 @@ def write_class_report(submissions: list[Submission], out: Path, *, staff: bool 
     for submission in submissions:
         write_submission_page(submission.result, out / submission.student / REPORT_FILE, staff=staff)
         links[submission.student] = f"{quote(submission.student)}/{REPORT_FILE}"
-    return {"index": write_atomic(out / INDEX_FILE, summary_page(submissions, links)),
+    exports = (GRADES_FILE, JUNIT_FILE) + ((IMPORT_FILE,) if canvas is not None else ())
+    return {"index": write_atomic(out / INDEX_FILE, summary_page(submissions, links, exports)),
             "grades": write_atomic(out / GRADES_FILE, grades_csv(submissions)),
             "junit": write_atomic(out / JUNIT_FILE, junit_xml([(s.student, s.result) for s in submissions])),
             "reports": out, **write_canvas_files(out, canvas)}
