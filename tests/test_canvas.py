@@ -148,9 +148,8 @@ def test_a_canvas_download_graded_with_a_gradebook_makes_the_import_canvas_takes
     assert left_out.keys() == {"56789", "67890"}
     assert "not in the gradebook" in left_out["56789"][4]
     assert "not valid notebook JSON" in left_out["67890"][4]
-    assert ("3 score(s) for Housing prices on SageMaker (2002), 3 of the gradebook's 6 student(s) left blank"
-            in printed)
-    assert "scores are scaled from 30 to the assignment's 10 points possible" in printed
+    assert "3 score(s) for Housing prices on SageMaker (2002); 3 of 6 gradebook rows left blank" in printed
+    assert "scores scaled from 30 to the assignment's 10 points possible" in printed
     assert "1 score(s) leave out checks awaiting a person's review" in printed
     assert "56789 (gonegary): not in the gradebook" in printed   # named by the download: no row names it
 

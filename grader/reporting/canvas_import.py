@@ -92,8 +92,8 @@ def place(submissions: list[Submission], gradebook: Gradebook, *, keep_names: bo
             else:
                 still.append(submission)
         waiting = still
-    placement.not_imported += [(submission, "not in the gradebook: no student with this Canvas user id, "
-                                            "SIS login, SIS user id or name") for submission in waiting]
+    placement.not_imported += [(submission, "not in the gradebook (no row with its Canvas id, SIS login, "
+                                            "SIS id or name)") for submission in waiting]
     for submission in placement.rows.values():
         if submission.result.error:
             placement.not_imported.append((submission, f"could not be graded: {submission.result.error}"))
@@ -152,11 +152,10 @@ def describe(placement: Placement, written: dict[str, Path]) -> list[str]:
     """What staff need to know before they import, a few lines for the terminal."""
     gradebook, scored = placement.gradebook, len(placement.scored)
     max_score = view.usual_max_score([submission.result for submission in placement.scored.values()])
-    lines = [f"canvas: {written['canvas']}: {scored} score(s) for {gradebook.assignment}, "
-             f"{len(gradebook.students) - scored} of the gradebook's {len(gradebook.students)} student(s) "
-             "left blank"]
+    lines = [f"canvas: {written['canvas']}: {scored} score(s) for {gradebook.assignment}; "
+             f"{len(gradebook.students) - scored} of {len(gradebook.students)} gradebook rows left blank"]
     if max_score and max_score != gradebook.points_possible:
-        lines.append(f"  scores are scaled from {max_score:g} to the assignment's {gradebook.points_text} "
+        lines.append(f"  scores scaled from {max_score:g} to the assignment's {gradebook.points_text} "
                      "points possible")
     pending = sum(bool(submission.result.manual_points) for submission in placement.scored.values())
     if pending:
