@@ -320,3 +320,29 @@ def test_without_a_gradebook_a_report_leaves_no_stale_import_behind(tmp_path):
     assert main(["report", str(out), "--out", str(out)]) == 0
     assert not (out / "canvas-import.csv").exists() and not (out / "canvas-not-imported.csv").exists()
     assert (out / "grades.csv").read_text().startswith("student,score,max_score,percentage,status,")
+
+
+@pytest.mark.slow
+def test_a_small_canvas_class_graded_for_real_imports_its_scores(tmp_path, capsys):
+    """Three iam-user notebooks as Canvas names them (a late solution, a resubmitted starter, a file
+    that is not a notebook's JSON), really graded: the import has the solution's full points and the
+    starter's 0, and leaves the broken one blank."""
+    iam = load("iam-user")
+    download = tmp_path / "submissions.zip"
+    with zipfile.ZipFile(download, "w") as archive:
+        archive.write(iam.notebook("solution"), "doejane_LATE_12345_7001_create_admin_user.ipynb")
+        archive.write(iam.notebook("starter"), "smithann_23456_7002_create_admin_user-1.ipynb")
+        archive.writestr("badbob_67890_7005_create_admin_user.ipynb", '{"cells": [')
+    gradebook = gradebook_csv(tmp_path / "gradebook.csv", points="5",
+                              assignments=["Lab 1: the S3 console (1001)", "IAM admin user (3003)"])
+    out = tmp_path / "graded"
+    assert main(["grade", "iam-user", str(download), "--out", str(out), "--workers", "1",
+                 "--canvas-gradebook", str(gradebook), "--canvas-assignment", "IAM admin user"]) == 0
+    printed = capsys.readouterr().out
+    solution_result = GradeResult.read(out / "12345" / RESULT_FILE)
+    assert solution_result.score == solution_result.max_score > 0
+    assert GradeResult.read(out / "23456" / RESULT_FILE).score == 0
+    imported = {row[1]: row[5] for row in table(out / "canvas-import.csv")[2:]}
+    assert imported == {"12345": "5", "23456": "0", "34567": "", "45678": "", "67890": "", "99990": ""}
+    assert "67890 (Bad, Bob): could not be graded" in printed
+    assert "score(s) leave out checks awaiting a person's review" in printed   # iam-user's billing access
