@@ -20,7 +20,7 @@ from grader.cli import main
 from grader.errors import UsageError
 from grader.grading.grade import RESULT_FILE
 from grader.grading.result import GradeResult
-from grader.reporting.canvas_import import place
+from grader.reporting.canvas_import import describe, place
 from grader.reporting.results_files import Submission
 from graded_results import HIDDEN_MESSAGE, HIDDEN_TITLE, hostile, solution
 from html_checks import strict
@@ -260,8 +260,10 @@ def test_results_are_placed_by_canvas_id_then_sis_login_then_name_never_on_a_row
     assert made[1].name == "Smith, Ann"   # the gradebook as a roster
     named = [Submission("x1", solution(3), Path("f"), name="doejane"),
              Submission("x2", solution(3), Path("g"))]
-    placed = {key: submission.student for key, submission in place(named, gradebook).rows.items()}
-    assert placed == {"12345": "x1"}   # the download's name for Jane
+    placement = place(named, gradebook)
+    assert {key: submission.student for key, submission in placement.rows.items()} == {"12345": "x1"}
+    written = {"canvas": tmp_path / "canvas-import.csv", "canvas_not_imported": tmp_path / "not.csv"}
+    assert "  placed by name only, check them before importing (1): x1" in describe(placement, written)
 
 
 def test_a_roster_names_the_students_of_a_report_and_says_who_has_no_result(tmp_path, capsys):

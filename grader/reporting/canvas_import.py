@@ -101,10 +101,10 @@ def place(submissions: list[Submission], gradebook: Gradebook, *, keep_names: bo
             placement.not_imported.append((submission, "no check counts towards its score (all manual or "
                                                        "skipped)"))
     placement.not_imported.sort(key=lambda item: item[0].student)
-    names = {student.id: student.name for student in gradebook.students}
+    canvas_names = {student.id: student.name for student in gradebook.students}
     for student_id, submission in placement.rows.items():
         if not (keep_names and submission.name):
-            submission.name = names[student_id]
+            submission.name = canvas_names[student_id]
     return placement
 
 
@@ -157,6 +157,10 @@ def describe(placement: Placement, written: dict[str, Path]) -> list[str]:
     if max_score and max_score != gradebook.points_possible:
         lines.append(f"  scores scaled from {max_score:g} to the assignment's {gradebook.points_text} "
                      "points possible")
+    by_name = sorted(student for student, rule in placement.matched_by.items() if rule == "name")
+    if by_name:
+        lines.append(f"  placed by name only, check them before importing ({len(by_name)}): "
+                     + ", ".join(by_name[:LISTED]) + (" ..." if len(by_name) > LISTED else ""))
     pending = sum(bool(submission.result.manual_points) for submission in placement.scored.values())
     if pending:
         lines.append(f"  {pending} score(s) leave out checks awaiting a person's review (status manual): "
