@@ -2,8 +2,8 @@
 gradebook export as staff download it, make DIR/canvas-import.csv: the identity columns, the one
 assignment column, its Points Possible row, a score (scaled to the points possible) on each student's
 row, blanks where Canvas must keep what it has, and no other column; a student of the download who is
-not in the gradebook is listed, never dropped. Built from graded results (tests/graded_results.py),
-not from notebook runs."""
+not in the gradebook is listed, never dropped. Built from graded results (tests/graded_results.py);
+one small class is graded for real (slow)."""
 
 import csv
 import io
@@ -348,3 +348,13 @@ def test_a_small_canvas_class_graded_for_real_imports_its_scores(tmp_path, capsy
     assert imported == {"12345": "5", "23456": "0", "34567": "", "45678": "", "67890": "", "99990": ""}
     assert "67890 (Bad, Bob): could not be graded" in printed
     assert "score(s) leave out checks awaiting a person's review" in printed   # iam-user's billing access
+
+
+def test_no_cell_of_the_import_is_a_formula_a_spreadsheet_would_run(tmp_path):
+    hostile_name = ["=HYPERLINK(\"http://x\";\"y\")", "12345", "@sum", "-jdoe", "+Section", "", ""]
+    gradebook = read_gradebook(gradebook_csv(tmp_path / "gradebook.csv", students=[hostile_name]), "2002")
+    solution(3).write(tmp_path / "results" / "12345" / RESULT_FILE)
+    assert main(["report", str(tmp_path / "results"), "--out", str(tmp_path / "out"),
+                 "--canvas-gradebook", str(gradebook.path), "--canvas-assignment", "2002"]) == 0
+    row = table(tmp_path / "out" / "canvas-import.csv")[2]
+    assert row == ["'" + hostile_name[0], "12345", "'@sum", "'-jdoe", "'+Section", "10"]
