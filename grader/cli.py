@@ -157,7 +157,8 @@ def _grade(args) -> int:
                                     resume=args.resume, regrade=args.regrade, roster=args.roster, staff=args.staff,
                                     allow_unisolated=args.allow_unisolated, data_dir=args.data_dir,
                                     limits=limit_options(args), warm=not args.cold_kernels,
-                                    environment=args.environment))
+                                    environment=args.environment, canvas_gradebook=args.canvas_gradebook,
+                                    canvas_assignment=args.canvas_assignment))
 
 
 def _audit(args) -> int:
@@ -170,14 +171,28 @@ def _audit(args) -> int:
 
 
 def _report(args) -> int:
+    from .canvas import gradebook_option
+    from .reporting.canvas_import import describe, place
     from .reporting.class_summary import write_class_report
-    from .reporting.results_files import read_submissions
+    from .reporting.results_files import name_from_roster, read_submissions
+    from .roster import read_pairs
 
-    submissions = read_submissions(args.results)
-    written = write_class_report(submissions, args.out, staff=args.staff)
-    print(f"{len(submissions)} submission(s) of {submissions[0].result.activity}: reports in {written['reports']}/<student>/")
+    gradebook = gradebook_option(args.canvas_gradebook, args.canvas_assignment)
+    roster = read_pairs(args.roster, "id", "name") if args.roster else None
+    submissions = read_submissions(args.results, student_view=args.student_view)
+    without_result = name_from_roster(submissions, roster) if roster else []
+    placement = place(submissions, gradebook, keep_names=roster is not None) if gradebook else None
+    written = write_class_report(submissions, args.out, staff=args.staff, canvas=placement)
+    view = " (student view)" if args.student_view else " (staff view)" if args.staff else ""
+    print(f"{len(submissions)} submission(s) of {submissions[0].result.activity}: "
+          f"reports in {written['reports']}/<student>/{view}")
     for label in ("index", "grades", "junit"):
         print(f"{label}: {written[label]}")
+    for line in describe(placement, written) if placement else []:
+        print(line)
+    if without_result:
+        print(inert(f"on the roster without a result ({len(without_result)}): "
+                    + ", ".join(f"{key} ({name})" for key, name in without_result)))
     return 0
 
 
@@ -207,6 +222,16 @@ def _add_run_options(parser: argparse.ArgumentParser, *, start_from: bool = True
                         help="kernel environment for the notebooks: current (the grader's libraries) or course-era "
                              "(2019-2021 libraries, built on first use); default: the activity's, re-run on the "
                              "other era's when a cell fails on an API of it")
+
+
+def _add_canvas_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--canvas-gradebook", type=Path, metavar="CSV",
+                        help="the gradebook Canvas exported (Grades > Export): also write "
+                             "DIR/canvas-import.csv for Grades > Import, and name the students "
+                             "(docs/canvas.md)")
+    parser.add_argument("--canvas-assignment", metavar="NAME_OR_ID",
+                        help="the gradebook's assignment the scores are for: its name or the id in "
+                             "parentheses")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -281,6 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="staff view: keep hidden checks' messages and evidence in results and reports")
     batch.add_argument("--allow-unisolated", action="store_true",
                        help="grade even on a machine that cannot sandbox students' code (not for credit)")
+    _add_canvas_options(batch)
     _add_run_options(batch, start_from=False)
     batch.set_defaults(run=_grade, interrupted="the submissions graded before it are kept; run it again to go on")
 
@@ -314,7 +340,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="result.json files, or folders holding them (searched recursively)")
     report.add_argument("--out", type=Path, required=True, help="folder for index.html, grades.csv, junit.xml and "
                                                                 "<student>/report.html")
-    report.add_argument("--staff", action="store_true", help="students' reports in the staff view (hidden checks shown)")
+    views = report.add_mutually_exclusive_group()
+    views.add_argument("--staff", action="store_true",
+                       help="students' reports in the staff view (hidden checks shown)")
+    views.add_argument("--student-view", action="store_true",
+                       help="render everything from the students' copy of each result (a staff grading's "
+                            "hidden checks keep only their title and points), as a grading without --staff "
+                            "does")
+    report.add_argument("--roster", type=Path, metavar="CSV",
+                        help="CSV with the columns id,name: names the students")
+    _add_canvas_options(report)
     report.set_defaults(run=_report)
 
     activities = commands.add_parser("activities", help="list the activities and what each needs")

@@ -12,9 +12,11 @@ from datetime import datetime
 from pathlib import Path
 
 from ..activities import Activity, load
+from ..canvas import gradebook_option
 from ..errors import UsageError, require_dir
 from ..execution import default_limits, environments
 from ..execution.run import KERNEL_START_GRACE_S
+from ..reporting.canvas_import import place
 from ..roster import read_pairs
 from . import store
 from .discovery import discover
@@ -44,6 +46,8 @@ class BatchOptions:
     limits: dict = field(default_factory=dict)
     warm: bool = True
     environment: str | None = None
+    canvas_gradebook: Path | None = None
+    canvas_assignment: str | None = None
 
 
 def _isolation(allow_unisolated: bool) -> str:
@@ -76,6 +80,7 @@ def grade_class(options: BatchOptions) -> int:
     if options.scheduler and options.workers:
         raise UsageError("--workers sizes the embedded cluster; a running cluster (--scheduler) has its own workers")
     roster = read_pairs(options.roster, "id", "name") if options.roster else None
+    gradebook = gradebook_option(options.canvas_gradebook, options.canvas_assignment)
     out, submissions = options.out.resolve(), options.submissions.resolve()
     if out == submissions or submissions in out.parents or out in submissions.parents:
         raise UsageError(f"--out {options.out} and {options.submissions} overlap; give an output folder apart from "
@@ -102,8 +107,9 @@ def grade_class(options: BatchOptions) -> int:
     if jobs:
         _grade(jobs, options, out, total=len(found.students), reused=reused)
     results = class_submissions(out, found)
-    written = write_class_outputs(out, results, found, staff=options.staff)
-    print(terminal_summary(results, found, written, graded_now=len(jobs), reused=reused))
+    placement = place(results, gradebook, keep_names=roster is not None) if gradebook else None
+    written = write_class_outputs(out, results, found, staff=options.staff, canvas=placement)
+    print(terminal_summary(results, found, written, graded_now=len(jobs), reused=reused, canvas=placement))
     return 0
 
 

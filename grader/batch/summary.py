@@ -11,6 +11,7 @@ from ..files import write_atomic
 from ..grading.grade import RESULT_FILE
 from ..grading.result import GradeResult
 from ..reporting import view
+from ..reporting.canvas_import import Placement, describe
 from ..reporting.class_summary import write_class_report
 from ..reporting.results_files import Submission
 from ..spreadsheet import csv_text
@@ -29,8 +30,9 @@ def class_submissions(out: Path, found: Found) -> list[Submission]:
     return submissions
 
 
-def write_class_outputs(out: Path, submissions: list[Submission], found: Found, *, staff: bool) -> dict[str, Path]:
-    written = write_class_report(submissions, out, staff=staff) if submissions else {}
+def write_class_outputs(out: Path, submissions: list[Submission], found: Found, *, staff: bool,
+                        canvas: Placement | None = None) -> dict[str, Path]:
+    written = write_class_report(submissions, out, staff=staff, canvas=canvas) if submissions else {}
     unassigned = Path(out) / UNASSIGNED_FILE
     if found.unassigned:
         rows = [["file", "reason"]] + [[item.path, item.reason] for item in found.unassigned]
@@ -53,7 +55,7 @@ def _listed(lines: list[str], more_in: str) -> list[str]:
 
 
 def terminal_summary(submissions: list[Submission], found: Found, written: dict[str, Path], *,
-                     graded_now: int, reused: int) -> str:
+                     graded_now: int, reused: int, canvas: Placement | None = None) -> str:
     statuses = [view.status(submission.result) for submission in submissions]
     counts = ", ".join(f"{statuses.count(name)} {name}" for name in ("graded", "timeout", "error") if name in statuses)
     lines = [f"{len(found.students)} student(s), {len(submissions)} with a result ({counts or 'none'}); "
@@ -78,4 +80,6 @@ def terminal_summary(submissions: list[Submission], found: Found, written: dict[
     for label in ("index", "grades"):
         if label in written:
             lines.append(f"{label}: {written[label]}")
+    if canvas is not None and "canvas" in written:
+        lines += describe(canvas, written)
     return "\n".join(lines)

@@ -9,7 +9,7 @@ judged because a cell failed names that cell in `blocked_by` (grading/attributio
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -66,15 +66,17 @@ class GradeResult:
     def manual_points(self) -> float:
         return sum(check.max_points for check in self.checks if check.status == "manual")
 
+    def for_students(self) -> "GradeResult":
+        """The copy students may see: hidden checks keep only their title and points. Reports derive the
+        student view of a staff grading from this, so it is what a student-view grading writes."""
+        return replace(self, checks=[replace(check, message=HIDDEN_MESSAGE, evidence={})
+                                     if check.visibility == "hidden" else check for check in self.checks])
+
     def to_dict(self, *, for_students: bool = True) -> dict:
-        checks = [asdict(check) for check in self.checks]
-        if for_students:
-            for check in checks:
-                if check["visibility"] == "hidden":
-                    check.update(message=HIDDEN_MESSAGE, evidence={})
-        data = {key: value for key, value in asdict(self).items() if key != "checks"}
+        shown = self.for_students() if for_students else self
+        data = {key: value for key, value in asdict(shown).items() if key != "checks"}
         return {**data, "score": self.score, "max_score": self.max_score, "manual_points": self.manual_points,
-                "checks": checks}
+                "checks": [asdict(check) for check in shown.checks]}
 
     def write(self, path: Path, *, for_students: bool = True) -> None:
         write_atomic(path, json.dumps(self.to_dict(for_students=for_students), indent=1, default=str))

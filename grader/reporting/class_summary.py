@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from ..files import write_atomic
 from . import view
+from .canvas_import import IMPORT_FILE, NOT_IMPORTED_FILE, Placement, write_canvas_files
 from .gradebook import grades_csv
 from .html import REPORT_FILE, environment, write_submission_page
 from .junit import junit_xml
@@ -57,7 +58,7 @@ def _first_cause(submission: Submission) -> str:
     return f"{found[0].notebook} cell {failure['cell']}: {failure['error']}"
 
 
-def summary_page(submissions: list[Submission], links: dict[str, str]) -> str:
+def summary_page(submissions: list[Submission], links: dict[str, str], exports: tuple[str, ...]) -> str:
     results = [submission.result for submission in submissions]
     scores = [result.score for result in results]
     max_score = max((result.max_score for result in results), default=0)
@@ -70,22 +71,25 @@ def summary_page(submissions: list[Submission], links: dict[str, str]) -> str:
         histogram=histogram(scores, max_score) if results else None, usual_max_score=view.usual_max_score(results),
         mean=statistics.fmean(scores) if scores else 0, median=statistics.median(scores) if scores else 0,
         total_time=sum(times), mean_time=statistics.fmean(times) if times else 0, max_time=max(times, default=0),
-        problems=[row for row in rows if row["status"] != "graded"])
+        problems=[row for row in rows if row["status"] != "graded"], exports=exports)
 
 
 INDEX_FILE, GRADES_FILE, JUNIT_FILE = "index.html", "grades.csv", "junit.xml"
-CLASS_FILES = (INDEX_FILE, GRADES_FILE, JUNIT_FILE)   # beside the students' folders in DIR
+CLASS_FILES = (INDEX_FILE, GRADES_FILE, JUNIT_FILE, IMPORT_FILE, NOT_IMPORTED_FILE)   # beside the students
 
 
-def write_class_report(submissions: list[Submission], out: Path, *, staff: bool = False) -> dict[str, Path]:
-    """Write every student's report, the class summary and the exports into `out`; returns what was
-    written by name ('index', 'grades', 'junit', 'reports')."""
+def write_class_report(submissions: list[Submission], out: Path, *, staff: bool = False,
+                       canvas: Placement | None = None) -> dict[str, Path]:
+    """Write every student's report, the class summary and the exports into `out` (with `canvas`, the
+    results placed in a Canvas gradebook, its import file too); returns what was written by name
+    ('index', 'grades', 'junit', 'reports', 'canvas', 'canvas_not_imported')."""
     out = Path(out)
     links = {}
     for submission in submissions:
         write_submission_page(submission.result, out / submission.student / REPORT_FILE, staff=staff)
         links[submission.student] = f"{quote(submission.student)}/{REPORT_FILE}"
-    return {"index": write_atomic(out / INDEX_FILE, summary_page(submissions, links)),
+    exports = (GRADES_FILE, JUNIT_FILE) + ((IMPORT_FILE,) if canvas is not None else ())
+    return {"index": write_atomic(out / INDEX_FILE, summary_page(submissions, links, exports)),
             "grades": write_atomic(out / GRADES_FILE, grades_csv(submissions)),
             "junit": write_atomic(out / JUNIT_FILE, junit_xml([(s.student, s.result) for s in submissions])),
-            "reports": out}
+            "reports": out, **write_canvas_files(out, canvas)}

@@ -1,5 +1,5 @@
 """grades.csv: one row per student (id, total, max, percentage, status, then each check's points), a
-plain header row, UTF-8, so a spreadsheet or an LMS gradebook import reads it as it is."""
+plain header row, UTF-8, so a spreadsheet reads it as it is (Canvas's import file is canvas_import.py's)."""
 
 from __future__ import annotations
 

@@ -35,9 +35,10 @@ def result_paths(paths: list[Path]) -> list[Path]:
     return list(dict.fromkeys(path.resolve() for path in found))
 
 
-def read_submissions(paths: list[Path]) -> list[Submission]:
+def read_submissions(paths: list[Path], *, student_view: bool = False) -> list[Submission]:
     """Every result, each named uniquely after its folder; one line (UsageError) for a file that is not
-    a graded result or for results of different activities."""
+    a graded result or for results of different activities. `student_view`: each result as students may
+    see it (GradeResult.for_students), so that nothing rendered from it holds what hidden checks found."""
     submissions, taken = [], set()
     for path in result_paths(paths):
         try:
@@ -49,9 +50,17 @@ def read_submissions(paths: list[Path]) -> list[Submission]:
             suffix += 1
             name = f"{path.parent.name}-{suffix}"
         taken.add(name)
-        submissions.append(Submission(name, result, path))
+        submissions.append(Submission(name, result.for_students() if student_view else result, path))
     activities = sorted({submission.result.activity for submission in submissions})
     if len(activities) > 1:
         raise UsageError(f"the results are of several activities ({', '.join(activities)}); report one activity at a time")
     return sorted(submissions, key=lambda submission: submission.student)
 
+
+def name_from_roster(submissions: list[Submission], roster: dict[str, str]) -> list[tuple[str, str]]:
+    """Each result whose student (the name of its folder) is on the roster (id -> name) gets that name;
+    returns the roster's (id, name) pairs that have no result."""
+    for submission in submissions:
+        submission.name = roster.get(submission.student, submission.name)
+    found = {submission.student for submission in submissions}
+    return [(key, name) for key, name in roster.items() if key not in found]
