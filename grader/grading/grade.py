@@ -107,6 +107,6 @@ def grade(activity: Activity, options: GradingOptions, *, out: Path | None = Non
         raise KeyboardInterrupt
     if grading.result is None:
         raise RuntimeError(f"the rubric did not run (pytest exit code {code}):\n{pytest_output.getvalue()[-3000:]}")
-    result = grading.result.seen(for_students=not staff)
+    result = grading.result if staff else grading.result.for_students()
     result.write(result_path, for_students=not staff)
     return Graded(result, folder)

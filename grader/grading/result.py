@@ -81,10 +81,6 @@ class GradeResult:
     def write(self, path: Path, *, for_students: bool = True) -> None:
         write_atomic(path, json.dumps(self.to_dict(for_students=for_students), indent=1, default=str))
 
-    def seen(self, *, for_students: bool = True) -> "GradeResult":
-        """The result as its reader may see it (hidden checks' messages and evidence gone for students)."""
-        return GradeResult.from_dict(self.to_dict(for_students=for_students)) if for_students else self
-
     @classmethod
     def read(cls, path: Path) -> "GradeResult":
         raw = json.loads(Path(path).read_text())
