@@ -170,6 +170,15 @@ def _copy_from(file_name: str, recipe: Recipe, data_dir: Path | None) -> Path | 
     return shared if recipe.course_file_only and shared.is_file() else None
 
 
+def source_file(file_name: str, data_dir: Path | None = None) -> Path | None:
+    """The user's (or the course's) file that ``file_name`` is copied from, or None when it is built
+    from a package or a recipe (which any machine with the same packages builds the same)."""
+    recipe = DATA_FILES.get(file_name)
+    if recipe is None:
+        raise DataFileMissing(f"unknown data file {file_name!r}; known: {', '.join(DATA_FILES)}")
+    return _copy_from(file_name, recipe, data_dir)
+
+
 def content(file_name: str, data_dir: Path | None = None) -> tuple[bytes, str, bool]:
     """The bytes of ``file_name``, where they came from and whether they are a synthetic stand-in."""
     recipe = DATA_FILES.get(file_name)

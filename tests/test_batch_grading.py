@@ -1,16 +1,19 @@
 """`grader grade` end to end on real runs: a class of mixed submissions (solutions, a starter, an
 infinite loop, a memory bomb, a malformed notebook, a kernel killer) graded by two Dask workers; every
 student gets a result (the broken ones with the reason), the same as `grader check` gives each alone;
-a run killed with SIGKILL resumes without regrading; an external `dask scheduler` + `dask worker` give
-the same results; Ctrl-C and SIGTERM stop it keeping what finished; a worker that dies or a grading
-that overruns becomes that student's error."""
+a run killed with SIGKILL resumes without regrading; `dask scheduler` + `dask worker` processes that
+cannot see the TA's folders give the same results; Ctrl-C and SIGTERM stop it keeping what finished; a
+worker that dies or a grading that overruns becomes that student's error."""
 
+import contextlib
 import json
 import os
+import shlex
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -22,8 +25,9 @@ from grader.activities import load
 from grader.batch import store
 from grader.batch.executor import DaskExecutor
 from grader.batch.progress import PROGRESS_FILE
-from grader.batch.task import Job, grade_job, record_failure, recorded
+from grader.batch.task import Job, deliver, grade_job, record_failure
 from grader.grading.grade import RESULT_FILE
+from grader.grading.result import GradeResult
 
 pytestmark = pytest.mark.slow
 PROJECT = Path(__file__).resolve().parents[1]
@@ -188,29 +192,82 @@ def test_scores_equal_grader_check_on_each_submission_alone(embedded, iam_class,
     assert frank.stderr.strip() == f"grader: error: {GradeResult.read(out / 'frank' / RESULT_FILE).error}"
 
 
-def test_an_external_dask_cluster_gives_identical_results(embedded, iam_class, tmp_path):
+@contextlib.contextmanager
+def cluster_sharing_nothing(hidden: Path, workers: int = 2):
+    """A `dask scheduler` and `dask worker` processes on this machine that cannot see `hidden` (the TA's
+    folders: submissions, data, output): the workers run in a mount namespace of their own with an empty
+    tmpfs over it, as workers on other machines would share nothing with the TA's. Yields the address."""
     dask = Path(sys.executable).with_name("dask")
-    scheduler_file = tmp_path / "scheduler.json"
+    scheduler_file = Path(tempfile.mkdtemp(prefix="grader-scheduler-")) / "scheduler.json"
     scheduler = subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
                                   "--scheduler-file", scheduler_file], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    workers = None
+    started = None
     try:
         wait_for(lambda: scheduler_file.exists() and scheduler_file.stat().st_size, 60, "the scheduler")
         address = json.loads(scheduler_file.read_text())["address"]
         assert address.startswith("tcp://127.0.0.1:")
-        workers = subprocess.Popen([dask, "worker", address, "--nworkers", "2", "--nthreads", "1", "--no-dashboard",
-                                    "--memory-limit", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        worker = shlex.join([str(dask), "worker", address, "--nworkers", str(workers), "--nthreads", "1",
+                             "--no-dashboard", "--memory-limit", "0"])
+        started = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "sh", "-c",
+                                    f"mount -t tmpfs -o size=1m hidden {shlex.quote(str(hidden))} && exec {worker}"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        from distributed import Client
+
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(workers, timeout=120)
+            seen = client.run(lambda: sorted(os.listdir(hidden)))
+        assert len(seen) == workers and all(listing == [] for listing in seen.values()), seen
+        yield address
+    finally:
+        if started is not None:
+            os.killpg(started.pid, signal.SIGTERM)
+            started.wait(timeout=60)
+        scheduler.terminate()
+        scheduler.wait(timeout=60)
+        shutil.rmtree(scheduler_file.parent, ignore_errors=True)
+
+
+needs_mount_namespaces = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("unshare"),
+                                            reason="workers in their own mount namespace need root and unshare")
+
+
+@needs_mount_namespaces
+def test_workers_that_share_no_folder_with_the_ta_grade_the_class_identically(embedded, iam_class, tmp_path,
+                                                                                tmp_path_factory):
+    with cluster_sharing_nothing(tmp_path_factory.getbasetemp()) as address:
         out = tmp_path / "graded"
         done = grader("grade", "iam-user", str(iam_class), "--out", str(out), "--scheduler", address, *OPTIONS)
-        assert done.returncode == 0, done.stdout + done.stderr
-        assert f"worker(s) of the Dask cluster at {address}" in done.stdout
-        external = verdicts(out, STUDENTS)
-        assert external == verdicts(embedded[0], STUDENTS)
-    finally:
-        for process in (workers, scheduler):
-            if process is not None:
-                process.terminate()
-                process.wait(timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"worker(s) of the Dask cluster at {address}" in done.stdout
+    assert verdicts(out, STUDENTS) == verdicts(embedded[0], STUDENTS)
+    for student in STUDENTS:   # the TA's machine wrote every output
+        assert {RESULT_FILE, "report.html", store.STAMP} <= {path.name for path in (out / student).iterdir()}
+
+
+@needs_mount_namespaces
+def test_course_data_reaches_workers_that_cannot_see_the_data_folder(tmp_path, tmp_path_factory):
+    from grader.project import shared_data_dir
+
+    rainfall = load("rainfall")
+    course = shared_data_dir()
+    if not all((course / name).is_file() for name in ("x_austin_final.csv", "y_austin_final.csv")):
+        pytest.skip("the course's Austin weather files are not on this machine")
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("x_austin_final.csv", "y_austin_final.csv"):
+        shutil.copy(course / name, data / name)
+    submissions = tmp_path / "class"
+    submissions.mkdir()
+    shutil.copy(rainfall.notebook("solution"), submissions / "rita.ipynb")
+    with cluster_sharing_nothing(tmp_path_factory.getbasetemp(), workers=1) as address:
+        done = grader("grade", "rainfall", str(submissions), "--out", str(tmp_path / "graded"), "--scheduler", address,
+                      "--data-dir", str(data))
+    assert done.returncode == 0, done.stdout + done.stderr
+    batch = verdicts(tmp_path / "graded", ["rita"])["rita"]
+    assert batch[1] == "graded"
+    assert GradeResult.read(tmp_path / "graded" / "rita" / RESULT_FILE).synthetic_data is False
+    assert checked_alone("rainfall", submissions / "rita.ipynb", tmp_path, "--data-dir", str(data)) == \
+        (batch[0], batch[2])
 
 
 def test_a_batch_killed_half_way_resumes_without_duplicates_or_regrading(iam_class, tmp_path):
@@ -282,7 +339,7 @@ def test_a_worker_that_dies_or_a_grading_that_overruns_becomes_that_students_err
     version = store.grading_version(IAM, limits={}, data_dir=None, staff=False, isolate="required")
 
     def job(student: str, deadline_s: float) -> Job:
-        return Job(activity="iam-user", student=student, files=(str(solution),), folder=str(tmp_path / student),
+        return Job(activity="iam-user", student=student, files=((solution.name, solution.read_bytes()),),
                    key=store.Key(store.submission_sha256([solution]), version), run="run-1", deadline_s=deadline_s,
                    limits={})
 
@@ -294,9 +351,9 @@ def test_a_worker_that_dies_or_a_grading_that_overruns_becomes_that_students_err
     with DaskExecutor(workers=1) as executor:
         finished = {done.job.student: done for done in executor.run(killer_or_grade, [job("killer", 600), job("slow", 2)])}
     assert finished["killer"].summary is None and "the worker grading it died each time it was tried" in finished["killer"].lost
-    said = record_failure(finished["killer"].job, finished["killer"].lost)
+    said = record_failure(tmp_path, finished["killer"].job, finished["killer"].lost)   # as the batch records it
     assert said["status"] == "error" and "died each time it was tried" in said["error"]
-    slow = finished["slow"].summary or recorded(finished["slow"].job)   # as the batch reads it
+    slow = deliver(tmp_path, finished["slow"].job, finished["slow"].summary)   # its retry reported the overrun
     assert slow["status"] == "error" and "grading did not finish within 2 s; its worker was restarted" in slow["error"]
     for student in ("killer", "slow"):   # written like any result; a later run tries them again
         assert (tmp_path / student / "report.html").is_file()

@@ -185,19 +185,18 @@ def test_the_end_writes_the_class_report_from_the_results_on_disk_and_one_screen
 
 def test_a_grading_the_worker_was_stopped_under_keeps_no_grade(tmp_path, monkeypatch):
     """A worker stopped mid-grading (Ctrl-C, a closed terminal, the cluster shut down) stops its kernels
-    first, so the grading in flight ends wrong ('the kernel did not start'): it leaves no result and no
-    stamp, and the next run grades the student."""
+    first, so the grading in flight ends wrong ('the kernel did not start'): the task hands back no
+    outputs, so the TA's folder gets no result and no stamp, and the next run grades the student."""
     from grader.batch import task
     from grader.batch.workshop import Workshop
 
     shop = Workshop()
     monkeypatch.setattr(task, "workshop", lambda: shop)
-    folder = tmp_path / "cara"
     key = store.Key("s" * 64, "v1")
-    job = task.Job(activity="iam-user", student="cara", files=("cara.ipynb",), folder=str(folder), key=key,
+    job = task.Job(activity="iam-user", student="cara", files=(("cara.ipynb", b"{}"),), key=key,
                    run="run-1", deadline_s=60, limits={})
 
-    def graded_while_stopping(job, started):
+    def graded_while_stopping(job, files, folder, started):
         shop.closing = True   # the worker's teardown, while the kernel was starting
         wrong = ungraded_result("iam-user", [Path("cara.ipynb")], "")
         wrong.write(folder / RESULT_FILE)
@@ -206,4 +205,4 @@ def test_a_grading_the_worker_was_stopped_under_keeps_no_grade(tmp_path, monkeyp
     monkeypatch.setattr(task, "_graded", graded_while_stopping)
     with pytest.raises(task.WorkerStopped, match="stopped while grading cara; run the batch again"):
         task.grade_job(job)
-    assert not store.is_current(folder, key) and not list(folder.iterdir())
+    assert not (tmp_path / "cara").exists()

@@ -3,8 +3,8 @@ worker process per core, no dashboard unless asked), or a running cluster given 
 address, with no other change. The executor's interface is small: enter it, `run(function, jobs)`
 yields each job as it finishes (its summary, or why the task was lost), leave it.
 
-Tasks write their results to disk themselves, so the futures hold only small summaries and are
-released as they finish. A worker that dies while grading is restarted (by its nanny) and its task
+Tasks return their outputs, which the caller writes at once, and futures are released as they finish,
+so nothing lives only in a worker's (or the scheduler's) memory. A worker that dies while grading is restarted (by its nanny) and its task
 tried once more; a second death makes the task `lost` (Dask's KilledWorker), which the caller records
 as that student's error.
 """
@@ -60,9 +60,11 @@ def _worker_plugin(ignore_interrupts: bool):
 
 
 class DaskExecutor:
-    def __init__(self, *, workers: int | None = None, scheduler: str | None = None, dashboard: bool = False):
+    def __init__(self, *, workers: int | None = None, scheduler: str | None = None, dashboard: bool = False,
+                 plugins: list | None = None):
+        """`plugins`: Dask worker plugins to set up on every worker (and on each restarted one) besides ours."""
         self.workers = workers or os.cpu_count() or 1
-        self.scheduler, self.dashboard = scheduler, dashboard
+        self.scheduler, self.dashboard, self.plugins = scheduler, dashboard, plugins or []
         self.cluster = self.client = None
 
     def __enter__(self) -> "DaskExecutor":
@@ -88,7 +90,8 @@ class DaskExecutor:
                                             dashboard_address=":0" if self.dashboard else None,
                                             silence_logs=logging.CRITICAL)   # failures reach us as task errors
                 self.client = Client(self.cluster)
-            self.client.register_plugin(_worker_plugin(ignore_interrupts=self.cluster is not None))
+            for plugin in [_worker_plugin(ignore_interrupts=self.cluster is not None), *self.plugins]:
+                self.client.register_plugin(plugin)
         except BaseException:
             self.__exit__(None, None, None)
             raise

@@ -23,9 +23,10 @@ from .discovery import discover
 from .executor import DaskExecutor
 from .progress import BatchProgress
 from .summary import class_submissions, terminal_summary, write_class_outputs
-from .task import Job, grade_job, record_failure, recorded
+from .data import course_data, data_id, data_plugin
+from .task import Job, deliver, grade_job, record_failure
 
-UNPACKED = ".unpacked"           # LMS zips are unpacked here, inside DIR (workers share DIR)
+UNPACKED = ".unpacked"           # LMS zips are unpacked here, inside DIR
 GRADING_MARGIN_S = 300.0         # beyond the notebooks' own limits: imports, snapshot, rubric, reports
 
 
@@ -91,21 +92,21 @@ def grade_class(options: BatchOptions) -> int:
     version = store.grading_version(activity, limits=options.limits, data_dir=data_dir, staff=options.staff,
                                     isolate=isolate, environment=options.environment)
     run = f"{datetime.now():%Y%m%dT%H%M%S}-{secrets.token_hex(2)}"
+    data = course_data(activity, data_dir)
     jobs = []
     for work in found.students:
         key = store.Key(store.submission_sha256(work.files), version)
         if not options.regrade and store.is_current(out / work.student, key):
             continue
-        jobs.append(Job(activity=activity.id, student=work.student, files=tuple(str(p.resolve()) for p in work.files),
-                        folder=str(out / work.student), key=key, run=run, deadline_s=deadline,
-                        limits=dict(options.limits), data_dir=str(data_dir) if data_dir else None,
-                        staff=options.staff, isolate=isolate, warm=options.warm, environment=options.environment,
-                        problem=work.problem))
+        jobs.append(Job(activity=activity.id, student=work.student,
+                        files=tuple((path.name, path.read_bytes()) for path in work.files), key=key, run=run,
+                        deadline_s=deadline, limits=dict(options.limits), data=data_id(data), staff=options.staff,
+                        isolate=isolate, warm=options.warm, environment=options.environment, problem=work.problem))
     reused = len(found.students) - len(jobs)
     print(f"{activity.id}: {len(found.students)} student(s) in {options.submissions}; {len(jobs)} to grade, "
           f"{reused} already graded with the same inputs; results in {out}", flush=True)
     if jobs:
-        _grade(jobs, options, out, total=len(found.students), reused=reused)
+        _grade(jobs, options, out, data, total=len(found.students), reused=reused)
     results = class_submissions(out, found)
     placement = place(results, gradebook, keep_names=roster is not None) if gradebook else None
     written = write_class_outputs(out, results, found, staff=options.staff, canvas=placement)
@@ -113,16 +114,21 @@ def grade_class(options: BatchOptions) -> int:
     return 0
 
 
-def _grade(jobs: list[Job], options: BatchOptions, out: Path, *, total: int, reused: int) -> None:
+def _grade(jobs: list[Job], options: BatchOptions, out: Path, data: dict[str, bytes], *, total: int,
+           reused: int) -> None:
+    """Tasks carry the submissions and return the outputs; this machine writes every file of DIR."""
     started, finished = time.monotonic(), 0
-    with DaskExecutor(workers=options.workers, scheduler=options.scheduler, dashboard=options.dashboard) as executor, \
+    plugins = [data_plugin(data)] if data else []
+    with DaskExecutor(workers=options.workers, scheduler=options.scheduler, dashboard=options.dashboard,
+                      plugins=plugins) as executor, \
             BatchProgress(out, total=total, already=reused) as progress:
         progress.say(f"grading on {executor.describe()}")
         progress.event("start", run=jobs[0].run, activity=jobs[0].activity, students=total, to_grade=len(jobs),
                        already_graded=reused)
         try:
             for done in executor.run(grade_job, jobs):
-                progress.finished(done.summary or recorded(done.job) or record_failure(done.job, done.lost))
+                progress.finished(deliver(out, done.job, done.summary) if done.summary is not None
+                                  else record_failure(out, done.job, done.lost))
                 finished += 1
         except KeyboardInterrupt:
             progress.event("end", outcome="interrupted", graded=finished, seconds=round(time.monotonic() - started, 1))

@@ -1,7 +1,9 @@
-"""One task: one student's submission graded end to end on a worker, its outputs written into
-DIR/<student>/ there (result.json, run records, executed notebooks, report.html, gradescope.json) and
-the stamp last, so nothing lives only in a worker's memory and a kill at any moment loses no
-finished grade. The task returns only a small summary for the progress display.
+"""One task: one student's submission graded end to end on a worker that shares nothing with the TA's
+machine. The task carries the submission's bytes; the worker grades it in a scratch folder of its own
+(the course data files reach each worker once, data.py) and returns the outputs (result.json, run
+records, executed notebooks, report.html, gradescope.json) as bytes, with a small summary. The TA's
+command writes them into DIR/<student>/ (deliver), the stamp last, so a kill at any moment loses no
+finished grade and leaves no partial one.
 
 Grading itself is grading/grade.py's, the same as `grader check`: its own emulator account, sandboxed
 kernel, snapshot and the rubric through pytest. Whatever goes wrong becomes the student's result with
@@ -11,14 +13,17 @@ or an overrun of the grader itself is an `error` that a later run tries again.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import UsageError
+from ..files import write_atomic
 from ..grading.grade import RESULT_FILE
 from ..grading.result import GradeResult
 from ..reporting.outputs import write_submission_outputs
@@ -28,6 +33,7 @@ from .ungraded import rubric_checks, ungraded_result
 from .workshop import workshop
 
 GRADESCOPE_FILE = "gradescope.json"
+STAMP_FIELDS = ("status", "score", "max_score", "duration_s", "error", "failure")
 
 
 class WorkerStopped(RuntimeError):
@@ -36,21 +42,33 @@ class WorkerStopped(RuntimeError):
 
 @dataclass(frozen=True)
 class Job:
-    """Everything a worker needs to grade one student: plain values, so it pickles to any worker."""
+    """Everything a worker needs to grade one student: plain values and bytes, so it pickles to any
+    worker, on any machine."""
     activity: str
     student: str
-    files: tuple[str, ...]
-    folder: str                   # DIR/<student>, on a file system the worker shares
+    files: tuple[tuple[str, bytes], ...]   # (file name, content) of each submitted file
     key: store.Key
     run: str                      # this `grader grade` run's id
     deadline_s: float             # the grading is stopped (and the worker restarted) after this long
     limits: dict
-    data_dir: str | None = None
+    data: str | None = None       # the batch's course data files (data.py), sent to each worker once
     staff: bool = False
     isolate: str = "required"
     warm: bool = True             # kernels forked from the worker's warm-kernel server
     environment: str | None = None
     problem: str = ""             # why discovery already knows the files cannot be graded
+
+    @property
+    def file_names(self) -> list[Path]:
+        return [Path(name) for name, _ in self.files]
+
+
+@dataclass
+class Delivered:
+    """What a task hands back: the summary for the progress display and the stamp, and every file of the
+    student's output folder by its relative path."""
+    summary: dict
+    files: dict[str, bytes]
 
 
 def summary(student: str, result: GradeResult, *, failure: str = "", reused: bool = False) -> dict:
@@ -58,28 +76,50 @@ def summary(student: str, result: GradeResult, *, failure: str = "", reused: boo
             "duration_s": result.duration_s, "error": result.error, "failure": failure, "reused": reused}
 
 
-def write_outputs(job: Job, result: GradeResult, *, failure: str = "") -> dict:
-    """The student's result (when grading did not write it), report, Gradescope file and, last, the stamp."""
-    folder = Path(job.folder)
+def finish(job: Job, result: GradeResult, folder: Path, *, failure: str = "") -> dict:
+    """The student's result (when grading did not write it), report and Gradescope file in `folder`."""
     if result.error:
         result.write(folder / RESULT_FILE, for_students=not job.staff)
     write_submission_outputs(result, folder, gradescope_file=folder / GRADESCOPE_FILE, staff=job.staff)
-    said = summary(job.student, result, failure=failure)
-    store.write_stamp(folder, job.key, job.run, {key: said[key] for key in ("status", "score", "max_score",
-                                                                             "duration_s", "error", "failure")})
+    return summary(job.student, result, failure=failure)
+
+
+def deliver(out: Path, job: Job, delivered: Delivered) -> dict:
+    """On the TA's machine: DIR/<student>/ becomes what the task returned, the stamp last."""
+    folder = Path(out) / job.student
+    store.clear(folder)
+    for name, content in delivered.files.items():
+        target = (folder / name).resolve()
+        if folder.resolve() not in target.parents:   # a worker names files inside the student's folder only
+            raise ValueError(f"a task returned a file outside {job.student}'s folder: {name!r}")
+        write_atomic(target, content)
+    said = delivered.summary
+    store.write_stamp(folder, job.key, job.run, {key: said[key] for key in STAMP_FIELDS})
     return said
 
 
-def record_failure(job: Job, reason: str, duration_s: float = 0.0) -> dict:
-    """The grading itself failed (not the submission): an `error` result now, tried again by a later run."""
-    result = ungraded_result(job.activity, [Path(path) for path in job.files], reason, duration_s)
-    return write_outputs(job, result, failure=reason)
+def record_failure(out: Path, job: Job, reason: str, duration_s: float = 0.0) -> dict:
+    """On the TA's machine: the grading itself failed (not the submission): an `error` result now, tried
+    again by a later run."""
+    folder = Path(out) / job.student
+    store.clear(folder)
+    result = ungraded_result(job.activity, job.file_names, reason, duration_s)
+    said = finish(job, result, folder, failure=reason)
+    store.write_stamp(folder, job.key, job.run, {key: said[key] for key in STAMP_FIELDS})
+    return said
+
+
+def _overrun_marker(job: Job) -> Path:
+    """Where this machine remembers that a grading overran, so Dask's retry on the restarted worker
+    reports it at once instead of overrunning again (the worker shares no folder with the TA)."""
+    name = hashlib.sha256(f"{job.run}\0{job.student}\0{job.key}".encode()).hexdigest()[:24]
+    return Path(tempfile.gettempdir()) / f"grader-overruns-{os.getuid()}" / name
 
 
 class _Deadline:
     """Stops a grading that overruns (a hang in the grader; a notebook's own limits stop far earlier):
-    the failure is recorded for the student, then the worker process is killed, which is the only way
-    to stop a thread; Dask restarts the worker and its retry of the task finds the failure recorded."""
+    the overrun is noted on this machine, then the worker process is killed, which is the only way to
+    stop a thread; Dask restarts the worker and its retry of the task reports the overrun."""
 
     def __init__(self, job: Job):
         self.job, self.lock, self.finished = job, threading.Lock(), False
@@ -91,8 +131,9 @@ class _Deadline:
         with self.lock:
             if self.finished:
                 return
-            record_failure(self.job, f"grading did not finish within {self.job.deadline_s:g} s; its worker was "
-                                     "restarted", time.monotonic() - self.started)
+            marker = _overrun_marker(self.job)
+            marker.parent.mkdir(mode=0o700, exist_ok=True)
+            marker.write_text(f"{time.monotonic() - self.started:.1f}")
             os.kill(os.getpid(), signal.SIGKILL)
 
     def __enter__(self) -> "_Deadline":
@@ -105,54 +146,62 @@ class _Deadline:
             self.finished = True
 
 
-def _graded(job: Job, started: float) -> tuple[GradeResult, str]:
+def _graded(job: Job, files: list[Path], folder: Path, started: float) -> tuple[GradeResult, str]:
     """(result, failure of the grader itself or "")."""
     from ..activities import load
     from ..grading.gather import GradingOptions
     from ..grading.grade import grade
 
-    files = [Path(path) for path in job.files]
     mismatch = workshop().mismatch(job)
     if mismatch:
-        return ungraded_result(job.activity, files, mismatch), mismatch
+        return ungraded_result(job.activity, job.file_names, mismatch), mismatch
     try:
         if job.problem:
             raise UsageError(job.problem)
         options = GradingOptions(submissions=files, limits=dict(job.limits), isolate=job.isolate,
-                                 data_dir=Path(job.data_dir) if job.data_dir else None, warm=job.warm,
-                                 environment=job.environment)
-        return grade(load(job.activity), options, folder=Path(job.folder), staff=job.staff).result, ""
+                                 data_dir=workshop().data_dir(job.data), warm=job.warm, environment=job.environment)
+        return grade(load(job.activity), options, folder=folder, staff=job.staff).result, ""
     except UsageError as error:   # the submission's own fault, told in one line: its grade
-        return ungraded_result(job.activity, files, str(error), time.monotonic() - started), ""
+        return ungraded_result(job.activity, job.file_names, str(error), time.monotonic() - started), ""
     except Exception as error:    # the grader's failure: recorded, and tried again by a later run
         failure = f"the grader failed: {type(error).__name__}: {error}"
-        return ungraded_result(job.activity, files, failure, time.monotonic() - started), failure
+        return ungraded_result(job.activity, job.file_names, failure, time.monotonic() - started), failure
 
 
-def recorded(job: Job) -> dict | None:
-    """The summary of what this run already recorded for the student (a retried task whose first
-    attempt finished, or whose deadline recorded a failure), else None."""
-    folder = Path(job.folder)
-    if not store.stamped_by(folder, job.key, job.run):
-        return None
-    return summary(job.student, GradeResult.read(folder / RESULT_FILE),
-                   failure=store.read_stamp(folder).get("failure", ""), reused=True)
+def _written(job: Job, scratch: Path) -> list[Path]:
+    """The submitted files in `scratch`, each under its own name (two files may share a name)."""
+    paths = []
+    for index, (name, content) in enumerate(job.files):
+        path = scratch / "submitted" / str(index) / Path(name).name
+        path.parent.mkdir(parents=True)
+        path.write_bytes(content)
+        paths.append(path)
+    return paths
 
 
-def grade_job(job: Job) -> dict:
-    """Runs on a worker. Returns the summary of what DIR/<student>/ now holds."""
-    already = recorded(job)
-    if already:
-        return already
-    folder = Path(job.folder)
-    store.clear(folder)
+def _collected(folder: Path) -> dict[str, bytes]:
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def grade_job(job: Job) -> Delivered:
+    """Runs on a worker: grades the submission in a scratch folder and returns what DIR/<student>/ is to hold."""
     rubric_checks(job.activity)   # listed now (once per process), so a deadline never runs pytest beside the grading
-    try:
-        with _Deadline(job) as deadline:
-            result, failure = _graded(job, deadline.started)
-    finally:
-        workshop().settle()
-    if workshop().closing:   # its kernels were stopped under it: no grade rather than a wrong one
-        store.clear(folder)
-        raise WorkerStopped(f"the worker was stopped while grading {job.student}; run the batch again to grade them")
-    return write_outputs(job, result, failure=failure)
+    with tempfile.TemporaryDirectory(prefix="grader-task-") as scratch:
+        folder = Path(scratch) / "out"
+        folder.mkdir()
+        marker = _overrun_marker(job)
+        if marker.exists():   # this task's first attempt overran and took its worker down
+            seconds = float(marker.read_text() or 0)
+            marker.unlink()
+            reason = f"grading did not finish within {job.deadline_s:g} s; its worker was restarted"
+            result = ungraded_result(job.activity, job.file_names, reason, seconds)
+            return Delivered(finish(job, result, folder, failure=reason), _collected(folder))
+        try:
+            with _Deadline(job) as deadline:
+                result, failure = _graded(job, _written(job, Path(scratch)), folder, deadline.started)
+        finally:
+            workshop().settle()
+        if workshop().closing:   # its kernels were stopped under it: no grade rather than a wrong one
+            raise WorkerStopped(f"the worker was stopped while grading {job.student}; run the batch again to grade them")
+        said = finish(job, result, folder, failure=failure)
+        return Delivered(said, _collected(folder))

@@ -21,6 +21,15 @@ class Workshop:
     def __init__(self):
         self._versions: dict[str, str] = {}
         self.closing = False   # set when the worker is being stopped: a grading running then is not kept
+        self.data_dirs: dict[str, Path] = {}   # the batches' course data files on this worker (data.py)
+
+    def data_dir(self, data: str | None) -> Path | None:
+        """This worker's copy of a batch's data files (None when the batch sent none)."""
+        if data is None:
+            return None
+        if data not in self.data_dirs:
+            raise UsageError("this worker has not received the batch's course data files; restart it and grade again")
+        return self.data_dirs[data]
 
     def grading_version(self, activity_id: str, *, limits: dict, data_dir: str | None, staff: bool,
                         isolate: str, environment: str | None) -> str:
@@ -34,8 +43,9 @@ class Workshop:
     def mismatch(self, job) -> str:
         """Why this worker must not grade `job` ("" when it may)."""
         try:
-            mine = self.grading_version(job.activity, limits=job.limits, data_dir=job.data_dir, staff=job.staff,
-                                        isolate=job.isolate, environment=job.environment)
+            data_dir = self.data_dir(job.data)
+            mine = self.grading_version(job.activity, limits=job.limits, data_dir=str(data_dir) if data_dir else None,
+                                        staff=job.staff, isolate=job.isolate, environment=job.environment)
         except UsageError as error:
             return f"this worker cannot grade {job.activity}: {error}"
         if mine != job.key.grading:

@@ -10,7 +10,7 @@ import pytest
 import grader.sandbox
 from grader.activities import load
 from grader.batch import store
-from grader.batch.task import Job, grade_job
+from grader.batch.task import Job, deliver, grade_job
 from grader.grading.gather import GradingOptions
 from grader.grading.grade import RESULT_FILE, grade
 from grader.sandbox import IsolationUnavailable
@@ -30,10 +30,10 @@ def test_a_worker_that_cannot_sandbox_refuses_the_student_and_runs_nothing(machi
     runs; the student's result says the worker could not sandbox (a failure of the grader, retried later)."""
     solution = IAM.notebook("solution")
     version = store.grading_version(IAM, limits={}, data_dir=None, staff=False, isolate="required")
-    job = Job(activity=IAM.id, student="alice", files=(str(solution),), folder=str(tmp_path / "alice"),
+    job = Job(activity=IAM.id, student="alice", files=((solution.name, solution.read_bytes()),),
               key=store.Key(store.submission_sha256([solution]), version), run="run-1", deadline_s=600,
               limits={}, warm=False)
-    said = grade_job(job)
+    said = deliver(tmp_path, job, grade_job(job))
     assert said["failure"].startswith("the grader failed: IsolationUnavailable: this machine cannot isolate")
     assert NO_SANDBOX in said["failure"] and said["score"] == 0
     result = json.loads((tmp_path / "alice" / RESULT_FILE).read_text())
