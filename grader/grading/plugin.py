@@ -227,7 +227,7 @@ def pytest_sessionfinish(session, exitstatus):
                   f"snapshot {config.option.snapshot}" if config.option.snapshot else "live AWS account")
         ran = {run.notebook for run in runs}
         results.append(GradeResult(
-            activity=activity_id, submission=[str(path) for path in config.option.submission], source=source,
+            activity=activity_id, submission=[path.name for path in config.option.submission], source=source,
             checks=checks, runs=[{"notebook": run.notebook, "file": run.submission["name"],
                                   "sha256": run.submission["sha256"], **run.summary(), "duration_s": run.duration_s,
                                   "stages": run.stages, **_condensed(run), "environment": _environment_summary(run)}

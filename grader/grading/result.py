@@ -40,7 +40,7 @@ class CheckResult:
 @dataclass
 class GradeResult:
     activity: str
-    submission: list[str]
+    submission: list[str]               # the notebooks' own file names, never the grading machine's folders
     source: str                         # emulator run, snapshot file or live account
     checks: list[CheckResult] = field(default_factory=list)
     runs: list[dict] = field(default_factory=list)   # summaries of the notebook runs
