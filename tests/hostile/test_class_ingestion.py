@@ -274,3 +274,16 @@ def test_a_roster_larger_than_any_class_is_one_line(tmp_path, monkeypatch):
     path.write_text("id,name\ns1," + "x" * 200_000 + "\n")
     with pytest.raises(UsageError, match="is not a readable CSV file"):
         roster.read_pairs(path, "id", "name")
+
+
+@pytest.mark.parametrize("content", ["[" * 100_000 + "]" * 100_000, "[1, 2]", '{"schema": "grader.result/2"'])
+def test_a_hostile_result_file_given_to_grader_report_is_one_line(tmp_path, capsys, content):
+    """Attack: a result.json among those handed to `grader report` nested 100,000 deep, or not a
+    result at all. Verdict: one line naming the file, exit 2."""
+    from grader.cli import main
+
+    (tmp_path / "results" / "x").mkdir(parents=True)
+    (tmp_path / "results" / "x" / "result.json").write_text(content)
+    assert main(["report", str(tmp_path / "results"), "--out", str(tmp_path / "out")]) == 2
+    error = capsys.readouterr().err
+    assert "is not a graded result" in error and error.count("\n") == 1 and "Traceback" not in error
