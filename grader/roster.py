@@ -17,8 +17,8 @@ def read_pairs(path: Path, key: str, value: str) -> dict[str, str]:
     if not path.is_file():
         raise UsageError(f"--roster {path}: no such file; give a CSV file with the columns {columns_wanted}")
     if path.stat().st_size > MAX_ROSTER_BYTES:
-        raise UsageError(f"--roster {path} is larger than {MAX_ROSTER_BYTES // 1_000_000} MB, more than a class "
-                         f"roster is; give a CSV file with the columns {columns_wanted}")
+        raise UsageError(f"--roster {path} is larger than {MAX_ROSTER_BYTES // 1_000_000} MB, more than a "
+                         f"class roster is; give a CSV file with the columns {columns_wanted}")
     try:
         rows = list(csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines()))
     except (UnicodeDecodeError, csv.Error) as error:

@@ -123,7 +123,8 @@ def unpack(zip_path: Path, under: Path) -> Unpacked:
                          "give the LMS download or a folder") from None
     if len(archive.infolist()) > MAX_ENTRIES:
         archive.close()
-        raise UsageError(f"{zip_path} holds more than {MAX_ENTRIES:,} files; unpack it yourself and give the folder")
+        raise UsageError(f"{zip_path} holds more than {MAX_ENTRIES:,} files; unpack it yourself and give the "
+                         "folder")
     folder = Path(under) / f"{zip_path.stem}-{digest.hexdigest()[:12]}"
     if not folder.is_dir():
         folder.parent.mkdir(parents=True, exist_ok=True)

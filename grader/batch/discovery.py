@@ -96,7 +96,7 @@ def _id_from_file_name(stem: str, activity: Activity) -> str:
 class _Collector:
     def __init__(self, activity: Activity, base: Path, label: str):
         self.activity = activity
-        self.base, self.label = base, label   # files are named relative to the class: `label` + path under `base`
+        self.base, self.label = base, label   # a file is named `label` + its path under `base`
         self.students: dict[str, StudentWork] = {}
         self.unassigned: list[Unassigned] = []
         self.raw_ids: dict[str, str] = {}
@@ -108,8 +108,8 @@ class _Collector:
         folder = folder_name(student_id)
         if self.raw_ids.setdefault(folder, student_id) != student_id:
             if path is not None:
-                self.unassign(path, f"student id {student_id!r} and {self.raw_ids[folder]!r} both make the folder "
-                                    f"name {folder!r}; rename one")
+                self.unassign(path, f"student id {student_id!r} and {self.raw_ids[folder]!r} both make the "
+                                    f"folder name {folder!r}; rename one")
             return
         work = self.students.setdefault(folder, StudentWork(folder, name=name, found_as=found_as))
         if work.found_as != found_as:
@@ -170,7 +170,8 @@ def _read_metadata(path: Path):
         return UsageError(f"{path} {why}; give Gradescope's export as it was downloaded")
     try:
         if path.stat().st_size > MAX_METADATA_BYTES:
-            raise refused(f"is larger than {MAX_METADATA_BYTES // 1_000_000} MB, more than Gradescope's metadata is")
+            raise refused(f"is larger than {MAX_METADATA_BYTES // 1_000_000} MB, more than Gradescope's "
+                          "metadata is")
         loader = _GradescopeLoader(path.read_text(encoding="utf-8"))
         try:
             node = loader.get_single_node()
@@ -183,7 +184,8 @@ def _read_metadata(path: Path):
     except _Unbounded as error:
         raise refused(f"is not Gradescope's metadata: it {error}") from None
     except RecursionError:
-        raise refused(f"is not Gradescope's metadata: it nests more than {MAX_METADATA_DEPTH} levels deep") from None
+        raise refused(f"is not Gradescope's metadata: it nests more than {MAX_METADATA_DEPTH} levels "
+                      "deep") from None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise refused(f"is not readable YAML ({str(error).splitlines()[0]})") from None
 
@@ -278,7 +280,8 @@ def discover(activity: Activity, submissions: Path, *, unpack_into: Path,
     if submissions.is_file():
         unpacked = unpack(submissions, unpack_into)
         collect = _Collector(activity, unpacked.folder, f"{submissions.name}:")
-        collect.unassigned += [Unassigned(f"{submissions.name}:{name}", why) for name, why in unpacked.left_out]
+        collect.unassigned += [Unassigned(f"{submissions.name}:{name}", why)
+                               for name, why in unpacked.left_out]
         root = unpacked.folder
         entries = [entry for entry in root.iterdir() if not ignored((entry.name,))]
         if len(entries) == 1 and entries[0].is_dir():

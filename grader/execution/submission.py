@@ -49,8 +49,9 @@ def read_submission(path: Path) -> Submission:
         raise UsageError(f"{path}: no such notebook file; check the path")
     name = path.name
     if path.stat().st_size > MAX_NOTEBOOK_BYTES:
-        raise UsageError(f"{name} is larger than {MAX_NOTEBOOK_BYTES // 1_000_000} MB, far more than a course "
-                         "notebook; clear its outputs (Kernel > Restart & Clear Output), save it and submit that")
+        raise UsageError(f"{name} is larger than {MAX_NOTEBOOK_BYTES // 1_000_000} MB, far more than a "
+                         "course notebook; clear its outputs (Kernel > Restart & Clear Output), save it and "
+                         "submit that")
     raw = path.read_bytes()
     if not raw.strip():
         raise UsageError(f"{name} is empty, not a notebook; {SAVE_AGAIN} (File > Save) and submit that")
@@ -105,7 +106,8 @@ def _depth(document) -> int:
         if isinstance(value, (dict, list)):
             deepest = max(deepest, depth)
             if depth <= MAX_NOTEBOOK_DEPTH:
-                level.extend((child, depth + 1) for child in (value.values() if isinstance(value, dict) else value))
+                children = value.values() if isinstance(value, dict) else value
+                level.extend((child, depth + 1) for child in children)
     return deepest
 
 

@@ -84,7 +84,8 @@ class GradeResult:
     def read(cls, path: Path) -> "GradeResult":
         """ValueError for a file that is not a result (`grader report` reads whatever folders it is given)."""
         if Path(path).stat().st_size > MAX_RESULT_BYTES:
-            raise ValueError(f"{path} is larger than {MAX_RESULT_BYTES // 1_000_000} MB, more than a graded result is")
+            raise ValueError(f"{path} is larger than {MAX_RESULT_BYTES // 1_000_000} MB, more than a graded "
+                             "result is")
         try:
             raw = json.loads(Path(path).read_text())
         except RecursionError:

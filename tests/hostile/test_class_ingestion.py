@@ -75,8 +75,8 @@ def own_folders_class(prefix: str = "", attack: str = HIJACK) -> dict[str, str]:
             f"{prefix}x/submission_metadata.yml": attack}
 
 
-EVERYONE_UNDER_OWN_ID = {"s1": ["s1/boston-housing-regression.ipynb"], "s2": ["s2/boston-housing-regression.ipynb"],
-                         "s3": ["s3/boston-housing-regression.ipynb"], "x": ["sub/boston-housing-regression.ipynb"]}
+EVERYONE_UNDER_OWN_ID = {student: [f"{folder}/boston-housing-regression.ipynb"]
+                         for student, folder in (("s1", "s1"), ("s2", "s2"), ("s3", "s3"), ("x", "sub"))}
 
 
 def test_class_hijack_by_a_metadata_file_in_a_students_folder_changes_nothing(tmp_path):
@@ -93,8 +93,7 @@ def test_class_hijack_by_a_metadata_file_in_a_students_folder_changes_nothing(tm
 def test_class_hijack_by_a_metadata_entry_nested_in_the_zip_changes_nothing(tmp_path, layout):
     """Attack: the same file as an entry of the LMS zip, in x's folder (the extractor kept it at any
     depth). Verdict: the zip is read as per-student folders; x is graded only as x."""
-    prefix = {"top level": "", "wrapped in one folder": "class/", "deeper in the student's folder": ""}[layout]
-    files = own_folders_class(prefix)
+    files = own_folders_class("class/" if layout == "wrapped in one folder" else "")
     if layout == "deeper in the student's folder":
         files["x/sub/submission_metadata.yml"] = files.pop("x/submission_metadata.yml")
     found = discover(HOUSING, class_zip(tmp_path / "class.zip", files), unpack_into=tmp_path / "unpacked")
@@ -109,8 +108,8 @@ def test_a_student_folder_in_a_gradescope_export_cannot_remap_the_class(tmp_path
         "assignment_77_export/submission_metadata.yml": GRADESCOPE_EXPORT,
         "assignment_77_export/submission_1001/boston-housing-regression.ipynb": NOTEBOOK,
         "assignment_77_export/submission_1002/boston-housing-regression.ipynb": NOTEBOOK,
-        "assignment_77_export/submission_1002/submission_metadata.yml": HIJACK.replace("sub:", "submission_1002:")
-                                                                               .replace("s1", "900100"),
+        "assignment_77_export/submission_1002/submission_metadata.yml":
+            HIJACK.replace("sub:", "submission_1002:").replace("s1", "900100"),
     })
     found = discover(HOUSING, export, unpack_into=tmp_path / "unpacked")
     assert graded_as(found) == {"900100": ["submission_1001/boston-housing-regression.ipynb"],
@@ -131,7 +130,8 @@ def test_staff_metadata_naming_a_folder_elsewhere_is_refused(tmp_path):
     """Attack: metadata (staff's, but shipped in a download) naming `../` to pull in files outside the
     export. Verdict: one line; nothing outside the export is read."""
     outside = class_folder(tmp_path / "outside", {"secret/boston-housing-regression.ipynb": NOTEBOOK})
-    root = class_folder(tmp_path / "export", {"submission_metadata.yml": HIJACK.replace("sub:", "../outside/secret:")})
+    metadata = HIJACK.replace("sub:", "../outside/secret:")
+    root = class_folder(tmp_path / "export", {"submission_metadata.yml": metadata})
     with pytest.raises(UsageError, match="names '../outside/secret', which is not a folder beside it"):
         discover(HOUSING, root, unpack_into=tmp_path / "unpacked")
     assert outside.is_dir()
@@ -147,8 +147,8 @@ print(json.dumps({"said": said, "peak_mb": usage.ru_maxrss / 1024, "cpu_s": usag
 def measured(code: str) -> dict:
     """Run `code` (which sets `said`) in a fresh Python from this checkout: what it said, its own peak
     memory (MB) and CPU seconds."""
-    done = subprocess.run([sys.executable, "-c", code + MEASURED], capture_output=True, text=True, cwd=PROJECT,
-                          timeout=300)
+    done = subprocess.run([sys.executable, "-c", code + MEASURED], capture_output=True, text=True,
+                          cwd=PROJECT, timeout=300)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.splitlines()[-1])
 
@@ -167,8 +167,8 @@ said = main(["grade", "housing", {str(export)!r}, "--out", {str(tmp_path / "out"
     grading = measured(code)
     assert grading["said"] == 2 and grading["peak_mb"] < 300 and grading["cpu_s"] < 30, grading
     done = subprocess.run([sys.executable, "-m", "grader.cli", "grade", "housing", str(export), "--out",
-                           str(tmp_path / "out"), "--allow-unisolated"], capture_output=True, text=True, cwd=PROJECT,
-                          timeout=300)
+                           str(tmp_path / "out"), "--allow-unisolated"], capture_output=True, text=True,
+                          cwd=PROJECT, timeout=300)
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
     assert "expands to more than 2,000,000 values (aliases)" in done.stderr
     assert not (tmp_path / "out" / "batch.json").exists()
@@ -230,7 +230,8 @@ def test_a_zip_bomb_entry_is_that_students_problem_only(tmp_path):
     assert graded_as(found) == {"ann": ["ann/boston-housing-regression.ipynb"], "bob": []}
     assert [(item.path, item.reason) for item in found.unassigned] == [
         ("class.zip:bob/boston-housing-regression.ipynb", archives.BOMB)]
-    assert {work.student: work.problem for work in found.students}["bob"] == "no notebook (.ipynb) was submitted"
+    problems = {work.student: work.problem for work in found.students}
+    assert problems == {"ann": "", "bob": "no notebook (.ipynb) was submitted"}
 
 
 def test_a_zip_of_too_many_entries_is_one_line(tmp_path, monkeypatch):
@@ -243,12 +244,13 @@ def test_a_zip_of_too_many_entries_is_one_line(tmp_path, monkeypatch):
     assert not (tmp_path / "unpacked").exists()
 
 
-def test_a_notebook_too_large_or_too_deep_is_that_submissions_error_naming_only_its_file(tmp_path, monkeypatch):
+def test_a_notebook_too_large_or_too_deep_is_refused_naming_only_its_file(tmp_path, monkeypatch):
     """Attack: a notebook far larger than any course notebook, or JSON nested 10,000 levels. Verdict:
     a one-line refusal naming the file by its own name (no grader folder), which a batch records as
     that student's error."""
     monkeypatch.setattr(submission, "MAX_NOTEBOOK_BYTES", 1000)
-    large = class_folder(tmp_path / "deep" / "folders", {"big.ipynb": NOTEBOOK[:-1] + ', "x": "' + "y" * 2000 + '"}'})
+    big = NOTEBOOK[:-1] + ', "x": "' + "y" * 2000 + '"}'
+    large = class_folder(tmp_path / "deep" / "folders", {"big.ipynb": big})
     with pytest.raises(UsageError, match=r"^big.ipynb is larger than 0 MB") as refused:
         read_submission(large / "big.ipynb")
     monkeypatch.undo()

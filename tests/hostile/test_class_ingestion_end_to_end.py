@@ -64,8 +64,7 @@ def hijacked_class(tmp_path_factory):
         (folder / f"{name}.txt").write_text("not a notebook")
     roster = root / "roster.csv"
     with open(roster, "w", newline="") as stream:
-        csv.writer(stream).writerows([["id", "name"], ["s1", HOSTILE[0]], ["s2", HOSTILE[1]], ["@s3", HOSTILE[2]],
-                                      ["x", HOSTILE[3]]])
+        csv.writer(stream).writerows([["id", "name"], *zip(("s1", "s2", "@s3", "x"), HOSTILE)])
     out = root / "graded"
     done = grade(str(folder), "--out", str(out), "--roster", str(roster))
     assert done.returncode == 0, done.stderr

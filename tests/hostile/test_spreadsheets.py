@@ -15,7 +15,7 @@ from grader.grading.result import CheckResult, GradeResult
 PROJECT = Path(__file__).resolve().parents[2]
 HOSTILE = ['=HYPERLINK("evil.example","click")', "+1+1", "-1+1", "@SUM(1)", "\tTAB", "\rCR"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
-INERT = {"'" + name.replace("\r", "\n") for name in HOSTILE}   # text is made plain: a carriage return is a newline
+INERT = {"'" + name.replace("\r", "\n") for name in HOSTILE}   # text is made plain: CR becomes a newline
 
 
 def cells(path: Path) -> list[str]:
@@ -32,9 +32,9 @@ def test_grades_csv_from_grader_report_keeps_hostile_student_names_inert(tmp_pat
     """Attack: result folders (named after students) whose names are formulas, e.g. an id chosen as
     `=HYPERLINK(...)`. Verdict: grades.csv has each name as text, with a leading quote."""
     for name in HOSTILE:
-        GradeResult(activity="housing", submission=["nb.ipynb"], source="notebook run on the emulator",
-                    checks=[CheckResult("housing.a", "A", "pass", 2, 2, "ok")]).write(tmp_path / "results" / name
-                                                                                     / "result.json")
+        graded = GradeResult(activity="housing", submission=["nb.ipynb"], source="notebook run",
+                             checks=[CheckResult("housing.a", "A", "pass", 2, 2, "ok")])
+        graded.write(tmp_path / "results" / name / "result.json")
     assert main(["report", str(tmp_path / "results"), "--out", str(tmp_path / "out")]) == 0
     grades = tmp_path / "out" / "grades.csv"
     assert live_formulas(grades) == []
@@ -50,21 +50,24 @@ def test_leftovers_csv_from_grader_audit_keeps_resource_and_student_names_inert(
     config = {"EndpointConfigName": "c", "CreationTime": "2026-11-30T08:00:00+00:00",
               "ProductionVariants": [{"VariantName": "AllTraffic", "InstanceType": "ml.t2.medium",
                                       "InitialInstanceCount": 1}]}
-    empty = {kind: [] for kind in ("endpoints", "endpoint_configs", "models", "notebook_instances", "training_jobs")}
+    kinds = ("endpoints", "endpoint_configs", "models", "notebook_instances", "training_jobs")
+    empty = {kind: [] for kind in kinds}
     snapshots = tmp_path / "snapshots"
     snapshots.mkdir()
     for number, student in enumerate(HOSTILE[:4]):
         account = f"99998888777{number}"
         (snapshots / f"{account}.json").write_text(json.dumps({
-            "schema": "grader.account-snapshot/1", "collected_at": "2026-12-01T08:00:00+00:00", "source": "fixture",
-            "account_id": account, "regions": ["us-west-2", "us-east-1"], "iam": {}, "errors": [],
-            "s3": {"buckets": []},
+            "schema": "grader.account-snapshot/1", "collected_at": "2026-12-01T08:00:00+00:00",
+            "source": "fixture", "account_id": account, "regions": ["us-west-2", "us-east-1"], "iam": {},
+            "errors": [], "s3": {"buckets": []},
             "sagemaker": {"us-west-2": {**empty, "endpoints": [endpoint], "endpoint_configs": [config]},
                           "us-east-1": empty}}))
     roster = tmp_path / "roster.csv"
-    roster.write_text("account,student\n" + "".join(f'99998888777{number},"{student.replace(chr(34), 2 * chr(34))}"\n'
-                                                   for number, student in enumerate(HOSTILE[:4])))
-    code = main(["audit", "--snapshots", str(snapshots), "--roster", str(roster), "--out", str(tmp_path / "audit")])
+    with open(roster, "w", newline="") as stream:
+        rows = [[f"99998888777{number}", student] for number, student in enumerate(HOSTILE[:4])]
+        csv.writer(stream).writerows([["account", "student"], *rows])
+    code = main(["audit", "--snapshots", str(snapshots), "--roster", str(roster),
+                 "--out", str(tmp_path / "audit")])
     assert code == 1   # the endpoints bill
     leftovers = tmp_path / "audit" / "leftovers.csv"
     assert live_formulas(leftovers) == []
