@@ -1,7 +1,7 @@
-"""Sparse records a notebook sends the emulator (an endpoint's request, a training channel) are made
-dense in the grader's own process: their `shape` is the student's, so it is bounded before anything
-is allocated. Verdict for each: a client error (400 for a request, a failed job for training data),
-never the grader's memory."""
+"""What a notebook sends the emulator or writes into its account is parsed in the grader's own process.
+Sparse records (an endpoint's request, a training channel) are made dense there: their `shape` is the
+student's, so it is bounded before anything is allocated, and JSON nested past the parser's limit is a
+client error or stays text. Never the grader's memory or a crash."""
 
 import json
 
@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from grader import recordio
+from grader.evidence.collect_iam import _document
 from grader.linear_learner.inference import PayloadError, parse_payload
 
 TERABYTES = 2**40   # features declared: 8 TB once dense
@@ -41,3 +42,10 @@ def test_a_json_request_nested_past_the_parsers_limit_is_a_client_error():
     """Attack: a request body nested 100,000 deep. Verdict: PayloadError, not a crash of the handler."""
     with pytest.raises(PayloadError, match="nests too deeply"):
         parse_payload(b"[" * 100_000 + b"]" * 100_000, "application/json")
+
+
+def test_a_policy_document_nested_past_the_parsers_limit_stays_text():
+    """Attack: an IAM policy a notebook wrote, nested 100,000 deep, read back for the evidence.
+    Verdict: kept as the text it is (no check reads a statement from it), not a crash of the snapshot."""
+    nested = "[" * 100_000 + "]" * 100_000
+    assert _document(nested) == nested
