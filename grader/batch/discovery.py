@@ -101,8 +101,11 @@ class _Collector:
         self.unassigned: list[Unassigned] = []
         self.raw_ids: dict[str, str] = {}
 
+    def named(self, path: Path) -> str:
+        return f"{self.label}{path.relative_to(self.base).as_posix()}"
+
     def unassign(self, path: Path, reason: str) -> None:
-        self.unassigned.append(Unassigned(f"{self.label}{path.relative_to(self.base).as_posix()}", reason))
+        self.unassigned.append(Unassigned(self.named(path), reason))
 
     def add(self, student_id: str, path: Path | None, found_as: str, name: str = "") -> None:
         folder = folder_name(student_id)
@@ -164,10 +167,11 @@ def _expanded_size(node: yaml.Node, sizes: dict[int, int], depth: int = 0) -> in
     return sizes[id(node)]
 
 
-def _read_metadata(path: Path):
-    """The metadata as Python values, refused in one line when unreadable or beyond the bounds."""
+def _read_metadata(path: Path, shown: str):
+    """The metadata as Python values, refused in one line (naming it `shown`) when unreadable or
+    beyond the bounds."""
     def refused(why: str) -> UsageError:
-        return UsageError(f"{path} {why}; give Gradescope's export as it was downloaded")
+        return UsageError(f"{shown} {why}; give Gradescope's export as it was downloaded")
     try:
         if path.stat().st_size > MAX_METADATA_BYTES:
             raise refused(f"is larger than {MAX_METADATA_BYTES // 1_000_000} MB, more than Gradescope's "
@@ -203,23 +207,24 @@ def _submitter_id(person: dict) -> str:
     return ""
 
 
-def _submission_folder(root: Path, key, metadata_path: Path) -> Path:
+def _submission_folder(root: Path, key, shown: str) -> Path:
     """The folder beside the metadata that `key` names: a plain folder name, never a path elsewhere."""
     name = str(key)
     if name in ("", ".", "..") or Path(name).name != name or "\\" in name:
-        raise UsageError(f"{metadata_path} names {name!r}, which is not a folder beside it; "
+        raise UsageError(f"{shown} names {name!r}, which is not a folder beside it; "
                          "give Gradescope's export as it was downloaded")
     return root / name
 
 
 def _gradescope(metadata_path: Path, collect: _Collector) -> None:
-    metadata = _read_metadata(metadata_path)
+    shown = collect.named(metadata_path)
+    metadata = _read_metadata(metadata_path, shown)
     if not isinstance(metadata, dict):
-        raise UsageError(f"{metadata_path} is not Gradescope's submission metadata (no submissions in it)")
+        raise UsageError(f"{shown} is not Gradescope's submission metadata (no submissions in it)")
     root = metadata_path.parent
     described = set()
     for folder_key, record in metadata.items():
-        folder = _submission_folder(root, folder_key, metadata_path)
+        folder = _submission_folder(root, folder_key, shown)
         described.add(folder.name)
         files = _notebooks_under(folder) if folder.is_dir() and not folder.is_symlink() else []
         submitters = [person for person in (_field(record, "submitters") or []) if isinstance(person, dict)]
