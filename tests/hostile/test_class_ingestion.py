@@ -172,8 +172,8 @@ said = main(["grade", "housing", {str(export)!r}, "--out", {str(tmp_path / "out"
                            str(tmp_path / "out"), "--allow-unisolated"], capture_output=True, text=True,
                           cwd=PROJECT, timeout=300)
     assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
-    assert "export.zip:submission_metadata.yml is not Gradescope's metadata: it expands to more than 2,000,000 " \
-           "values (aliases)" in done.stderr and ".unpacked" not in done.stderr
+    assert ("export.zip:submission_metadata.yml is not Gradescope's metadata: it expands to more than "
+            "2,000,000 values (aliases)") in done.stderr and ".unpacked" not in done.stderr
     assert not (tmp_path / "out" / "batch.json").exists()
 
 
