@@ -85,13 +85,15 @@ def test_class_hijack_leaves_every_classmate_graded_under_their_own_id(hijacked_
 
 def test_formula_file_names_and_roster_names_are_inert_in_the_batchs_csvs(hijacked_class):
     """Attack: files named `=HYPERLINK(...)`, `+1+1`, ... handed in beside the class, a student id
-    `@s3`, roster names that are formulas. Verdict: unassigned.csv and grades.csv hold them as text."""
+    `@s3`, roster names that are formulas. Verdict: unassigned.csv and grades.csv hold them as text,
+    as does every other CSV the batch writes (an export added later is checked too)."""
     out = hijacked_class["out"]
-    unassigned = cells(out / "unassigned.csv")
-    assert {"'" + name.replace("\r", "\n") + ".txt" for name in HOSTILE} <= set(unassigned)
-    grades = cells(out / "grades.csv")
-    assert {f"'{name}" for name in HOSTILE[:4]} | {"'@s3"} <= set(grades)
-    assert [cell for cell in unassigned + grades if cell.startswith(FORMULA_START)] == []
+    assert {"'" + name.replace("\r", "\n") + ".txt" for name in HOSTILE} <= set(cells(out / "unassigned.csv"))
+    assert {f"'{name}" for name in HOSTILE[:4]} | {"'@s3"} <= set(cells(out / "grades.csv"))
+    written = sorted(out.rglob("*.csv"))
+    assert {"unassigned.csv", "grades.csv"} <= {path.name for path in written}
+    live = {path.name: [cell for cell in cells(path) if cell.startswith(FORMULA_START)] for path in written}
+    assert live == {path.name: [] for path in written}
 
 
 def test_a_students_outputs_name_no_folder_of_the_grading_machine(hijacked_class):
