@@ -24,6 +24,7 @@ _HEADER = struct.Struct("<II")
 # Field numbers of the Value message's tensor oneof, and the numpy type of their values.
 _TENSOR_FIELDS = {2: "float32", 3: "float64", 7: "int32"}
 _FIELD_OF_DTYPE = {name: number for number, name in _TENSOR_FIELDS.items()}
+MAX_DENSE_VALUES = 2**25   # sparse records made dense in the grader (a few bytes of `shape` ask for GBs)
 _WIRE_VARINT, _WIRE_FIXED64, _WIRE_BYTES, _WIRE_FIXED32 = 0, 1, 2, 5
 
 
@@ -394,6 +395,9 @@ def _stack(rows: list[_Tensor]) -> np.ndarray:
 def _densify(rows: list[_Tensor]) -> np.ndarray:
     width = max((r.shape[0] if r.shape else (int(r.keys.max()) + 1 if r.keys is not None and len(r.keys) else len(r.values)))
                 for r in rows)
+    if len(rows) * width > MAX_DENSE_VALUES:
+        raise RecordIOError(f"{len(rows):,} sparse records of {width:,} features are {len(rows) * width:,} "
+                            f"values once dense; at most {MAX_DENSE_VALUES:,} are read")
     dense = np.zeros((len(rows), width), dtype=rows[0].dtype)
     for i, row in enumerate(rows):
         if row.keys is None:

@@ -8,12 +8,17 @@ from pathlib import Path
 
 from .errors import UsageError
 
+MAX_ROSTER_BYTES = 20_000_000   # a roster of 10,000 students is well under 1 MB
+
 
 def read_pairs(path: Path, key: str, value: str) -> dict[str, str]:
     """`key` column -> `value` column, refusing a file that is not such a roster with one clear line."""
     columns_wanted = f"{key},{value}"
     if not path.is_file():
         raise UsageError(f"--roster {path}: no such file; give a CSV file with the columns {columns_wanted}")
+    if path.stat().st_size > MAX_ROSTER_BYTES:
+        raise UsageError(f"--roster {path} is larger than {MAX_ROSTER_BYTES // 1_000_000} MB, more than a "
+                         f"class roster is; give a CSV file with the columns {columns_wanted}")
     try:
         rows = list(csv.DictReader(path.read_text(encoding="utf-8-sig").splitlines()))
     except (UnicodeDecodeError, csv.Error) as error:

@@ -1,6 +1,7 @@
 """Every CSV the grader writes goes through here, so that no cell a student or a student's account
 could name (a file name, a bucket, a roster entry) is run by a spreadsheet as a formula: a cell that
-starts with `= + - @`, a tab or a carriage return is written as text, with a leading quote."""
+starts with `= + - @`, a tab or a line break (a carriage return is made one) is written as text, with a
+leading quote."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from collections.abc import Iterable, Sequence
 
 from .text import plain
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def cell(value) -> str:

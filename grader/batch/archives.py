@@ -1,7 +1,9 @@
 """Unpacking an LMS bulk download (a Canvas or Gradescope zip) so its notebooks can be graded like a
 folder. The zip is the class's, but its file names and sizes are students': nothing is written outside
-the target folder (no absolute paths, no `..`, no links), only notebooks and Gradescope's metadata are
-extracted, and sizes are capped while reading, whatever the zip's header claims."""
+the target folder (no absolute paths, no `..`, no links), only notebooks and Gradescope's metadata at
+the top of the download (where Gradescope puts it, never inside a student's folder) are extracted,
+and sizes, entries and compression ratios are capped while reading, whatever the zip's header claims.
+What is not extracted is listed with the reason: a student's oversized file is that student's problem."""
 
 from __future__ import annotations
 
@@ -19,9 +21,13 @@ from ..errors import UsageError
 GRADESCOPE_METADATA = "submission_metadata.yml"
 MAX_FILE_BYTES = 50_000_000          # a course notebook with its outputs is well under 10 MB
 MAX_TOTAL_BYTES = 5_000_000_000
+MAX_ENTRIES = 200_000                # a class of 1,000 with 100 files each is 100,000
+MAX_RATIO = 200                      # notebooks deflate 3-20 times; a bomb deflates about 1,000 times
+RATIO_FLOOR_BYTES = 1_000_000        # small files may compress well beyond the ratio: no bomb
 IGNORED_PARTS = ("__MACOSX", ".ipynb_checkpoints")
 LEFT_OUT = ".left-out.json"          # beside the extracted files: what the zip held that was not extracted
 TOO_LARGE = f"larger than {MAX_FILE_BYTES // 1_000_000} MB: not extracted"
+BOMB = f"expands more than {MAX_RATIO} times its compressed size (a zip bomb): not extracted"
 
 
 @dataclass
@@ -35,21 +41,29 @@ def ignored(parts: tuple[str, ...]) -> bool:
     return any(part.startswith(".") or part in IGNORED_PARTS for part in parts)
 
 
-def _wanted(name: str) -> bool:
-    return name.lower().endswith(".ipynb") or PurePosixPath(name).name == GRADESCOPE_METADATA
+def _wanted(path: PurePosixPath) -> bool:
+    """Notebooks, and Gradescope's metadata where an export has it: at the top, or in the one folder
+    its download wraps everything in (discovery reads it only there)."""
+    return path.suffix.lower() == ".ipynb" or path.name == GRADESCOPE_METADATA and len(path.parts) <= 2
 
 
 def _is_link(member: zipfile.ZipInfo) -> bool:
     return stat.S_ISLNK(member.external_attr >> 16)
 
 
-def _copy_capped(source, target: Path, budget: int) -> int:
+class _Bomb(Exception):
+    """A member that expands far beyond its compressed size."""
+
+
+def _copy_capped(source, target: Path, budget: int, compressed: int) -> int:
     written = 0
     with open(target, "wb") as out:
         while chunk := source.read(1 << 20):
             written += len(chunk)
             if written > min(MAX_FILE_BYTES, budget):
                 raise OverflowError
+            if written > max(RATIO_FLOOR_BYTES, MAX_RATIO * compressed):
+                raise _Bomb
             out.write(chunk)
     return written
 
@@ -61,7 +75,7 @@ def _left_out_because(member: zipfile.ZipInfo) -> str | None:
         return "a path outside the zip's folder, or a link: not extracted"
     if member.is_dir() or ignored(path.parts):
         return ""
-    if not _wanted(member.filename):
+    if not _wanted(path):
         return "not a notebook (.ipynb)"
     if member.file_size > MAX_FILE_BYTES:
         return TOO_LARGE
@@ -80,7 +94,10 @@ def _extract(archive: zipfile.ZipFile, into: Path) -> list[tuple[str, str]]:
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
             with archive.open(member) as source:
-                budget -= _copy_capped(source, target, budget)
+                budget -= _copy_capped(source, target, budget, member.compress_size)
+        except _Bomb:
+            target.unlink()
+            left_out.append((member.filename, BOMB))
         except OverflowError:   # the header understated the size
             target.unlink()
             if budget < MAX_FILE_BYTES:
@@ -104,6 +121,10 @@ def unpack(zip_path: Path, under: Path) -> Unpacked:
     except (OSError, zipfile.BadZipFile) as error:
         raise UsageError(f"{zip_path} is not a readable zip file ({error}); "
                          "give the LMS download or a folder") from None
+    if len(archive.infolist()) > MAX_ENTRIES:
+        archive.close()
+        raise UsageError(f"{zip_path} holds more than {MAX_ENTRIES:,} files; unpack it yourself and give the "
+                         "folder")
     folder = Path(under) / f"{zip_path.stem}-{digest.hexdigest()[:12]}"
     if not folder.is_dir():
         folder.parent.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,11 @@
   submitter's student id (else e-mail, else name) and name;
 - a zip of any of these (the LMS download as it is), unpacked by archives.py.
 
+Only staff decide whose files are whose: Gradescope's metadata is read at the root of the export
+(the folder given, or the one folder a zip holds, as Gradescope's download does), never from a
+student's folder, so a student's files are theirs whatever they say. The metadata is parsed with
+bounds (size, nesting, what its aliases expand to) and a malformed one is one line for staff.
+
 Nothing is guessed: a file that cannot be tied to a student is listed with the reason, and a
 student whose files cannot be graded as given (more notebooks than the activity has, none at all)
 still gets a result that says why.
@@ -36,6 +41,9 @@ SEPARATORS = " _-."
 UNASSIGNED_FILE = "unassigned.csv"   # DIR's list of the files no student could be tied to
 RESERVED = {*CLASS_FILES, PROGRESS_FILE, MANIFEST, UNASSIGNED_FILE}   # DIR's own files: no student folder's name
 FOLDER_NAME = re.compile(r"[^A-Za-z0-9._@+-]+")
+MAX_METADATA_BYTES = 20_000_000    # Gradescope's metadata of 1,000 submissions is about 1 MB
+MAX_METADATA_DEPTH = 50            # it nests 5 levels
+MAX_METADATA_VALUES = 2_000_000    # counting every use of an alias: a bomb expands to billions
 
 
 @dataclass
@@ -49,7 +57,7 @@ class StudentWork:
 
 @dataclass
 class Unassigned:
-    path: str
+    path: str        # relative to the class: under the folder given, or `<zip name>:<name in the zip>`
     reason: str
 
 
@@ -86,22 +94,30 @@ def _id_from_file_name(stem: str, activity: Activity) -> str:
 
 
 class _Collector:
-    def __init__(self, activity: Activity):
+    def __init__(self, activity: Activity, base: Path, label: str):
         self.activity = activity
+        self.base, self.label = base, label   # a file is named `label` + its path under `base`
         self.students: dict[str, StudentWork] = {}
         self.unassigned: list[Unassigned] = []
         self.raw_ids: dict[str, str] = {}
 
+    def named(self, path: Path) -> str:
+        return f"{self.label}{path.relative_to(self.base).as_posix()}"
+
+    def unassign(self, path: Path, reason: str) -> None:
+        self.unassigned.append(Unassigned(self.named(path), reason))
+
     def add(self, student_id: str, path: Path | None, found_as: str, name: str = "") -> None:
         folder = folder_name(student_id)
         if self.raw_ids.setdefault(folder, student_id) != student_id:
-            self.unassigned.append(Unassigned(str(path), f"student id {student_id!r} and {self.raw_ids[folder]!r} "
-                                                         f"both make the folder name {folder!r}; rename one"))
+            if path is not None:
+                self.unassign(path, f"student id {student_id!r} and {self.raw_ids[folder]!r} both make the "
+                                    f"folder name {folder!r}; rename one")
             return
         work = self.students.setdefault(folder, StudentWork(folder, name=name, found_as=found_as))
         if work.found_as != found_as:
-            self.unassigned.append(Unassigned(str(path), f"student {folder} was also found as a {work.found_as}; "
-                                                         "keep one of them"))
+            if path is not None:
+                self.unassign(path, f"student {folder} was also found as a {work.found_as}; keep one of them")
         elif path is not None:
             work.files.append(path)
 
@@ -124,57 +140,111 @@ class _Collector:
         return Found(students, self.unassigned, not_submitted)
 
 
-def _gradescope_metadata(root: Path) -> Path | None:
-    for candidate in (root / GRADESCOPE_METADATA, *root.glob(f"*/{GRADESCOPE_METADATA}")):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-class _KeepUnknownTags(yaml.SafeLoader):
+class _GradescopeLoader(yaml.SafeLoader):
     """Gradescope writes its metadata from Ruby: some exports tag values with Ruby classes."""
 
 
-_KeepUnknownTags.add_multi_constructor("!", lambda loader, suffix, node: (
+_GradescopeLoader.add_multi_constructor("!", lambda loader, suffix, node: (
     loader.construct_mapping(node) if isinstance(node, yaml.MappingNode) else
     loader.construct_sequence(node) if isinstance(node, yaml.SequenceNode) else loader.construct_scalar(node)))
+
+
+class _Unbounded(Exception):
+    """Metadata beyond what any Gradescope export holds."""
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int], depth: int = 0) -> int:
+    """How many values `node` stands for once its aliases are expanded (each shared node counted
+    once per use, each computed once): what an alias bomb inflates, found without inflating it."""
+    if depth > MAX_METADATA_DEPTH:
+        raise _Unbounded(f"nests more than {MAX_METADATA_DEPTH} levels deep")
+    if id(node) not in sizes:
+        children = ([part for pair in node.value for part in pair] if isinstance(node, yaml.MappingNode) else
+                    node.value if isinstance(node, yaml.SequenceNode) else [])
+        sizes[id(node)] = 1 + sum(_expanded_size(child, sizes, depth + 1) for child in children)
+        if sizes[id(node)] > MAX_METADATA_VALUES:
+            raise _Unbounded(f"expands to more than {MAX_METADATA_VALUES:,} values (aliases)")
+    return sizes[id(node)]
+
+
+def _read_metadata(path: Path, shown: str):
+    """The metadata as Python values, refused in one line (naming it `shown`) when unreadable or
+    beyond the bounds."""
+    def refused(why: str) -> UsageError:
+        return UsageError(f"{shown} {why}; give Gradescope's export as it was downloaded")
+    try:
+        if path.stat().st_size > MAX_METADATA_BYTES:
+            raise refused(f"is larger than {MAX_METADATA_BYTES // 1_000_000} MB, more than Gradescope's "
+                          "metadata is")
+        loader = _GradescopeLoader(path.read_text(encoding="utf-8"))
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None
+            _expanded_size(node, {})
+            return loader.construct_document(node)
+        finally:
+            loader.dispose()
+    except _Unbounded as error:
+        raise refused(f"is not Gradescope's metadata: it {error}") from None
+    except RecursionError:
+        raise refused(f"is not Gradescope's metadata: it nests more than {MAX_METADATA_DEPTH} levels "
+                      "deep") from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise refused(f"is not readable YAML ({str(error).splitlines()[0]})") from None
 
 
 def _field(record: dict, name: str):
     return record.get(f":{name}", record.get(name)) if isinstance(record, dict) else None
 
 
+def _submitter_id(person: dict) -> str:
+    """The submitter's sid, else e-mail, else name: text or a number, else "" (no id)."""
+    for name in ("sid", "email", "name"):
+        value = _field(person, name)
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
+            return str(value).strip()
+    return ""
+
+
+def _submission_folder(root: Path, key, shown: str) -> Path:
+    """The folder beside the metadata that `key` names: a plain folder name, never a path elsewhere."""
+    name = str(key)
+    if name in ("", ".", "..") or Path(name).name != name or "\\" in name:
+        raise UsageError(f"{shown} names {name!r}, which is not a folder beside it; "
+                         "give Gradescope's export as it was downloaded")
+    return root / name
+
+
 def _gradescope(metadata_path: Path, collect: _Collector) -> None:
-    try:
-        metadata = yaml.load(metadata_path.read_text(encoding="utf-8"), Loader=_KeepUnknownTags)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise UsageError(f"{metadata_path} is not readable YAML ({str(error).splitlines()[0]}); "
-                         "give Gradescope's export as it was downloaded") from None
+    shown = collect.named(metadata_path)
+    metadata = _read_metadata(metadata_path, shown)
     if not isinstance(metadata, dict):
-        raise UsageError(f"{metadata_path} is not Gradescope's submission metadata (no submissions in it)")
+        raise UsageError(f"{shown} is not Gradescope's submission metadata (no submissions in it)")
     root = metadata_path.parent
     described = set()
     for folder_key, record in metadata.items():
-        folder = root / str(folder_key)
+        folder = _submission_folder(root, folder_key, shown)
         described.add(folder.name)
-        files = _notebooks_under(folder) if folder.is_dir() else []
+        files = _notebooks_under(folder) if folder.is_dir() and not folder.is_symlink() else []
         submitters = [person for person in (_field(record, "submitters") or []) if isinstance(person, dict)]
         if not submitters:
-            collect.unassigned += [Unassigned(str(path), f"{GRADESCOPE_METADATA} names no submitter for {folder_key}")
-                                   for path in files]
+            for path in files:
+                collect.unassign(path, f"{GRADESCOPE_METADATA} names no submitter for {folder_key}")
         for person in submitters:   # a group submission is graded for each member
-            student_id = str(_field(person, "sid") or _field(person, "email") or _field(person, "name") or "")
+            student_id = _submitter_id(person)
             if not student_id:
-                collect.unassigned += [Unassigned(str(path), f"a submitter of {folder_key} has no sid, e-mail or name")
-                                       for path in files]
+                for path in files:
+                    collect.unassign(path, f"a submitter of {folder_key} has no sid, e-mail or name")
                 continue
-            collect.add(student_id, None, "Gradescope", str(_field(person, "name") or ""))
+            name = _field(person, "name")
+            collect.add(student_id, None, "Gradescope", name if isinstance(name, str) else "")
             for path in files:
                 collect.add(student_id, path, "Gradescope")
     for folder in sorted(path for path in root.iterdir() if path.is_dir() and not ignored((path.name,))):
         if folder.name not in described:
-            collect.unassigned += [Unassigned(str(path), f"its folder is not in {GRADESCOPE_METADATA}")
-                                   for path in _notebooks_under(folder)]
+            for path in _notebooks_under(folder):
+                collect.unassign(path, f"its folder is not in {GRADESCOPE_METADATA}")
 
 
 def _folder(root: Path, collect: _Collector) -> None:
@@ -182,20 +252,29 @@ def _folder(root: Path, collect: _Collector) -> None:
         if ignored((entry.name,)):
             continue
         if entry.is_symlink():
-            collect.unassigned.append(Unassigned(str(entry), "a link: not followed"))
+            collect.unassign(entry, "a link: not followed")
         elif entry.is_dir():
             collect.add(entry.name, None, "folder")
             for path in _notebooks_under(entry):
                 collect.add(entry.name, path, "folder")
         elif entry.suffix.lower() != ".ipynb":
-            collect.unassigned.append(Unassigned(str(entry), "not a notebook (.ipynb)"))
+            collect.unassign(entry, "not a notebook (.ipynb)")
         elif canvas := CANVAS_NAME.match(entry.name):
             collect.add(canvas["id"], entry, "Canvas", canvas["name"])
         elif student_id := _id_from_file_name(entry.stem, collect.activity):
             collect.add(student_id, entry, "file name")
         else:
-            collect.unassigned.append(Unassigned(str(entry), "named like the activity's notebook, with no student "
-                                                              "id; name it <student id>.ipynb"))
+            collect.unassign(entry, "named like the activity's notebook, with no student id; "
+                                    "name it <student id>.ipynb")
+
+
+def _refuse_a_wrapped_export(root: Path) -> None:
+    """A folder holding only an unpacked Gradescope export: which folder is the export is for staff
+    to say (a student's folder may hold a file of that name too), so they are asked to give it."""
+    entries = [entry for entry in root.iterdir() if not ignored((entry.name,))]
+    if len(entries) == 1 and entries[0].is_dir() and (entries[0] / GRADESCOPE_METADATA).is_file():
+        raise UsageError(f"{root} holds only {entries[0].name}/, which has a {GRADESCOPE_METADATA}: if it is "
+                         f"Gradescope's export, give {entries[0]} itself")
 
 
 def discover(activity: Activity, submissions: Path, *, unpack_into: Path,
@@ -203,20 +282,22 @@ def discover(activity: Activity, submissions: Path, *, unpack_into: Path,
     """Every student's files under `submissions` (a folder or a zip; a zip is unpacked under
     `unpack_into`); `roster` (id -> name) names them and tells who submitted nothing."""
     submissions = Path(submissions)
-    collect = _Collector(activity)
     if submissions.is_file():
         unpacked = unpack(submissions, unpack_into)
-        collect.unassigned += [Unassigned(f"{submissions}:{name}", why) for name, why in unpacked.left_out]
+        collect = _Collector(activity, unpacked.folder, f"{submissions.name}:")
+        collect.unassigned += [Unassigned(f"{submissions.name}:{name}", why)
+                               for name, why in unpacked.left_out]
         root = unpacked.folder
         entries = [entry for entry in root.iterdir() if not ignored((entry.name,))]
-        if len(entries) == 1 and entries[0].is_dir() and not _gradescope_metadata(root):
-            root = entries[0]   # a zip of one folder holding the class
+        if len(entries) == 1 and entries[0].is_dir():
+            root = entries[0]   # a zip of one folder holding the class (Gradescope's download is one)
     elif submissions.is_dir():
-        root = submissions
+        collect, root = _Collector(activity, submissions, ""), submissions
+        _refuse_a_wrapped_export(root)
     else:
         raise UsageError(f"{submissions} does not exist; give the folder of submissions or the LMS zip")
-    metadata = _gradescope_metadata(root)
-    if metadata:
+    metadata = root / GRADESCOPE_METADATA   # staff's, at the root of the export: never a student's
+    if metadata.is_file() and not metadata.is_symlink():
         _gradescope(metadata, collect)
     else:
         _folder(root, collect)

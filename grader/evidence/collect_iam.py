@@ -8,11 +8,12 @@ import json
 
 
 def _document(raw):
-    """IAM returns policy documents URL-encoded (live) or as a dict (boto3 decodes some)."""
+    """IAM returns policy documents URL-encoded (live) or as a dict (boto3 decodes some); one that is
+    not JSON, or nests past the parser's limit (a student wrote it), stays text."""
     if isinstance(raw, str):
         try:
             return json.loads(unquote(raw))
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             return raw
     return raw
 

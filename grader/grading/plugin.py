@@ -270,7 +270,8 @@ def pytest_sessionfinish(session, exitstatus):
     ran = {run.notebook for run in runs}
     elapsed = time.monotonic() - grading.started
     grading.result = GradeResult(
-        activity=activity_id, submission=[str(path) for path in grading.options.submissions], source=grading.source,
+        activity=activity_id, submission=[Path(path).name for path in grading.options.submissions],
+        source=grading.source,
         checks=checks, runs=[{"notebook": run.notebook, "file": run.submission["name"],
                               "sha256": run.submission["sha256"], **run.summary(), "duration_s": run.duration_s,
                               "stages": run.stages, **_condensed(run), "environment": _environment_summary(run)}

@@ -18,6 +18,7 @@ from ..files import write_atomic
 SCHEMA = "grader.result/2"
 READABLE_SCHEMAS = ("grader.result/1", SCHEMA)   # /2 added fields with defaults
 HIDDEN_MESSAGE = "hidden check: only its result is shown"
+MAX_RESULT_BYTES = 50_000_000   # a result with every check's evidence is well under 1 MB
 
 
 @dataclass
@@ -40,7 +41,7 @@ class CheckResult:
 @dataclass
 class GradeResult:
     activity: str
-    submission: list[str]
+    submission: list[str]               # the notebooks' own file names, never the grading machine's folders
     source: str                         # emulator run, snapshot file or live account
     checks: list[CheckResult] = field(default_factory=list)
     runs: list[dict] = field(default_factory=list)   # summaries of the notebook runs
@@ -83,8 +84,15 @@ class GradeResult:
 
     @classmethod
     def read(cls, path: Path) -> "GradeResult":
-        raw = json.loads(Path(path).read_text())
-        if raw.get("schema") not in READABLE_SCHEMAS:
+        """ValueError for a file that is not a result (`grader report` reads whatever folders it is given)."""
+        if Path(path).stat().st_size > MAX_RESULT_BYTES:
+            raise ValueError(f"{path} is larger than {MAX_RESULT_BYTES // 1_000_000} MB, more than a graded "
+                             "result is")
+        try:
+            raw = json.loads(Path(path).read_text())
+        except RecursionError:
+            raise ValueError(f"{path} nests too deeply to be a graded result") from None
+        if not isinstance(raw, dict) or raw.get("schema") not in READABLE_SCHEMAS:
             raise ValueError(f"{path} is not a graded result ({', '.join(READABLE_SCHEMAS)})")
         return cls.from_dict(raw)
 

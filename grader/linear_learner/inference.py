@@ -20,7 +20,9 @@ class PayloadError(ValueError):
     """A request the model container answers with a client error (400)."""
 
 
-def _row_from_json(instance) -> list[float]:
+def _row_from_json(instance, budget: int) -> list[float]:
+    """One record's features, dense; a sparse one may declare at most `budget` features (its `shape`
+    is the client's: a few bytes of it would otherwise ask the grader's process for gigabytes)."""
     if isinstance(instance, dict) and "features" in instance:
         return list(instance["features"])
     if isinstance(instance, dict) and "data" in instance:
@@ -28,7 +30,11 @@ def _row_from_json(instance) -> list[float]:
         values = tensor["values"]
         if "keys" not in tensor:
             return list(values)
-        row = [0.0] * int(tensor["shape"][0])
+        width = int(tensor["shape"][0])
+        if width > budget:
+            raise PayloadError(f"the sparse records declare more than {recordio.MAX_DENSE_VALUES:,} features "
+                               "in all")
+        row = [0.0] * width
         for key, value in zip(tensor["keys"], values):
             row[int(key)] = value
         return row
@@ -45,10 +51,9 @@ def parse_payload(body: bytes, content_type: str | None) -> np.ndarray:
             instances = document.get("instances") if isinstance(document, dict) else None
             if instances is None:
                 raise PayloadError('a JSON request must be {"instances": [{"features": [...]}, ...]}')
-            rows = np.array([_row_from_json(i) for i in instances], dtype=float)
+            rows = _dense_rows(instances)
         elif kind == JSONLINES:
-            rows = np.array([_row_from_json(json.loads(line)) for line in body.decode().splitlines() if line.strip()],
-                            dtype=float)
+            rows = _dense_rows(json.loads(line) for line in body.decode().splitlines() if line.strip())
         elif kind == RECORDIO:
             rows = recordio.read(body).features.astype(float)
         else:
@@ -58,9 +63,19 @@ def parse_payload(body: bytes, content_type: str | None) -> np.ndarray:
         raise
     except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
         raise PayloadError(f"unable to parse the {kind} payload: {error}") from None
+    except RecursionError:
+        raise PayloadError(f"unable to parse the {kind} payload: it nests too deeply") from None
     if rows.ndim != 2 or rows.shape[0] == 0:
         raise PayloadError("the payload holds no records")
     return rows
+
+
+def _dense_rows(instances) -> np.ndarray:
+    rows, budget = [], recordio.MAX_DENSE_VALUES
+    for instance in instances:
+        rows.append(_row_from_json(instance, budget))
+        budget -= len(rows[-1])
+    return np.array(rows, dtype=float)
 
 
 def check_shape(model: LinearModel, rows: np.ndarray) -> None:
