@@ -1,12 +1,15 @@
 """Unpacking an LMS bulk download (a Canvas or Gradescope zip) so its notebooks can be graded like a
 folder. The zip is the class's, but its file names and sizes are students': nothing is written outside
 the target folder (no absolute paths, no `..`, no links), only notebooks and Gradescope's metadata are
-extracted, and sizes are capped while reading, whatever the zip's header claims."""
+extracted, and sizes are capped while reading, whatever the zip's header claims. Each file keeps its
+time in the zip (the submission time in a Canvas download) as its modification time."""
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import json
+import os
 import shutil
 import stat
 import tempfile
@@ -81,6 +84,8 @@ def _extract(archive: zipfile.ZipFile, into: Path) -> list[tuple[str, str]]:
         try:
             with archive.open(member) as source:
                 budget -= _copy_capped(source, target, budget)
+            when = calendar.timegm((*member.date_time, 0, 0, 0))   # the LMS's time of the file (no zone in a zip)
+            os.utime(target, (when, when))
         except OverflowError:   # the header understated the size
             target.unlink()
             if budget < MAX_FILE_BYTES:
