@@ -157,7 +157,8 @@ def _grade(args) -> int:
                                     resume=args.resume, regrade=args.regrade, roster=args.roster, staff=args.staff,
                                     allow_unisolated=args.allow_unisolated, data_dir=args.data_dir,
                                     limits=limit_options(args), warm=not args.cold_kernels,
-                                    environment=args.environment))
+                                    environment=args.environment, prefer=args.prefer, due=args.due,
+                                    late_penalty=args.late_penalty))
 
 
 def _audit(args) -> int:
@@ -170,11 +171,16 @@ def _audit(args) -> int:
 
 
 def _report(args) -> int:
+    from .batch.store import read_stamp
     from .reporting.class_summary import write_class_report
     from .reporting.results_files import read_submissions
+    from .review.history import latest_changes
+    from .review.stage import review_results
 
-    submissions = read_submissions(args.results)
-    written = write_class_report(submissions, args.out, staff=args.staff)
+    submissions = review_results(args.results, read_submissions(args.results), adjustments_file=args.adjustments,
+                                 due=args.due, late_penalty=args.late_penalty)
+    written = write_class_report(submissions, args.out, staff=args.staff,
+                                 changes=latest_changes(submissions, read_stamp))
     print(f"{len(submissions)} submission(s) of {submissions[0].result.activity}: reports in {written['reports']}/<student>/")
     for label in ("index", "grades", "junit"):
         print(f"{label}: {written[label]}")
@@ -207,6 +213,15 @@ def _add_run_options(parser: argparse.ArgumentParser, *, start_from: bool = True
                         help="kernel environment for the notebooks: current (the grader's libraries) or course-era "
                              "(2019-2021 libraries, built on first use); default: the activity's, re-run on the "
                              "other era's when a cell fails on an API of it")
+
+
+def _add_review_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--due", metavar="DATETIME",
+                        help="due date and time, ISO 8601 (2026-12-01T23:59-08:00; no zone is UTC); `grader grade` "
+                             "keeps it with --late-penalty in --out for later runs and `grader report`")
+    parser.add_argument("--late-penalty", metavar="SPEC",
+                        help="per day started late, of the maximum score or in points, with an optional cap "
+                             "(10%%/day,cap=50%%; 2/day), or a table of days:deduction (1:10%%,3:25%%,7:50%%)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -281,6 +296,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="staff view: keep hidden checks' messages and evidence in results and reports")
     batch.add_argument("--allow-unisolated", action="store_true",
                        help="grade even on a machine that cannot sandbox students' code (not for credit)")
+    batch.add_argument("--prefer", choices=("last", "first"), default="last",
+                       help="of several submissions of one notebook by a student, grade the last (default) or the "
+                            "first by the LMS's order; the others are named in the result as set aside")
+    _add_review_options(batch)
     _add_run_options(batch, start_from=False)
     batch.set_defaults(run=_grade, interrupted="the submissions graded before it are kept; run it again to go on")
 
@@ -315,6 +334,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", type=Path, required=True, help="folder for index.html, grades.csv, junit.xml and "
                                                                 "<student>/report.html")
     report.add_argument("--staff", action="store_true", help="students' reports in the staff view (hidden checks shown)")
+    report.add_argument("--adjustments", type=Path, metavar="CSV",
+                        help="staff's adjustments (student,check,points,reason,by); default: adjustments.csv in "
+                             "RESULTS when it is one batch folder")
+    _add_review_options(report)
     report.set_defaults(run=_report)
 
     activities = commands.add_parser("activities", help="list the activities and what each needs")

@@ -1,7 +1,8 @@
 """`grader grade`: a class in one command. Refuse what cannot work before anything runs (an unknown
 activity, bad limits, a machine that cannot sandbox, another activity's output folder), find the
 students, leave out those already graded with the same inputs, grade the rest as Dask tasks with a
-progress display, then write the class summary and exports and print one screen of summary."""
+progress display, then review every result (staff's adjustments, the late policy, flags: grader/review/)
+and write the class summary and exports and print one screen of summary."""
 
 from __future__ import annotations
 
@@ -15,6 +16,11 @@ from ..activities import Activity, load
 from ..errors import UsageError, require_dir
 from ..execution import default_limits, environments
 from ..execution.run import KERNEL_START_GRACE_S
+from ..review.adjustments import ADJUSTMENTS_FILE, read_adjustments
+from ..review.flags import content_flags
+from ..review.history import latest_changes
+from ..review.late import LatePolicy
+from ..review.stage import review_class, write_facts
 from ..roster import read_pairs
 from . import store
 from .discovery import discover
@@ -44,6 +50,9 @@ class BatchOptions:
     limits: dict = field(default_factory=dict)
     warm: bool = True
     environment: str | None = None
+    prefer: str = "last"                # of several submissions of one notebook, grade the last or the first
+    due: str | None = None              # the late policy (grader/review/late.py); kept in DIR for later runs
+    late_penalty: str | None = None
 
 
 def _isolation(allow_unisolated: bool) -> str:
@@ -76,13 +85,18 @@ def grade_class(options: BatchOptions) -> int:
     if options.scheduler and options.workers:
         raise UsageError("--workers sizes the embedded cluster; a running cluster (--scheduler) has its own workers")
     roster = read_pairs(options.roster, "id", "name") if options.roster else None
+    policy = LatePolicy.given(options.due, options.late_penalty)
     out, submissions = options.out.resolve(), options.submissions.resolve()
     if out == submissions or submissions in out.parents or out in submissions.parents:
         raise UsageError(f"--out {options.out} and {options.submissions} overlap; give an output folder apart from "
                          "the submissions (grading empties each student's output folder)")
-    found = discover(activity, options.submissions, unpack_into=out / UNPACKED, roster=roster)
+    found = discover(activity, options.submissions, unpack_into=out / UNPACKED, roster=roster, prefer=options.prefer)
     store.claim(out, activity, resume=options.resume)   # makes --out: nothing is made for bad input
     store.remove_partial_files(out)
+    if policy:
+        policy.save(out)
+    policy = policy or LatePolicy.saved(out)
+    read_adjustments(out / ADJUSTMENTS_FILE)   # a file that cannot be read stops us before anything is graded
     version = store.grading_version(activity, limits=options.limits, data_dir=data_dir, staff=options.staff,
                                     isolate=isolate, environment=options.environment)
     run = f"{datetime.now():%Y%m%dT%H%M%S}-{secrets.token_hex(2)}"
@@ -101,9 +115,15 @@ def grade_class(options: BatchOptions) -> int:
           f"{reused} already graded with the same inputs; results in {out}", flush=True)
     if jobs:
         _grade(jobs, options, out, total=len(found.students), reused=reused)
-    results = class_submissions(out, found)
-    written = write_class_outputs(out, results, found, staff=options.staff)
-    print(terminal_summary(results, found, written, graded_now=len(jobs), reused=reused))
+    for work in found.students:
+        if (out / work.student).is_dir():
+            write_facts(out / work.student, {**work.facts(), "content": content_flags(activity, work.files)})
+    results = review_class(class_submissions(out, found), adjustments_file=out / ADJUSTMENTS_FILE, policy=policy,
+                           write=True, fresh={job.student for job in jobs}, run=run)
+    changes = latest_changes(results, store.read_stamp)
+    written = write_class_outputs(out, results, found, staff=options.staff, changes=changes)
+    print(terminal_summary(results, found, written, graded_now=len(jobs), reused=reused,
+                           changes={student: change for student, change in changes.items() if change["run"] == run}))
     return 0
 
 

@@ -24,6 +24,7 @@ from ..execution.record import tool_versions
 from ..files import write_atomic
 from ..grading.grade import RESULT_FILE
 from ..project import environments_dir, project_dir
+from ..review.history import HISTORY
 
 STAMP = "graded.json"
 MANIFEST = "batch.json"
@@ -103,11 +104,14 @@ def write_stamp(folder: Path, key: Key, run: str, summary: dict) -> None:
 
 def clear(folder: Path) -> None:
     """Before a student is graded again: the stamp first (so a kill from here on means 'not graded'),
-    then every earlier output in their folder (a run record of a notebook no longer submitted, too)."""
+    then every earlier output in their folder (a run record of a notebook no longer submitted, too),
+    except the history of their earlier results (grader/review/history.py)."""
     folder = Path(folder)
     (folder / STAMP).unlink(missing_ok=True)
     if folder.is_dir():
         for path in folder.iterdir():
+            if path.name == HISTORY and path.is_dir() and not path.is_symlink():
+                continue
             shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
 
 

@@ -23,6 +23,7 @@ from ..grading.grade import RESULT_FILE
 from ..grading.result import GradeResult
 from ..reporting.outputs import write_submission_outputs
 from ..reporting.view import status
+from ..review import history
 from . import store
 from .ungraded import rubric_checks, ungraded_result
 from .workshop import workshop
@@ -145,6 +146,7 @@ def grade_job(job: Job) -> dict:
     if already:
         return already
     folder = Path(job.folder)
+    history.keep(folder, stamp=store.read_stamp(folder), run=job.run)
     store.clear(folder)
     rubric_checks(job.activity)   # listed now (once per process), so a deadline never runs pytest beside the grading
     try:
