@@ -239,3 +239,27 @@ def test_a_resubmission_is_graded_as_the_latest_and_its_note_reaches_the_report(
 def test_adjustment_points_read_as_a_spreadsheet_writes_them(tmp_path):
     (tmp_path / "a.csv").write_text("student,check,points,reason,by\nann,*,'+3,x,\nann,*,-1.5,y,\nann,*,2,z,\n")
     assert [(a.value, a.relative) for a in read_adjustments(tmp_path / "a.csv")] == [(3, True), (-1.5, True), (2, False)]
+
+
+@pytest.mark.slow
+def test_an_adjustment_survives_a_real_regrade_and_the_previous_result_is_kept(tmp_path):
+    """Graded for real (two iam-user notebooks), adjusted, graded again from scratch with --regrade."""
+    iam = load("iam-user")
+    submissions = tmp_path / "class"
+    submissions.mkdir()
+    shutil.copy(iam.notebook("solution"), submissions / "alice.ipynb")
+    shutil.copy(iam.notebook("starter"), submissions / "bob.ipynb")
+    out = tmp_path / "graded"
+    command = ["grade", "iam-user", str(submissions), "--out", str(out), "--workers", "1", "--allow-unisolated"]
+    assert main(command) == 0
+    first = grades(out)
+    assert first["bob"]["flags"] == "starter"
+    (out / "adjustments.csv").write_text("student,check,points,reason,by\nbob,*,+2,attended the lab in person,ta\n")
+    assert main(command + ["--regrade"]) == 0
+    again = grades(out)
+    assert float(again["bob"]["score"]) == float(first["bob"]["score"]) + 2 and again["bob"]["total_adjustment"] == "2"
+    assert again["alice"]["score"] == first["alice"]["score"]
+    assert "attended the lab in person" in (out / "bob" / "report.html").read_text()
+    kept = history.last(out / "bob")
+    assert kept["result"]["score"] == float(first["bob"]["score"]) and kept["stamp"]["submission"]
+    assert len(list((out / "alice" / "history").glob("*.json"))) == 1
