@@ -177,9 +177,9 @@ def _report(args) -> int:
     from .review.history import latest_changes
     from .review.stage import review_results
 
-    submissions = review_results(args.results, read_submissions(args.results), adjustments_file=args.adjustments,
-                                 due=args.due, late_penalty=args.late_penalty)
-    written = write_class_report(submissions, args.out, staff=args.staff,
+    submissions, similar = review_results(args.results, read_submissions(args.results),
+                                          adjustments_file=args.adjustments, due=args.due, late_penalty=args.late_penalty)
+    written = write_class_report(submissions, args.out, staff=args.staff, similar=similar,
                                  changes=latest_changes(submissions, read_stamp))
     print(f"{len(submissions)} submission(s) of {submissions[0].result.activity}: reports in {written['reports']}/<student>/")
     for label in ("index", "grades", "junit"):

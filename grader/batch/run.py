@@ -20,6 +20,7 @@ from ..review.adjustments import ADJUSTMENTS_FILE, read_adjustments
 from ..review.flags import content_flags
 from ..review.history import latest_changes
 from ..review.late import LatePolicy
+from ..review.similarity import similar_pairs, similar_students, write_pairs
 from ..review.stage import review_class, write_facts
 from ..roster import read_pairs
 from . import store
@@ -118,10 +119,12 @@ def grade_class(options: BatchOptions) -> int:
     for work in found.students:
         if (out / work.student).is_dir():
             write_facts(out / work.student, {**work.facts(), "content": content_flags(activity, work.files)})
+    pairs = similar_pairs(activity, {work.student: work.files for work in found.students})
+    write_pairs(out, pairs)
     results = review_class(class_submissions(out, found), adjustments_file=out / ADJUSTMENTS_FILE, policy=policy,
-                           write=True, fresh={job.student for job in jobs}, run=run)
+                           similar=similar_students(pairs), write=True, fresh={job.student for job in jobs}, run=run)
     changes = latest_changes(results, store.read_stamp)
-    written = write_class_outputs(out, results, found, staff=options.staff, changes=changes)
+    written = write_class_outputs(out, results, found, staff=options.staff, changes=changes, similar=pairs)
     print(terminal_summary(results, found, written, graded_now=len(jobs), reused=reused,
                            changes={student: change for student, change in changes.items() if change["run"] == run}))
     return 0

@@ -33,10 +33,10 @@ def class_submissions(out: Path, found: Found) -> list[Submission]:
 
 
 def write_class_outputs(out: Path, submissions: list[Submission], found: Found, *, staff: bool,
-                        changes: dict[str, dict] | None = None) -> dict[str, Path]:
+                        changes: dict[str, dict] | None = None, similar: list | None = None) -> dict[str, Path]:
     """The class's pages and exports, and each student's Gradescope file again (a review may have changed
     their score since the worker wrote it)."""
-    written = write_class_report(submissions, out, staff=staff, changes=changes) if submissions else {}
+    written = write_class_report(submissions, out, staff=staff, changes=changes, similar=similar) if submissions else {}
     for submission in submissions:
         write_atomic(submission.path.parent / GRADESCOPE_FILE, json.dumps(gradescope.results(submission.result), indent=1))
     unassigned = Path(out) / UNASSIGNED_FILE

@@ -1,7 +1,7 @@
 """A class's results at a glance, for staff: DIR/index.html (score histogram, the checks the class
 struggles with first, the triage groups, what changed since each student's previous result, a sortable
 and filterable table of students with their flags linking to each report, the submissions that
-errored or timed out, grading times), each student's DIR/<student>/report.html, and
+errored or timed out, grading times, and for staff only the pairs of similar submissions), each student's DIR/<student>/report.html, and
 the exports beside them: grades.csv and junit.xml. Renders from result records only."""
 
 from __future__ import annotations
@@ -58,7 +58,9 @@ def _first_cause(submission: Submission) -> str:
     return f"{found[0].notebook} cell {failure['cell']}: {failure['error']}"
 
 
-def summary_page(submissions: list[Submission], links: dict[str, str], changes: dict[str, dict] | None = None) -> str:
+def summary_page(submissions: list[Submission], links: dict[str, str], changes: dict[str, dict] | None = None,
+                 similar: list | None = None) -> str:
+    """`similar`: pairs of students (`a`, `b`, `share_a`, `share_b`, `shared_chars`: grader/review/similarity.py)."""
     results = [submission.result for submission in submissions]
     scores = [result.score for result in results]
     max_score = max((result.max_score for result in results), default=0)
@@ -72,7 +74,7 @@ def summary_page(submissions: list[Submission], links: dict[str, str], changes: 
         mean=statistics.fmean(scores) if scores else 0, median=statistics.median(scores) if scores else 0,
         total_time=sum(times), mean_time=statistics.fmean(times) if times else 0, max_time=max(times, default=0),
         problems=[row for row in rows if row["status"] != "graded"], triage=view.triage(submissions),
-        links=links, changes=[(student, links.get(student), view.change_text(change))
+        links=links, similar=similar or [], changes=[(student, links.get(student), view.change_text(change))
                  for student, change in sorted((changes or {}).items())])
 
 
@@ -81,7 +83,7 @@ CLASS_FILES = (INDEX_FILE, GRADES_FILE, JUNIT_FILE)   # beside the students' fol
 
 
 def write_class_report(submissions: list[Submission], out: Path, *, staff: bool = False,
-                       changes: dict[str, dict] | None = None) -> dict[str, Path]:
+                       changes: dict[str, dict] | None = None, similar: list | None = None) -> dict[str, Path]:
     """Write every student's report, the class summary and the exports into `out`; returns what was
     written by name ('index', 'grades', 'junit', 'reports'). `changes`: student -> what changed since their
     previous result (grader/review/history.py)."""
@@ -90,7 +92,7 @@ def write_class_report(submissions: list[Submission], out: Path, *, staff: bool 
     for submission in submissions:
         write_submission_page(submission.result, out / submission.student / REPORT_FILE, staff=staff)
         links[submission.student] = f"{quote(submission.student)}/{REPORT_FILE}"
-    return {"index": write_atomic(out / INDEX_FILE, summary_page(submissions, links, changes)),
+    return {"index": write_atomic(out / INDEX_FILE, summary_page(submissions, links, changes, similar)),
             "grades": write_atomic(out / GRADES_FILE, grades_csv(submissions)),
             "junit": write_atomic(out / JUNIT_FILE, junit_xml([(s.student, s.result) for s in submissions])),
             "reports": out}

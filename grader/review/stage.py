@@ -23,6 +23,7 @@ from . import history
 from .adjustments import ADJUSTMENTS_FILE, TOTAL, Adjustment, check_known, read_adjustments
 from .flags import flags_for
 from .late import LatePolicy, late_line
+from .similarity import Pair, read_pairs, similar_students
 
 SUBMITTED_FILE = "submitted.json"
 
@@ -105,13 +106,15 @@ def review_class(submissions: list[Submission], *, adjustments_file: Path | None
 
 
 def review_results(paths: list[Path], submissions: list[Submission], *, adjustments_file: Path | None,
-                   due: str | None, late_penalty: str | None) -> list[Submission]:
-    """`grader report`'s review (nothing written back): the adjustments and late policy given, else those
-    kept in RESULTS when it is one batch folder."""
+                   due: str | None, late_penalty: str | None) -> tuple[list[Submission], list[Pair]]:
+    """`grader report`'s review (nothing written back) and the similar pairs: the adjustments and late
+    policy given, else those kept in RESULTS when it is one batch folder (with its pairs)."""
     folder = Path(paths[0]) if len(paths) == 1 and Path(paths[0]).is_dir() else None
     if adjustments_file is not None and not Path(adjustments_file).is_file():
         raise UsageError(f"--adjustments {adjustments_file}: no such file")
     if adjustments_file is None and folder is not None:
         adjustments_file = folder / ADJUSTMENTS_FILE
     policy = LatePolicy.given(due, late_penalty) or (LatePolicy.saved(folder) if folder else None)
-    return review_class(submissions, adjustments_file=adjustments_file, policy=policy)
+    pairs = read_pairs(folder) if folder else []
+    return review_class(submissions, adjustments_file=adjustments_file, policy=policy,
+                        similar=similar_students(pairs)), pairs
