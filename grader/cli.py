@@ -157,8 +157,8 @@ def _grade(args) -> int:
                                     resume=args.resume, regrade=args.regrade, roster=args.roster, staff=args.staff,
                                     allow_unisolated=args.allow_unisolated, data_dir=args.data_dir,
                                     limits=limit_options(args), warm=not args.cold_kernels,
-                                    environment=args.environment, prefer=args.prefer, due=args.due,
-                                    late_penalty=args.late_penalty))
+                                    environment=args.environment, rescore=args.rescore, prefer=args.prefer,
+                                    due=args.due, late_penalty=args.late_penalty))
 
 
 def _audit(args) -> int:
@@ -177,8 +177,8 @@ def _report(args) -> int:
     from .review.history import latest_changes
     from .review.stage import review_results
 
-    submissions, similar = review_results(args.results, read_submissions(args.results),
-                                          adjustments_file=args.adjustments, due=args.due, late_penalty=args.late_penalty)
+    submissions, similar = review_results(args.results, read_submissions(args.results), due=args.due,
+                                          adjustments_file=args.adjustments, late_penalty=args.late_penalty)
     written = write_class_report(submissions, args.out, staff=args.staff, similar=similar,
                                  changes=latest_changes(submissions, read_stamp))
     print(f"{len(submissions)} submission(s) of {submissions[0].result.activity}: reports in {written['reports']}/<student>/")
@@ -217,11 +217,13 @@ def _add_run_options(parser: argparse.ArgumentParser, *, start_from: bool = True
 
 def _add_review_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--due", metavar="DATETIME",
-                        help="due date and time, ISO 8601 (2026-12-01T23:59-08:00; no zone is UTC); `grader grade` "
-                             "keeps it with --late-penalty in --out for later runs and `grader report`")
+                        help="due date and time, ISO 8601 (2026-12-01T23:59-08:00; no zone is UTC); "
+                             "`grader grade` keeps it with --late-penalty in --out for later runs and "
+                             "`grader report`")
     parser.add_argument("--late-penalty", metavar="SPEC",
                         help="per day started late, of the maximum score or in points, with an optional cap "
-                             "(10%%/day,cap=50%%; 2/day), or a table of days:deduction (1:10%%,3:25%%,7:50%%)")
+                             "(10%%/day,cap=50%%; 2/day), or a table of days:deduction "
+                             "(1:10%%,3:25%%,7:50%%)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -296,9 +298,14 @@ def build_parser() -> argparse.ArgumentParser:
                        help="staff view: keep hidden checks' messages and evidence in results and reports")
     batch.add_argument("--allow-unisolated", action="store_true",
                        help="grade even on a machine that cannot sandbox students' code (not for credit)")
+    batch.add_argument("--rescore", action="store_true",
+                       help="after a rubric change, grade each unchanged submission's stored evidence "
+                            "(run records, account snapshot) again without running notebooks; those that "
+                            "need a run are named and graded by running")
     batch.add_argument("--prefer", choices=("last", "first"), default="last",
-                       help="of several submissions of one notebook by a student, grade the last (default) or the "
-                            "first by the LMS's order; the others are named in the result as set aside")
+                       help="of several submissions of one notebook by a student, grade the last "
+                            "(default) or the first by the LMS's order; the others are named in the result "
+                            "as set aside")
     _add_review_options(batch)
     _add_run_options(batch, start_from=False)
     batch.set_defaults(run=_grade, interrupted="the submissions graded before it are kept; run it again to go on")
@@ -335,8 +342,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                                 "<student>/report.html")
     report.add_argument("--staff", action="store_true", help="students' reports in the staff view (hidden checks shown)")
     report.add_argument("--adjustments", type=Path, metavar="CSV",
-                        help="staff's adjustments (student,check,points,reason,by); default: adjustments.csv in "
-                             "RESULTS when it is one batch folder")
+                        help="staff's adjustments (student,check,points,reason,by); default: adjustments.csv "
+                             "in RESULTS when it is one batch folder")
     _add_review_options(report)
     report.set_defaults(run=_report)
 

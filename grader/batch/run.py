@@ -26,6 +26,7 @@ from ..roster import read_pairs
 from . import store
 from .discovery import discover
 from .executor import DaskExecutor
+from .rescore import rescore_all
 from .progress import BatchProgress
 from .summary import class_submissions, terminal_summary, write_class_outputs
 from .task import Job, grade_job, record_failure, recorded
@@ -51,6 +52,7 @@ class BatchOptions:
     limits: dict = field(default_factory=dict)
     warm: bool = True
     environment: str | None = None
+    rescore: bool = False               # grade stored evidence with the current rubric where it can
     prefer: str = "last"                # of several submissions of one notebook, grade the last or the first
     due: str | None = None              # the late policy (grader/review/late.py); kept in DIR for later runs
     late_penalty: str | None = None
@@ -83,6 +85,9 @@ def grade_class(options: BatchOptions) -> int:
         environments.get(options.environment)
     if options.workers is not None and options.workers < 1:
         raise UsageError("--workers must be at least 1")
+    if options.rescore and options.regrade:
+        raise UsageError("--rescore grades stored evidence again and --regrade runs every notebook again: "
+                         "give one")
     if options.scheduler and options.workers:
         raise UsageError("--workers sizes the embedded cluster; a running cluster (--scheduler) has its own workers")
     roster = read_pairs(options.roster, "id", "name") if options.roster else None
@@ -91,7 +96,8 @@ def grade_class(options: BatchOptions) -> int:
     if out == submissions or submissions in out.parents or out in submissions.parents:
         raise UsageError(f"--out {options.out} and {options.submissions} overlap; give an output folder apart from "
                          "the submissions (grading empties each student's output folder)")
-    found = discover(activity, options.submissions, unpack_into=out / UNPACKED, roster=roster, prefer=options.prefer)
+    found = discover(activity, options.submissions, unpack_into=out / UNPACKED, roster=roster,
+                     prefer=options.prefer)
     store.claim(out, activity, resume=options.resume)   # makes --out: nothing is made for bad input
     store.remove_partial_files(out)
     if policy:
@@ -100,10 +106,12 @@ def grade_class(options: BatchOptions) -> int:
     read_adjustments(out / ADJUSTMENTS_FILE)   # a file that cannot be read stops us before anything is graded
     version = store.grading_version(activity, limits=options.limits, data_dir=data_dir, staff=options.staff,
                                     isolate=isolate, environment=options.environment)
+    evidence = store.evidence_version(activity, limits=options.limits, data_dir=data_dir, isolate=isolate,
+                                      environment=options.environment)
     run = f"{datetime.now():%Y%m%dT%H%M%S}-{secrets.token_hex(2)}"
     jobs = []
     for work in found.students:
-        key = store.Key(store.submission_sha256(work.files), version)
+        key = store.Key(store.submission_sha256(work.files), version, evidence)
         if not options.regrade and store.is_current(out / work.student, key):
             continue
         jobs.append(Job(activity=activity.id, student=work.student, files=tuple(str(p.resolve()) for p in work.files),
@@ -114,19 +122,25 @@ def grade_class(options: BatchOptions) -> int:
     reused = len(found.students) - len(jobs)
     print(f"{activity.id}: {len(found.students)} student(s) in {options.submissions}; {len(jobs)} to grade, "
           f"{reused} already graded with the same inputs; results in {out}", flush=True)
+    graded_here, done_before = {job.student for job in jobs}, reused
+    if options.rescore and jobs:
+        rescored, to_run, said = rescore_all(jobs)
+        print(said, flush=True)
+        jobs, done_before = [job for job, _ in to_run], reused + len(rescored)
     if jobs:
-        _grade(jobs, options, out, total=len(found.students), reused=reused)
+        _grade(jobs, options, out, total=len(found.students), reused=done_before)
     for work in found.students:
         if (out / work.student).is_dir():
             write_facts(out / work.student, {**work.facts(), "content": content_flags(activity, work.files)})
     pairs = similar_pairs(activity, {work.student: work.files for work in found.students})
     write_pairs(out, pairs)
-    results = review_class(class_submissions(out, found), adjustments_file=out / ADJUSTMENTS_FILE, policy=policy,
-                           similar=similar_students(pairs), write=True, fresh={job.student for job in jobs}, run=run)
+    results = review_class(class_submissions(out, found), adjustments_file=out / ADJUSTMENTS_FILE,
+                           policy=policy, similar=similar_students(pairs), write=True, fresh=graded_here,
+                           run=run)
     changes = latest_changes(results, store.read_stamp)
     written = write_class_outputs(out, results, found, staff=options.staff, changes=changes, similar=pairs)
-    print(terminal_summary(results, found, written, graded_now=len(jobs), reused=reused,
-                           changes={student: change for student, change in changes.items() if change["run"] == run}))
+    now = {student: change for student, change in changes.items() if change["run"] == run}
+    print(terminal_summary(results, found, written, graded_now=len(graded_here), reused=reused, changes=now))
     return 0
 
 

@@ -59,15 +59,16 @@ def summary(student: str, result: GradeResult, *, failure: str = "", reused: boo
             "duration_s": result.duration_s, "error": result.error, "failure": failure, "reused": reused}
 
 
-def write_outputs(job: Job, result: GradeResult, *, failure: str = "") -> dict:
-    """The student's result (when grading did not write it), report, Gradescope file and, last, the stamp."""
+def write_outputs(job: Job, result: GradeResult, *, failure: str = "", rescored: bool = False) -> dict:
+    """The student's result (when grading did not write it), report, Gradescope file and, last, the stamp
+    (which says whether the result was rescored from stored evidence rather than a run)."""
     folder = Path(job.folder)
     if result.error:
         result.write(folder / RESULT_FILE, for_students=not job.staff)
     write_submission_outputs(result, folder, gradescope_file=folder / GRADESCOPE_FILE, staff=job.staff)
     said = summary(job.student, result, failure=failure)
-    store.write_stamp(folder, job.key, job.run, {key: said[key] for key in ("status", "score", "max_score",
-                                                                             "duration_s", "error", "failure")})
+    kept = ("status", "score", "max_score", "duration_s", "error", "failure")
+    store.write_stamp(folder, job.key, job.run, {**{key: said[key] for key in kept}, "rescored": rescored})
     return said
 
 

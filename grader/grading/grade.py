@@ -94,7 +94,7 @@ def _pytest_arguments(rubric: Path, options: GradingOptions, result_path: Path, 
                         ("--data-dir", options.data_dir), ("--cell-timeout", limits.get("cell_timeout")),
                         ("--notebook-timeout", limits.get("notebook_timeout")),
                         ("--memory-mb", limits.get("memory_mb")), ("--output-limit", limits.get("output_bytes")),
-                        ("--environment", options.environment)):
+                        ("--environment", options.environment), ("--evidence-from", options.evidence_from)):
         if value is not None:
             arguments.append(f"{flag}={value}")
     if options.live:

@@ -23,10 +23,11 @@ from ..checks.outcome import Outcome
 from ..errors import UsageError
 from ..execution.run import write_run
 from ..execution.record import tool_versions
-from ..files import remove_stale
 from . import attribution
 from ..terminal import inert
-from .gather import GradingOptions, gather, limit_options
+from ..evidence import snapshot as snapshots
+from ..files import remove_stale, write_atomic
+from .gather import EVIDENCE_SNAPSHOT, GradingOptions, gather, limit_options
 from .result import CheckResult, GradeResult
 
 STATE = pytest.StashKey[dict]()
@@ -61,6 +62,9 @@ def pytest_addoption(parser):
     group.addoption("--result-json", type=Path, metavar="FILE", help="write the graded result here")
     group.addoption("--grader-out", type=Path, metavar="DIR", help="also save run records and executed notebooks")
     group.addoption("--staff", action="store_true", help="keep hidden checks' messages in --result-json")
+    group.addoption("--evidence-from", type=Path, metavar="DIR",
+                    help="with --submission: grade the evidence a run of it left in DIR (run records, "
+                         "account snapshot) instead of running it again (a rescore after a rubric change)")
 
 
 def pytest_configure(config):
@@ -76,7 +80,8 @@ def _options(config) -> GradingOptions:
     return GradingOptions(submissions=list(option.submission), snapshot=option.snapshot,
                           start_from=option.start_from, live=option.live, profile=option.profile,
                           region=option.aws_region, data_dir=option.data_dir, limits=limit_options(option),
-                          warm=not option.cold_kernels, environment=option.environment)
+                          warm=not option.cold_kernels, environment=option.environment,
+                          evidence_from=option.evidence_from)
 
 
 def _activity_id(path) -> str:
@@ -113,7 +118,15 @@ def evidence(request, activity):
     found = gathered[activity.id]
     if isinstance(found, Exception):
         raise RuntimeError(f"the grader could not gather evidence: {type(found).__name__}: {found}")
+    _save_snapshot(request.config, found)
     return found.evidence
+
+
+def _save_snapshot(config, gathered) -> None:
+    """The account as the runs left it, beside their records, so a rubric change can be rescored."""
+    out = config.option.grader_out
+    if out and gathered.runs:
+        write_atomic(Path(out) / EVIDENCE_SNAPSHOT, snapshots.to_json(gathered.evidence.snapshot))
 
 
 @pytest.fixture
@@ -223,7 +236,9 @@ def pytest_sessionfinish(session, exitstatus):
         gathered = config.stash[STATE]["gathered"].get(activity_id)
         evidence = getattr(gathered, "evidence", None)
         runs = evidence.runs if evidence else []
-        source = ("notebook run on the emulator" if config.option.submission else
+        source = ("notebook run on the emulator, rescored from its stored evidence"
+                  if config.option.evidence_from else
+                  "notebook run on the emulator" if config.option.submission else
                   f"snapshot {config.option.snapshot}" if config.option.snapshot else "live AWS account")
         ran = {run.notebook for run in runs}
         results.append(GradeResult(

@@ -24,7 +24,8 @@ def keep(folder: Path, *, stamp: dict | None, run: str) -> Path | None:
         return None
     history = Path(folder) / HISTORY
     history.mkdir(parents=True, exist_ok=True)
-    number = 1 + max((int(path.stem) for path in history.glob("[0-9]*.json") if path.stem.isdigit()), default=0)
+    numbers = [int(path.stem) for path in history.glob("[0-9]*.json") if path.stem.isdigit()]
+    number = 1 + max(numbers, default=0)
     entry = {"kept_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "run": run,
              "stamp": stamp or {}, "result": result}
     return write_atomic(history / f"{number:03d}.json", json.dumps(entry, indent=1))
@@ -41,9 +42,12 @@ def last(folder: Path) -> dict | None:
 
 
 def _review_lines(result: dict, kind: str) -> list:
-    lines = [line for line in result.get("adjustments", []) if (line.get("kind") == "late") == (kind == "late")]
-    if kind != "late":
-        lines += [(check["id"], check.get("adjusted")) for check in result.get("checks", []) if check.get("adjusted")]
+    """The review's lines of one kind: `late`, or staff's (their lines and the checks they adjusted)."""
+    late = kind == "late"
+    lines = [line for line in result.get("adjustments", []) if (line.get("kind") == "late") == late]
+    if not late:
+        checks = result.get("checks", [])
+        lines += [(check["id"], check["adjusted"]) for check in checks if check.get("adjusted")]
     return lines
 
 
@@ -51,15 +55,21 @@ def _checks(result: dict) -> dict:
     return {check["id"]: (check["status"], check["points"]) for check in result.get("checks", [])}
 
 
+def _differ(old: dict, new: dict, key: str) -> bool:
+    return bool(old.get(key)) and bool(new.get(key)) and old[key] != new[key]
+
+
 def change(previous: dict, stamp: dict | None, result: dict) -> dict | None:
-    """What changed from a history entry to the current result and stamp, and why; None when nothing did."""
+    """What changed from a history entry to the current result and stamp (score, checks, staff's review)
+    and why; None when the outcome is the same."""
     before = previous["result"]
     old_stamp, stamp = previous.get("stamp") or {}, stamp or {}
     why = []
-    if old_stamp.get("submission") and stamp.get("submission") and old_stamp["submission"] != stamp["submission"]:
+    if _differ(old_stamp, stamp, "submission"):
         why.append("submission changed")
-    if old_stamp.get("grading") and stamp.get("grading") and old_stamp["grading"] != stamp["grading"]:
-        why.append("grader changed")
+    if _differ(old_stamp, stamp, "grading"):
+        why.append("rubric changed (rescored from stored evidence)" if stamp.get("rescored")
+                   else "grader changed")
     if _review_lines(before, "staff") != _review_lines(result, "staff"):
         why.append("adjustment")
     if _review_lines(before, "late") != _review_lines(result, "late"):
@@ -69,10 +79,11 @@ def change(previous: dict, stamp: dict | None, result: dict) -> dict | None:
               for id in new_checks if id in old_checks and old_checks[id] != new_checks[id]]
     checks += [f"{id}: added" for id in new_checks if id not in old_checks]
     checks += [f"{id}: removed" for id in old_checks if id not in new_checks]
-    if before.get("score") == result.get("score") and not checks and not why:
-        return None
+    reviewed = {"adjustment", "late policy"} & set(why)
+    if before.get("score") == result.get("score") and not checks and not reviewed:
+        return None   # graded again (a new submission, grader or rubric) with the same outcome
     return {"from": before.get("score"), "to": result.get("score"), "checks": checks,
-            "why": why or ["regraded with the same inputs"], "since": previous.get("kept_at", ""),
+            "why": why or ["graded again with the same inputs"], "since": previous.get("kept_at", ""),
             "run": previous.get("run", "")}
 
 
