@@ -38,8 +38,9 @@ def main() -> None:
         print(f"listed {len(found)} pair(s): precision {len(true) / len(found) if found else 1:.2f}, "
               f"recall {len(true) / len(copies):.2f}")
         for pair in pairs:
-            print(f"  {pair.a} ~ {pair.b}: {pair.share_a:.2f} / {pair.share_b:.2f}, {pair.shared_chars} chars "
-                  + ("(planted)" if frozenset((pair.a, pair.b)) in copies else "(NOT planted)"))
+            planted = "(planted)" if frozenset((pair.a, pair.b)) in copies else "(NOT planted)"
+            print(f"  {pair.a} ~ {pair.b}: {pair.share_a:.2f} / {pair.share_b:.2f}, "
+                  f"{pair.shared_chars} chars {planted}")
         saved = (similarity.MIN_SHARE, similarity.MIN_SHARED_CHARS)
         similarity.MIN_SHARE, similarity.MIN_SHARED_CHARS = 0.0, 0   # every pair's score, to see the margins
         every = similarity.similar_pairs(HOUSING, submissions)
@@ -47,8 +48,8 @@ def main() -> None:
         scores = {frozenset((pair.a, pair.b)): pair for pair in every}
         honest = [pair for key, pair in scores.items() if key not in copies]
         lookalikes = [scores.get(frozenset((f"lookalike{n}a", f"lookalike{n}b"))) for n in range(3)]
-        print("look-alike pairs: " + ", ".join(f"{pair.score:.2f} ({pair.shared_chars} chars)" if pair else "0 (nothing shared)"
-                                               for pair in lookalikes))
+        print("look-alike pairs: " + ", ".join(f"{pair.score:.2f} ({pair.shared_chars} chars)" if pair
+                                               else "0 (nothing shared)" for pair in lookalikes))
         long_enough = [pair for pair in honest if pair.shared_chars >= similarity.MIN_SHARED_CHARS]
         closest = max(long_enough, key=lambda pair: pair.score, default=None)
         if closest:
@@ -56,7 +57,8 @@ def main() -> None:
                   f"{closest.a} ~ {closest.b} {closest.score:.2f} ({closest.shared_chars} chars); "
                   f"threshold {similarity.MIN_SHARE}")
         print("planted copies: " + ", ".join(f"{scores[key].score:.2f} ({scores[key].shared_chars} chars)"
-                                            if key in scores else "not found" for key in sorted(copies, key=sorted)))
+                                            if key in scores else "not found"
+                                            for key in sorted(copies, key=sorted)))
 
 
 if __name__ == "__main__":

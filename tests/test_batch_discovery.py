@@ -194,9 +194,10 @@ def test_a_canvas_resubmission_is_graded_as_the_latest_and_the_others_are_named_
     assert not ann.problem
     assert [path.name for path in ann.set_aside] == ["leeann_LATE_444_900_rainfall_forecast.ipynb",
                                                      "leeann_LATE_444_900_rainfall_forecast-1.ipynb"]
-    assert ann.note == ("3 submissions of rainfall_forecast.ipynb: graded leeann_LATE_444_900_rainfall_forecast-2.ipynb "
-                        "(the last, by Canvas's submission id and -N suffix); set aside "
-                        "leeann_LATE_444_900_rainfall_forecast.ipynb, leeann_LATE_444_900_rainfall_forecast-1.ipynb")
+    assert ann.note == ("3 submissions of rainfall_forecast.ipynb: graded "
+                        "leeann_LATE_444_900_rainfall_forecast-2.ipynb (the last, by Canvas's submission id "
+                        "and -N suffix); set aside leeann_LATE_444_900_rainfall_forecast.ipynb, "
+                        "leeann_LATE_444_900_rainfall_forecast-1.ipynb")
     assert ann.facts()["lms_late"] and not found.students[1].facts()["lms_late"]
     first = discover(RAINFALL, download, unpack_into=tmp_path / "unpacked", prefer="first")
     assert by_student(first)["444"] == ["leeann_LATE_444_900_rainfall_forecast.ipynb"]
@@ -206,8 +207,8 @@ def test_a_canvas_resubmission_is_graded_as_the_latest_and_the_others_are_named_
 def test_the_canvas_download_keeps_each_files_time_as_its_submission_time(tmp_path):
     download = tmp_path / "submissions.zip"
     with zipfile.ZipFile(download, "w") as archive:
-        archive.writestr(zipfile.ZipInfo("leeann_LATE_444_900_rainfall_forecast.ipynb", (2026, 12, 3, 9, 30, 0)),
-                         NOTEBOOK)
+        entry = zipfile.ZipInfo("leeann_LATE_444_900_rainfall_forecast.ipynb", (2026, 12, 3, 9, 30, 0))
+        archive.writestr(entry, NOTEBOOK)
     facts = discover(RAINFALL, download, unpack_into=tmp_path / "unpacked").students[0].facts()
     assert facts["at"] == "2026-12-03T09:30:00+00:00"
     assert facts["clock"] == "the Canvas download's file time (read as UTC)" and facts["lms_late"]
@@ -218,9 +219,12 @@ def test_a_resubmission_in_a_students_folder_or_a_flat_folder_is_ordered_by_its_
                  "bo/a.ipynb", "bo/b.ipynb")
     found = discover(RAINFALL, root, unpack_into=tmp_path / "u")
     assert by_student(found) == {"ann": ["rainfall_forecast-2.ipynb"], "bo": ["a.ipynb", "b.ipynb"]}
-    assert found.students[0].note.startswith("2 submissions of rainfall_forecast.ipynb: graded rainfall_forecast-2")
-    assert "neither their names nor the LMS say which is the later" in found.students[1].problem   # nothing orders them
-    flat = files(tmp_path / "flat", "jdoe_rainfall_forecast.ipynb", "jdoe_rainfall_forecast-1.ipynb", "kim-2.ipynb")
+    assert found.students[0].note.startswith("2 submissions of rainfall_forecast.ipynb: graded "
+                                             "rainfall_forecast-2")
+    nothing_orders = found.students[1].problem
+    assert "neither their names nor the LMS say which is the later" in nothing_orders
+    flat = files(tmp_path / "flat", "jdoe_rainfall_forecast.ipynb", "jdoe_rainfall_forecast-1.ipynb",
+                 "kim-2.ipynb")
     found = discover(RAINFALL, flat, unpack_into=tmp_path / "u")
     assert by_student(found) == {"jdoe": ["jdoe_rainfall_forecast-1.ipynb"], "kim-2": ["kim-2.ipynb"]}
 
@@ -246,7 +250,8 @@ submission_1:
     :sid: '900100'
   :created_at: 2026-12-02 01:00:00.000000000 +00:00
 """
-    export = files(tmp_path / "export", "submission_1/rainfall_forecast.ipynb", "submission_2/rainfall_forecast.ipynb")
+    export = files(tmp_path / "export", "submission_1/rainfall_forecast.ipynb",
+                   "submission_2/rainfall_forecast.ipynb")
     (export / "submission_metadata.yml").write_text(metadata)
     found = discover(RAINFALL, export, unpack_into=tmp_path / "u")
     jane = found.students[0]

@@ -12,6 +12,8 @@ import pytest
 
 from grader.audit.deletion import commands, write_plan
 
+ALICE = "profile=alice key= ::"           # how the stand-in logs a call with alice's profile
+BOB = "profile= key=KEY-222222222222 ::"   # and with the role assumed in bob's account
 FAKE_AWS = r"""#!/usr/bin/env bash
 # a stand-in for the AWS CLI: logs each call with its credentials; answers sts as AWS would
 profile="${AWS_PROFILE:-}"
@@ -67,7 +69,8 @@ def run(plan, *arguments, **env):
     path, bin_folder = plan
     log = path.parent / "aws.log"
     log.unlink(missing_ok=True)
-    environment = {"PATH": f"{bin_folder}:{os.environ['PATH']}", "AWS_LOG": str(log), "HOME": str(path.parent), **env}
+    environment = {"PATH": f"{bin_folder}:{os.environ['PATH']}", "AWS_LOG": str(log),
+                   "HOME": str(path.parent), **env}
     done = subprocess.run(["bash", str(path), *arguments], capture_output=True, text=True, env=environment,
                           cwd=path.parent, timeout=30)
     return done, (log.read_text().splitlines() if log.exists() else [])
@@ -77,7 +80,8 @@ def test_its_first_lines_say_how_to_run_one_section_and_it_stops_on_the_first_fa
     text = plan[0].read_text()
     lines = text.splitlines()
     assert lines[0] == "#!/usr/bin/env bash"
-    assert lines[1] == "# Run one account's section alone:  bash cleanup.sh ACCOUNT_ID   (e.g. bash cleanup.sh 111111111111)"
+    assert lines[1] == ("# Run one account's section alone:  bash cleanup.sh ACCOUNT_ID   "
+                        "(e.g. bash cleanup.sh 111111111111)")
     assert lines[2] == "# Run every section in turn:         bash cleanup.sh all"
     assert "set -euo pipefail" in lines
     assert "could not be read" in text and "Dan" in text
@@ -94,8 +98,8 @@ def test_nothing_runs_unless_a_section_is_named(plan):
 def test_one_section_alone_uses_its_profile_and_checks_the_account(plan):
     done, calls = run(plan, "111111111111", AWS_PROFILE="someone-else")
     assert done.returncode == 0, done.stderr
-    assert calls == ["profile=alice key= :: sts get-caller-identity --query Account --output text --profile alice",
-                     "profile=alice key= :: s3 rb s3://alice-bucket --force --region us-west-2 --profile alice"]
+    assert calls == [f"{ALICE} sts get-caller-identity --query Account --output text --profile alice",
+                     f"{ALICE} s3 rb s3://alice-bucket --force --region us-west-2 --profile alice"]
 
 
 def test_an_organization_member_section_assumes_the_audits_role_and_stops_at_a_failure(plan):
@@ -103,9 +107,9 @@ def test_an_organization_member_section_assumes_the_audits_role_and_stops_at_a_f
     assert done.returncode == 1 and "boom" in done.stderr
     assert calls[0].startswith("profile= key=KEY-100000000000 :: sts assume-role --role-arn "
                                "arn:aws:iam::222222222222:role/OrganizationAccountAccessRole")
-    assert calls[1:] == ["profile= key=KEY-222222222222 :: sts get-caller-identity --query Account --output text",
-                         "profile= key=KEY-222222222222 :: s3 rb s3://bob-bucket --force --region us-west-2",
-                         "profile= key=KEY-222222222222 :: s3 rb s3://will-fail --force --region us-west-2"]
+    assert calls[1:] == [f"{BOB} sts get-caller-identity --query Account --output text",
+                         f"{BOB} s3 rb s3://bob-bucket --force --region us-west-2",
+                         f"{BOB} s3 rb s3://will-fail --force --region us-west-2"]
     assert not any("bob-after" in call for call in calls)   # set -e: nothing after the failure
 
 
@@ -113,15 +117,16 @@ def test_credentials_for_another_account_delete_nothing(plan):
     done, calls = run(plan, "444444444444")
     assert done.returncode == 1 and "are for account 999999999999, not 444444444444" in done.stderr
     assert not any(" rb " in call for call in calls)
-    done, calls = run(plan, "333333333333")   # a recording: whatever credentials are in use must be its account's
-    assert done.returncode == 1 and "not 333333333333" in done.stderr and not any(" rb " in call for call in calls)
+    done, calls = run(plan, "333333333333")   # a recording: the credentials in use must be its account's
+    assert done.returncode == 1 and "not 333333333333" in done.stderr
+    assert not any(" rb " in call for call in calls)
 
 
 def test_all_runs_each_section_with_its_own_credentials_until_the_first_failure(plan):
     done, calls = run(plan, "all")
     assert done.returncode == 1
     deleted = [call for call in calls if " rb " in call]
-    assert deleted == ["profile=alice key= :: s3 rb s3://alice-bucket --force --region us-west-2 --profile alice",
-                       "profile= key=KEY-222222222222 :: s3 rb s3://bob-bucket --force --region us-west-2",
-                       "profile= key=KEY-222222222222 :: s3 rb s3://will-fail --force --region us-west-2"]
+    assert deleted == [f"{ALICE} s3 rb s3://alice-bucket --force --region us-west-2 --profile alice",
+                       f"{BOB} s3 rb s3://bob-bucket --force --region us-west-2",
+                       f"{BOB} s3 rb s3://will-fail --force --region us-west-2"]
     assert not (plan[0].parent / "pwned").exists()

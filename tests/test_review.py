@@ -95,9 +95,9 @@ def test_an_adjustment_survives_resume_and_shows_in_every_export(graded_class, c
         assert now["bo"]["score"] == "10" and now["bo"]["total_adjustment"] == "2"
     result = json.loads((out / "ann" / RESULT_FILE).read_text())
     quality = next(check for check in result["checks"] if check["id"] == "housing.model_quality")
-    assert quality["status"] == "fail" and quality["points"] == 2                 # the original outcome is kept
-    assert quality["adjusted"] == {"points": 0, "reason": "a defensible encoding of the feature", "by": "ta-kim",
-                                   "set": "2"}
+    assert quality["status"] == "fail" and quality["points"] == 2   # the original outcome is kept
+    assert quality["adjusted"] == {"points": 0, "reason": "a defensible encoding of the feature",
+                                   "by": "ta-kim", "set": "2"}
     assert quality["evidence"]["rmse"] == 6.71 and result["score"] == 8
     report = (out / "ann" / "report.html").read_text()
     assert "adjusted by staff: a defensible encoding of the feature" in report and 'id="score">8/8<' in report
@@ -105,18 +105,21 @@ def test_an_adjustment_survives_resume_and_shows_in_every_export(graded_class, c
     assert gradescope["score"] == 8 and "Adjusted by staff" in json.dumps(gradescope["tests"])
     bo = json.loads((out / "bo" / "gradescope.json").read_text())
     assert bo["score"] == 10 and [test["score"] for test in bo["tests"] if test["max_score"] == 0] == [-1, 3]
-    assert "total adjusted by staff (ta-lee) +3: bonus for the extra analysis" in (out / "bo" / "report.html").read_text()
+    bo_report = (out / "bo" / "report.html").read_text()
+    assert "total adjusted by staff (ta-lee) +3: bonus for the extra analysis" in bo_report
     index = (out / "index.html").read_text()
     assert "Changed since the previous result" in index and "6 -&gt; 8 (adjustment" in index
     said = capsys.readouterr().out
-    assert "changed since the previous result" not in said.split("housing: 4 student(s)")[-1]   # nothing new this run
+    last_run = said.split("housing: 4 student(s)")[-1]
+    assert "changed since the previous result" not in last_run   # nothing changed in the last run
     assert len(list((out / "ann" / "history").glob("*.json"))) == 1   # the result before the adjustment
 
 
 def test_bad_adjustments_are_one_line_and_exit_2_before_anything_is_graded(graded_class, capsys):
     submissions, out = graded_class
     for text, says in (("student,check,points,reason,by\nzed,*,+1,why,ta\n", "line 2: no student 'zed'"),
-                       ("student,check,points,reason,by\nann,housing.nope,1,why,ta\n", "ann has no check 'housing.nope'"),
+                       ("student,check,points,reason,by\nann,housing.nope,1,why,ta\n",
+                        "ann has no check 'housing.nope'"),
                        ("student,check,points,reason,by\nann,*,lots,why,ta\n", "points such as 2, +3 or -1"),
                        ("student,check,points,reason,by\nann,*,+1,,ta\n", "say why"),
                        ("who,what\n", "needs the header row student,check,points,reason,by")):
@@ -128,7 +131,8 @@ def test_bad_adjustments_are_one_line_and_exit_2_before_anything_is_graded(grade
 
 def test_grader_report_applies_the_same_review_from_the_batch_folder(graded_class, tmp_path):
     submissions, out = graded_class
-    (out / "adjustments.csv").write_text("student,check,points,reason,by\nann,housing.model_quality,+2,fair,ta\n")
+    (out / "adjustments.csv").write_text("student,check,points,reason,by\n"
+                                         "ann,housing.model_quality,+2,fair,ta\n")
     assert grade(submissions, out, "--resume") == 0
     assert main(["report", str(out), "--out", str(tmp_path / "again")]) == 0
     assert grades(tmp_path / "again")["ann"]["score"] == "8" == grades(out)["ann"]["score"]
@@ -176,8 +180,9 @@ def test_a_late_penalty_is_a_visible_line_from_the_gradescope_time():
     facts = {"at": "2026-12-03T10:00:00-08:00", "clock": "Gradescope's :created_at:"}
     reviewed = review(solution(6, hidden=False), facts=facts, adjustments=[], policy=policy)
     assert reviewed.adjustments == [{"kind": "late", "points": -1.6, "by": "late policy", "reason":
-                                     "2 day(s) late: submitted 2026-12-03T10:00:00-08:00 (Gradescope's :created_at:), "
-                                     "due 2026-12-01T23:59:00-08:00; 10% per day, at most 25%"}]
+                                     "2 day(s) late: submitted 2026-12-03T10:00:00-08:00 (Gradescope's "
+                                     ":created_at:), due 2026-12-01T23:59:00-08:00; 10% per day, at most "
+                                     "25%"}]
     assert reviewed.score == pytest.approx(6.4) and reviewed.flags == ["late"]
     assert all(check.points == check.max_points for check in reviewed.checks)   # the checks are as graded
     assert as_graded(reviewed).score == 8
@@ -197,10 +202,12 @@ def test_a_late_penalty_from_the_canvas_download_time_and_its_late_mark(tmp_path
     graded_on_disk(out, download, {"444": solution(6, hidden=False), "555": solution(6, hidden=False)})
     assert grade(download, out, "--due", "2026-12-01T23:59Z", "--late-penalty", "1:10%,3:25%,7:50%") == 0
     rows = grades(out)
-    assert rows["444"]["late_penalty"] == "-0.8" and rows["444"]["score"] == "7.2" and rows["444"]["flags"] == "late"
+    late = rows["444"]
+    assert (late["late_penalty"], late["score"], late["flags"]) == ("-0.8", "7.2", "late")
     assert rows["555"]["late_penalty"] == "" and rows["555"]["score"] == "8"
     line = json.loads((out / "444" / RESULT_FILE).read_text())["adjustments"][0]
-    assert "the Canvas download's file time (read as UTC)" in line["reason"] and "10% for up to 1 day(s)" in line["reason"]
+    assert "the Canvas download's file time (read as UTC)" in line["reason"]
+    assert "10% for up to 1 day(s)" in line["reason"]
     assert grade(download, out, "--resume") == 0                      # the policy is kept for later runs
     assert grades(out)["444"]["score"] == "7.2"
     early = LatePolicy.given("2026-12-03T00:00Z", "2/day")           # Canvas said LATE (its own due date)
@@ -230,15 +237,18 @@ def test_a_resubmission_is_graded_as_the_latest_and_its_note_reaches_the_report(
     result = json.loads((out / "ann" / RESULT_FILE).read_text())
     assert result["flags"] == ["resubmitted"]       # not "starter": the graded file is the solution
     assert result["notes"] == ["2 submissions of boston-housing-regression.ipynb: graded "
-                               "boston-housing-regression-2.ipynb (the last, by the -N suffix of the file name); "
+                               "boston-housing-regression-2.ipynb (the last, by the -N suffix of the file "
+                               "name); "
                                "set aside boston-housing-regression.ipynb"]
     assert "set aside boston-housing-regression.ipynb" in (out / "ann" / "report.html").read_text()
     assert grades(out)["ann"]["flags"] == "resubmitted"
 
 
 def test_adjustment_points_read_as_a_spreadsheet_writes_them(tmp_path):
-    (tmp_path / "a.csv").write_text("student,check,points,reason,by\nann,*,'+3,x,\nann,*,-1.5,y,\nann,*,2,z,\n")
-    assert [(a.value, a.relative) for a in read_adjustments(tmp_path / "a.csv")] == [(3, True), (-1.5, True), (2, False)]
+    (tmp_path / "a.csv").write_text("student,check,points,reason,by\nann,*,'+3,x,\nann,*,-1.5,y,\n"
+                                    "ann,*,2,z,\n")
+    read = read_adjustments(tmp_path / "a.csv")
+    assert [(a.value, a.relative) for a in read] == [(3, True), (-1.5, True), (2, False)]
 
 
 @pytest.mark.slow
@@ -250,14 +260,17 @@ def test_an_adjustment_survives_a_real_regrade_and_the_previous_result_is_kept(t
     shutil.copy(iam.notebook("solution"), submissions / "alice.ipynb")
     shutil.copy(iam.notebook("starter"), submissions / "bob.ipynb")
     out = tmp_path / "graded"
-    command = ["grade", "iam-user", str(submissions), "--out", str(out), "--workers", "1", "--allow-unisolated"]
+    command = ["grade", "iam-user", str(submissions), "--out", str(out), "--workers", "1",
+               "--allow-unisolated"]
     assert main(command) == 0
     first = grades(out)
     assert first["bob"]["flags"] == "starter"
-    (out / "adjustments.csv").write_text("student,check,points,reason,by\nbob,*,+2,attended the lab in person,ta\n")
+    (out / "adjustments.csv").write_text("student,check,points,reason,by\n"
+                                         "bob,*,+2,attended the lab in person,ta\n")
     assert main(command + ["--regrade"]) == 0
     again = grades(out)
-    assert float(again["bob"]["score"]) == float(first["bob"]["score"]) + 2 and again["bob"]["total_adjustment"] == "2"
+    assert float(again["bob"]["score"]) == float(first["bob"]["score"]) + 2
+    assert again["bob"]["total_adjustment"] == "2"
     assert again["alice"]["score"] == first["alice"]["score"]
     assert "attended the lab in person" in (out / "bob" / "report.html").read_text()
     kept = history.last(out / "bob")

@@ -34,11 +34,13 @@ def test_similar_pairs_are_listed_for_staff_with_links_and_change_no_grade(tmp_p
     assert grade(submissions, out) == 0
     rows = {row["student"]: row for row in csv.DictReader(io.StringIO((out / "grades.csv").read_text()))}
     assert {student: row["flags"] for student, row in rows.items()} == {
-        "copy-renamed": "similar", "honest01": "", "honest03": "similar", "lookalike0a": "", "lookalike0b": ""}
+        "copy-renamed": "similar", "honest01": "", "honest03": "similar", "lookalike0a": "",
+        "lookalike0b": ""}
     assert all(row["score"] == "8" for row in rows.values())
     index = (out / "index.html").read_text()
     section = index[index.index('id="similar"'):]
-    assert '<a href="copy-renamed/report.html">copy-renamed</a> and <a href="honest03/report.html">honest03</a>' in section
+    assert ('<a href="copy-renamed/report.html">copy-renamed</a> and '
+            '<a href="honest03/report.html">honest03</a>') in section
     assert "1.00" in section and "lookalike" not in section[:section.index("</section>")]
     assert "similar" not in (out / "copy-renamed" / "report.html").read_text().lower()   # a student's view
     assert "similar" not in json.dumps(json.loads((out / "copy-renamed" / "gradescope.json").read_text()))

@@ -85,7 +85,8 @@ def _section(number: int, account: dict) -> list[str]:
     setting the account's credentials as the audit read it, then checking they are that account's."""
     source, account_id = account["source"], shlex.quote(account["account_id"] or "unknown")
     lines = [f"# {inert(account['student'])}: account {inert(account_id)} ({inert(source['description'])})",
-             f"#   {inert(credentials_note(account))}", f"section_{number}() (", "  unset AWS_DEFAULT_PROFILE"]
+             f"#   {inert(credentials_note(account))}", f"section_{number}() (",
+             "  unset AWS_DEFAULT_PROFILE"]
     if source["kind"] == "profile":
         lines += [f"  export AWS_PROFILE={shlex.quote(source['profile'])}",
                   f"  in_account {account_id} --profile {shlex.quote(source['profile'])}"]
@@ -114,21 +115,24 @@ def write_plan(path: Path, audit: dict) -> None:
              f"# Cleanup plan written by `grader audit` at {audit['generated_at']}: AWS CLI commands that delete",
              "# what the audit found. REVIEW EVERY LINE before running any: deleting is permanent, and a",
              "# resource may have changed since the audit. The audit itself deleted nothing.",
-             "# Each section sets its account's credentials as the audit read it (a profile, or the organization's",
-             "# role assumed from the management account) and checks them before deleting anything; the plan stops",
-             "# at the first command that fails.", "#", "# Sections:"]
+             "# Each section sets its account's credentials as the audit read it (a profile, or the",
+             "# organization's role assumed from the management account) and checks them before deleting",
+             "# anything; the plan stops at the first command that fails.", "#", "# Sections:"]
     lines += [f"#   {key}  {inert(account['student'])}: {inert(credentials_note(account))}"
               for key, account in zip(keys, planned)] or ["#   none: the audit found nothing to delete"]
     for account in unread:
-        lines.append(f"#   not planned: {inert(account['student'])}, account {inert(account['account_id'] or 'unknown')} "
-                     f"({inert(account['source']['description'])}) could not be read; what it holds is unknown")
+        source = inert(account["source"]["description"])
+        lines.append(f"#   not planned: {inert(account['student'])}, account "
+                     f"{inert(account['account_id'] or 'unknown')} ({source}) could not be read; what it "
+                     "holds is unknown")
     lines += ["", "set -euo pipefail", HELPERS]
     for number, account in enumerate(planned, 1):
         lines += _section(number, account)
     sections = " ".join(keys)
     lines += ['run_section() {', '  case "$1" in']
     lines += [f"    {key}) section_{number} ;;" for number, key in enumerate(keys, 1)]
-    lines += [f'    *) echo "{name}: no section for account $1 (sections: {sections or "none"})" >&2; exit 2 ;;',
+    lines += [f'    *) echo "{name}: no section for account $1 (sections: {sections or "none"})" >&2',
+              '       exit 2 ;;',
               '  esac', '}', '',
               'if [ $# -ne 1 ]; then',
               f'  echo "usage: bash {name} ACCOUNT_ID | all   (sections: {sections or "none"})" >&2',

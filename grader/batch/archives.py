@@ -84,7 +84,7 @@ def _extract(archive: zipfile.ZipFile, into: Path) -> list[tuple[str, str]]:
         try:
             with archive.open(member) as source:
                 budget -= _copy_capped(source, target, budget)
-            when = calendar.timegm((*member.date_time, 0, 0, 0))   # the LMS's time of the file (no zone in a zip)
+            when = calendar.timegm((*member.date_time, 0, 0, 0))   # the LMS's time of the file (zip: no zone)
             os.utime(target, (when, when))
         except OverflowError:   # the header understated the size
             target.unlink()

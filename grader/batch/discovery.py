@@ -37,7 +37,8 @@ from .archives import GRADESCOPE_METADATA, ignored, unpack
 from .progress import PROGRESS_FILE
 from .store import MANIFEST
 
-CANVAS_NAME = re.compile(r"^(?P<name>[A-Za-z0-9-]+?)(?P<late>_LATE)?_(?P<id>\d+)_(?P<submission>\d+)_(?P<file>.+)$")
+CANVAS_NAME = re.compile(r"^(?P<name>[A-Za-z0-9-]+?)(?P<late>_LATE)?_(?P<id>\d+)_(?P<submission>\d+)"
+                         r"_(?P<file>.+)$")
 RESUBMITTED = re.compile(r"^(?P<base>.+?)-(?P<number>\d{1,3})$")   # `rainfall_forecast-2`: the LMS's renaming
 PREFERENCES = ("last", "first")
 SEPARATORS = " _-."
@@ -52,7 +53,7 @@ class Submitted:
     at: str = ""                       # when it was submitted (ISO 8601), "" when nothing says
     clock: str = ""                    # where `at` comes from, said with the late penalty
     late: bool = False                 # the LMS itself marked it late (Canvas's _LATE_)
-    attempt: tuple = ()                # its place among the student's submissions of one notebook: later is greater
+    attempt: tuple = ()                # its place among the submissions of a notebook (later: greater)
     order: str = ""                    # what `attempt` comes from, said in the note
 
 
@@ -64,7 +65,7 @@ class StudentWork:
     found_as: str = ""                 # "file name", "folder", "Canvas", "Gradescope"
     problem: str = ""                  # why the files cannot be graded as given ("" when they can)
     submitted: dict[Path, Submitted] = field(default_factory=dict)   # per file, as the LMS has it
-    set_aside: list[Path] = field(default_factory=list)   # earlier (or later) submissions of the same notebook
+    set_aside: list[Path] = field(default_factory=list)   # other submissions of the same notebook
     note: str = ""                     # which file was graded and which were set aside, and by what order
 
     def facts(self) -> dict:
@@ -74,8 +75,8 @@ class StudentWork:
         timed = [item for item in chosen if item.at]
         latest = max(timed, key=lambda item: _utc(item.at)) if timed else Submitted()
         return {"files": [str(path) for path in self.files], "at": latest.at, "clock": latest.clock,
-                "lms_late": any(item.late for item in chosen), "set_aside": [str(path) for path in self.set_aside],
-                "note": self.note}
+                "lms_late": any(item.late for item in chosen), "note": self.note,
+                "set_aside": [str(path) for path in self.set_aside]}
 
 
 @dataclass
@@ -123,7 +124,7 @@ def _resubmission(stem: str) -> tuple[str, int]:
 
 
 def _which_notebook(path: Path, activity: Activity) -> str | None:
-    """The activity notebook a file is a copy of, by name; a one-notebook activity's files are all that one."""
+    """The activity notebook a file is a copy of, by name (a one-notebook activity's files: that one)."""
     if len(activity.notebooks) == 1:
         return activity.notebooks[0]
     stem = _resubmission(CANVAS_NAME.sub(r"\g<file>", path.stem))[0].lower()
@@ -267,8 +268,8 @@ def _gradescope(metadata_path: Path, collect: _Collector) -> None:
             collect.add(student_id, None, "Gradescope", str(_field(person, "name") or ""))
             for path in files:
                 collect.add(student_id, path, "Gradescope", submitted=Submitted(
-                    at=created, clock="Gradescope's :created_at:" if created else "", order="Gradescope's :created_at:",
-                    attempt=(_utc(created), _resubmission(path.stem)[1])))
+                    at=created, clock="Gradescope's :created_at:" if created else "",
+                    order="Gradescope's :created_at:", attempt=(_utc(created), _resubmission(path.stem)[1])))
     for folder in sorted(path for path in root.iterdir() if path.is_dir() and not ignored((path.name,))):
         if folder.name not in described:
             collect.unassigned += [Unassigned(str(path), f"its folder is not in {GRADESCOPE_METADATA}")

@@ -33,12 +33,16 @@ def class_submissions(out: Path, found: Found) -> list[Submission]:
 
 
 def write_class_outputs(out: Path, submissions: list[Submission], found: Found, *, staff: bool,
-                        changes: dict[str, dict] | None = None, similar: list | None = None) -> dict[str, Path]:
+                        changes: dict[str, dict] | None = None,
+                        similar: list | None = None) -> dict[str, Path]:
     """The class's pages and exports, and each student's Gradescope file again (a review may have changed
     their score since the worker wrote it)."""
-    written = write_class_report(submissions, out, staff=staff, changes=changes, similar=similar) if submissions else {}
+    written = {}
+    if submissions:
+        written = write_class_report(submissions, out, staff=staff, changes=changes, similar=similar)
     for submission in submissions:
-        write_atomic(submission.path.parent / GRADESCOPE_FILE, json.dumps(gradescope.results(submission.result), indent=1))
+        results = json.dumps(gradescope.results(submission.result), indent=1)
+        write_atomic(submission.path.parent / GRADESCOPE_FILE, results)
     unassigned = Path(out) / UNASSIGNED_FILE
     if found.unassigned:
         rows = [["file", "reason"]] + [[item.path, item.reason] for item in found.unassigned]

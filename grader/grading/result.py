@@ -58,9 +58,9 @@ class GradeResult:
     stages: dict = field(default_factory=dict)    # seconds per stage of the grading (docs/results.md)
     environment: dict = field(default_factory=dict)   # python and tool versions that did the work
     graded_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
-    adjustments: list[dict] = field(default_factory=list)   # {"kind", "points", "reason", "by"}: added to the score
+    adjustments: list[dict] = field(default_factory=list)   # {"kind", "points", "reason", "by"}: in the score
     flags: list[str] = field(default_factory=list)    # triage words (grader/review/flags.py)
-    notes: list[str] = field(default_factory=list)    # what staff should know of the submission (files set aside, ...)
+    notes: list[str] = field(default_factory=list)    # what staff should know of it (files set aside, ...)
     schema: str = SCHEMA
 
     @property

@@ -1,7 +1,8 @@
 """A class's results at a glance, for staff: DIR/index.html (score histogram, the checks the class
 struggles with first, the triage groups, what changed since each student's previous result, a sortable
 and filterable table of students with their flags linking to each report, the submissions that
-errored or timed out, grading times, and for staff only the pairs of similar submissions), each student's DIR/<student>/report.html, and
+errored or timed out, grading times, and for staff only the pairs of similar submissions), each
+student's DIR/<student>/report.html, and
 the exports beside them: grades.csv and junit.xml. Renders from result records only."""
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def _first_cause(submission: Submission) -> str:
 
 def summary_page(submissions: list[Submission], links: dict[str, str], changes: dict[str, dict] | None = None,
                  similar: list | None = None) -> str:
-    """`similar`: pairs of students (`a`, `b`, `share_a`, `share_b`, `shared_chars`: grader/review/similarity.py)."""
+    """`similar`: pairs of students (`a`, `b`, `share_a`, `share_b`, `shared_chars`; review/similarity.py)."""
     results = [submission.result for submission in submissions]
     scores = [result.score for result in results]
     max_score = max((result.max_score for result in results), default=0)
@@ -83,7 +84,8 @@ CLASS_FILES = (INDEX_FILE, GRADES_FILE, JUNIT_FILE)   # beside the students' fol
 
 
 def write_class_report(submissions: list[Submission], out: Path, *, staff: bool = False,
-                       changes: dict[str, dict] | None = None, similar: list | None = None) -> dict[str, Path]:
+                       changes: dict[str, dict] | None = None,
+                       similar: list | None = None) -> dict[str, Path]:
     """Write every student's report, the class summary and the exports into `out`; returns what was
     written by name ('index', 'grades', 'junit', 'reports'). `changes`: student -> what changed since their
     previous result (grader/review/history.py)."""

@@ -10,7 +10,7 @@ from . import view
 from .results_files import Submission
 
 FIXED = ["student", "score", "max_score", "percentage", "status", "flags"]
-LINES = {"late": "late_penalty", "staff": "total_adjustment"}   # columns for the score's lines beyond the checks
+LINES = {"late": "late_penalty", "staff": "total_adjustment"}   # columns: the score's lines beyond the checks
 
 def check_ids(submissions: list[Submission]) -> list[str]:
     """Every check any result has, in rubric order."""
@@ -27,7 +27,8 @@ def grades_csv(submissions: list[Submission]) -> str:
     A `name` column follows `student` when a roster named the students."""
     ids = check_ids(submissions)
     named = any(submission.name for submission in submissions)
-    kinds = [kind for kind in LINES if any(line["kind"] == kind for s in submissions for line in s.result.adjustments)]
+    present = {line["kind"] for submission in submissions for line in submission.result.adjustments}
+    kinds = [kind for kind in LINES if kind in present]
     rows = [FIXED[:1] + ["name"] * named + FIXED[1:] + ids + [LINES[kind] for kind in kinds]]
     for submission in submissions:
         result = submission.result

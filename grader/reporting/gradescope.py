@@ -38,10 +38,11 @@ def results(result: GradeResult) -> dict:
         if check.status in STATUS:
             test["status"] = STATUS[check.status]
         tests.append(test)
-    for line in result.adjustments:   # the score's lines beyond the checks, as tests worth no points of their own
+    for line in result.adjustments:   # lines of the score beyond the checks: tests worth no points
         tests.append({"name": "Late penalty" if line["kind"] == "late" else "Adjustment by staff",
                       "number": str(len(tests) + 1), "score": line["points"], "max_score": 0,
-                      "output": plain(line["reason"]), "visibility": "visible", "tags": [f"review.{line['kind']}"]})
+                      "output": plain(line["reason"]), "visibility": "visible",
+                      "tags": [f"review.{line['kind']}"]})
     return {"score": result.score, "execution_time": round(result.duration_s), "output": plain("\n".join(summary)),
             "output_format": "text", "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
 

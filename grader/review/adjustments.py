@@ -54,7 +54,8 @@ def read_adjustments(path: Path) -> list[Adjustment]:
         raise UsageError(f"{path} is not a readable CSV file ({error}); fix it or remove it") from None
     header = [name.strip().lower() for name in rows[0]] if rows else []
     if tuple(header[:len(COLUMNS)]) != COLUMNS:
-        raise UsageError(f"{path} needs the header row {','.join(COLUMNS)} (found: {','.join(header) or 'nothing'})")
+        raise UsageError(f"{path} needs the header row {','.join(COLUMNS)} "
+                         f"(found: {','.join(header) or 'nothing'})")
     adjustments = []
     for line, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
@@ -62,13 +63,14 @@ def read_adjustments(path: Path) -> list[Adjustment]:
         student, check, points, reason, by = (list(row) + [""] * len(COLUMNS))[:len(COLUMNS)]
         parsed = POINTS.match(points.strip())
         if not student.strip() or not check.strip() or not parsed:
-            raise UsageError(f"{path} line {line}: give a student, a check id (or *) and points such as 2, +3 or -1 "
-                             f"(found {','.join(row)})")
+            raise UsageError(f"{path} line {line}: give a student, a check id (or *) and points such as "
+                             f"2, +3 or -1 (found {','.join(row)})")
         if not reason.strip():
-            raise UsageError(f"{path} line {line}: say why (the reason column); students see it in their report")
+            raise UsageError(f"{path} line {line}: say why (the reason column); students see it in their "
+                             "report")
         value = float(parsed["value"]) * (-1 if parsed["sign"] == "-" else 1)
-        adjustments.append(Adjustment(student.strip(), check.strip(), value, bool(parsed["sign"]), reason.strip(),
-                                      by.strip(), line))
+        adjustments.append(Adjustment(student.strip(), check.strip(), value, bool(parsed["sign"]),
+                                      reason.strip(), by.strip(), line))
     return adjustments
 
 
@@ -76,9 +78,10 @@ def check_known(adjustments: list[Adjustment], path: Path, checks_of: dict[str, 
     """Refuse a line naming a student the class does not have, or a check their result does not have."""
     for adjustment in adjustments:
         if adjustment.student not in checks_of:
-            raise UsageError(f"{path} line {adjustment.line}: no student {adjustment.student!r} in this class "
-                             "(use the student column of grades.csv)")
+            raise UsageError(f"{path} line {adjustment.line}: no student {adjustment.student!r} in this "
+                             "class (use the student column of grades.csv)")
         known = checks_of[adjustment.student]
         if adjustment.check != TOTAL and adjustment.check not in known:
-            raise UsageError(f"{path} line {adjustment.line}: {adjustment.student} has no check {adjustment.check!r} "
-                             f"(give * for the total, or one of: {', '.join(sorted(known))})")
+            raise UsageError(f"{path} line {adjustment.line}: {adjustment.student} has no check "
+                             f"{adjustment.check!r} (give * for the total, or one of: "
+                             f"{', '.join(sorted(known))})")

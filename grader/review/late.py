@@ -22,7 +22,7 @@ from pathlib import Path
 from ..errors import UsageError
 from ..files import write_atomic
 
-POLICY_FILE = "late-policy.json"    # in DIR: the policy `grader grade` was last given, used again by later runs
+POLICY_FILE = "late-policy.json"    # in DIR: the policy `grader grade` was last given, for later runs
 AMOUNT = r"(\d+(?:\.\d+)?)(%?)"
 RATE = re.compile(rf"^{AMOUNT}/day(?:,cap={AMOUNT})?$")
 ROW = re.compile(rf"^(\d+(?:\.\d+)?):{AMOUNT}$")
@@ -48,8 +48,8 @@ class LatePolicy:
         if not due and not penalty:
             return None
         if not due or not penalty:
-            raise UsageError("--due and --late-penalty go together: give both (e.g. --due 2026-12-01T23:59-08:00 "
-                             "--late-penalty 10%/day,cap=50%)")
+            raise UsageError("--due and --late-penalty go together: give both (e.g. --due "
+                             "2026-12-01T23:59-08:00 --late-penalty 10%/day,cap=50%)")
         policy = cls(parse_due(due).isoformat(), penalty.replace(" ", ""))
         policy.deduction(1, 100.0)   # refuses a SPEC it cannot read, before anything runs
         return policy
@@ -68,8 +68,8 @@ class LatePolicy:
             return points, said
         rows = [ROW.match(part) for part in self.penalty.split(",")]
         if not rows or not all(rows):
-            raise UsageError(f"--late-penalty {self.penalty}: give a rate per day (10%/day, 2/day, optionally ,cap=50%) "
-                             "or a table of days:deduction (1:10%,3:25%,7:50%)")
+            raise UsageError(f"--late-penalty {self.penalty}: give a rate per day (10%/day, 2/day, "
+                             "optionally ,cap=50%) or a table of days:deduction (1:10%,3:25%,7:50%)")
         table = sorted((float(row[1]), row[2], row[3]) for row in rows)
         for up_to, value, percent in table:
             if days <= up_to:
@@ -103,7 +103,8 @@ def late_line(policy: LatePolicy | None, facts: dict, score: float, max_score: f
         when = f"submitted {facts['at']} ({facts['clock']}), due {policy.due}"
     elif facts.get("lms_late"):
         days = 1
-        when = f"marked LATE by Canvas (its time, {facts.get('at') or 'unknown'}, is not after {policy.due}: counted as 1 day)"
+        when = (f"marked LATE by Canvas (its time, {facts.get('at') or 'unknown'}, is not after "
+                f"{policy.due}: counted as 1 day)")
     else:
         return None
     points, how = policy.deduction(days, max_score)

@@ -24,7 +24,7 @@ from ..files import write_atomic
 SIMILAR_FILE = "similar.json"       # in DIR: the pairs found by the last `grader grade`
 NOISE_CHARS = 25                    # copydetect's defaults: k-grams of 25 characters of normalised code,
 GUARANTEE_CHARS = 30                # and any shared run of 30 is found
-MIN_SHARE = 0.9                     # of each student's own (non-boilerplate) code: a copy shares nearly all
+MIN_SHARE = 0.9                     # of each one's own (non-boilerplate) code: a copy shares nearly all
 MIN_SHARED_CHARS = 300              # of normalised code shared, beyond the boilerplate
 
 
@@ -61,7 +61,8 @@ def notebook_code(paths: list[Path]) -> str:
             if isinstance(cell, dict) and cell.get("cell_type") == "code":
                 source = cell.get("source", "")
                 source = "".join(source) if isinstance(source, list) else str(source)
-                cells.append("\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))))
+                lines = [line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))]
+                cells.append("\n".join(lines))
     return "\n\n".join(sorted(cells, key=_normalised))
 
 
@@ -76,11 +77,13 @@ def similar_pairs(activity: Activity, submissions: dict[str, list[Path]]) -> lis
     """Every pair over the thresholds, most similar first."""
     from copydetect import compare_files
 
-    logging.getLogger().setLevel(max(logging.getLogger().level, logging.ERROR))   # copydetect warns on short code
+    root = logging.getLogger()
+    root.setLevel(max(root.level, logging.ERROR))   # copydetect warns on short code
     given = [path for variant in ("starter", "solution") for name in activity.notebooks
              if (path := activity.notebook(variant, name)).is_file()]
     boilerplate = sorted(_fingerprint(notebook_code(given)).hashes)
-    prints = {student: _fingerprint(notebook_code(files), boilerplate) for student, files in submissions.items() if files}
+    prints = {student: _fingerprint(notebook_code(files), boilerplate)
+              for student, files in submissions.items() if files}
     pairs = []
     for a, b in combinations(sorted(prints), 2):
         shared, (share_a, share_b), _ = compare_files(prints[a], prints[b])

@@ -73,8 +73,8 @@ def review(result: GradeResult, *, facts: dict, adjustments: list[Adjustment], p
     for adjustment in adjustments:
         if adjustment.check == TOTAL:
             change = adjustment.applied_to(reviewed.score) - reviewed.score
-            reviewed.adjustments.append({"kind": "staff", "points": round(change, 2), "reason": adjustment.reason,
-                                         "by": adjustment.by, "set": adjustment.said()})
+            reviewed.adjustments.append({"kind": "staff", "points": round(change, 2), "by": adjustment.by,
+                                         "reason": adjustment.reason, "set": adjustment.said()})
     if facts.get("note"):
         reviewed.notes.append(facts["note"])
     reviewed.flags = flags_for(reviewed, facts, similar)
@@ -90,12 +90,14 @@ def review_class(submissions: list[Submission], *, adjustments_file: Path | None
     adjustments = read_adjustments(adjustments_file) if adjustments_file else []
     if adjustments:
         check_known(adjustments, adjustments_file,
-                    {submission.student: {check.id for check in submission.result.checks} for submission in submissions})
+                    {submission.student: {check.id for check in submission.result.checks}
+                     for submission in submissions})
     reviewed = []
     for submission in submissions:
         folder = submission.path.parent
-        result = review(submission.result, facts=read_facts(folder), policy=policy, similar=submission.student in similar,
-                        adjustments=[adjustment for adjustment in adjustments if adjustment.student == submission.student])
+        own = [adjustment for adjustment in adjustments if adjustment.student == submission.student]
+        result = review(submission.result, facts=read_facts(folder), adjustments=own, policy=policy,
+                        similar=submission.student in similar)
         if write and result.to_dict(for_students=False) != submission.result.to_dict(for_students=False):
             if submission.student not in fresh:
                 history.keep(folder, stamp=None, run=run)
