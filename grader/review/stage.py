@@ -85,8 +85,8 @@ def review_class(submissions: list[Submission], *, adjustments_file: Path | None
                  similar: set[str] = frozenset(), write: bool = False, fresh: set[str] = frozenset(),
                  run: str = "") -> list[Submission]:
     """Every submission reviewed. With `write`, a result that changed is written back over its
-    result.json, the previous one kept in its history unless it was graded in this run (`fresh`:
-    the grading already kept the one before)."""
+    result.json; the previous one is kept in its history when its score, checks or review changed,
+    unless it was graded in this run (`fresh`: the grading already kept the one before)."""
     adjustments = read_adjustments(adjustments_file) if adjustments_file else []
     if adjustments:
         check_known(adjustments, adjustments_file,
@@ -98,9 +98,10 @@ def review_class(submissions: list[Submission], *, adjustments_file: Path | None
         own = [adjustment for adjustment in adjustments if adjustment.student == submission.student]
         result = review(submission.result, facts=read_facts(folder), adjustments=own, policy=policy,
                         similar=submission.student in similar)
-        if write and result.to_dict(for_students=False) != submission.result.to_dict(for_students=False):
-            if submission.student not in fresh:
-                history.keep(folder, stamp=None, run=run)
+        before, after = submission.result.to_dict(for_students=False), result.to_dict(for_students=False)
+        if write and after != before:
+            if submission.student not in fresh and history.change({"result": before}, None, after):
+                history.keep(folder, stamp=None, run=run)   # a change of score, checks or staff's review
             result.write(submission.path, for_students=False)
         reviewed.append(Submission(submission.student, result, submission.path, submission.name))
     return reviewed
