@@ -156,15 +156,11 @@ TRIAGE = {"did not try (empty or unchanged starter)": ("empty", "starter"),
 def triage(submissions) -> dict[str, list[str]]:
     """The class's flags grouped so a TA sees who did not try apart from who tried and failed (students
     who tried and scored under half of the marks are their own group); empty groups left out."""
-    groups: dict[str, list[str]] = {}
-    for submission in submissions:
-        flags = set(submission.result.flags)
-        for group, words in TRIAGE.items():
-            if flags & set(words):
-                groups.setdefault(group, []).append(submission.student)
-        if not flags & {"empty", "starter", "error"} and percentage(submission.result) < 50:
-            groups.setdefault("tried, under half marks", []).append(submission.student)
-    return groups
+    groups = {group: [s.student for s in submissions if set(s.result.flags) & set(words)]
+              for group, words in TRIAGE.items()}
+    groups["tried, under half marks"] = [s.student for s in submissions if percentage(s.result) < 50
+                                         and not set(s.result.flags) & {"empty", "starter", "error"}]
+    return {group: students for group, students in groups.items() if students}
 
 
 def change_text(change: dict) -> str:
