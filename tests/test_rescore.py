@@ -47,6 +47,13 @@ def test_who_needs_a_run_and_why(tmp_path):
     assert needs_a_run(job(folder, key)) == "its stored evidence is incomplete"
 
 
+def forget_rubric(course: Path) -> None:
+    """As a new `grader grade` process would, import the course's changed rubric afresh."""
+    for name, module in list(sys.modules.items()):
+        if str(getattr(module, "__file__", "") or "").startswith(str(course)):
+            del sys.modules[name]
+
+
 @pytest.mark.slow
 def test_a_rubric_change_is_rescored_across_a_class_without_any_kernel(tmp_path, monkeypatch, capsys):
     course = tmp_path / "course"   # a course's own copy of the content, to change its rubric
@@ -84,9 +91,7 @@ def test_a_rubric_change_is_rescored_across_a_class_without_any_kernel(tmp_path,
         assert again["source"] == "notebook run on the emulator, rescored from its stored evidence"
     rubric.write_text(rubric.read_text().replace("@pytest.mark.points(2)\ndef test_user_exists",
                                                  "@pytest.mark.points(5)\ndef test_user_exists"))
-    for name, module in list(sys.modules.items()):   # a new `grader grade` process imports the rubric afresh
-        if str(getattr(module, "__file__", "") or "").startswith(str(course)):
-            del sys.modules[name]
+    forget_rubric(course)
     assert main(command + ["--rescore"]) == 0
     said = capsys.readouterr().out
     alice = json.loads((out / "alice" / RESULT_FILE).read_text())
@@ -96,6 +101,14 @@ def test_a_rubric_change_is_rescored_across_a_class_without_any_kernel(tmp_path,
             "evidence); iam-user.user_exists: pass 2 -> pass 5)") in said
     assert len(list((out / "alice" / "history").glob("*.json"))) == 2
     assert history.last(out / "alice")["result"]["score"] == graded["alice"]["score"]
+    text = rubric.read_text()   # a check removed
+    start = text.index("@pytest.mark.points(1)\ndef test_console_access")
+    rubric.write_text(text[:start] + text[text.index("@pytest.mark", start + 1):])
+    forget_rubric(course)
+    assert main(command + ["--rescore"]) == 0
+    said = capsys.readouterr().out
+    assert "iam-user.console_access: removed" in said and "rescored 2 student(s)" in said
+    assert "iam-user.console_access" not in (out / "grades.csv").read_text().splitlines()[0]
     bob = submissions / "bob.ipynb"
     bob.write_text(bob.read_text().replace("administrator", "admin2"))
     with pytest.raises(AssertionError, match="a rescore started a notebook run or a Dask cluster"):
