@@ -158,7 +158,8 @@ def _grade(args) -> int:
                                     allow_unisolated=args.allow_unisolated, data_dir=args.data_dir,
                                     limits=limit_options(args), warm=not args.cold_kernels,
                                     environment=args.environment, canvas_gradebook=args.canvas_gradebook,
-                                    canvas_assignment=args.canvas_assignment))
+                                    canvas_assignment=args.canvas_assignment, rescore=args.rescore,
+                                    prefer=args.prefer, due=args.due, late_penalty=args.late_penalty))
 
 
 def _audit(args) -> int:
@@ -171,18 +172,24 @@ def _audit(args) -> int:
 
 
 def _report(args) -> int:
+    from .batch.store import read_stamp
     from .canvas import gradebook_option
     from .reporting.canvas_import import describe, place
     from .reporting.class_summary import write_class_report
     from .reporting.results_files import name_from_roster, read_submissions
+    from .review.history import latest_changes
+    from .review.stage import review_results
     from .roster import read_pairs
 
     gradebook = gradebook_option(args.canvas_gradebook, args.canvas_assignment)
     roster = read_pairs(args.roster, "id", "name") if args.roster else None
-    submissions = read_submissions(args.results, student_view=args.student_view)
+    submissions, similar = review_results(args.results, read_submissions(args.results, student_view=args.student_view),
+                                          due=args.due, adjustments_file=args.adjustments,
+                                          late_penalty=args.late_penalty)
     without_result = name_from_roster(submissions, roster) if roster else []
     placement = place(submissions, gradebook, keep_names=roster is not None) if gradebook else None
-    written = write_class_report(submissions, args.out, staff=args.staff, canvas=placement)
+    written = write_class_report(submissions, args.out, staff=args.staff, canvas=placement, similar=similar,
+                                 changes=latest_changes(submissions, read_stamp))
     view = " (student view)" if args.student_view else " (staff view)" if args.staff else ""
     print(f"{len(submissions)} submission(s) of {submissions[0].result.activity}: "
           f"reports in {written['reports']}/<student>/{view}")
@@ -232,6 +239,15 @@ def _add_canvas_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--canvas-assignment", metavar="NAME_OR_ID",
                         help="the gradebook's assignment the scores are for: its name or the id in "
                              "parentheses")
+def _add_review_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--due", metavar="DATETIME",
+                        help="due date and time, ISO 8601 (2026-12-01T23:59-08:00; no zone is UTC); "
+                             "`grader grade` keeps it with --late-penalty in --out for later runs and "
+                             "`grader report`")
+    parser.add_argument("--late-penalty", metavar="SPEC",
+                        help="per day started late, of the maximum score or in points, with an optional cap "
+                             "(10%%/day,cap=50%%; 2/day), or a table of days:deduction "
+                             "(1:10%%,3:25%%,7:50%%)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -307,6 +323,15 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--allow-unisolated", action="store_true",
                        help="grade even on a machine that cannot sandbox students' code (not for credit)")
     _add_canvas_options(batch)
+    batch.add_argument("--rescore", action="store_true",
+                       help="after a rubric change, grade each unchanged submission's stored evidence "
+                            "(run records, account snapshot) again without running notebooks; those that "
+                            "need a run are named and graded by running")
+    batch.add_argument("--prefer", choices=("last", "first"), default="last",
+                       help="of several submissions of one notebook by a student, grade the last "
+                            "(default) or the first by the LMS's order; the others are named in the result "
+                            "as set aside")
+    _add_review_options(batch)
     _add_run_options(batch, start_from=False)
     batch.set_defaults(run=_grade, interrupted="the submissions graded before it are kept; run it again to go on")
 
@@ -349,7 +374,11 @@ def build_parser() -> argparse.ArgumentParser:
                             "does")
     report.add_argument("--roster", type=Path, metavar="CSV",
                         help="CSV with the columns id,name: names the students")
+    report.add_argument("--adjustments", type=Path, metavar="CSV",
+                        help="staff's adjustments (student,check,points,reason,by); default: adjustments.csv "
+                             "in RESULTS when it is one batch folder")
     _add_canvas_options(report)
+    _add_review_options(report)
     report.set_defaults(run=_report)
 
     activities = commands.add_parser("activities", help="list the activities and what each needs")

@@ -303,14 +303,16 @@ def test_the_page_is_self_contained_strict_html_with_everything_escaped(class_au
 @pytest.mark.slow
 def test_the_cleanup_plan_lists_exact_commands_and_nothing_was_deleted(class_audit, emulator):
     plan = class_audit["plan"]
+    lines = [line.strip() for line in plan.splitlines()]
     assert ("aws sagemaker delete-endpoint --endpoint-name linear-learner-alice --region us-west-2 --profile alice"
-            in plan.splitlines())
+            in lines)
     assert ("aws sagemaker stop-notebook-instance --notebook-instance-name sm-test --region us-west-2 --profile bob"
-            in plan.splitlines())
-    assert "aws s3 rb s3://sagemaker-20191007-2307 --force --region us-west-2 --profile alice" in plan.splitlines()
+            in lines)
+    assert "aws s3 rb s3://sagemaker-20191007-2307 --force --region us-west-2 --profile alice" in lines
     assert "aws sagemaker delete-endpoint --endpoint-name '<img src=x onerror=alert(1)>' --region us-west-2" in plan
     assert "# <script>alert(1)</script>: account 999988887777" in plan   # a comment line, nothing runs
-    assert all(line.startswith(("#", "aws ")) or not line for line in plan.splitlines()[1:])
+    assert "set -euo pipefail" in lines   # sections and how they run: tests/test_cleanup_plan.py
+    assert all("<script>" not in line for line in lines if not line.startswith("#"))
     alice = client(class_audit["accounts"]["alice"], "sagemaker", emulator)
     assert alice.describe_endpoint(EndpointName="linear-learner-alice")["EndpointStatus"] == "InService"
 

@@ -176,3 +176,86 @@ def test_ids_become_safe_folder_names_and_collisions_are_listed(tmp_path):
 def test_nothing_to_grade_is_refused_in_one_line(tmp_path, make, says):
     with pytest.raises(UsageError, match=says):
         discover(HOUSING, make(tmp_path), unpack_into=tmp_path / "u")
+
+
+RAINFALL = load("rainfall")
+
+
+def test_a_canvas_resubmission_is_graded_as_the_latest_and_the_others_are_named_as_set_aside(tmp_path):
+    download = zipped(tmp_path / "submissions.zip", {
+        "leeann_LATE_444_900_rainfall_forecast.ipynb": NOTEBOOK,
+        "leeann_LATE_444_900_rainfall_forecast-2.ipynb": NOTEBOOK,
+        "leeann_LATE_444_900_rainfall_forecast-1.ipynb": NOTEBOOK,
+        "bo_555_901_rainfall_forecast.ipynb": NOTEBOOK})
+    found = discover(RAINFALL, download, unpack_into=tmp_path / "unpacked")
+    assert by_student(found) == {"444": ["leeann_LATE_444_900_rainfall_forecast-2.ipynb"],
+                                 "555": ["bo_555_901_rainfall_forecast.ipynb"]}
+    ann = found.students[0]
+    assert not ann.problem
+    assert [path.name for path in ann.set_aside] == ["leeann_LATE_444_900_rainfall_forecast.ipynb",
+                                                     "leeann_LATE_444_900_rainfall_forecast-1.ipynb"]
+    assert ann.note == ("3 submissions of rainfall_forecast.ipynb: graded "
+                        "leeann_LATE_444_900_rainfall_forecast-2.ipynb (the last, by Canvas's submission id "
+                        "and -N suffix); set aside leeann_LATE_444_900_rainfall_forecast.ipynb, "
+                        "leeann_LATE_444_900_rainfall_forecast-1.ipynb")
+    assert ann.facts()["lms_late"] and not found.students[1].facts()["lms_late"]
+    first = discover(RAINFALL, download, unpack_into=tmp_path / "unpacked", prefer="first")
+    assert by_student(first)["444"] == ["leeann_LATE_444_900_rainfall_forecast.ipynb"]
+    assert "graded leeann_LATE_444_900_rainfall_forecast.ipynb (the first" in first.students[0].note
+
+
+def test_the_canvas_download_keeps_each_files_time_as_its_submission_time(tmp_path):
+    download = tmp_path / "submissions.zip"
+    with zipfile.ZipFile(download, "w") as archive:
+        entry = zipfile.ZipInfo("leeann_LATE_444_900_rainfall_forecast.ipynb", (2026, 12, 3, 9, 30, 0))
+        archive.writestr(entry, NOTEBOOK)
+    facts = discover(RAINFALL, download, unpack_into=tmp_path / "unpacked").students[0].facts()
+    assert facts["at"] == "2026-12-03T09:30:00+00:00"
+    assert facts["clock"] == "the Canvas download's file time (read as UTC)" and facts["lms_late"]
+
+
+def test_a_resubmission_in_a_students_folder_or_a_flat_folder_is_ordered_by_its_suffix(tmp_path):
+    root = files(tmp_path / "class", "ann/rainfall_forecast.ipynb", "ann/rainfall_forecast-2.ipynb",
+                 "bo/a.ipynb", "bo/b.ipynb")
+    found = discover(RAINFALL, root, unpack_into=tmp_path / "u")
+    assert by_student(found) == {"ann": ["rainfall_forecast-2.ipynb"], "bo": ["a.ipynb", "b.ipynb"]}
+    assert found.students[0].note.startswith("2 submissions of rainfall_forecast.ipynb: graded "
+                                             "rainfall_forecast-2")
+    nothing_orders = found.students[1].problem
+    assert "neither their names nor the LMS say which is the later" in nothing_orders
+    flat = files(tmp_path / "flat", "jdoe_rainfall_forecast.ipynb", "jdoe_rainfall_forecast-1.ipynb",
+                 "kim-2.ipynb")
+    found = discover(RAINFALL, flat, unpack_into=tmp_path / "u")
+    assert by_student(found) == {"jdoe": ["jdoe_rainfall_forecast-1.ipynb"], "kim-2": ["kim-2.ipynb"]}
+
+
+def test_a_multi_notebook_resubmission_keeps_the_latest_of_each_notebook(tmp_path):
+    root = files(tmp_path / "class", "jdoe/create_infrastructure.ipynb", "jdoe/create_infrastructure-1.ipynb",
+                 "jdoe/monte_carlo.ipynb")
+    found = discover(SAGEMAKER, root, unpack_into=tmp_path / "u")
+    assert by_student(found) == {"jdoe": ["create_infrastructure-1.ipynb", "monte_carlo.ipynb"]}
+    assert not found.students[0].problem
+
+
+def test_several_gradescope_submissions_of_one_student_are_ordered_by_created_at(tmp_path):
+    metadata = """\
+submission_2:
+  :submitters:
+  - :name: Jane Doe
+    :sid: '900100'
+  :created_at: 2026-12-01 18:05:00.123456789 -08:00
+submission_1:
+  :submitters:
+  - :name: Jane Doe
+    :sid: '900100'
+  :created_at: 2026-12-02 01:00:00.000000000 +00:00
+"""
+    export = files(tmp_path / "export", "submission_1/rainfall_forecast.ipynb",
+                   "submission_2/rainfall_forecast.ipynb")
+    (export / "submission_metadata.yml").write_text(metadata)
+    found = discover(RAINFALL, export, unpack_into=tmp_path / "u")
+    jane = found.students[0]
+    assert [path.parent.name for path in jane.files] == ["submission_2"]   # 02:05 UTC, after 01:00 UTC
+    assert [path.parent.name for path in jane.set_aside] == ["submission_1"]
+    assert jane.facts()["at"] == "2026-12-01T18:05:00-08:00"
+    assert jane.facts()["clock"] == "Gradescope's :created_at:"

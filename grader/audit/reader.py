@@ -59,7 +59,7 @@ def read_account(source: AccountSource, regions: RegionChoice) -> dict:
 
 def _reading(source: AccountSource, **found) -> dict:
     return {"source": {"kind": source.kind, "label": source.label, "profile": source.profile,
-                       "description": source.describe()},
+                       "role_arn": source.role_arn, "description": source.describe()},
             "account_id": source.account_id, "observed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "regions": [], "regions_not_read": [], "sagemaker": {}, "s3": {"buckets": None}, "errors": [],
             "failure": None, **found}

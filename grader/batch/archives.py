@@ -3,12 +3,15 @@ folder. The zip is the class's, but its file names and sizes are students': noth
 the target folder (no absolute paths, no `..`, no links), only notebooks and Gradescope's metadata at
 the top of the download (where Gradescope puts it, never inside a student's folder) are extracted,
 and sizes, entries and compression ratios are capped while reading, whatever the zip's header claims.
+Each file keeps its time in the zip (the submission time in a Canvas download) as its modification time.
 What is not extracted is listed with the reason: a student's oversized file is that student's problem."""
 
 from __future__ import annotations
 
+import calendar
 import hashlib
 import json
+import os
 import shutil
 import stat
 import tempfile
@@ -95,6 +98,8 @@ def _extract(archive: zipfile.ZipFile, into: Path) -> list[tuple[str, str]]:
         try:
             with archive.open(member) as source:
                 budget -= _copy_capped(source, target, budget, member.compress_size)
+            when = calendar.timegm((*member.date_time, 0, 0, 0))   # the LMS's time of the file (zip: no zone)
+            os.utime(target, (when, when))
         except _Bomb:
             target.unlink()
             left_out.append((member.filename, BOMB))

@@ -18,13 +18,19 @@ bounds (size, nesting, what its aliases expand to) and a malformed one is one li
 Nothing is guessed: a file that cannot be tied to a student is listed with the reason, and a
 student whose files cannot be graded as given (more notebooks than the activity has, none at all)
 still gets a result that says why.
+
+A student who submitted one notebook several times (Canvas's `-1`, `-2` suffixes and submission ids,
+Gradescope's `:created_at:`, a `-2` suffix in a folder) is graded on the latest by that order (or the
+first, when staff prefer), and the others are named as set aside. Each file's submission time is kept
+with where it came from (Gradescope's metadata, the Canvas download's file time, the file's own time),
+with Canvas's LATE mark, for the late policy (grader/review/late.py).
 """
 
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 import yaml
@@ -36,7 +42,10 @@ from .archives import GRADESCOPE_METADATA, ignored, unpack
 from .progress import PROGRESS_FILE
 from .store import MANIFEST
 
-CANVAS_NAME = re.compile(r"^(?P<name>[A-Za-z0-9-]+?)(?:_LATE)?_(?P<id>\d+)_(?P<submission>\d+)_(?P<file>.+)$")
+CANVAS_NAME = re.compile(r"^(?P<name>[A-Za-z0-9-]+?)(?P<late>_LATE)?_(?P<id>\d+)_(?P<submission>\d+)"
+                         r"_(?P<file>.+)$")
+RESUBMITTED = re.compile(r"^(?P<base>.+?)-(?P<number>\d{1,3})$")   # `rainfall_forecast-2`: the LMS's renaming
+PREFERENCES = ("last", "first")
 SEPARATORS = " _-."
 UNASSIGNED_FILE = "unassigned.csv"   # DIR's list of the files no student could be tied to
 RESERVED = {*CLASS_FILES, PROGRESS_FILE, MANIFEST, UNASSIGNED_FILE}   # DIR's own files: no student folder's name
@@ -46,6 +55,16 @@ MAX_METADATA_DEPTH = 50            # it nests 5 levels
 MAX_METADATA_VALUES = 2_000_000    # counting every use of an alias: a bomb expands to billions
 
 
+@dataclass(frozen=True)
+class Submitted:
+    """What the LMS says of one submitted file."""
+    at: str = ""                       # when it was submitted (ISO 8601), "" when nothing says
+    clock: str = ""                    # where `at` comes from, said with the late penalty
+    late: bool = False                 # the LMS itself marked it late (Canvas's _LATE_)
+    attempt: tuple = ()                # its place among the submissions of a notebook (later: greater)
+    order: str = ""                    # what `attempt` comes from, said in the note
+
+
 @dataclass
 class StudentWork:
     student: str                       # the student id, also the name of their folder in the output
@@ -53,6 +72,19 @@ class StudentWork:
     name: str = ""                     # from the roster, else from the LMS
     found_as: str = ""                 # "file name", "folder", "Canvas", "Gradescope"
     problem: str = ""                  # why the files cannot be graded as given ("" when they can)
+    submitted: dict[Path, Submitted] = field(default_factory=dict)   # per file, as the LMS has it
+    set_aside: list[Path] = field(default_factory=list)   # other submissions of the same notebook
+    note: str = ""                     # which file was graded and which were set aside, and by what order
+
+    def facts(self) -> dict:
+        """The submission as the review stage reads it (DIR/<student>/submitted.json): times, LMS marks,
+        what was set aside."""
+        chosen = [self.submitted.get(path, Submitted()) for path in self.files]
+        timed = [item for item in chosen if item.at]
+        latest = max(timed, key=lambda item: _utc(item.at)) if timed else Submitted()
+        return {"files": [str(path) for path in self.files], "at": latest.at, "clock": latest.clock,
+                "lms_late": any(item.late for item in chosen), "note": self.note,
+                "set_aside": [str(path) for path in self.set_aside]}
 
 
 @dataclass
@@ -93,9 +125,46 @@ def _id_from_file_name(stem: str, activity: Activity) -> str:
     return stem
 
 
+def _resubmission(stem: str) -> tuple[str, int]:
+    """`rainfall_forecast-2` -> (`rainfall_forecast`, 2); a name without the LMS's suffix is attempt 0."""
+    renamed = RESUBMITTED.match(stem)
+    return (renamed["base"], int(renamed["number"])) if renamed else (stem, 0)
+
+
+def _which_notebook(path: Path, activity: Activity) -> str | None:
+    """The activity notebook a file is a copy of, by name (a one-notebook activity's files: that one)."""
+    if len(activity.notebooks) == 1:
+        return activity.notebooks[0]
+    stem = _resubmission(CANVAS_NAME.sub(r"\g<file>", path.stem))[0].lower()
+    named = [notebook for notebook in activity.notebooks if Path(notebook).stem.lower() in stem]
+    return named[0] if len(named) == 1 else None
+
+
+def _file_time(path: Path, clock: str) -> Submitted:
+    stamp = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+    return Submitted(at=stamp.isoformat(timespec="seconds"), clock=clock)
+
+
+def _gradescope_time(value) -> str:
+    """Gradescope's `:created_at:` (`2026-11-30 10:00:00.000000000 -08:00`, or a datetime YAML made of it)."""
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds") if value.tzinfo else ""
+    text = re.sub(r"(\.\d{6})\d*", r"\1", str(value or "").strip())
+    try:
+        parsed = datetime.fromisoformat(re.sub(r"\s+([-+]\d\d:?\d\d|Z)$", r"\1", text))
+    except ValueError:
+        return ""
+    return parsed.isoformat(timespec="seconds") if parsed.tzinfo else ""
+
+
+def _utc(at: str) -> str:
+    """An ISO time as UTC, so that times given in different zones order as they happened."""
+    return datetime.fromisoformat(at).astimezone(timezone.utc).isoformat() if at else ""
+
+
 class _Collector:
-    def __init__(self, activity: Activity, base: Path, label: str):
-        self.activity = activity
+    def __init__(self, activity: Activity, base: Path, label: str, prefer: str = "last"):
+        self.activity, self.prefer = activity, prefer
         self.base, self.label = base, label   # a file is named `label` + its path under `base`
         self.students: dict[str, StudentWork] = {}
         self.unassigned: list[Unassigned] = []
@@ -107,7 +176,8 @@ class _Collector:
     def unassign(self, path: Path, reason: str) -> None:
         self.unassigned.append(Unassigned(self.named(path), reason))
 
-    def add(self, student_id: str, path: Path | None, found_as: str, name: str = "") -> None:
+    def add(self, student_id: str, path: Path | None, found_as: str, name: str = "",
+            submitted: Submitted | None = None) -> None:
         folder = folder_name(student_id)
         if self.raw_ids.setdefault(folder, student_id) != student_id:
             if path is not None:
@@ -120,15 +190,41 @@ class _Collector:
                 self.unassign(path, f"student {folder} was also found as a {work.found_as}; keep one of them")
         elif path is not None:
             work.files.append(path)
+            if submitted is not None:
+                work.submitted[path] = submitted
+
+    def _keep_one_per_notebook(self, work: StudentWork) -> None:
+        """Several files of one notebook: the latest by the LMS's order is graded (the first with
+        --prefer first), the rest are set aside and named; files nothing orders are left as they are."""
+        by_notebook: dict[str | None, list[Path]] = {}
+        for path in work.files:
+            by_notebook.setdefault(_which_notebook(path, self.activity), []).append(path)
+        notes = []
+        for notebook, paths in by_notebook.items():
+            attempts = [work.submitted.get(path, Submitted(attempt=(_resubmission(path.stem)[1],))).attempt
+                        for path in paths]
+            if notebook is None or len(paths) < 2 or len(set(attempts)) < len(attempts):
+                continue
+            ordered = [path for _, path in sorted(zip(attempts, paths))]
+            kept = ordered[-1] if self.prefer == "last" else ordered[0]
+            aside = [path for path in ordered if path != kept]
+            work.files = [path for path in work.files if path not in aside]
+            work.set_aside += aside
+            order = work.submitted[kept].order if kept in work.submitted else "the -N suffix of the file name"
+            notes.append(f"{len(paths)} submissions of {notebook}: graded {kept.name} (the {self.prefer}, by "
+                         f"{order}); set aside {', '.join(path.name for path in aside)}")
+        work.note = "; ".join(notes)
 
     def result(self, roster: dict[str, str] | None) -> Found:
         notebooks = self.activity.notebooks
         for work in self.students.values():
+            self._keep_one_per_notebook(work)
             if not work.files:
                 work.problem = "no notebook (.ipynb) was submitted"
             elif len(work.files) > len(notebooks):
                 work.problem = (f"{len(work.files)} notebooks were submitted ({', '.join(p.name for p in work.files)}) "
-                                f"but {self.activity.id} has {len(notebooks)} ({', '.join(notebooks)}); "
+                                f"but {self.activity.id} has {len(notebooks)} ({', '.join(notebooks)}), and "
+                                "neither their names nor the LMS say which is the later submission of which; "
                                 "keep one file per activity notebook")
         students = sorted(self.students.values(), key=lambda work: work.student)
         not_submitted = []
@@ -227,6 +323,7 @@ def _gradescope(metadata_path: Path, collect: _Collector) -> None:
         folder = _submission_folder(root, folder_key, shown)
         described.add(folder.name)
         files = _notebooks_under(folder) if folder.is_dir() and not folder.is_symlink() else []
+        created = _gradescope_time(_field(record, "created_at"))
         submitters = [person for person in (_field(record, "submitters") or []) if isinstance(person, dict)]
         if not submitters:
             for path in files:
@@ -240,11 +337,28 @@ def _gradescope(metadata_path: Path, collect: _Collector) -> None:
             name = _field(person, "name")
             collect.add(student_id, None, "Gradescope", name if isinstance(name, str) else "")
             for path in files:
-                collect.add(student_id, path, "Gradescope")
+                collect.add(student_id, path, "Gradescope", submitted=Submitted(
+                    at=created, clock="Gradescope's :created_at:" if created else "",
+                    order="Gradescope's :created_at:", attempt=(_utc(created), _resubmission(path.stem)[1])))
     for folder in sorted(path for path in root.iterdir() if path.is_dir() and not ignored((path.name,))):
         if folder.name not in described:
             for path in _notebooks_under(folder):
                 collect.unassign(path, f"its folder is not in {GRADESCOPE_METADATA}")
+
+
+def _by_file_name(path: Path) -> Submitted:
+    timed = _file_time(path, "the file's modification time (no LMS time)")
+    return Submitted(at=timed.at, clock=timed.clock, attempt=(_resubmission(path.stem)[1],),
+                     order="the -N suffix of the file name")
+
+
+def _own_name(stem: str, activity: Activity) -> str:
+    """`jdoe_rainfall_forecast-2` -> `jdoe_rainfall_forecast`: the LMS's resubmission suffix is not part of
+    the id when the rest names the activity's notebook (`jdoe-2` stays an id)."""
+    base = _resubmission(stem)[0]
+    own = [Path(notebook).stem.lower() for notebook in activity.notebooks]
+    return base if base != stem and any(base.lower().endswith(name) or base.lower().startswith(name)
+                                        for name in own) else stem
 
 
 def _folder(root: Path, collect: _Collector) -> None:
@@ -256,13 +370,17 @@ def _folder(root: Path, collect: _Collector) -> None:
         elif entry.is_dir():
             collect.add(entry.name, None, "folder")
             for path in _notebooks_under(entry):
-                collect.add(entry.name, path, "folder")
+                collect.add(entry.name, path, "folder", submitted=_by_file_name(path))
         elif entry.suffix.lower() != ".ipynb":
             collect.unassign(entry, "not a notebook (.ipynb)")
         elif canvas := CANVAS_NAME.match(entry.name):
-            collect.add(canvas["id"], entry, "Canvas", canvas["name"])
-        elif student_id := _id_from_file_name(entry.stem, collect.activity):
-            collect.add(student_id, entry, "file name")
+            timed = _file_time(entry, "the Canvas download's file time (read as UTC)")
+            collect.add(canvas["id"], entry, "Canvas", canvas["name"], submitted=Submitted(
+                at=timed.at, clock=timed.clock, late=bool(canvas["late"]),
+                attempt=(int(canvas["submission"]), _resubmission(Path(canvas["file"]).stem)[1]),
+                order="Canvas's submission id and -N suffix"))
+        elif student_id := _id_from_file_name(_own_name(entry.stem, collect.activity), collect.activity):
+            collect.add(student_id, entry, "file name", submitted=_by_file_name(entry))
         else:
             collect.unassign(entry, "named like the activity's notebook, with no student id; "
                                     "name it <student id>.ipynb")
@@ -278,13 +396,16 @@ def _refuse_a_wrapped_export(root: Path) -> None:
 
 
 def discover(activity: Activity, submissions: Path, *, unpack_into: Path,
-             roster: dict[str, str] | None = None) -> Found:
+             roster: dict[str, str] | None = None, prefer: str = "last") -> Found:
     """Every student's files under `submissions` (a folder or a zip; a zip is unpacked under
-    `unpack_into`); `roster` (id -> name) names them and tells who submitted nothing."""
+    `unpack_into`); `roster` (id -> name) names them and tells who submitted nothing; `prefer` says
+    which of several submissions of one notebook is graded ("last" or "first" by the LMS's order)."""
+    if prefer not in PREFERENCES:
+        raise UsageError(f"--prefer {prefer}: give one of {', '.join(PREFERENCES)}")
     submissions = Path(submissions)
     if submissions.is_file():
         unpacked = unpack(submissions, unpack_into)
-        collect = _Collector(activity, unpacked.folder, f"{submissions.name}:")
+        collect = _Collector(activity, unpacked.folder, f"{submissions.name}:", prefer)
         collect.unassigned += [Unassigned(f"{submissions.name}:{name}", why)
                                for name, why in unpacked.left_out]
         root = unpacked.folder
@@ -292,7 +413,7 @@ def discover(activity: Activity, submissions: Path, *, unpack_into: Path,
         if len(entries) == 1 and entries[0].is_dir():
             root = entries[0]   # a zip of one folder holding the class (Gradescope's download is one)
     elif submissions.is_dir():
-        collect, root = _Collector(activity, submissions, ""), submissions
+        collect, root = _Collector(activity, submissions, "", prefer), submissions
         _refuse_a_wrapped_export(root)
     else:
         raise UsageError(f"{submissions} does not exist; give the folder of submissions or the LMS zip")

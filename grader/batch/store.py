@@ -24,6 +24,7 @@ from ..execution.record import tool_versions
 from ..files import write_atomic
 from ..grading.grade import RESULT_FILE
 from ..project import environments_dir, project_dir
+from ..review.history import HISTORY
 
 STAMP = "graded.json"
 MANIFEST = "batch.json"
@@ -36,6 +37,7 @@ SKIPPED_PARTS = ("__pycache__",)
 class Key:
     submission: str      # sha256 of the submitted files (names and contents)
     grading: str         # the grading version
+    evidence: str = ""   # the evidence version: what a run of the same submission would produce
 
 
 def submission_sha256(files: list[Path]) -> str:
@@ -46,9 +48,10 @@ def submission_sha256(files: list[Path]) -> str:
     return digest.hexdigest()
 
 
-def _feed_folder(digest, folder: Path) -> None:
+def _feed_folder(digest, folder: Path, leave_out: tuple[str, ...] = ()) -> None:
     for path in sorted(folder.rglob("*")):
-        if path.is_file() and not any(part in SKIPPED_PARTS for part in path.parts):
+        skipped = path.name in leave_out or any(part in SKIPPED_PARTS for part in path.parts)
+        if path.is_file() and not skipped:
             digest.update(f"{path.relative_to(folder)}\0".encode() + hashlib.sha256(path.read_bytes()).digest())
 
 
@@ -62,6 +65,39 @@ def grading_version(activity: Activity, *, limits: dict, data_dir: Path | None, 
     for folder in (PACKAGE, activity.folder, project_dir() / "rubrics" / activity.id, environments_dir()):
         if folder.is_dir():
             _feed_folder(digest, folder)
+    for name in activity.data:
+        try:
+            digest.update(hashlib.sha256(content(name, data_dir)[0]).digest())
+        except DataFileMissing as error:
+            raise UsageError(str(error)) from None
+    return digest.hexdigest()[:20]
+
+
+# The grader's code that runs notebooks and records what they did, and activity.toml's settings for runs.
+EVIDENCE_PARTS = ("execution", "sandbox", "emulator", "evidence", "linear_learner", "kernel_site",
+                  "market_data", "recordio.py", "datasets.py")
+RUN_SETTINGS = ("limits", "data", "services", "environment", "starting_state", "helpers")
+
+
+def evidence_version(activity: Activity, *, limits: dict, data_dir: Path | None, isolate: str,
+                     environment: str | None = None) -> str:
+    """What a run's evidence depends on, a part of the grading version: the code that runs and records
+    notebooks, the activity's files and run settings (not its thresholds or expected values), the
+    kernel environments, the tool versions, the data and the run options. While it is unchanged, stored
+    evidence is what a new run would record, and a rubric change can be rescored over it."""
+    settings = {name: getattr(activity, name) for name in RUN_SETTINGS}
+    digest = hashlib.sha256(json.dumps({"tools": tool_versions(), "limits": limits, "isolate": isolate,
+                                        "environment": environment, "activity": settings},
+                                       sort_keys=True, default=str).encode())
+    for part in EVIDENCE_PARTS:
+        path = PACKAGE / part
+        if path.is_dir():
+            _feed_folder(digest, path)
+        elif path.is_file():
+            digest.update(part.encode() + hashlib.sha256(path.read_bytes()).digest())
+    _feed_folder(digest, activity.folder, leave_out=("activity.toml",))
+    if environments_dir().is_dir():
+        _feed_folder(digest, environments_dir())
     for name in activity.data:
         try:
             digest.update(hashlib.sha256(content(name, data_dir)[0]).digest())
@@ -98,17 +134,21 @@ def stamped_by(folder: Path, key: Key, run: str) -> bool:
 
 
 def write_stamp(folder: Path, key: Key, run: str, summary: dict) -> None:
-    write_atomic(Path(folder) / STAMP, json.dumps({"submission": key.submission, "grading": key.grading,
-                                                   "run": run, **summary}, indent=1))
+    stamp = {"submission": key.submission, "grading": key.grading, "evidence": key.evidence, "run": run,
+             **summary}
+    write_atomic(Path(folder) / STAMP, json.dumps(stamp, indent=1))
 
 
 def clear(folder: Path) -> None:
     """Before a student is graded again: the stamp first (so a kill from here on means 'not graded'),
-    then every earlier output in their folder (a run record of a notebook no longer submitted, too)."""
+    then every earlier output in their folder (a run record of a notebook no longer submitted, too),
+    except the history of their earlier results (grader/review/history.py)."""
     folder = Path(folder)
     (folder / STAMP).unlink(missing_ok=True)
     if folder.is_dir():
         for path in folder.iterdir():
+            if path.name == HISTORY and path.is_dir() and not path.is_symlink():
+                continue
             shutil.rmtree(path) if path.is_dir() and not path.is_symlink() else path.unlink()
 
 

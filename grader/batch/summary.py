@@ -1,21 +1,24 @@
-"""The end of a batch (and of every resumed one): the class summary, each student's report, grades.csv
-and junit.xml from the results on disk (reporting/class_summary.py), the list of files no student
-could be tied to, and one screen of text for the terminal."""
+"""The end of a batch (and of every resumed one): the class summary, each student's report and
+Gradescope file, grades.csv and junit.xml from the reviewed results on disk (reporting/class_summary.py),
+the list of files no student could be tied to, and one screen of text for the terminal (with the triage
+groups and what changed since each student's previous result)."""
 
 from __future__ import annotations
 
+import json
 import statistics
 from pathlib import Path
 
 from ..files import write_atomic
 from ..grading.grade import RESULT_FILE
 from ..grading.result import GradeResult
-from ..reporting import view
+from ..reporting import gradescope, view
 from ..reporting.canvas_import import Placement, describe
 from ..reporting.class_summary import write_class_report
 from ..reporting.results_files import Submission
 from ..spreadsheet import csv_text
 from .discovery import UNASSIGNED_FILE, Found
+from .task import GRADESCOPE_FILE
 
 LISTED = 8   # lines per list on the terminal; the files have them all
 
@@ -31,8 +34,17 @@ def class_submissions(out: Path, found: Found) -> list[Submission]:
 
 
 def write_class_outputs(out: Path, submissions: list[Submission], found: Found, *, staff: bool,
-                        canvas: Placement | None = None) -> dict[str, Path]:
-    written = write_class_report(submissions, out, staff=staff, canvas=canvas) if submissions else {}
+                        canvas: Placement | None = None, changes: dict[str, dict] | None = None,
+                        similar: list | None = None) -> dict[str, Path]:
+    """The class's pages and exports, and each student's Gradescope file again (a review may have changed
+    their score since the worker wrote it)."""
+    written = {}
+    if submissions:
+        written = write_class_report(submissions, out, staff=staff, canvas=canvas, changes=changes,
+                                     similar=similar)
+    for submission in submissions:
+        results = json.dumps(gradescope.results(submission.result), indent=1)
+        write_atomic(submission.path.parent / GRADESCOPE_FILE, results)
     unassigned = Path(out) / UNASSIGNED_FILE
     if found.unassigned:
         rows = [["file", "reason"]] + [[item.path, item.reason] for item in found.unassigned]
@@ -55,7 +67,8 @@ def _listed(lines: list[str], more_in: str) -> list[str]:
 
 
 def terminal_summary(submissions: list[Submission], found: Found, written: dict[str, Path], *,
-                     graded_now: int, reused: int, canvas: Placement | None = None) -> str:
+                     graded_now: int, reused: int, canvas: Placement | None = None,
+                     changes: dict[str, dict] | None = None) -> str:
     statuses = [view.status(submission.result) for submission in submissions]
     counts = ", ".join(f"{statuses.count(name)} {name}" for name in ("graded", "timeout", "error") if name in statuses)
     lines = [f"{len(found.students)} student(s), {len(submissions)} with a result ({counts or 'none'}); "
@@ -70,6 +83,13 @@ def terminal_summary(submissions: list[Submission], found: Found, written: dict[
                 if status != "graded"]
     if problems:
         lines += [f"errors and timeouts ({len(problems)}):"] + _listed(problems, "see index.html")
+    for group, students in view.triage(submissions).items():
+        lines.append(f"{group} ({len(students)}): " + ", ".join(students[:LISTED * 3])
+                     + (" ..." if len(students) > LISTED * 3 else ""))
+    if changes:
+        lines += [f"changed since the previous result ({len(changes)}):"]
+        lines += _listed([f"{student}: {view.change_text(change)}" for student, change in changes.items()],
+                         "see index.html")
     if found.unassigned:
         lines += [f"files not assigned to any student ({len(found.unassigned)}):"]
         lines += _listed([f"{item.path}: {item.reason}" for item in found.unassigned], str(written["unassigned"]))

@@ -28,6 +28,7 @@ from ..grading.grade import RESULT_FILE
 from ..grading.result import GradeResult
 from ..reporting.outputs import write_submission_outputs
 from ..reporting.view import status
+from ..review import history
 from . import store
 from .ungraded import rubric_checks, ungraded_result
 from .workshop import workshop
@@ -84,29 +85,40 @@ def finish(job: Job, result: GradeResult, folder: Path, *, failure: str = "") ->
     return summary(job.student, result, failure=failure)
 
 
+def stamp(folder: Path, job: Job, said: dict, *, rescored: bool = False) -> dict:
+    """The stamp, last: the student's folder is complete (and says whether the result was rescored from
+    stored evidence rather than a run)."""
+    fields = {key: said[key] for key in STAMP_FIELDS}
+    store.write_stamp(folder, job.key, job.run, {**fields, "rescored": rescored})
+    return said
+
+
+def make_room(out: Path, job: Job) -> Path:
+    """On the TA's machine, before a student's folder takes a new grading: the previous result goes to
+    their history, then the folder is emptied (the stamp first)."""
+    folder = Path(out) / job.student
+    history.keep(folder, stamp=store.read_stamp(folder), run=job.run)
+    store.clear(folder)
+    return folder
+
+
 def deliver(out: Path, job: Job, delivered: Delivered) -> dict:
     """On the TA's machine: DIR/<student>/ becomes what the task returned, the stamp last."""
-    folder = Path(out) / job.student
-    store.clear(folder)
+    folder = make_room(out, job)
     for name, content in delivered.files.items():
         target = (folder / name).resolve()
         if folder.resolve() not in target.parents:   # a worker names files inside the student's folder only
             raise ValueError(f"a task returned a file outside {job.student}'s folder: {name!r}")
         write_atomic(target, content)
-    said = delivered.summary
-    store.write_stamp(folder, job.key, job.run, {key: said[key] for key in STAMP_FIELDS})
-    return said
+    return stamp(folder, job, delivered.summary)
 
 
 def record_failure(out: Path, job: Job, reason: str, duration_s: float = 0.0) -> dict:
     """On the TA's machine: the grading itself failed (not the submission): an `error` result now, tried
     again by a later run."""
-    folder = Path(out) / job.student
-    store.clear(folder)
+    folder = make_room(out, job)
     result = ungraded_result(job.activity, job.file_names, reason, duration_s)
-    said = finish(job, result, folder, failure=reason)
-    store.write_stamp(folder, job.key, job.run, {key: said[key] for key in STAMP_FIELDS})
-    return said
+    return stamp(folder, job, finish(job, result, folder, failure=reason))
 
 
 def _overrun_marker(job: Job) -> Path:

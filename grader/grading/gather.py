@@ -1,6 +1,7 @@
 """Gathering the evidence a rubric grades, from one of three sources: running the submission's
 notebooks on the emulator (then snapshotting its account), a recorded snapshot file, or a live
-AWS account (read-only)."""
+AWS account (read-only); or, to rescore with a changed rubric, the evidence a run left in the
+submission's folder (its run records and the account's snapshot), without running anything."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ class GradingOptions:
     isolate: str = "auto"               # sandbox: "auto" (when this machine can), "required" or "off"
     warm: bool = True                   # kernels forked from a warm-kernel server (imports done once)
     environment: str | None = None      # kernel environment of every run; None: the activity's, and another era's on demand
+    evidence_from: Path | None = None   # rescore: the folder where a run of these notebooks left its evidence
 
 
 def limit_options(namespace) -> dict:
@@ -43,9 +45,32 @@ class Gathered:
     timings: dict = field(default_factory=dict)   # seconds: emulator start, notebook runs, snapshot
 
 
+EVIDENCE_SNAPSHOT = "account.snapshot.json"   # beside the run records: the account as the runs left it
+
+
+def stored_evidence(activity: Activity, folder: Path) -> Evidence:
+    """The evidence a notebook run left in `folder` (each `<notebook>.run.json`, in the activity's order,
+    and the account's snapshot). UsageError when it is not all there."""
+    from ..execution.record import RunRecord
+
+    snapshot_path = Path(folder) / EVIDENCE_SNAPSHOT
+    records = [Path(folder) / f"{Path(name).stem}.run.json" for name in activity.notebooks]
+    if not snapshot_path.is_file() or not any(path.is_file() for path in records):
+        raise UsageError(f"{folder} holds no stored evidence of a run ({EVIDENCE_SNAPSHOT} and the run "
+                         "records); grade the submission by running it")
+    try:
+        runs = [RunRecord.read(path) for path in records if path.is_file()]
+    except (OSError, ValueError, TypeError, KeyError) as error:
+        raise UsageError(f"the run records in {folder} cannot be read ({error}); grade the submission "
+                         "again") from None
+    return Evidence(activity, snapshots.read(snapshot_path), runs)
+
+
 def gather(activity: Activity, options: GradingOptions, on_run=None, announce=None) -> Gathered:
     """`on_run(outcome)` receives each notebook's run as soon as it finishes (so it can be saved);
     `announce(message)` the progress of a kernel environment's first build (default: stderr)."""
+    if options.evidence_from:
+        return Gathered(stored_evidence(activity, options.evidence_from))
     if options.submissions:
         return _run_notebooks(activity, options, on_run, announce)
     if options.snapshot:

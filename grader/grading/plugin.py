@@ -28,11 +28,12 @@ from ..checks.outcome import Outcome
 from ..errors import UsageError
 from ..execution.run import write_run
 from ..execution.record import tool_versions
-from ..files import remove_stale
+from ..evidence import snapshot as snapshots
+from ..files import remove_stale, write_atomic
 from ..sandbox import IsolationUnavailable
 from ..terminal import inert
 from . import attribution
-from .gather import GradingOptions, gather, limit_options
+from .gather import EVIDENCE_SNAPSHOT, GradingOptions, gather, limit_options
 from .result import CheckResult, GradeResult
 
 OUTCOME = pytest.StashKey[Outcome]()
@@ -58,7 +59,7 @@ class Grading:
                                  start_from=option.start_from, live=option.live, profile=option.profile,
                                  region=option.aws_region, data_dir=option.data_dir,
                                  limits=limit_options(option), warm=not option.cold_kernels,
-                                 environment=option.environment)
+                                 environment=option.environment, evidence_from=option.evidence_from)
         return cls(options, out=option.grader_out, staff=option.staff, result_json=option.result_json)
 
     def pytest_configure(self, config):
@@ -67,7 +68,8 @@ class Grading:
     @property
     def source(self) -> str:
         options = self.options
-        return ("notebook run on the emulator" if options.submissions else
+        return ("notebook run on the emulator, rescored from its stored evidence" if options.evidence_from else
+                "notebook run on the emulator" if options.submissions else
                 f"snapshot {options.snapshot}" if options.snapshot else "live AWS account")
 
 
@@ -102,6 +104,9 @@ def pytest_addoption(parser):
     group.addoption("--result-json", type=Path, metavar="FILE", help="write the graded result here")
     group.addoption("--grader-out", type=Path, metavar="DIR", help="also save run records and executed notebooks")
     group.addoption("--staff", action="store_true", help="keep hidden checks' messages in --result-json")
+    group.addoption("--evidence-from", type=Path, metavar="DIR",
+                    help="with --submission: grade the evidence a run of it left in DIR (run records, "
+                         "account snapshot) instead of running it again (a rescore after a rubric change)")
 
 
 @pytest.hookimpl(trylast=True)   # after a Grading object handed in by grade() has stashed itself
@@ -151,7 +156,15 @@ def evidence(request, activity):
     found = gathered[activity.id]
     if isinstance(found, Exception):
         raise RuntimeError(f"the grader could not gather evidence: {type(found).__name__}: {found}")
+    _save_snapshot(grading, found)
     return found.evidence
+
+
+def _save_snapshot(grading: Grading, gathered) -> None:
+    """The account as the runs left it, beside their records, so a rubric change can be rescored."""
+    out = grading.out
+    if out and gathered.runs:
+        write_atomic(Path(out) / EVIDENCE_SNAPSHOT, snapshots.to_json(gathered.evidence.snapshot))
 
 
 @pytest.fixture

@@ -4,6 +4,10 @@ Points: a passed check earns its max points, anything else earns 0. Manual and s
 left out of max_score (a person decides manual ones), so a perfect submission scores full marks.
 Hidden checks keep only their title and points in what students see. A check that could not be
 judged because a cell failed names that cell in `blocked_by` (grading/attribution.py).
+
+Staff's review (grader/review/) adds to a result without removing anything: a check whose points staff
+set keeps its original points in `adjusted`; a change of the total (a staff adjustment of `*`, a late
+penalty) is a line of `adjustments` that the score adds; `flags` and `notes` are for triage.
 """
 
 from __future__ import annotations
@@ -15,8 +19,8 @@ from pathlib import Path
 
 from ..files import write_atomic
 
-SCHEMA = "grader.result/2"
-READABLE_SCHEMAS = ("grader.result/1", SCHEMA)   # /2 added fields with defaults
+SCHEMA = "grader.result/3"
+READABLE_SCHEMAS = ("grader.result/1", "grader.result/2", SCHEMA)   # /2 and /3 added fields with defaults
 HIDDEN_MESSAGE = "hidden check: only its result is shown"
 MAX_RESULT_BYTES = 50_000_000   # a result with every check's evidence is well under 1 MB
 
@@ -32,10 +36,12 @@ class CheckResult:
     evidence: dict = field(default_factory=dict)
     visibility: str = "visible"
     blocked_by: dict | None = None      # {"notebook", "cell", "error"} of the failed cell it could not get past
+    adjusted: dict | None = None        # {"points" (as graded), "reason", "by"} when staff set its points
 
     @property
     def counts(self) -> bool:
-        return self.status not in ("manual", "skip")
+        """Manual and skipped checks are out of the score, until staff give them points."""
+        return self.status not in ("manual", "skip") or self.adjusted is not None
 
 
 @dataclass
@@ -53,11 +59,15 @@ class GradeResult:
     stages: dict = field(default_factory=dict)    # seconds per stage of the grading (docs/results.md)
     environment: dict = field(default_factory=dict)   # python and tool versions that did the work
     graded_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    adjustments: list[dict] = field(default_factory=list)   # {"kind", "points", "reason", "by"}: in the score
+    flags: list[str] = field(default_factory=list)    # triage words (grader/review/flags.py)
+    notes: list[str] = field(default_factory=list)    # what staff should know of it (files set aside, ...)
     schema: str = SCHEMA
 
     @property
     def score(self) -> float:
-        return sum(check.points for check in self.checks if check.counts)
+        checks = sum(check.points for check in self.checks if check.counts)
+        return checks + sum(line["points"] for line in self.adjustments)
 
     @property
     def max_score(self) -> float:
@@ -65,7 +75,7 @@ class GradeResult:
 
     @property
     def manual_points(self) -> float:
-        return sum(check.max_points for check in self.checks if check.status == "manual")
+        return sum(check.max_points for check in self.checks if check.status == "manual" and not check.counts)
 
     def for_students(self) -> "GradeResult":
         """The copy students may see: hidden checks keep only their title and points. Reports derive the

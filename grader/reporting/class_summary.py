@@ -1,6 +1,8 @@
 """A class's results at a glance, for staff: DIR/index.html (score histogram, the checks the class
-struggles with first, a sortable and filterable table of students linking to each report, the
-submissions that errored or timed out, grading times), each student's DIR/<student>/report.html, and
+struggles with first, the triage groups, what changed since each student's previous result, a sortable
+and filterable table of students with their flags linking to each report, the submissions that
+errored or timed out, grading times, and for staff only the pairs of similar submissions), each
+student's DIR/<student>/report.html, and
 the exports beside them: grades.csv and junit.xml. Renders from result records only."""
 
 from __future__ import annotations
@@ -58,7 +60,9 @@ def _first_cause(submission: Submission) -> str:
     return f"{found[0].notebook} cell {failure['cell']}: {failure['error']}"
 
 
-def summary_page(submissions: list[Submission], links: dict[str, str], exports: tuple[str, ...]) -> str:
+def summary_page(submissions: list[Submission], links: dict[str, str], exports: tuple[str, ...] = (),
+                 changes: dict[str, dict] | None = None, similar: list | None = None) -> str:
+    """`similar`: pairs of students (`a`, `b`, `share_a`, `share_b`, `shared_chars`; review/similarity.py)."""
     results = [submission.result for submission in submissions]
     scores = [result.score for result in results]
     max_score = max((result.max_score for result in results), default=0)
@@ -71,7 +75,9 @@ def summary_page(submissions: list[Submission], links: dict[str, str], exports: 
         histogram=histogram(scores, max_score) if results else None, usual_max_score=view.usual_max_score(results),
         mean=statistics.fmean(scores) if scores else 0, median=statistics.median(scores) if scores else 0,
         total_time=sum(times), mean_time=statistics.fmean(times) if times else 0, max_time=max(times, default=0),
-        problems=[row for row in rows if row["status"] != "graded"], exports=exports)
+        problems=[row for row in rows if row["status"] != "graded"], exports=exports, triage=view.triage(submissions),
+        links=links, similar=similar or [], changes=[(student, links.get(student), view.change_text(change))
+                 for student, change in sorted((changes or {}).items())])
 
 
 INDEX_FILE, GRADES_FILE, JUNIT_FILE = "index.html", "grades.csv", "junit.xml"
@@ -79,17 +85,19 @@ CLASS_FILES = (INDEX_FILE, GRADES_FILE, JUNIT_FILE, IMPORT_FILE, NOT_IMPORTED_FI
 
 
 def write_class_report(submissions: list[Submission], out: Path, *, staff: bool = False,
-                       canvas: Placement | None = None) -> dict[str, Path]:
+                       canvas: Placement | None = None, changes: dict[str, dict] | None = None,
+                       similar: list | None = None) -> dict[str, Path]:
     """Write every student's report, the class summary and the exports into `out` (with `canvas`, the
     results placed in a Canvas gradebook, its import file too); returns what was written by name
-    ('index', 'grades', 'junit', 'reports', 'canvas', 'canvas_not_imported')."""
+    ('index', 'grades', 'junit', 'reports', 'canvas', 'canvas_not_imported'). `changes`: student -> what
+    changed since their previous result (grader/review/history.py)."""
     out = Path(out)
     links = {}
     for submission in submissions:
         write_submission_page(submission.result, out / submission.student / REPORT_FILE, staff=staff)
         links[submission.student] = f"{quote(submission.student)}/{REPORT_FILE}"
     exports = (GRADES_FILE, JUNIT_FILE) + ((IMPORT_FILE,) if canvas is not None else ())
-    return {"index": write_atomic(out / INDEX_FILE, summary_page(submissions, links, exports)),
+    return {"index": write_atomic(out / INDEX_FILE, summary_page(submissions, links, exports, changes, similar)),
             "grades": write_atomic(out / GRADES_FILE, grades_csv(submissions)),
             "junit": write_atomic(out / JUNIT_FILE, junit_xml([(s.student, s.result) for s in submissions])),
             "reports": out, **write_canvas_files(out, canvas)}

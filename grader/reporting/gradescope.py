@@ -14,6 +14,8 @@ STATUS = {"pass": "passed", "fail": "failed", "error": "failed"}   # manual and 
 
 def _output(check) -> str:
     said = [view.blocked_note(check)] if check.blocked_by else []
+    if check.adjusted:
+        said.append(f"Adjusted by staff: {check.adjusted['reason']} (graded {check.adjusted['points']:g})")
     if check.status == "manual":
         said.append("MANUAL: awaiting a person's review")
     elif check.status == "skip":
@@ -24,6 +26,7 @@ def _output(check) -> str:
 def results(result: GradeResult) -> dict:
     found, _ = view.causes(result, result.checks)
     summary = [f"Score {result.score:g}/{result.max_score:g} ({view.percentage(result):.0f}%)"]
+    summary += view.review_lines(result, view.shown_checks(result, staff=False))
     summary += view.warnings(result)
     for cause in found:
         summary += [""] + cause_lines(cause)
@@ -35,6 +38,11 @@ def results(result: GradeResult) -> dict:
         if check.status in STATUS:
             test["status"] = STATUS[check.status]
         tests.append(test)
+    for line in result.adjustments:   # lines of the score beyond the checks: tests worth no points
+        tests.append({"name": "Late penalty" if line["kind"] == "late" else "Adjustment by staff",
+                      "number": str(len(tests) + 1), "score": line["points"], "max_score": 0,
+                      "output": plain(line["reason"]), "visibility": "visible",
+                      "tags": [f"review.{line['kind']}"]})
     return {"score": result.score, "execution_time": round(result.duration_s), "output": plain("\n".join(summary)),
             "output_format": "text", "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
 

@@ -66,7 +66,8 @@ def submission_page(result: GradeResult, *, staff: bool = False) -> str:
     return environment().get_template("submission.html.j2").render(
         result=result, staff=staff, checks=checks, causes=causes, rest=rest, other_failures=other_failures,
         hidden_left_out=len(checks) < len(result.checks), percentage=view.percentage(result),
-        warnings=view.warnings(result, checks), status=view.status(result))
+        warnings=view.warnings(result, checks), status=view.status(result),
+        review=view.review_lines(result, checks))
 
 
 def write_submission_page(result: GradeResult, path: Path, *, staff: bool = False) -> Path:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import textwrap
 
 from ..grading.result import CheckResult, GradeResult
-from .view import Cause, causes, warnings
+from .view import Cause, causes, review_lines, warnings
 from ..terminal import inert
 
 LABELS = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "manual": "MANUAL", "skip": "SKIP"}
@@ -80,6 +80,7 @@ def render(result: GradeResult, width: int = 100) -> str:
     lines.append("")
     for check in rest:
         lines += _check_lines(check, width)
+    lines += [f"  STAFF  {_shown(said)}" for said in review_lines(result)]
     manual = f" ({result.manual_points:g} more awaiting manual review)" if result.manual_points else ""
     lines += ["", f"Score: {result.score:g}/{result.max_score:g}{manual}"]
     return "\n".join(map(inert, lines))   # every line, whatever field it came from (inert is idempotent)

@@ -130,3 +130,42 @@ def run_problems(result: GradeResult) -> list[str]:
 
 def monthly(cost_per_hour: float | None) -> float | None:
     return None if cost_per_hour is None else cost_per_hour * MONTH_HOURS
+
+
+def review_lines(result: GradeResult, checks: list[CheckResult] | None = None) -> list[str]:
+    """Staff's review of the result, one sentence each: `checks` (default: all) whose points staff set, the
+    late penalty and changes of the total, notes on the submission (shown beside the score, never hidden)."""
+    said = [f"{check.title}: adjusted by staff{_by(check.adjusted)}: {check.adjusted['reason']} (graded "
+            f"{check.adjusted['points']:g}, now {check.points:g}/{check.max_points:g})"
+            for check in (result.checks if checks is None else checks) if check.adjusted]
+    for line in result.adjustments:
+        what = "late penalty" if line["kind"] == "late" else f"total adjusted by staff{_by(line)}"
+        said.append(f"{what} {line['points']:+g}: {line['reason']}")
+    return said + [f"note: {note}" for note in result.notes]
+
+
+def _by(record: dict) -> str:
+    return f" ({record['by']})" if record.get("by") else ""
+
+
+TRIAGE = {"did not try (empty or unchanged starter)": ("empty", "starter"),
+          "could not be graded": ("error",), "late": ("late",), "resubmitted": ("resubmitted",),
+          "similar to another student's": ("similar",)}
+
+
+def triage(submissions) -> dict[str, list[str]]:
+    """The class's flags grouped so a TA sees who did not try apart from who tried and failed (students
+    who tried and scored under half of the marks are their own group); empty groups left out."""
+    groups = {group: [s.student for s in submissions if set(s.result.flags) & set(words)]
+              for group, words in TRIAGE.items()}
+    groups["tried, under half marks"] = [s.student for s in submissions if percentage(s.result) < 50
+                                         and not set(s.result.flags) & {"empty", "starter", "error"}]
+    return {group: students for group, students in groups.items() if students}
+
+
+def change_text(change: dict) -> str:
+    """`20 -> 25 (submission changed; housing.model_quality: fail 0 -> pass 2)`."""
+    more = len(change["checks"]) - 4
+    checks = "; ".join(change["checks"][:4]) + (f"; {more} more" if more > 0 else "")
+    return (f"{change['from']:g} -> {change['to']:g} ({', '.join(change['why'])}"
+            + (f"; {checks}" if checks else "") + ")")
