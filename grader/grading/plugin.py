@@ -27,7 +27,7 @@ from ..files import remove_stale
 from . import attribution
 from ..terminal import inert
 from .gather import GradingOptions, gather, limit_options
-from .result import CheckResult, GradeResult
+from .result import CheckResult, GradeResult, points_for
 
 STATE = pytest.StashKey[dict]()
 OUTCOME = pytest.StashKey[Outcome]()
@@ -184,7 +184,7 @@ def _result(item, call, report) -> CheckResult:
     blocked = (attribution.blocked_by(run_evidence.runs, attribution.needs_of(item.get_closest_marker("needs")))
                if run_evidence and outcome.status in ("fail", "error") else None)
     return CheckResult(**identity, status=outcome.status,
-                       points=identity["max_points"] if outcome.status == "pass" else 0.0,
+                       points=points_for(outcome.status, identity["max_points"]),
                        message=outcome.message, evidence=outcome.evidence, blocked_by=blocked)
 
 

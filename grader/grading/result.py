@@ -1,8 +1,9 @@
 """The graded result: one record per check and the score; the JSON format is in docs/results.md.
 
-Points: a passed check earns its max points, anything else earns 0. Manual and skipped checks are
-left out of max_score (a person decides manual ones), so a perfect submission scores full marks.
-Hidden checks keep only their title and points in what students see. A check that could not be
+Points: one maximum per activity, the sum of every rubric check's points, the same for every
+submission and every view (docs/results.md). A passed check earns its points, and so does one that
+does not apply to the submission (`skip`: nothing in it to fault); a manual check earns 0 until a
+person decides; a failed or errored check earns 0. Hidden checks keep only their title and points in what students see. A check that could not be
 judged because a cell failed names that cell in `blocked_by` (grading/attribution.py).
 """
 
@@ -15,8 +16,9 @@ from pathlib import Path
 
 from ..files import write_atomic
 
-SCHEMA = "grader.result/2"
-READABLE_SCHEMAS = ("grader.result/1", SCHEMA)   # /2 added fields with defaults
+SCHEMA = "grader.result/3"
+READABLE_SCHEMAS = ("grader.result/1", "grader.result/2", SCHEMA)   # /2 added fields with defaults
+EARNING_STATUSES = ("pass", "skip")   # /3: a skipped check earns its points (before: left out of max_score)
 HIDDEN_MESSAGE = "hidden check: only its result is shown"
 
 
@@ -33,8 +35,13 @@ class CheckResult:
     blocked_by: dict | None = None      # {"notebook", "cell", "error"} of the failed cell it could not get past
 
     @property
-    def counts(self) -> bool:
+    def judged(self) -> bool:
+        """The evidence decided it (pass, fail or error): not a check that did not apply, nor one a person decides."""
         return self.status not in ("manual", "skip")
+
+
+def points_for(status: str, max_points: float) -> float:
+    return max_points if status in EARNING_STATUSES else 0.0
 
 
 @dataclass
@@ -56,11 +63,11 @@ class GradeResult:
 
     @property
     def score(self) -> float:
-        return sum(check.points for check in self.checks if check.counts)
+        return sum(check.points for check in self.checks)
 
     @property
     def max_score(self) -> float:
-        return sum(check.max_points for check in self.checks if check.counts)
+        return sum(check.max_points for check in self.checks)
 
     @property
     def manual_points(self) -> float:
@@ -85,6 +92,9 @@ class GradeResult:
         if raw.get("schema") not in READABLE_SCHEMAS:
             raise ValueError(f"{path} is not a graded result ({', '.join(READABLE_SCHEMAS)})")
         checks = [CheckResult(**check) for check in raw.pop("checks")]
+        for check in checks:   # scored again by today's rule, so old and new results share one maximum
+            check.points = points_for(check.status, check.max_points)
+        raw["schema"] = SCHEMA
         for derived in ("score", "max_score", "manual_points"):
             raw.pop(derived, None)
         return cls(**raw, checks=checks)

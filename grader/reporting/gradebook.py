@@ -15,14 +15,15 @@ def check_ids(submissions: list[Submission]) -> list[str]:
 
 
 def grades_csv(submissions: list[Submission]) -> str:
-    """Points per check; a manual or skipped check's cell is empty (not scored), as is a check a result lacks.
+    """Points per check (they add up to the score); a manual check's cell is empty (a person decides), as is
+    a check a result lacks.
     A `name` column follows `student` when a roster named the students."""
     ids = check_ids(submissions)
     named = any(submission.name for submission in submissions)
     rows = [FIXED[:1] + ["name"] * named + FIXED[1:] + ids]
     for submission in submissions:
         result = submission.result
-        points = {check.id: f"{check.points:g}" for check in result.checks if check.counts}
+        points = {check.id: f"{check.points:g}" for check in result.checks if check.status != "manual"}
         rows.append([submission.student] + [submission.name] * named
                     + [f"{result.score:g}", f"{result.max_score:g}", f"{view.percentage(result):.1f}",
                        view.status(result)] + [points.get(id, "") for id in ids])
