@@ -183,11 +183,12 @@ def _report(args) -> int:
 
 def _activities(args) -> int:
     from .activities import load_all
+    from .grading.rubric import activity_points
 
     for activity in load_all():
         needs = [f"data: {', '.join(activity.data)}" if activity.data else "no data files"]
         needs += [f"service: {name}" for name, on in activity.services.items() if on]
-        print(f"{activity.id:<20} {activity.kind:<9} {activity.title}")
+        print(f"{activity.id:<20} {activity.kind:<9} {activity_points(activity.id):>3g} points  {activity.title}")
         print(f"{'':<20} notebooks: {', '.join(activity.notebooks)}; {'; '.join(needs)}")
     return 0
 
@@ -317,7 +318,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--staff", action="store_true", help="students' reports in the staff view (hidden checks shown)")
     report.set_defaults(run=_report)
 
-    activities = commands.add_parser("activities", help="list the activities and what each needs")
+    activities = commands.add_parser("activities", help="list the activities, their points (what every "
+                                                        "submission is scored out of) and what each needs")
     activities.set_defaults(run=_activities)
     return parser
 
