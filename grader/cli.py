@@ -181,6 +181,16 @@ def _report(args) -> int:
     return 0
 
 
+def _gradescope(args) -> int:
+    from .autograder.build import build_autograder
+
+    notes = build_autograder(args.activity, args.out, args.data_dir)
+    print(inert(f"Gradescope autograder for {args.activity}: {args.out}"))
+    for note in notes:
+        print(inert(f"  {note}"))
+    return 0
+
+
 def _activities(args) -> int:
     from .activities import load_all
     from .grading.rubric import activity_points
@@ -317,6 +327,14 @@ def build_parser() -> argparse.ArgumentParser:
                                                                 "<student>/report.html")
     report.add_argument("--staff", action="store_true", help="students' reports in the staff view (hidden checks shown)")
     report.set_defaults(run=_report)
+
+    gradescope = commands.add_parser("gradescope", help="build the Gradescope autograder zip of an activity "
+                                                        "(docs/gradescope.md)")
+    gradescope.add_argument("activity", help="activity id (see `grader activities`)")
+    gradescope.add_argument("--out", type=Path, required=True, metavar="FILE.zip", help="the zip to write")
+    gradescope.add_argument("--data-dir", type=Path, help="folder with the course data files the activity reads "
+                                                          "(put in the zip; without it: a synthetic stand-in)")
+    gradescope.set_defaults(run=_gradescope)
 
     activities = commands.add_parser("activities", help="list the activities, their points (what every "
                                                         "submission is scored out of) and what each needs")

@@ -49,9 +49,3 @@ def results(result: GradeResult) -> dict:
     return {"score": result.score, "execution_time": round(result.duration_s), "output": plain("\n".join(summary)),
             "output_format": "text", "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
 
-
-
-def could_not_grade(message: str) -> dict:
-    """What Gradescope shows when the submission could not be graded at all (bad input)."""
-    return {"score": 0, "output": plain(f"The grader could not grade this submission: {message}"),
-            "output_format": "text", "visibility": "visible", "tests": []}
