@@ -128,6 +128,8 @@ def test_the_zip_holds_what_gradescope_needs_and_installs_the_exact_pins(autogra
     where = subprocess.run([python, "-c", "import grader; print(grader.__file__)"], env=autograder["env"],
                            capture_output=True, text=True, check=True, cwd=autograder["root"]).stdout
     assert where.startswith(str(autograder["root"] / "venv")) and wheel.startswith("sagemaker_course_grader-")
+    built = list((autograder["root"] / "cache" / "sagemaker-course-grader" / "environments").glob("*/environment.json"))
+    assert [path.parent.name.split("-")[0:2] for path in built] == [["course", "era"]]   # built once, in the image
     # setup.sh ends with `grader activities`: the points staff give the assignment, printed by the installed grader
     line = next(line for line in autograder["setup"].splitlines() if line.startswith(ACTIVITY + " "))
     assert f" {activity_points(ACTIVITY):g} points " in line

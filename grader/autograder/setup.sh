@@ -6,6 +6,8 @@
 set -euo pipefail
 root="${AUTOGRADER_ROOT:-/autograder}"
 source_dir="$root/source"
+# The kernel environments are built here, where run_autograder finds them whatever its HOME.
+export XDG_CACHE_HOME="$root/cache"
 if ! python3.11 -c 'import ensurepip, venv' >/dev/null 2>&1; then
     apt-get update
     DEBIAN_FRONTEND=noninteractive apt-get install -y python3.11 python3.11-venv
