@@ -115,7 +115,7 @@ def test_gradescope_results_follow_its_format():
     assert [test["number"] for test in data["tests"]] == [str(n) for n in range(1, len(result.checks) + 1)]
     assert "ROOT CAUSE" in data["output"] and "\x1b" not in json.dumps(data)
     for test in data["tests"]:
-        assert {"name", "number", "score", "max_score", "status", "output", "visibility"} >= set(test) - {"tags"}
+        assert {"name", "number", "score", "max_score", "status", "output", "output_format", "visibility"} >= set(test) - {"tags"}
 
 
 def test_gradescope_tests_add_up_to_the_score_out_of_the_activitys_points():
