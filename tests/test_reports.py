@@ -173,6 +173,26 @@ def test_check_rates_put_the_hardest_first():
     assert gate.hidden and gate.judged == 6
 
 
+def test_a_check_that_applied_to_no_graded_submission_does_not_lead_the_hardest_checks():
+    """Graded runs skip the bucket-region check; submissions that could not be graded have it as an
+    error. They say nothing about how hard it is, so it must not lead the table at 0/3."""
+    graded = [Submission(f"s{number}", solution(26), Path(f"/r/{number}/result.json")) for number in range(5)]
+    for submission in graded:
+        region = submission.result.checks[-1]
+        region.status, region.points = "skip", points_for("skip", region.max_points)
+    ungraded = []
+    for number in range(3):
+        result = solution(26)
+        result.error = "not valid notebook JSON"
+        for check in result.checks:
+            check.status, check.points = "error", 0.0
+        ungraded.append(Submission(f"u{number}", result, Path(f"/r/u{number}/result.json")))
+    rates = {rate.id: rate for rate in check_rates(graded + ungraded)}
+    skipped = rates[graded[0].result.checks[-1].id]
+    assert skipped.judged == 0 and skipped.rate == 1.0
+    assert all(rate.judged == 5 for rate in rates.values() if rate is not skipped)
+
+
 def test_a_class_of_200_fits_in_a_megabyte_with_a_report_each(tmp_path):
     made = class_of(200)
     written = write_class_report(made, tmp_path / "class")

@@ -26,7 +26,7 @@ class CheckRate:
     max_points: float
     hidden: bool
     passed: int = 0
-    judged: int = 0       # submissions where the evidence decided it (not manual, not skipped)
+    judged: int = 0       # graded submissions where the evidence decided it (not manual, not skipped)
     blocked: int = 0      # of the failures, those a failed cell kept from being judged
 
     @property
@@ -35,13 +35,15 @@ class CheckRate:
 
 
 def check_rates(submissions: list[Submission]) -> list[CheckRate]:
-    """Each check's pass rate across the class, the lowest first (rubric order among equals)."""
+    """Each check's pass rate across the class, the lowest first (rubric order among equals). A submission
+    that could not be graded at all says nothing about a check: it is left out of the rates (its row
+    and the problems list say why)."""
     rates: dict[str, CheckRate] = {}
     for submission in submissions:
         for check in submission.result.checks:
             rate = rates.setdefault(check.id, CheckRate(check.id, check.title, check.max_points,
                                                         check.visibility == "hidden"))
-            if check.judged:
+            if check.judged and not submission.result.error:
                 rate.judged += 1
                 rate.passed += check.status == "pass"
                 rate.blocked += check.blocked_by is not None
