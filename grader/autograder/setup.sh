@@ -15,6 +15,8 @@ fi
 rm -rf "$root/venv"
 python3.11 -m venv "$root/venv"
 python="$root/venv/bin/python"
+# The venv has the pip its Python bundled (older on Ubuntu 22.04): one known pip everywhere instead.
+"$python" -m pip install --quiet --disable-pip-version-check "pip==26.3"
 "$python" -m pip install --quiet --disable-pip-version-check "$source_dir"/sagemaker_course_grader-*.whl
 "$python" -m pip check
 "$python" - <<'PYTHON'
