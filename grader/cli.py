@@ -198,7 +198,8 @@ def _activities(args) -> int:
     for activity in load_all():
         needs = [f"data: {', '.join(activity.data)}" if activity.data else "no data files"]
         needs += [f"service: {name}" for name, on in activity.services.items() if on]
-        print(f"{activity.id:<20} {activity.kind:<9} {activity_points(activity.id):>3g} points  {activity.title}")
+        points = activity_points(activity.id)
+        print(f"{activity.id:<20} {activity.kind:<9} {points:>3g} points  {activity.title}")
         print(f"{'':<20} notebooks: {', '.join(activity.notebooks)}; {'; '.join(needs)}")
     return 0
 
@@ -332,8 +333,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                         "(docs/gradescope.md)")
     gradescope.add_argument("activity", help="activity id (see `grader activities`)")
     gradescope.add_argument("--out", type=Path, required=True, metavar="FILE.zip", help="the zip to write")
-    gradescope.add_argument("--data-dir", type=Path, help="folder with the course data files the activity reads "
-                                                          "(put in the zip; without it: a synthetic stand-in)")
+    gradescope.add_argument("--data-dir", type=Path,
+                            help="folder with the course data files the activity reads (put in the zip; "
+                                 "without it: a synthetic stand-in)")
     gradescope.set_defaults(run=_gradescope)
 
     activities = commands.add_parser("activities", help="list the activities, their points (what every "

@@ -25,7 +25,8 @@ ACTIVITY = "housing"
 MINIMAL_PATH = "/usr/local/bin:/usr/bin:/bin"
 VISIBILITIES = {"hidden", "after_due_date", "after_published", "visible"}
 TOP_KEYS = {"score", "execution_time", "output", "output_format", "visibility", "stdout_visibility", "tests"}
-TEST_KEYS = {"name", "number", "score", "max_score", "status", "output", "output_format", "tags", "visibility"}
+TEST_KEYS = {"name", "number", "score", "max_score", "status", "output", "output_format", "tags",
+             "visibility"}
 
 
 def _python_dir() -> str:
@@ -80,8 +81,8 @@ def _grade(autograder, *notebooks: Path) -> dict:
     for notebook in notebooks:
         shutil.copy(notebook, root / "submission" / notebook.name)
     (root / "submission_metadata.json").write_text(json.dumps({"id": 1, "users": [{"name": "Student"}]}))
-    done = subprocess.run([root / "source" / "run_autograder"], env=autograder["env"], capture_output=True, text=True,
-                          timeout=900)
+    done = subprocess.run([root / "source" / "run_autograder"], env=autograder["env"], capture_output=True,
+                          text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads((root / "results" / "results.json").read_text())
     _validate(results)
@@ -118,9 +119,9 @@ def test_the_zip_holds_what_gradescope_needs_and_installs_the_exact_pins(autogra
     for script in ("setup.sh", "run_autograder"):
         assert (autograder["root"] / "source" / script).stat().st_mode & stat.S_IXUSR
     python = autograder["root"] / "venv" / "bin" / "python"
-    installed = {item["name"].lower().replace("_", "-"): item["version"] for item in json.loads(subprocess.run(
-        [python, "-m", "pip", "list", "--format", "json"], env=autograder["env"], capture_output=True, text=True,
-        check=True).stdout)}
+    listed = subprocess.run([python, "-m", "pip", "list", "--format", "json"], env=autograder["env"],
+                            capture_output=True, text=True, check=True).stdout
+    installed = {item["name"].lower().replace("_", "-"): item["version"] for item in json.loads(listed)}
     pins = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]["dependencies"]
     for pin in pins:
         name, version = pin.split("==")
@@ -128,9 +129,10 @@ def test_the_zip_holds_what_gradescope_needs_and_installs_the_exact_pins(autogra
     where = subprocess.run([python, "-c", "import grader; print(grader.__file__)"], env=autograder["env"],
                            capture_output=True, text=True, check=True, cwd=autograder["root"]).stdout
     assert where.startswith(str(autograder["root"] / "venv")) and wheel.startswith("sagemaker_course_grader-")
-    built = list((autograder["root"] / "cache" / "sagemaker-course-grader" / "environments").glob("*/environment.json"))
-    assert [path.parent.name.split("-")[0:2] for path in built] == [["course", "era"]]   # built once, in the image
-    # setup.sh ends with `grader activities`: the points staff give the assignment, printed by the installed grader
+    environments = autograder["root"] / "cache" / "sagemaker-course-grader" / "environments"
+    built = [path.parent.name for path in environments.glob("*/environment.json")]
+    assert len(built) == 1 and built[0].startswith("course-era-")   # built once, into the image
+    # setup.sh ends with `grader activities`: the points staff give the assignment, from the installed grader
     line = next(line for line in autograder["setup"].splitlines() if line.startswith(ACTIVITY + " "))
     assert f" {activity_points(ACTIVITY):g} points " in line
 
@@ -139,10 +141,12 @@ def test_the_zip_holds_what_gradescope_needs_and_installs_the_exact_pins(autogra
 def test_a_solution_scores_the_activitys_points(autograder):
     results = _grade(autograder, load(ACTIVITY).notebook("solution"))
     assert results["score"] == activity_points(ACTIVITY) > 0
-    assert results["output"].startswith(f"Score {activity_points(ACTIVITY):g}/{activity_points(ACTIVITY):g} (100%)")
+    points = activity_points(ACTIVITY)
+    assert results["output"].startswith(f"Score {points:g}/{points:g} (100%)")
     tests = {test["tags"][0]: test for test in results["tests"]}
     region = tests[f"{ACTIVITY}.bucket_region"]   # the grader made the bucket: does not apply, full points
-    assert region["status"] == "passed" and region["score"] == region["max_score"] and "DOES NOT APPLY" in region["output"]
+    assert region["status"] == "passed" and region["score"] == region["max_score"]
+    assert "DOES NOT APPLY" in region["output"]
     assert tests[f"{ACTIVITY}.model_quality"]["visibility"] == "after_published"
 
 
@@ -150,17 +154,18 @@ def test_a_solution_scores_the_activitys_points(autograder):
 def test_a_broken_notebook_names_its_root_cause_out_of_the_same_points(autograder, tmp_path):
     results = _grade(autograder, _broken(tmp_path / "jdoe"))
     assert 0 < results["score"] < activity_points(ACTIVITY)
-    assert "ROOT CAUSE: boston-housing-regression.ipynb cell 22 failed: SyntaxError: invalid syntax" in results["output"]
+    cell = "boston-housing-regression.ipynb cell 22"
+    assert f"ROOT CAUSE: {cell} failed: SyntaxError: invalid syntax" in results["output"]
     assert "line 2: linear =" in results["output"]
     tests = {test["tags"][0]: test for test in results["tests"]}
-    assert tests[f"{ACTIVITY}.training_job_completed"]["status"] == "failed"
-    assert tests[f"{ACTIVITY}.training_job_completed"]["output"].startswith("blocked by boston-housing-regression.ipynb cell 22")
+    training = tests[f"{ACTIVITY}.training_job_completed"]
+    assert training["status"] == "failed" and training["output"].startswith(f"blocked by {cell}")
 
 
 @pytest.mark.slow
 def test_nothing_to_grade_is_said_with_every_check_at_zero(autograder, tmp_path):
     results = _grade(autograder)
-    assert results["score"] == 0 and len(results["tests"]) == len([t for t in results["tests"] if t["score"] == 0]) > 0
+    assert results["score"] == 0 and results["tests"] and all(test["score"] == 0 for test in results["tests"])
     assert "Could not be graded: give the notebook" in results["output"]
 
 

@@ -35,7 +35,8 @@ def build_autograder(activity_id: str, out: Path, data_dir: Path | None = None) 
         raise UsageError(f"{', '.join(missing)} not in {data_dir}; give the folder that holds "
                          f"{activity.id}'s data files")
     if out.is_dir():
-        raise UsageError(f"--out {out} is a folder; give the zip file to write, e.g. {out / activity.id}-autograder.zip")
+        raise UsageError(f"--out {out} is a folder; give the zip file to write, "
+                         f"e.g. {out / activity.id}-autograder.zip")
     wheel_name, wheel = grader_wheel()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

@@ -56,11 +56,13 @@ def grader_wheel() -> tuple[str, bytes]:
     metadata = distribution.read_text("METADATA") or distribution.read_text("PKG-INFO")
     entry_points = distribution.read_text("entry_points.txt")
     if not metadata or not entry_points:
-        raise UsageError(f"the installed {DISTRIBUTION} has no metadata; reinstall the grader (pip install .)")
+        raise UsageError(f"the installed {DISTRIBUTION} has no metadata; "
+                         "reinstall the grader (pip install .)")
     name, version = distribution.metadata["Name"].replace("-", "_"), distribution.version
     dist_info = f"{name}-{version}.dist-info"
     package = Path(__file__).resolve().parents[1]
-    members = [(f"grader/{path.relative_to(package).as_posix()}", path.read_bytes()) for path in _files(package)]
+    members = [(f"grader/{path.relative_to(package).as_posix()}", path.read_bytes())
+               for path in _files(package)]
     for folder_name, folder in _content_folders().items():
         members += [(f"{project.INSTALLED_CONTENT.name}/{folder_name}/{path.relative_to(folder).as_posix()}",
                      path.read_bytes()) for path in _files(folder)]

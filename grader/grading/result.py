@@ -3,8 +3,9 @@
 Points: one maximum per activity, the sum of every rubric check's points, the same for every
 submission and every view (docs/results.md). A passed check earns its points, and so does one that
 does not apply to the submission (`skip`: nothing in it to fault); a manual check earns 0 until a
-person decides; a failed or errored check earns 0. Hidden checks keep only their title and points in what students see. A check that could not be
-judged because a cell failed names that cell in `blocked_by` (grading/attribution.py).
+person decides; a failed or errored check earns 0. Hidden checks keep only their title and points
+in what students see. A check that could not be judged because a cell failed names that cell in
+`blocked_by` (grading/attribution.py).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ class CheckResult:
 
     @property
     def judged(self) -> bool:
-        """The evidence decided it (pass, fail or error): not a check that did not apply, nor one a person decides."""
+        """The evidence decided it (pass, fail or error): not a check that did not apply, nor a manual one."""
         return self.status not in ("manual", "skip")
 
 

@@ -29,8 +29,8 @@ def rubric_checks(activity_id: str) -> tuple[dict, ...]:
     collector = _Collector()
     rubric = project_dir() / "rubrics" / activity_id
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        pytest.main([str(rubric), "--collect-only", "-q", "-s", "-p", "no:cacheprovider", "--import-mode=importlib"],
-                    plugins=[collector])   # -s: no capture of the process's file descriptors
+        pytest.main([str(rubric), "--collect-only", "-q", "-s", "-p", "no:cacheprovider",
+                     "--import-mode=importlib"], plugins=[collector])   # -s: no capture of the process's fds
     return tuple(collector.checks)
 
 

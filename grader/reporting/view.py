@@ -106,8 +106,8 @@ def warnings(result: GradeResult, checks: list[CheckResult] | None = None) -> li
     checks = result.checks if checks is None else checks
     skipped = sum(check.status == "skip" for check in checks)
     if skipped:
-        said.append(f"{skipped} check(s) do not apply to this submission (each says why): they earn their points, "
-                    "so every submission is scored out of the same maximum.")
+        said.append(f"{skipped} check(s) do not apply to this submission (each says why): they earn their "
+                    "points, so every submission is scored out of the same maximum.")
     errors = sum(check.status == "error" for check in checks)
     if errors:
         said.append(f"{errors} check(s) could not read their evidence (status error): they score 0 until it can be read.")
