@@ -2,7 +2,8 @@
 `grader gradescope`, unpacked into a fresh AUTOGRADER_ROOT, installed by its own setup.sh into a fresh
 venv with nothing of this checkout on PATH or PYTHONPATH (only a minimal PATH, as on Gradescope's base
 image; pip may use the machine's pip cache), then run_autograder on submissions, its results.json
-validated against Gradescope's format (score, tests adding up to it, the activity's points)."""
+validated against Gradescope's format (score, tests adding up to it, the activity's points), also with
+every capability dropped, as in Gradescope's container, where the grader's sandbox cannot be made."""
 
 import json
 import os
@@ -74,15 +75,15 @@ def autograder(tmp_path_factory):
     return {"root": root, "env": env, "names": names, "setup": setup.stdout}
 
 
-def _grade(autograder, *notebooks: Path) -> dict:
+def _grade(autograder, *notebooks: Path, run_as: tuple = ()) -> dict:
     root = autograder["root"]
     shutil.rmtree(root / "submission", ignore_errors=True)
     (root / "submission").mkdir()
     for notebook in notebooks:
         shutil.copy(notebook, root / "submission" / notebook.name)
     (root / "submission_metadata.json").write_text(json.dumps({"id": 1, "users": [{"name": "Student"}]}))
-    done = subprocess.run([root / "source" / "run_autograder"], env=autograder["env"], capture_output=True,
-                          text=True, timeout=900)
+    done = subprocess.run([*run_as, root / "source" / "run_autograder"], env=autograder["env"],
+                          capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     results = json.loads((root / "results" / "results.json").read_text())
     _validate(results)
@@ -148,6 +149,20 @@ def test_a_solution_scores_the_activitys_points(autograder):
     assert region["status"] == "passed" and region["score"] == region["max_score"]
     assert "DOES NOT APPLY" in region["output"]
     assert tests[f"{ACTIVITY}.model_quality"]["visibility"] == "after_published"
+
+
+@pytest.mark.slow
+def test_where_namespaces_are_forbidden_it_grades_and_says_the_container_isolates(autograder):
+    """Gradescope's container runs run_autograder as root without CAP_SYS_ADMIN (Docker's default): with
+    every capability dropped the grader's sandbox cannot be made, and the grade still comes, saying so."""
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or not setpriv:
+        pytest.skip("needs root and util-linux's setpriv to drop capabilities as Gradescope's container does")
+    no_capabilities = (setpriv, "--bounding-set=-all", "--inh-caps=-all", "--ambient-caps=-all")
+    results = _grade(autograder, load(ACTIVITY).notebook("solution"), run_as=no_capabilities)
+    assert results["score"] == activity_points(ACTIVITY)
+    assert "The notebooks ran in Gradescope's container without the grader's sandbox (" in results["output"]
+    assert "the container, made for this submission alone, is the isolation here" in results["output"]
 
 
 @pytest.mark.slow
