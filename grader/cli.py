@@ -203,13 +203,25 @@ def _report(args) -> int:
     return 0
 
 
+def _gradescope(args) -> int:
+    from .autograder.build import build_autograder
+
+    notes = build_autograder(args.activity, args.out, args.data_dir)
+    print(inert(f"Gradescope autograder for {args.activity}: {args.out}"))
+    for note in notes:
+        print(inert(f"  {note}"))
+    return 0
+
+
 def _activities(args) -> int:
     from .activities import load_all
+    from .grading.rubric import activity_points
 
     for activity in load_all():
         needs = [f"data: {', '.join(activity.data)}" if activity.data else "no data files"]
         needs += [f"service: {name}" for name, on in activity.services.items() if on]
-        print(f"{activity.id:<20} {activity.kind:<9} {activity.title}")
+        points = activity_points(activity.id)
+        print(f"{activity.id:<20} {activity.kind:<9} {points:>3g} points  {activity.title}")
         print(f"{'':<20} notebooks: {', '.join(activity.notebooks)}; {'; '.join(needs)}")
     return 0
 
@@ -381,7 +393,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_review_options(report)
     report.set_defaults(run=_report)
 
-    activities = commands.add_parser("activities", help="list the activities and what each needs")
+    gradescope = commands.add_parser("gradescope", help="build the Gradescope autograder zip of an activity "
+                                                        "(docs/gradescope.md)")
+    gradescope.add_argument("activity", help="activity id (see `grader activities`)")
+    gradescope.add_argument("--out", type=Path, required=True, metavar="FILE.zip", help="the zip to write")
+    gradescope.add_argument("--data-dir", type=Path,
+                            help="folder with the course data files the activity reads (put in the zip; "
+                                 "without it: a synthetic stand-in)")
+    gradescope.set_defaults(run=_gradescope)
+
+    activities = commands.add_parser("activities", help="list the activities, their points (what every "
+                                                        "submission is scored out of) and what each needs")
     activities.set_defaults(run=_activities)
     return parser
 

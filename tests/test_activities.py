@@ -8,6 +8,7 @@ import pytest
 
 from grader.activities import activity_ids, load
 from grader.cli import main
+from grader.grading.rubric import activity_points
 
 ACTIVITIES = ["iam-user", "sagemaker-notebook", "rainfall", "housing", "credit-risk", "cleanup"]
 
@@ -40,11 +41,14 @@ def test_the_solution_runs_cleanly_and_scores_full_marks(activity_id, tmp_path):
         failing = [(cell["index"], cell["error"]) for cell in run["cells"] if cell["status"] != "ok"]
         assert not failing and run["kernel"]["status"] == "finished", failing
     # The model activities' solutions name a bucket the grader creates for them (the course makes it in the console):
-    # its region is not the student's work, so that check does not apply (issue 10: nothing provided earns points).
+    # its region is not the student's work, so that check does not apply and earns its points (results.md).
     provided_bucket_region = {f"{activity_id}.bucket_region"} if load(activity_id).kind == "notebook" else set()
     not_passed = [(c["id"], c["status"], c["message"]) for c in result["checks"] if c["status"] not in ("pass", "manual")
                   and not (c["status"] == "skip" and c["id"] in provided_bucket_region)]
-    assert not not_passed and result["score"] == result["max_score"] > 0, not_passed
+    assert not not_passed, not_passed
+    # Full marks out of the activity's points, but for what a person decides (iam-user's billing access).
+    points = activity_points(activity_id)
+    assert result["score"] + result["manual_points"] == result["max_score"] == points > 0
 
 
 def blank_cells(activity, name) -> set[int]:
@@ -69,6 +73,7 @@ def test_the_starter_fails_only_at_its_blanks_and_scores_low(activity_id, tmp_pa
         failures += len(failing)
     assert failures
     assert result["score"] <= result["max_score"] / 2
+    assert result["max_score"] == activity_points(activity_id)   # the solution's maximum too
     for check in result["checks"]:
         if check["status"] == "fail":
             assert check["message"] and check["visibility"] == "hidden" or len(check["message"]) > 20

@@ -1,11 +1,13 @@
 """Where the grader finds its activities and rubrics: GRADER_PROJECT_DIR, the checkout, or the copy
 a normal (non-editable) install carries in its own folder, so `grader` works from any folder."""
 
+import io
 import os
 import shutil
 import subprocess
 import sys
 import sysconfig
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -123,3 +125,33 @@ def test_a_normal_install_grades_with_its_installed_rubric(installed, tmp_path):
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert "Score:" in done.stdout
+
+
+@pytest.mark.slow
+def test_a_normal_install_builds_the_same_gradescope_autograder_as_the_checkout(installed, tmp_path):
+    """`grader gradescope` needs no checkout: the installed grader carries the scripts, its content and
+    its pins, and packs the same wheel as the grader running these tests (editable or not)."""
+    venv, _, env = installed
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    for grader, zip_name, grader_env in ((venv / "bin" / "grader", "installed.zip", env),
+                                         (Path(sys.executable).parent / "grader", "checkout.zip", None)):
+        done = subprocess.run([grader, "gradescope", "housing", "--out", str(tmp_path / zip_name)], cwd=empty,
+                              env=grader_env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+
+    def wheel_files(archive: Path) -> dict[str, bytes]:
+        with zipfile.ZipFile(archive) as outer:
+            (name,) = [item for item in outer.namelist() if item.endswith(".whl")]
+            assert {"setup.sh", "run_autograder", "ACTIVITY"} <= set(outer.namelist())
+            with zipfile.ZipFile(io.BytesIO(outer.read(name))) as wheel:
+                return {item: wheel.read(item) for item in wheel.namelist()}
+
+    installed_wheel = wheel_files(tmp_path / "installed.zip")
+    checkout_wheel = wheel_files(tmp_path / "checkout.zip")
+    assert "grader_content/environments/course-era/requirements.txt" in installed_wheel
+    assert "grader/autograder/run_autograder" in installed_wheel
+    assert sorted(installed_wheel) == sorted(checkout_wheel)
+    different = [name for name in installed_wheel if installed_wheel[name] != checkout_wheel[name]
+                 and not name.endswith((".dist-info/RECORD", ".dist-info/METADATA"))]
+    assert different == []

@@ -14,8 +14,8 @@ import html5lib
 import pytest
 
 from grader.cli import main
-from grader.grading.result import GradeResult
-from grader.reporting import gradescope
+from grader.grading.result import GradeResult, points_for
+from grader.reporting import gradescope, view
 from grader.reporting.class_summary import check_rates, write_class_report
 from grader.reporting.gradebook import grades_csv
 from grader.reporting.html import submission_page
@@ -115,7 +115,33 @@ def test_gradescope_results_follow_its_format():
     assert [test["number"] for test in data["tests"]] == [str(n) for n in range(1, len(result.checks) + 1)]
     assert "ROOT CAUSE" in data["output"] and "\x1b" not in json.dumps(data)
     for test in data["tests"]:
-        assert {"name", "number", "score", "max_score", "status", "output", "visibility"} >= set(test) - {"tags"}
+        allowed = {"name", "number", "score", "max_score", "status", "output", "output_format", "visibility"}
+        assert allowed >= set(test) - {"tags"}
+
+
+def test_gradescope_tests_add_up_to_the_score_out_of_the_activitys_points():
+    """A check that does not apply is passed with its full points, a manual one has 0 points and no status:
+    the tests' scores add up to `score` and their maxima to the one maximum, whatever applied."""
+    result = hostile()
+    result.checks[0].status, result.checks[0].blocked_by = "skip", None
+    result.checks[0].points = points_for("skip", result.checks[0].max_points)
+    data = gradescope.results(result)
+    assert sum(test["score"] for test in data["tests"]) == data["score"] == result.score
+    points = sum(check.max_points for check in result.checks)
+    assert sum(test["max_score"] for test in data["tests"]) == result.max_score == points
+    tests = {test["tags"][0]: test for test in data["tests"]}
+    skipped = tests[result.checks[0].id]
+    assert skipped["status"] == "passed" and skipped["score"] == skipped["max_score"] > 0
+    assert skipped["output"].startswith("DOES NOT APPLY")
+    assert tests["housing.billing_access"]["score"] == 0 and "status" not in tests["housing.billing_access"]
+
+
+def test_gradescope_says_the_container_isolates_a_run_without_the_sandbox():
+    result = replace(solution(3), unisolated="unshare: Operation not permitted")
+    output = gradescope.results(result)["output"]
+    assert "Gradescope's container without the grader's sandbox (unshare: Operation not permitted)" in output
+    assert "not for grading for credit" not in output          # the self-check warning is for elsewhere
+    assert "not for grading for credit" in " ".join(view.warnings(result))
 
 
 def test_junit_counts_failures_errors_and_skips():
@@ -138,7 +164,7 @@ def test_grades_csv_has_one_row_per_student_and_a_column_per_check():
     result = made[0].result
     assert float(first["score"]) == result.score and first["status"] == "error"   # the hostile run's kernel died
     assert first["housing.billing_access"] == ""                                   # manual: not scored
-    assert sum(float(first[check.id]) for check in result.checks if check.counts) == result.score
+    assert sum(float(first[check.id] or 0) for check in result.checks) == result.score
     assert rows[-1][0].startswith("'=")                                              # not a formula
 
 
@@ -147,6 +173,26 @@ def test_check_rates_put_the_hardest_first():
     assert [rate.rate for rate in rates] == sorted(rate.rate for rate in rates)
     gate = next(rate for rate in rates if rate.id == HIDDEN_ID)
     assert gate.hidden and gate.judged == 6
+
+
+def test_a_check_that_applied_to_no_graded_submission_does_not_lead_the_hardest_checks():
+    """Graded runs skip the bucket-region check; submissions that could not be graded have it as an
+    error. They say nothing about how hard it is, so it must not lead the table at 0/3."""
+    graded = [Submission(f"s{number}", solution(26), Path(f"/r/{number}/result.json")) for number in range(5)]
+    for submission in graded:
+        region = submission.result.checks[-1]
+        region.status, region.points = "skip", points_for("skip", region.max_points)
+    ungraded = []
+    for number in range(3):
+        result = solution(26)
+        result.error = "not valid notebook JSON"
+        for check in result.checks:
+            check.status, check.points = "error", 0.0
+        ungraded.append(Submission(f"u{number}", result, Path(f"/r/u{number}/result.json")))
+    rates = {rate.id: rate for rate in check_rates(graded + ungraded)}
+    skipped = rates[graded[0].result.checks[-1].id]
+    assert skipped.judged == 0 and skipped.rate == 1.0
+    assert all(rate.judged == 5 for rate in rates.values() if rate is not skipped)
 
 
 def test_a_class_of_200_fits_in_a_megabyte_with_a_report_each(tmp_path):
@@ -186,22 +232,32 @@ def test_banners_say_what_weakens_the_verdict_and_free_leftovers_get_no_chart():
         assert said in page[:page.index("<main>")]
     result = solution(3, hidden=False)
     result.source = "snapshot fixtures/x.json"
-    result.checks[0].status, result.checks[0].points, result.checks[0].evidence = "skip", 0.0, {}
+    result.checks[0].status, result.checks[0].points, result.checks[0].evidence = "skip", 2.0, {}
     result.checks[1].evidence = {"leftovers": [{"name": "config", "region": "us-west-2", "note": "",
                                                 "cost_per_hour": 0.0}]}
     page = submission_page(result)
-    assert "1 check(s) skipped: they do not apply when grading from snapshot fixtures/x.json" in page
+    assert "1 check(s) do not apply to this submission (each says why): they earn their points" in page
+    assert result.score == result.max_score
     assert "<svg" not in page and "$0.00" in page                  # listed in the table, not drawn
 
 
-def test_the_class_summary_gives_the_maximum_most_students_are_scored_out_of(tmp_path):
-    """One result that could not be graded counts every rubric check, so its maximum is higher than the
-    others': the summary's 'out of' is what most of the class is scored out of, not that one's."""
+def test_the_class_summary_histogram_and_rows_share_the_activitys_one_maximum(tmp_path):
+    """A check that does not apply earns its points and a submission that could not be graded has every
+    check at 0: the header's 'out of', the histogram's axis and every row say the same maximum."""
     graded = [Submission(f"s{number}", solution(26), Path(f"/r/{number}/result.json")) for number in range(3)]
-    ungraded = solution(27)
+    not_applying = graded[0].result.checks[-1]
+    not_applying.status, not_applying.points = "skip", points_for("skip", not_applying.max_points)
+    ungraded = solution(26)
     ungraded.error = "s9.ipynb is not valid notebook JSON"
-    usual, higher = graded[0].result.max_score, ungraded.max_score
-    assert higher > usual
+    for check in ungraded.checks:
+        check.status, check.points = "error", 0.0
+    results = [submission.result for submission in graded] + [ungraded]
+    points = sum(check.max_points for check in ungraded.checks)
+    assert {result.max_score for result in results} == {points} and graded[0].result.score == points
     write_class_report(graded + [Submission("s9", ungraded, Path("/r/9/result.json"))], tmp_path)
-    said = re.search(r"<dt>Score</dt><dd>[^<]*out of ([\d.]+)</dd>", (tmp_path / "index.html").read_text())
-    assert said and float(said.group(1)) == usual   # the histogram's axis still reaches the highest maximum
+    index = (tmp_path / "index.html").read_text()
+    header = re.search(r"<dt>Score</dt><dd>[^<]*out of ([\d.]+)</dd>", index)
+    axis = re.search(r"score \(out of ([\d.]+)\)", index)
+    rows = re.findall(r'<td class="num" data-value="[\d.]+">[\d.]+/([\d.]+)</td>', index)
+    assert header and axis and float(header.group(1)) == float(axis.group(1)) == points
+    assert len(rows) == 4 and set(rows) == {f"{points:g}"}

@@ -75,8 +75,9 @@ def terminal_summary(submissions: list[Submission], found: Found, written: dict[
              f"{graded_now} graded in this run, {reused} already graded with the same inputs"]
     if submissions:
         scores = [submission.result.score for submission in submissions]
-        usual = view.usual_max_score([submission.result for submission in submissions])
-        lines.append(f"score: mean {statistics.fmean(scores):.1f}, median {statistics.median(scores):g} of {usual:g}")
+        out_of = view.class_max_score([submission.result for submission in submissions])
+        lines.append(f"score: mean {statistics.fmean(scores):.1f}, "
+                     f"median {statistics.median(scores):g} of {out_of:g}")
         slowest = sorted(submissions, key=lambda submission: -submission.result.duration_s)[:3]
         lines.append("slowest: " + ", ".join(f"{s.student} {s.result.duration_s:.1f} s" for s in slowest))
     problems = [f"{s.student}: {status} - {why(s.result)}" for s, status in zip(submissions, statuses)

@@ -34,7 +34,7 @@ from ..sandbox import IsolationUnavailable
 from ..terminal import inert
 from . import attribution
 from .gather import EVIDENCE_SNAPSHOT, GradingOptions, gather, limit_options
-from .result import CheckResult, GradeResult
+from .result import CheckResult, GradeResult, points_for
 
 OUTCOME = pytest.StashKey[Outcome]()
 
@@ -237,7 +237,7 @@ def _result(item, call, report) -> CheckResult:
     blocked = (attribution.blocked_by(run_evidence.runs, attribution.needs_of(item.get_closest_marker("needs")))
                if run_evidence and outcome.status in ("fail", "error") else None)
     return CheckResult(**identity, status=outcome.status,
-                       points=identity["max_points"] if outcome.status == "pass" else 0.0,
+                       points=points_for(outcome.status, identity["max_points"]),
                        message=outcome.message, evidence=outcome.evidence, blocked_by=blocked)
 
 

@@ -1,9 +1,11 @@
 """The graded result: one record per check and the score; the JSON format is in docs/results.md.
 
-Points: a passed check earns its max points, anything else earns 0. Manual and skipped checks are
-left out of max_score (a person decides manual ones), so a perfect submission scores full marks.
-Hidden checks keep only their title and points in what students see. A check that could not be
-judged because a cell failed names that cell in `blocked_by` (grading/attribution.py).
+Points: one maximum per activity, the sum of every rubric check's points, the same for every
+submission and every view (docs/results.md). A passed check earns its points, and so does one that
+does not apply to the submission (`skip`: nothing in it to fault); a manual check earns 0 until a
+person decides; a failed or errored check earns 0. Hidden checks keep only their title and points
+in what students see. A check that could not be judged because a cell failed names that cell in
+`blocked_by` (grading/attribution.py).
 
 Staff's review (grader/review/) adds to a result without removing anything: a check whose points staff
 set keeps its original points in `adjusted`; a change of the total (a staff adjustment of `*`, a late
@@ -21,6 +23,7 @@ from ..files import write_atomic
 
 SCHEMA = "grader.result/3"
 READABLE_SCHEMAS = ("grader.result/1", "grader.result/2", SCHEMA)   # /2 and /3 added fields with defaults
+EARNING_STATUSES = ("pass", "skip")   # since /3 a skipped check earns its points (before: out of max_score)
 HIDDEN_MESSAGE = "hidden check: only its result is shown"
 MAX_RESULT_BYTES = 50_000_000   # a result with every check's evidence is well under 1 MB
 
@@ -39,9 +42,18 @@ class CheckResult:
     adjusted: dict | None = None        # {"points" (as graded), "reason", "by"} when staff set its points
 
     @property
-    def counts(self) -> bool:
-        """Manual and skipped checks are out of the score, until staff give them points."""
-        return self.status not in ("manual", "skip") or self.adjusted is not None
+    def judged(self) -> bool:
+        """The evidence decided it (pass, fail or error): not a check that did not apply, nor a manual one."""
+        return self.status not in ("manual", "skip")
+
+    @property
+    def decided(self) -> bool:
+        """Its points are settled: by the evidence, or by staff for a manual one."""
+        return self.status != "manual" or self.adjusted is not None
+
+
+def points_for(status: str, max_points: float) -> float:
+    return max_points if status in EARNING_STATUSES else 0.0
 
 
 @dataclass
@@ -66,16 +78,15 @@ class GradeResult:
 
     @property
     def score(self) -> float:
-        checks = sum(check.points for check in self.checks if check.counts)
-        return checks + sum(line["points"] for line in self.adjustments)
+        return sum(check.points for check in self.checks) + sum(line["points"] for line in self.adjustments)
 
     @property
     def max_score(self) -> float:
-        return sum(check.max_points for check in self.checks if check.counts)
+        return sum(check.max_points for check in self.checks)
 
     @property
     def manual_points(self) -> float:
-        return sum(check.max_points for check in self.checks if check.status == "manual" and not check.counts)
+        return sum(check.max_points for check in self.checks if not check.decided)
 
     def for_students(self) -> "GradeResult":
         """The copy students may see: hidden checks keep only their title and points. Reports derive the
@@ -110,6 +121,10 @@ class GradeResult:
     def from_dict(cls, raw: dict) -> "GradeResult":
         raw = dict(raw)
         checks = [CheckResult(**check) for check in raw.pop("checks")]
+        if raw.get("schema") != SCHEMA:   # scored again by today's rule, so old and new results share one maximum
+            for check in checks:
+                check.points = points_for(check.status, check.max_points)
+        raw["schema"] = SCHEMA
         for derived in ("score", "max_score", "manual_points"):
             raw.pop(derived, None)
         return cls(**raw, checks=checks)

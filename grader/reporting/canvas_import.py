@@ -151,7 +151,7 @@ def write_canvas_files(out: Path, placement: Placement | None) -> dict[str, Path
 def describe(placement: Placement, written: dict[str, Path]) -> list[str]:
     """What staff need to know before they import, a few lines for the terminal."""
     gradebook, scored = placement.gradebook, len(placement.scored)
-    max_score = view.usual_max_score([submission.result for submission in placement.scored.values()])
+    max_score = view.class_max_score([submission.result for submission in placement.scored.values()])
     lines = [f"canvas: {written['canvas']}: {scored} score(s) for {gradebook.assignment}; "
              f"{len(gradebook.students) - scored} of {len(gradebook.students)} gradebook rows left blank"]
     if max_score and max_score != gradebook.points_possible:

@@ -29,7 +29,7 @@ class CheckRate:
     max_points: float
     hidden: bool
     passed: int = 0
-    judged: int = 0       # submissions where the check counted (not manual, not skipped)
+    judged: int = 0       # graded submissions where the evidence decided it (not manual, not skipped)
     blocked: int = 0      # of the failures, those a failed cell kept from being judged
 
     @property
@@ -38,13 +38,15 @@ class CheckRate:
 
 
 def check_rates(submissions: list[Submission]) -> list[CheckRate]:
-    """Each check's pass rate across the class, the lowest first (rubric order among equals)."""
+    """Each check's pass rate across the class, the lowest first (rubric order among equals). A submission
+    that could not be graded at all says nothing about a check: it is left out of the rates (its row
+    and the problems list say why)."""
     rates: dict[str, CheckRate] = {}
     for submission in submissions:
         for check in submission.result.checks:
             rate = rates.setdefault(check.id, CheckRate(check.id, check.title, check.max_points,
                                                         check.visibility == "hidden"))
-            if check.counts:
+            if check.judged and not submission.result.error:
                 rate.judged += 1
                 rate.passed += check.status == "pass"
                 rate.blocked += check.blocked_by is not None
@@ -65,14 +67,14 @@ def summary_page(submissions: list[Submission], links: dict[str, str], exports: 
     """`similar`: pairs of students (`a`, `b`, `share_a`, `share_b`, `shared_chars`; review/similarity.py)."""
     results = [submission.result for submission in submissions]
     scores = [result.score for result in results]
-    max_score = max((result.max_score for result in results), default=0)
+    max_score = view.class_max_score(results)
     times = [result.duration_s for result in results]
     rows = [{"student": submission.student, "name": submission.name, "link": links.get(submission.student),
              "result": submission.result, "percentage": view.percentage(submission.result),
              "status": view.status(submission.result), "cause": _first_cause(submission)} for submission in submissions]
     return environment().get_template("summary.html.j2").render(
         activity=results[0].activity if results else "", rows=rows, rates=check_rates(submissions),
-        histogram=histogram(scores, max_score) if results else None, usual_max_score=view.usual_max_score(results),
+        histogram=histogram(scores, max_score) if results else None, max_score=max_score,
         mean=statistics.fmean(scores) if scores else 0, median=statistics.median(scores) if scores else 0,
         total_time=sum(times), mean_time=statistics.fmean(times) if times else 0, max_time=max(times, default=0),
         problems=[row for row in rows if row["status"] != "graded"], exports=exports, triage=view.triage(submissions),

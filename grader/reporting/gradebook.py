@@ -23,7 +23,8 @@ def _number(value: float) -> int | float:
 
 
 def grades_csv(submissions: list[Submission]) -> str:
-    """Points per check; a manual or skipped check's cell is empty (not scored), as is a check a result lacks.
+    """Points per check (they add up to the score); a manual check's cell is empty (a person decides), as is
+    a check a result lacks.
     A `name` column follows `student` when a roster named the students."""
     ids = check_ids(submissions)
     named = any(submission.name for submission in submissions)
@@ -32,7 +33,7 @@ def grades_csv(submissions: list[Submission]) -> str:
     rows = [FIXED[:1] + ["name"] * named + FIXED[1:] + ids + [LINES[kind] for kind in kinds]]
     for submission in submissions:
         result = submission.result
-        points = {check.id: f"{check.points:g}" for check in result.checks if check.counts}
+        points = {check.id: f"{check.points:g}" for check in result.checks if check.decided}
         lines: dict[str, float] = {}
         for line in result.adjustments:
             lines[line["kind"]] = lines.get(line["kind"], 0.0) + line["points"]

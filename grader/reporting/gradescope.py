@@ -1,7 +1,11 @@
 """Gradescope's results.json for one submission: the score, the root causes as the output, and one
-test per check (hidden checks are `after_published`: students see them once grades are published)."""
+test per check (hidden checks are `after_published`: students see them once grades are published).
+The tests' scores add up to `score` and their maxima to the activity's points: a check that does not
+apply carries its full points as passed, a manual one 0 until staff adjust the score."""
 
 from __future__ import annotations
+
+import dataclasses
 
 from ..grading.result import GradeResult
 from ..text import plain
@@ -9,7 +13,7 @@ from . import view
 from .scorecard import cause_lines
 
 VISIBILITY = {"visible": "visible", "hidden": "after_published"}
-STATUS = {"pass": "passed", "fail": "failed", "error": "failed"}   # manual and skip carry no status
+STATUS = {"pass": "passed", "skip": "passed", "fail": "failed", "error": "failed"}   # manual carries none
 
 
 def _output(check) -> str:
@@ -17,24 +21,31 @@ def _output(check) -> str:
     if check.adjusted:
         said.append(f"Adjusted by staff: {check.adjusted['reason']} (graded {check.adjusted['points']:g})")
     if check.status == "manual":
-        said.append("MANUAL: awaiting a person's review")
+        said.append("MANUAL: awaiting a person's review (0 points until staff adjust the score)")
     elif check.status == "skip":
-        said.append("SKIPPED: does not apply to this submission")
+        said.append("DOES NOT APPLY to this submission: full points")
     return plain("\n".join(said + [check.message]))
+
+
+def container_note(unisolated: str) -> str:
+    """Gradescope's container, one per submission, is the isolation when it forbids the grader's sandbox."""
+    return (f"The notebooks ran in Gradescope's container without the grader's sandbox ({unisolated}): "
+            "the container, made for this submission alone, is the isolation here.")
 
 
 def results(result: GradeResult) -> dict:
     found, _ = view.causes(result, result.checks)
     summary = [f"Score {result.score:g}/{result.max_score:g} ({view.percentage(result):.0f}%)"]
     summary += view.review_lines(result, view.shown_checks(result, staff=False))
-    summary += view.warnings(result)
+    summary += [container_note(result.unisolated)] if result.unisolated else []
+    summary += view.warnings(dataclasses.replace(result, unisolated=""))
     for cause in found:
         summary += [""] + cause_lines(cause)
     tests = []
     for number, check in enumerate(result.checks, 1):
         test = {"name": check.title, "number": str(number), "score": check.points, "max_score": check.max_points,
-                "output": _output(check), "visibility": VISIBILITY.get(check.visibility, "visible"),
-                "tags": [check.id]}
+                "output": _output(check), "output_format": "text",
+                "visibility": VISIBILITY.get(check.visibility, "visible"), "tags": [check.id]}
         if check.status in STATUS:
             test["status"] = STATUS[check.status]
         tests.append(test)
@@ -46,8 +57,3 @@ def results(result: GradeResult) -> dict:
     return {"score": result.score, "execution_time": round(result.duration_s), "output": plain("\n".join(summary)),
             "output_format": "text", "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
 
-
-def could_not_grade(message: str) -> dict:
-    """What Gradescope shows when the submission could not be graded at all (bad input)."""
-    return {"score": 0, "output": plain(f"The grader could not grade this submission: {message}"),
-            "output_format": "text", "visibility": "visible", "tests": []}

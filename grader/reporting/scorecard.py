@@ -20,7 +20,7 @@ def _shown(text) -> str:
 
 
 def _points(check: CheckResult) -> str:
-    if check.status in ("manual", "skip"):
+    if check.status == "manual":
         return f"  -/{check.max_points:g}"
     return f"{check.points:g}/{check.max_points:g}".rjust(6)
 
@@ -81,6 +81,6 @@ def render(result: GradeResult, width: int = 100) -> str:
     for check in rest:
         lines += _check_lines(check, width)
     lines += [f"  STAFF  {_shown(said)}" for said in review_lines(result)]
-    manual = f" ({result.manual_points:g} more awaiting manual review)" if result.manual_points else ""
+    manual = f" ({result.manual_points:g} point(s) awaiting manual review)" if result.manual_points else ""
     lines += ["", f"Score: {result.score:g}/{result.max_score:g}{manual}"]
     return "\n".join(map(inert, lines))   # every line, whatever field it came from (inert is idempotent)

@@ -4,7 +4,6 @@ The terminal scorecard, the HTML pages and the exports all render from this."""
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass, field
 
 from ..grading.result import CheckResult, GradeResult
@@ -23,7 +22,7 @@ class Cause:
 
     @property
     def lost_points(self) -> float:
-        return sum(check.max_points - check.points for check in self.checks if check.counts)
+        return sum(check.max_points - check.points for check in self.checks)
 
 
 def shown_checks(result: GradeResult, staff: bool) -> list[CheckResult]:
@@ -81,10 +80,10 @@ def status(result: GradeResult) -> str:
     return "graded"
 
 
-def usual_max_score(results: list[GradeResult]) -> float:
-    """What most of a class's results are scored out of (one that could not be graded counts every
-    check of the rubric, so its maximum may differ); 0 for none."""
-    return statistics.mode(result.max_score for result in results) if results else 0.0
+def class_max_score(results: list[GradeResult]) -> float:
+    """What a class is scored out of: the activity's points, the same in every result (results graded
+    with an edited rubric may differ: the largest is shown); 0 for none."""
+    return max((result.max_score for result in results), default=0.0)
 
 
 def percentage(result: GradeResult) -> float:
@@ -107,7 +106,8 @@ def warnings(result: GradeResult, checks: list[CheckResult] | None = None) -> li
     checks = result.checks if checks is None else checks
     skipped = sum(check.status == "skip" for check in checks)
     if skipped:
-        said.append(f"{skipped} check(s) skipped: they do not apply when grading from {result.source}.")
+        said.append(f"{skipped} check(s) do not apply to this submission (each says why): they earn their "
+                    "points, so every submission is scored out of the same maximum.")
     errors = sum(check.status == "error" for check in checks)
     if errors:
         said.append(f"{errors} check(s) could not read their evidence (status error): they score 0 until it can be read.")
