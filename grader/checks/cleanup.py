@@ -7,11 +7,9 @@ import re
 from ..evidence.snapshot import regions_read
 from . import prices
 from .evidence import Evidence
+from .leftovers import find, of_snapshot
 from .outcome import Outcome, failed, passed, skipped, unknown
 
-NAME_FIELDS = {"endpoints": "EndpointName", "endpoint_configs": "EndpointConfigName", "models": "ModelName",
-               "notebook_instances": "NotebookInstanceName"}
-FREE = ("models", "endpoint_configs")   # metadata only: clutter, no charge
 HOW_TO_DELETE = {
     "endpoints": "delete it: sagemaker.Session().delete_endpoint(predictor.endpoint) or SageMaker > Endpoints > Delete",
     "endpoint_configs": "delete it in SageMaker > Endpoint configurations",
@@ -21,53 +19,27 @@ HOW_TO_DELETE = {
 }
 
 
-def _endpoint_cost(ev: Evidence, region: str, endpoint: dict) -> float | None:
-    configs = ev.sagemaker("endpoint_configs", region) or []
-    config = next((c for c in configs if c.get("EndpointConfigName") == endpoint.get("EndpointConfigName")), None)
-    total = 0.0
-    for variant in (config or {}).get("ProductionVariants", []):
-        cost = prices.endpoint_cost(variant.get("InstanceType", ""), variant.get("InitialInstanceCount", 1))
-        if cost is None:
-            return None
-        total += cost
-    return total if config else None
-
-
 def leftovers(ev: Evidence, kind: str) -> tuple[list[dict], Outcome | None]:
-    """[{name, region, cost_per_hour, note}] still present, or an Outcome when the state is unknown."""
+    """[{name, region, note, cost_per_hour, price_basis}] of `kind` still present (the audit's model,
+    grader/checks/leftovers.py), or an Outcome when the state is unknown."""
     if kind == "buckets":
         if ev.buckets() is None:
             return [], unknown("the buckets could not be listed", errors=ev.missing("s3.buckets"))
-        pattern = re.compile(ev.expected.get("bucket_pattern", "^sagemaker-"))
-        return [{"name": b["Name"], "region": b.get("Region"),
-                 "cost_per_hour": sum(o.get("Size", 0) for o in b.get("objects") or []) / 1e9 * prices.S3_STANDARD_PER_GB_HOUR,
-                 "note": f"{len(b.get('objects') or [])} object(s)"} for b in ev.buckets() if pattern.match(b["Name"])], None
-    unread = ev.unread_regions()
-    if unread:
-        return [], unknown(f"the snapshot did not read {' and '.join(unread)}, so {kind.replace('_', ' ')} left there "
-                           f"are unknown; record it again with `grader snapshot` (it reads {ev.activity.region} and "
-                           "us-east-1)", unread_regions=unread)
-    found = []
-    for region in regions_read(ev.snapshot):
-        items = ev.sagemaker(kind, region)
-        if items is None:
-            return [], unknown(f"the {kind.replace('_', ' ')} in {region} could not be listed",
-                               errors=ev.missing(f"sagemaker.{region}.{kind}"))
-        for item in items:
-            if item.get("EndpointStatus", item.get("NotebookInstanceStatus")) == "Deleting":
-                continue   # on its way out: the student did delete it
-            entry = {"name": item.get(NAME_FIELDS[kind]), "region": region, "note": "",
-                     "cost_per_hour": 0.0 if kind in FREE else None}
-            if kind == "endpoints":
-                entry["cost_per_hour"] = _endpoint_cost(ev, region, item)
-                entry["note"] = item.get("EndpointStatus", "")
-            elif kind == "notebook_instances":
-                status = item.get("NotebookInstanceStatus", "")
-                entry["cost_per_hour"] = prices.notebook_cost(item.get("InstanceType", ""), status,
-                                                              item.get("VolumeSizeInGB", 5))
-                entry["note"] = status
-            found.append(entry)
-    return found, None
+    else:
+        unread = ev.unread_regions()
+        if unread:
+            return [], unknown(f"the snapshot did not read {' and '.join(unread)}, so {kind.replace('_', ' ')} left "
+                               f"there are unknown; record it again with `grader snapshot` (it reads "
+                               f"{' and '.join(dict.fromkeys([ev.activity.region, *unread]))})", unread_regions=unread)
+        for region in regions_read(ev.snapshot):
+            if ev.sagemaker(kind, region) is None:
+                return [], unknown(f"the {kind.replace('_', ' ')} in {region} could not be listed",
+                                   errors=ev.missing(f"sagemaker.{region}.{kind}"))
+    pattern = re.compile(ev.expected.get("bucket_pattern", "^sagemaker-"))
+    found, _ = find(of_snapshot(ev.snapshot))
+    return [{"name": item["name"], "region": item["region"], "note": item["state"] or item["details"],
+             "cost_per_hour": item["cost_per_hour"], "price_basis": item["price_basis"]}
+            for item in found if item["kind"] == kind and (kind != "buckets" or pattern.match(item["name"] or ""))], None
 
 
 def nothing_left(ev: Evidence, kind: str) -> Outcome:

@@ -1,16 +1,21 @@
-"""What an account still holds that bills (or clutters), priced from the grader's price table:
+"""The one model of leftovers: what an account still holds that bills (or clutters), priced from the
+grader's price table (prices.py) in the region it is in:
 endpoints (instance type and count), notebook instances (running or stopped, with their volume),
 training jobs still running, models, endpoint configurations and buckets (with their size). Each
 leftover has its age, cost per hour and per month, and how to delete it. Whatever could not be
-read is listed as unknown: a region or list that failed is never taken as clean."""
+read is listed as unknown: a region or list that failed is never taken as clean.
+
+The student's cleanup checks (cleanup.py) and the instructor's audit (grader/audit/) both take their
+leftovers from `find`, so a student and their instructor are told the same resources, counts and prices.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from ..checks import prices
+from . import prices
 from ..evidence.collect_sagemaker import RESOURCES
-from ..evidence.snapshot import MAX_OBJECTS_PER_BUCKET
+from ..evidence.snapshot import MAX_OBJECTS_PER_BUCKET, regions_read
 
 TYPES = {"endpoints": "endpoint", "notebook_instances": "notebook instance", "training_jobs": "training job",
          "endpoint_configs": "endpoint configuration", "models": "model", "buckets": "bucket"}
@@ -29,7 +34,7 @@ FREE = prices.Quote(0.0, "free (metadata only)")
 
 
 def find(reading: dict) -> tuple[list[dict], list[dict]]:
-    """(leftovers, unknown parts) of one account's reading."""
+    """(leftovers, unknown parts) of one account's reading (grader/audit/reader.py; `of_snapshot`)."""
     observed = _when(reading.get("observed_at"))
     leftovers, unknown = [], [dict(entry, what="every SageMaker resource") for entry in reading["regions_not_read"]]
     for region in reading["regions"]:
@@ -52,6 +57,12 @@ def find(reading: dict) -> tuple[list[dict], list[dict]]:
     else:
         leftovers.extend(_completed("buckets", _bucket(bucket), observed) for bucket in buckets)
     return leftovers, unknown
+
+
+def of_snapshot(snapshot: dict) -> dict:
+    """An account snapshot (a graded run's, or a recorded one) as a reading of every region it holds."""
+    return {"observed_at": snapshot.get("collected_at"), "regions": regions_read(snapshot), "regions_not_read": [],
+            "sagemaker": snapshot["sagemaker"], "s3": snapshot["s3"], "errors": snapshot.get("errors") or []}
 
 
 def _reason(reading: dict, target: str) -> str:
