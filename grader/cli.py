@@ -207,6 +207,17 @@ def _activities(args) -> int:
     return 0
 
 
+def _new_activity(args) -> int:
+    from .project import authoring_dir
+    from .scaffold import new_activity
+
+    made = new_activity(args.activity, args.from_solution, authoring_dir(), data_dir=args.data_dir)
+    print(f"Wrote {made.activity} and {made.rubric}: {len(made.checks)} checks, {made.points:g} points, "
+          f"the checks the solution's run supports. Review them (docs/authoring.md), then grade with: "
+          f"grader check {args.activity} NOTEBOOK")
+    return 0
+
+
 def _add_run_options(parser: argparse.ArgumentParser, *, start_from: bool = True) -> None:
     if start_from:
         parser.add_argument("--start-from", type=Path, metavar="SNAPSHOT",
@@ -354,6 +365,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     activities = commands.add_parser("activities", help="list the activities and what each needs")
     activities.set_defaults(run=_activities)
+
+    new = commands.add_parser("new-activity", help="scaffold an activity and its rubric from a solution notebook "
+                                                   "(into GRADER_PROJECT_DIR, else the current folder)")
+    new.add_argument("activity", metavar="ID", help="the new activity's id (lower-case, dashes), e.g. churn-model")
+    new.add_argument("--from-solution", type=Path, required=True, metavar="NOTEBOOK",
+                     help="the activity's solution notebook: it runs once on the emulator to find what to grade")
+    new.add_argument("--data-dir", type=Path, help="folder with the data files the solution opens")
+    new.set_defaults(run=_new_activity)
     return parser
 
 
