@@ -97,7 +97,9 @@ def _snapshot(args) -> int:
     import boto3
 
     from .emulator import read_env_file
-    from .evidence.snapshot import collect, collect_live, reached, regions_to_read, write
+    from .activities import course
+    from .evidence.snapshot import collect, collect_live, reached, write
+    from .regions import regions_to_read
 
     if args.live:
         snapshot = collect_live(args.profile, args.region)
@@ -111,7 +113,7 @@ def _snapshot(args) -> int:
         session = boto3.Session(aws_access_key_id=env.get("AWS_ACCESS_KEY_ID"),
                                 aws_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY"),
                                 aws_session_token=env.get("AWS_SESSION_TOKEN"))
-        regions = regions_to_read(args.region or env.get("AWS_DEFAULT_REGION") or "us-west-2")
+        regions = regions_to_read(args.region or env.get("AWS_DEFAULT_REGION") or course().region)
         snapshot = reached(collect(session, regions, endpoint_url=env.get("AWS_ENDPOINT_URL"), source="emulator"))
     write(snapshot, args.out)
     print(inert(f"snapshot of account {snapshot['account_id']} ({', '.join(snapshot['regions'])}) written to "

@@ -64,10 +64,13 @@ class TomlFile:
         """The line of `key` in `table` (its `index`-th occurrence for an array of tables); the table's
         header line when the key is not written on a line of its own; 1 when nothing is found."""
         header, seen, current = None, -1, None
+        subtable = f"{table}.{key}" if table else key
         for number, text in enumerate(self.text.splitlines(), start=1):
             found = HEADER.match(text)
             if found:
                 current = found.group(2).replace('"', "")
+                if key and current == subtable:   # the key is a table of its own: [table.key]
+                    return number
                 if current == table:
                     seen += 1
                     if seen == index:

@@ -119,3 +119,31 @@ def test_the_shipped_rubrics_load_and_the_model_activities_grade_the_same_checks
              for activity in ("rainfall", "housing", "credit-risk")]
     assert model[0] == model[1] == model[2] and len(model[0]) == 21
     assert sum(check.points for check in rubrics["iam-user"].checks) == 9
+
+
+@pytest.mark.parametrize("change, where, problem", [
+    (('user = "administrator"', 'usr = "administrator"'), "expected.usr", "unknown key 'usr'"),
+    (("user_in_group = true", 'user_in_group = "yes"'), "expected.user_in_group", "must be true or false, not 'yes'"),
+    (("cell_timeout = 60", "cell_timeout = true"), "limits.cell_timeout", "must be a number, not True"),
+    (('kind = "console"', 'kind = "consol"'), "kind", "must be one of notebook, console"),
+    (('[services]', '[servics]'), "servics", "unknown key 'servics'"),
+])
+def test_a_mistake_in_an_activity_file_is_refused_with_its_file_and_line(course, capsys, change, where, problem):
+    activity = course / "activities/iam-user/activity.toml"
+    old, new = change
+    text = activity.read_text()
+    activity.write_text(text.replace(old, new, 1))
+    line = text[:text.index(old)].count("\n") + 1
+    assert main(["check", "iam-user", "--snapshot", str(IAM_SOLUTION_SNAPSHOT)]) == 2
+    error = capsys.readouterr().err
+    assert f"{activity}:{line}: {where}: {problem}" in error, error
+
+
+def test_the_course_facts_are_in_one_file_a_course_copy_may_replace(course):
+    from grader.activities import load
+
+    assert load("iam-user").region == "us-west-2"   # the grader's activities/course.toml
+    own = (PROJECT / "activities/course.toml").read_text().replace('region = "us-west-2"', 'region = "eu-west-1"')
+    (course / "activities/course.toml").write_text(own)
+    assert load("iam-user").region == "eu-west-1"
+    assert load("iam-user").expected["bucket_conventions"][0]["name"] == "sagemaker-<YYYYMMDD>-<HHMM>"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ..evidence.snapshot import regions_read
+from ..regions import regions_read
 from . import prices
 from .evidence import Evidence
 from .leftovers import find, of_snapshot

@@ -15,7 +15,8 @@ from datetime import datetime, timezone
 
 from . import prices
 from ..evidence.collect_sagemaker import RESOURCES
-from ..evidence.snapshot import MAX_OBJECTS_PER_BUCKET, regions_read
+from ..evidence.snapshot import MAX_OBJECTS_PER_BUCKET
+from ..regions import regions_read
 
 TYPES = {"endpoints": "endpoint", "notebook_instances": "notebook instance", "training_jobs": "training job",
          "endpoint_configs": "endpoint configuration", "models": "model", "buckets": "bucket"}
