@@ -22,10 +22,11 @@ KINDS = ("notebook", "console")
 COURSE_FIELDS = {"region": required(str), "bucket_conventions": required(list, items=(dict,))}
 CONVENTION_FIELDS = {"name": required(str), "pattern": required(str)}
 ACTIVITY_FIELDS = {
-    "id": required(str), "title": required(str), "kind": required(str), "notebooks": required(list, items=(str,)),
-    "region": optional(str), "environment": optional(str), "instructions": optional(str),
-    "starting_state": optional(str), "helpers": optional(list, items=(str,)), "data": optional(dict),
-    "services": optional(dict), "limits": optional(dict), "expected": optional(dict), "thresholds": optional(dict),
+    "id": required(str), "title": required(str), "kind": required(str),
+    "notebooks": required(list, items=(str,)), "region": optional(str), "environment": optional(str),
+    "instructions": optional(str), "starting_state": optional(str), "helpers": optional(list, items=(str,)),
+    "data": optional(dict), "services": optional(dict), "limits": optional(dict), "expected": optional(dict),
+    "thresholds": optional(dict),
 }
 SERVICE_FIELDS = {"market_data": optional(bool)}
 LIMIT_FIELDS = {"cell_timeout": optional(float), "notebook_timeout": optional(float)}
@@ -35,12 +36,13 @@ EXPECTED_FIELDS = {
     # buckets (s3.py): the course's conventions (course.toml) unless an activity names its own
     "bucket_conventions": optional(list, items=(dict,)), "bucket_region": optional(str),
     # the linear-learner activities (training_data.py, hyperparameters.py, labels.py, metrics.py)
-    "prefix": optional(str), "predictor_type": optional(str), "feature_dim": optional(int), "rows": optional(int),
-    "test_size": optional(float), "course_table": optional(dict), "hyperparameters": optional(dict),
-    "hyperparameters_not_asked": optional(dict),
+    "prefix": optional(str), "predictor_type": optional(str), "feature_dim": optional(int),
+    "rows": optional(int), "test_size": optional(float), "course_table": optional(dict),
+    "hyperparameters": optional(dict), "hyperparameters_not_asked": optional(dict),
     # iam-user (iam.py)
-    "user": optional(str), "group": optional(str), "policy_arn": optional(str), "user_in_group": optional(bool),
-    "console_access": optional(bool), "password_reset_required": optional(bool),
+    "user": optional(str), "group": optional(str), "policy_arn": optional(str),
+    "user_in_group": optional(bool), "console_access": optional(bool),
+    "password_reset_required": optional(bool),
     "programmatic_access": optional(bool), "billing_access": optional(str, bool),
     # sagemaker-notebook (notebook_instance.py, monte_carlo.py)
     "notebook_instance": optional(str), "instance_type": optional(str), "accelerator_types": optional(list),
@@ -48,8 +50,8 @@ EXPECTED_FIELDS = {
     "role_policy_arn": optional(str), "role_name_pattern": optional(str), "role_path": optional(str),
     "role_bucket_actions": optional(list, items=(str,)), "monte_carlo": optional(dict),
     # cleanup (cleanup.py)
-    "gone": optional(list, items=(str,)), "billable": optional(list, items=(str,)), "bucket_pattern": optional(str),
-    "may_remain": optional(list, items=(str,)),
+    "gone": optional(list, items=(str,)), "billable": optional(list, items=(str,)),
+    "bucket_pattern": optional(str), "may_remain": optional(list, items=(str,)),
 }
 COURSE_TABLE_FIELDS = {"features": required(str), "label_column": optional(str), "labels": optional(str),
                        "label_codes": optional(list, items=(dict,))}
@@ -62,8 +64,8 @@ THRESHOLD_FIELDS = {"accuracy_min": optional(float), "r2_min": optional(float), 
 class Course:
     """What every activity of the course shares."""
 
-    region: str                       # where the lesson creates everything
-    bucket_conventions: tuple[dict, ...]   # the bucket names the course used: {name, pattern}, the lesson's first
+    region: str                            # where the lesson creates everything
+    bucket_conventions: tuple[dict, ...]   # bucket names the course used: {name, pattern}, the lesson's first
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ class Activity:
     thresholds: dict = field(default_factory=dict)
     starting_state: str | None = None   # snapshot file (in the folder) a run starts from, when none is given
     helpers: tuple[str, ...] = ()       # modules notebooks import from beside them (e.g. MCForecastTools.py)
-    environment: str = "current"        # the kernel environment its notebooks run on first (docs/environments.md)
+    environment: str = "current"        # kernel environment its notebooks run on first (docs/environments.md)
 
     @property
     def instructions(self) -> Path:
@@ -107,7 +109,7 @@ def activity_ids() -> list[str]:
 def _course(path: Path) -> Course:
     document = TomlFile(path, "course file")
     raw = document.checked(document.data, COURSE_FIELDS)
-    for index, convention in enumerate(raw["bucket_conventions"]):
+    for convention in raw["bucket_conventions"]:
         document.checked(convention, CONVENTION_FIELDS, "bucket_conventions")
     return Course(region=raw["region"], bucket_conventions=tuple(raw["bucket_conventions"]))
 

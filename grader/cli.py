@@ -96,8 +96,8 @@ def describe_run(record) -> str:
 def _snapshot(args) -> int:
     import boto3
 
-    from .emulator import read_env_file
     from .activities import course
+    from .emulator import read_env_file
     from .evidence.snapshot import collect, collect_live, reached, write
     from .regions import regions_to_read
 
@@ -368,11 +368,14 @@ def build_parser() -> argparse.ArgumentParser:
     activities = commands.add_parser("activities", help="list the activities and what each needs")
     activities.set_defaults(run=_activities)
 
-    new = commands.add_parser("new-activity", help="scaffold an activity and its rubric from a solution notebook "
-                                                   "(into GRADER_PROJECT_DIR, else the current folder)")
-    new.add_argument("activity", metavar="ID", help="the new activity's id (lower-case, dashes), e.g. churn-model")
+    new = commands.add_parser("new-activity",
+                              help="scaffold an activity and its rubric from a solution notebook (into "
+                                   "GRADER_PROJECT_DIR, else the current folder)")
+    new.add_argument("activity", metavar="ID",
+                     help="the new activity's id (lower-case, dashes), e.g. churn-model")
     new.add_argument("--from-solution", type=Path, required=True, metavar="NOTEBOOK",
-                     help="the activity's solution notebook: it runs once on the emulator to find what to grade")
+                     help="the activity's solution notebook: it runs once on the emulator to find what to "
+                          "grade")
     new.add_argument("--data-dir", type=Path, help="folder with the data files the solution opens")
     new.set_defaults(run=_new_activity)
     return parser

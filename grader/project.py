@@ -53,7 +53,8 @@ def environments_dir() -> Path:
 def grader_content_dir() -> Path:
     """The grader's own content (its checkout, or the copy installed with it), whatever
     GRADER_PROJECT_DIR says: what a course's copy falls back on and new activities start from."""
-    return next((folder for folder in (_PACKAGE_PARENT, INSTALLED_CONTENT) if _is_project(folder)), INSTALLED_CONTENT)
+    found = (folder for folder in (_PACKAGE_PARENT, INSTALLED_CONTENT) if _is_project(folder))
+    return next(found, INSTALLED_CONTENT)
 
 
 def authoring_dir() -> Path:

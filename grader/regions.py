@@ -23,7 +23,7 @@ def regions_read(snapshot: dict) -> list[str]:
     return [region for region in snapshot.get("regions") or [] if region in snapshot["sagemaker"]]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def sagemaker_regions(partition: str | None = None) -> tuple[str, ...]:
     """Every region SageMaker exists in (in one partition, or in all), as botocore's endpoint data knows
     them: no call to AWS, no AWS config read."""

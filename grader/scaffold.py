@@ -40,7 +40,8 @@ class Scaffolded:
     points: float
 
 
-def new_activity(activity_id: str, solution: Path, course_folder: Path, data_dir: Path | None = None) -> Scaffolded:
+def new_activity(activity_id: str, solution: Path, course_folder: Path,
+                 data_dir: Path | None = None) -> Scaffolded:
     """Write the activity and its rubric into `course_folder`; nothing is left behind if it fails."""
     from .execution import read_submission
 
@@ -48,7 +49,8 @@ def new_activity(activity_id: str, solution: Path, course_folder: Path, data_dir
         raise UsageError(f"activity id '{activity_id}' must be lower-case letters, digits and dashes, e.g. "
                          "churn-model")
     notebook = read_submission(Path(solution)).notebook   # a clear error for a missing or broken notebook
-    folder, rubric_folder = course_folder / "activities" / activity_id, course_folder / "rubrics" / activity_id
+    folder = course_folder / "activities" / activity_id
+    rubric_folder = course_folder / "rubrics" / activity_id
     for existing in (folder, rubric_folder):
         if existing.exists():
             raise UsageError(f"{existing} already exists; choose another id or remove it first")
@@ -67,10 +69,12 @@ def new_activity(activity_id: str, solution: Path, course_folder: Path, data_dir
         evidence = replace(evidence, activity=replace(activity, expected={**activity.expected, **expected}))
         checks = _supported(evidence)
         if not checks:
-            raise UsageError(f"the solution {name} made nothing the grader's checks grade (no bucket, upload, "
-                             "training job or endpoint); write the rubric by hand (docs/authoring.md)")
+            raise UsageError(f"the solution {name} made nothing the grader's checks grade (no bucket, "
+                             "upload, training job or endpoint); write the rubric by hand "
+                             "(docs/authoring.md)")
         (folder / "activity.toml").write_text(_activity_toml(activity, expected, name))
-        (folder / "README.md").write_text(f"# {activity.title}\n\nThe instructions are in the notebook `{name}`.\n")
+        (folder / "README.md").write_text(f"# {activity.title}\n\nThe instructions are in the notebook "
+                                          f"`{name}`.\n")
         rubric_folder.mkdir(parents=True)
         (rubric_folder / RUBRIC_FILE).write_text(_rubric_toml(activity_id, checks))
     except BaseException:
@@ -79,13 +83,15 @@ def new_activity(activity_id: str, solution: Path, course_folder: Path, data_dir
         if made_activities:
             shutil.rmtree(course_folder / "activities", ignore_errors=True)
         raise
-    return Scaffolded(folder, rubric_folder / RUBRIC_FILE, tuple(checks), sum(check.points for check in checks))
+    return Scaffolded(folder, rubric_folder / RUBRIC_FILE, tuple(checks),
+                      sum(check.points for check in checks))
 
 
 def _title(notebook, fallback: str) -> str:
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
-            heading = next((line.lstrip("#").strip() for line in cell.source.splitlines() if line.startswith("#")), "")
+            headings = (line.lstrip("#").strip() for line in cell.source.splitlines() if line.startswith("#"))
+            heading = next(headings, "")
             if heading:
                 return heading
     return fallback
@@ -144,7 +150,8 @@ def _supported(ev: Evidence) -> list[RubricCheck]:
     """The checks whose needs the run met (so none passes on nothing) and that pass on its evidence."""
     kept = []
     for check in _candidates():
-        met = check.needs and all(any(ev.calls(logged) for logged in OPERATIONS[need][1]) for need in check.needs)
+        met = check.needs and all(any(ev.calls(logged) for logged in OPERATIONS[need][1])
+                                  for need in check.needs)
         if not met:
             continue
         try:
@@ -164,24 +171,25 @@ def _value(value) -> str:
 
 
 def _activity_toml(activity: Activity, expected: dict, name: str) -> str:
-    lines = [f"# Scaffolded by `grader new-activity {activity.id} --from-solution {name}`: review every value",
-             "# (docs/authoring.md). The course's region and bucket naming: activities/course.toml.",
+    lines = [f"# Scaffolded by `grader new-activity {activity.id} --from-solution {name}`: review every",
+             "# value (docs/authoring.md). The course's region and bucket naming: activities/course.toml.",
              f"id = {_value(activity.id)}", f"title = {_value(activity.title)}", 'kind = "notebook"',
              f"notebooks = [{_value(name)}]", 'environment = "current"', 'instructions = "README.md"', "",
              "[data]                    # file name a notebook opens -> where it comes from; none found", "",
              "[services]", "market_data = false", "",
              "[limits]                  # seconds", "cell_timeout = 60", "notebook_timeout = 300", "",
-             "[expected]                # measured on the solution's run: what the rubric's checks compare with"]
+             "[expected]                # measured on the solution's run: what the rubric compares with"]
     lines += [f"{key} = {_value(value)}" for key, value in expected.items() if not isinstance(value, dict)]
     for key, table in expected.items():
         if isinstance(table, dict):
-            lines += ["", f"[expected.{key}]", *(f"{item} = {_value(value)}" for item, value in table.items())]
+            lines += ["", f"[expected.{key}]"]
+            lines += [f"{item} = {_value(value)}" for item, value in table.items()]
     return "\n".join(lines) + "\n"
 
 
 def _rubric_toml(activity_id: str, checks: list[RubricCheck]) -> str:
-    lines = [f"# Rubric of the {activity_id} activity, scaffolded from its solution: the grader's checks its run",
-             "# supports. Change points, remove or add checks here (docs/authoring.md).", ""]
+    lines = [f"# Rubric of the {activity_id} activity, scaffolded from its solution: the grader's checks",
+             "# its run supports. Change points, remove or add checks here (docs/authoring.md).", ""]
     for check in checks:
         module = check.function.__module__.removeprefix("grader.checks.")
         lines += ["[[check]]", f"id = {_value(check.id)}", f"title = {_value(check.title)}",

@@ -81,12 +81,14 @@ class TomlFile:
                 return number
         return header or 1
 
-    def refuse(self, problem: str, table: str | None = None, key: str | None = None, index: int = 0) -> UsageError:
+    def refuse(self, problem: str, table: str | None = None, key: str | None = None,
+               index: int = 0) -> UsageError:
         where = ".".join(part for part in (table, key) if part)
-        return UsageError(f"{self.path}:{self.line(table, key, index)}: {where + ': ' if where else ''}{problem}; "
-                          f"fix the {self.what}")
+        return UsageError(f"{self.path}:{self.line(table, key, index)}: {where + ': ' if where else ''}"
+                          f"{problem}; fix the {self.what}")
 
-    def checked(self, values: dict, fields: dict[str, Field], table: str | None = None, index: int = 0) -> dict:
+    def checked(self, values: dict, fields: dict[str, Field], table: str | None = None,
+                index: int = 0) -> dict:
         """`values` (the table `table`) when every key is one of `fields`, of its type, and none required is
         missing; else the UsageError that names the first problem's line."""
         if not isinstance(values, dict):

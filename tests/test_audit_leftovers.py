@@ -66,7 +66,8 @@ def test_a_region_without_its_own_price_is_an_estimate_and_an_unknown_type_has_n
     assert estimate.per_hour == pytest.approx(0.24) and "estimated from the us-east-1 list price" in estimate.basis
     assert prices.endpoint_quote("ml.x99.huge", 1, "us-west-2") is None
     assert prices.notebook_quote("ml.x99.huge", "InService", 5, "us-west-2") is None
-    assert prices.notebook_quote("ml.x99.huge", "Stopped", 5, "us-west-2").per_hour == pytest.approx(5 * 0.14 / GB_MONTH)
+    stopped = prices.notebook_quote("ml.x99.huge", "Stopped", 5, "us-west-2")
+    assert stopped.per_hour == pytest.approx(5 * 0.14 / GB_MONTH)
     assert prices.AS_OF.isoformat() == "2026-12-02" and "sagemaker" in prices.SOURCES
 
 

@@ -54,8 +54,8 @@ def both(tmp_path_factory):
     student = {(CHECKED_KINDS[check["id"]], item["name"], item["region"], item["cost_per_hour"])
                for check in checked for item in check["evidence"].get("leftovers", [])}
     (account,) = json.loads((folder / "audit" / "audit.json").read_text())["accounts"]
-    audit = {(item["kind"], item["name"], item["region"], item["cost_per_hour"]) for item in account["leftovers"]
-             if item["kind"] in CHECKED_KINDS.values()
+    audit = {(item["kind"], item["name"], item["region"], item["cost_per_hour"])
+             for item in account["leftovers"] if item["kind"] in CHECKED_KINDS.values()
              and (item["kind"] != "buckets" or item["name"].startswith("sagemaker-"))}
     return student, audit
 
@@ -71,6 +71,6 @@ def test_the_cleanup_checks_and_the_audit_list_the_same_leftovers_at_the_same_pr
 def test_counts_regions_and_failed_endpoints_are_priced_alike(both):
     student, _ = both
     cost = {name: cost_per_hour for _, name, _, cost_per_hour in student}
-    assert cost["scaled-endpoint"] == pytest.approx(2 * 0.056)   # two running ml.t2.medium, not the one first asked
+    assert cost["scaled-endpoint"] == pytest.approx(2 * 0.056)   # two running ml.t2.medium, not one
     assert cost["failed-endpoint"] == 0                          # a Failed endpoint runs no instance
-    assert cost["forgotten"] == pytest.approx(20 * 0.154 / 730)   # a stopped instance's volume at eu-west-1's price
+    assert cost["forgotten"] == pytest.approx(20 * 0.154 / 730)   # a stopped one's volume, eu-west-1 price

@@ -26,7 +26,7 @@ class RegionChoice:
     every: bool = False
 
     @classmethod
-    def parse(cls, regions: str | None, all_regions: bool) -> "RegionChoice":
+    def parse(cls, regions: str | None, all_regions: bool) -> RegionChoice:
         if regions is not None and all_regions:
             raise UsageError("give either --regions R,... or --all-regions, not both")
         if regions is None:
@@ -34,8 +34,8 @@ class RegionChoice:
         named = tuple(dict.fromkeys(region.strip() for region in regions.split(",") if region.strip()))
         unknown = [region for region in named if region not in sagemaker_regions()]
         if not named or unknown:
-            raise UsageError(f"--regions {regions}: {', '.join(unknown) or 'no region'} is not a SageMaker region; "
-                             "give names such as us-west-2,us-east-1")
+            raise UsageError(f"--regions {regions}: {', '.join(unknown) or 'no region'} is not a SageMaker "
+                             "region; give names such as us-west-2,us-east-1")
         return cls(named=named)
 
     def describe(self) -> str:

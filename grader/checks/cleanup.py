@@ -11,10 +11,12 @@ from .leftovers import find, of_snapshot
 from .outcome import Outcome, failed, passed, skipped, unknown
 
 HOW_TO_DELETE = {
-    "endpoints": "delete it: sagemaker.Session().delete_endpoint(predictor.endpoint) or SageMaker > Endpoints > Delete",
+    "endpoints": "delete it: sagemaker.Session().delete_endpoint(predictor.endpoint) or "
+                 "SageMaker > Endpoints > Delete",
     "endpoint_configs": "delete it in SageMaker > Endpoint configurations",
     "models": "delete it in SageMaker > Models",
-    "notebook_instances": "stop it, wait for Stopped, then delete it (a stopped instance still bills for its volume)",
+    "notebook_instances": "stop it, wait for Stopped, then delete it "
+                          "(a stopped instance still bills for its volume)",
     "buckets": "empty it, then delete it in the S3 console",
 }
 
@@ -28,18 +30,19 @@ def leftovers(ev: Evidence, kind: str) -> tuple[list[dict], Outcome | None]:
     else:
         unread = ev.unread_regions()
         if unread:
-            return [], unknown(f"the snapshot did not read {' and '.join(unread)}, so {kind.replace('_', ' ')} left "
-                               f"there are unknown; record it again with `grader snapshot` (it reads "
-                               f"{' and '.join(dict.fromkeys([ev.activity.region, *unread]))})", unread_regions=unread)
+            label, reads = kind.replace("_", " "), " and ".join(dict.fromkeys([ev.activity.region, *unread]))
+            return [], unknown(f"the snapshot did not read {' and '.join(unread)}, so {label} left there are "
+                               f"unknown; record it again with `grader snapshot` (it reads {reads})",
+                               unread_regions=unread)
         for region in regions_read(ev.snapshot):
             if ev.sagemaker(kind, region) is None:
                 return [], unknown(f"the {kind.replace('_', ' ')} in {region} could not be listed",
                                    errors=ev.missing(f"sagemaker.{region}.{kind}"))
     pattern = re.compile(ev.expected.get("bucket_pattern", "^sagemaker-"))
-    found, _ = find(of_snapshot(ev.snapshot))
+    found = [item for item in find(of_snapshot(ev.snapshot))[0] if item["kind"] == kind]
     return [{"name": item["name"], "region": item["region"], "note": item["state"] or item["details"],
              "cost_per_hour": item["cost_per_hour"], "price_basis": item["price_basis"]}
-            for item in found if item["kind"] == kind and (kind != "buckets" or pattern.match(item["name"] or ""))], None
+            for item in found if kind != "buckets" or pattern.match(item["name"] or "")], None
 
 
 def nothing_left(ev: Evidence, kind: str) -> Outcome:
@@ -58,7 +61,8 @@ def nothing_left(ev: Evidence, kind: str) -> Outcome:
 def _created_endpoint(ev: Evidence) -> bool:
     """An endpoint was created: the run's API log says so, or the account still holds an endpoint or
     the endpoint configuration deploy() makes (when grading a snapshot or a live account)."""
-    return bool(ev.calls("CreateEndpoint") or ev.all_regions("endpoints") or ev.all_regions("endpoint_configs"))
+    return bool(ev.calls("CreateEndpoint") or ev.all_regions("endpoints")
+                or ev.all_regions("endpoint_configs"))
 
 
 def endpoint_deleted(ev: Evidence) -> Outcome:
@@ -67,7 +71,7 @@ def endpoint_deleted(ev: Evidence) -> Outcome:
     points); an account state with no trace of one cannot tell deployed-and-tidied from never
     deployed, so there the check does not apply."""
     if not _created_endpoint(ev):
-        said = "no endpoint was created, so there was nothing to delete; deploy the model to earn the deployment " \
-               "and clean-up points"
+        said = ("no endpoint was created, so there was nothing to delete; deploy the model to earn the "
+                "deployment and clean-up points")
         return failed(said) if ev.runs else skipped(said)
     return nothing_left(ev, "endpoints")

@@ -16,9 +16,9 @@ import nbformat
 
 from ..activities import Activity
 from ..evidence.snapshot import decode_body, incomplete
-from ..regions import regions_read, regions_to_read
 from ..execution.prerequisites import bucket_names_used, code_of
 from ..execution.record import RunRecord
+from ..regions import regions_read, regions_to_read
 from .policies import as_list, bucket_of, grants_objects, statements
 
 LINEAR_LEARNER = "linear-learner"

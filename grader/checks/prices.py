@@ -15,7 +15,8 @@ HOURS_PER_MONTH = TABLE["hours_per_month"]
 SOURCES: dict[str, str] = TABLE["sources"]
 BASE_REGION = TABLE["base_region"]
 
-# Notebook instance statuses in which the instance itself runs (and bills); in the others only its volume bills.
+# Notebook instance statuses in which the instance itself runs (and bills); in the others only its
+# volume bills.
 NOTEBOOK_RUNNING = {"Pending", "InService", "Updating", "Stopping"}
 
 
@@ -30,7 +31,7 @@ class Quote:
     def per_month(self) -> float:
         return self.per_hour * HOURS_PER_MONTH
 
-    def __add__(self, other: "Quote") -> "Quote":
+    def __add__(self, other: Quote) -> Quote:
         bases = [basis for basis in dict.fromkeys(self.basis.split("; ") + other.basis.split("; ")) if basis]
         return Quote(self.per_hour + other.per_hour, "; ".join(bases))
 
@@ -54,7 +55,8 @@ def _lookup(region: str, section: str, key: str | None = None) -> Quote | None:
 
 
 def instance_hour(component: str, instance_type: str, region: str) -> Quote | None:
-    """One instance-hour of `component` (hosting, notebook or training); None when the type is not in the table."""
+    """One instance-hour of `component` (hosting, notebook or training); None when the type is not in
+    the table."""
     return _lookup(region, component, instance_type)
 
 

@@ -120,9 +120,9 @@ def every_region(session: boto3.Session) -> tuple[list[str], list[dict]]:
         reply = session.client("ec2", region_name=CONSOLE_DEFAULT_REGION).describe_regions(
             AllRegions=True, Filters=[{"Name": "opt-in-status", "Values": ["opt-in-not-required", "opted-in"]}])
     except (BotoCoreError, ClientError) as error:
-        return list(sagemaker_regions(partition)), [{"target": "regions", "operation": "DescribeRegions",
-                                                     "code": type(error).__name__,
-                                                     "message": f"{error}; every region was read, enabled or not"}]
+        return list(sagemaker_regions(partition)), [{
+            "target": "regions", "operation": "DescribeRegions", "code": type(error).__name__,
+            "message": f"{error}; every region was read, enabled or not"}]
     return enabled(reply, partition), []
 
 

@@ -78,7 +78,7 @@ def validate(activity: Activity, options: GradingOptions) -> Path:
     if not rubric.is_dir():
         raise UsageError(f"activity {activity.id} has no rubric folder {rubric}; add one")
     if (rubric / RUBRIC_FILE).is_file():
-        load_rubric(rubric / RUBRIC_FILE)   # a mistake in it is refused here, with its line, before anything runs
+        load_rubric(rubric / RUBRIC_FILE)   # a mistake in it is refused with its line before anything runs
     return rubric
 
 

@@ -210,7 +210,8 @@ class RubricCheckItem(pytest.Item):
         self.add_marker(pytest.mark.points(entry.points))
         self.add_marker(pytest.mark.visibility(entry.visibility))
         if entry.needs or entry.needs_call:
-            self.add_marker(pytest.mark.needs(*entry.needs, **({"calls": entry.needs_call} if entry.needs_call else {})))
+            calls = {"calls": entry.needs_call} if entry.needs_call else {}
+            self.add_marker(pytest.mark.needs(*entry.needs, **calls))
 
     def runtest(self):
         entry = self.entry

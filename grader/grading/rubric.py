@@ -13,9 +13,9 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from ..strict_toml import TomlFile, optional, required
 from .attribution import OPERATIONS
@@ -38,7 +38,7 @@ class RubricCheck:
     function: Callable            # function(evidence, *arguments, **keyword arguments) -> Outcome
     line: int                     # where the check is written in rubric.toml
     visibility: str = "visible"   # hidden: students see the title and score, not the message
-    needs: tuple[str, ...] = ()   # AWS operations, in the order the notebook makes them (grading/attribution.py)
+    needs: tuple[str, ...] = ()   # AWS operations, in the order the notebook makes them (attribution.py)
     needs_call: str | None = None  # a regex of code that must have run (a need no AWS operation shows)
     arguments: tuple = ()
     keywords: dict = field(default_factory=dict)
@@ -67,12 +67,14 @@ def load(path: Path) -> Rubric:
             raise document.refuse(f"must be one of {', '.join(VISIBILITIES)}", "check", "visibility", index)
         unknown = [name for name in raw.get("needs", ()) if name not in OPERATIONS]
         if unknown:
-            raise document.refuse(f"{', '.join(unknown)} is not one of {', '.join(OPERATIONS)}", "check", "needs", index)
+            raise document.refuse(f"{', '.join(unknown)} is not one of {', '.join(OPERATIONS)}", "check",
+                                  "needs", index)
         if raw.get("needs_call"):
             try:
                 re.compile(raw["needs_call"])
             except re.error as error:
-                raise document.refuse(f"is not a regular expression ({error})", "check", "needs_call", index) from None
+                raise document.refuse(f"is not a regular expression ({error})", "check", "needs_call",
+                                      index) from None
         if raw["points"] < 0:
             raise document.refuse("must not be negative", "check", "points", index)
         arguments = raw.get("arguments", [])
@@ -90,16 +92,19 @@ def _function(name: str, folder: Path, document: TomlFile, index: int) -> Callab
     """`module.function`: a module beside rubric.toml (a course's own checks), else grader/checks/."""
     module_name, _, function_name = name.rpartition(".")
     if not module_name or not function_name:
-        raise document.refuse(f"'{name}' must name module.function, e.g. s3.bucket_region", "check", "check", index)
+        raise document.refuse(f"'{name}' must name module.function, e.g. s3.bucket_region", "check", "check",
+                              index)
     local = folder / f"{module_name}.py"
     try:
-        module = _local_module(local) if local.is_file() else importlib.import_module(f"grader.checks.{module_name}")
+        module = (_local_module(local) if local.is_file()
+                  else importlib.import_module(f"grader.checks.{module_name}"))
     except ModuleNotFoundError:
         raise document.refuse(f"no module '{module_name}' in grader/checks/ or beside the rubric ({local})",
                               "check", "check", index) from None
     function = getattr(module, function_name, None)
     if not callable(function):
-        raise document.refuse(f"{module_name} has no check function '{function_name}'", "check", "check", index)
+        raise document.refuse(f"{module_name} has no check function '{function_name}'", "check", "check",
+                              index)
     return function
 
 
