@@ -126,7 +126,7 @@ def _check(args) -> int:
     from .activities import load
     from .files import write_atomic
     from .grading.gather import GradingOptions, limit_options
-    from .grading.grade import grade
+    from .grading.grade import grade_submission
     from .reporting.outputs import write_submission_outputs
     from .reporting.scorecard import render
 
@@ -134,7 +134,7 @@ def _check(args) -> int:
     options = GradingOptions(submissions=list(args.notebooks), snapshot=args.snapshot, start_from=args.start_from,
                              live=args.live, profile=args.profile, region=args.region, data_dir=args.data_dir,
                              limits=limit_options(args), warm=not args.cold_kernels, environment=args.environment)
-    graded = grade(activity, options, out=args.out, staff=args.staff)
+    graded = grade_submission(activity, options, out=args.out, staff=args.staff)
     result = graded.result
     print(render(result))
     print(f"result: {graded.result_path}")

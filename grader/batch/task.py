@@ -109,7 +109,7 @@ def _graded(job: Job, started: float) -> tuple[GradeResult, str]:
     """(result, failure of the grader itself or "")."""
     from ..activities import load
     from ..grading.gather import GradingOptions
-    from ..grading.grade import grade
+    from ..grading.grade import grade_submission
 
     files = [Path(path) for path in job.files]
     mismatch = workshop().mismatch(job)
@@ -121,7 +121,8 @@ def _graded(job: Job, started: float) -> tuple[GradeResult, str]:
         options = GradingOptions(submissions=files, limits=dict(job.limits), isolate=job.isolate,
                                  data_dir=Path(job.data_dir) if job.data_dir else None, warm=job.warm,
                                  environment=job.environment)
-        return grade(load(job.activity), options, folder=Path(job.folder), staff=job.staff).result, ""
+        graded = grade_submission(load(job.activity), options, folder=Path(job.folder), staff=job.staff)
+        return graded.result, ""
     except UsageError as error:   # the submission's own fault, told in one line: its grade
         return ungraded_result(job.activity, files, str(error), time.monotonic() - started), ""
     except Exception as error:    # the grader's failure: recorded, and tried again by a later run

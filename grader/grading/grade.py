@@ -89,8 +89,8 @@ PYTEST_ARGUMENTS = ["-o", "addopts=", "-p", "no:xdist", "-p", "no:cacheprovider"
                     "-q", "--import-mode=importlib"]
 
 
-def grade(activity: Activity, options: GradingOptions, *, out: Path | None = None, folder: Path | None = None,
-          staff: bool = False) -> Graded:
+def grade_submission(activity: Activity, options: GradingOptions, *, out: Path | None = None,
+                     folder: Path | None = None, staff: bool = False) -> Graded:
     """Grade into `folder`, or into OUT/<activity>/<submission key>/ under `out`. Raises UsageError for
     bad input and KeyboardInterrupt when interrupted (with nothing written as a result)."""
     import pytest

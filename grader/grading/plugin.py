@@ -11,7 +11,7 @@ activity.toml. A course may also add ordinary pytest files beside rubric.toml: a
 (`@pytest.mark.visibility("hidden")`) and needs (`@pytest.mark.needs("CreateTrainingJob")`), the
 docstring's first line as its title.
 
-`grade()` (grading/grade.py) runs the same rubric in the same process with a `Grading` object as a
+`grade_submission()` (grading/grade.py) runs the same rubric in the same process with a `Grading` object as a
 plugin: the options go in as objects and the result (or the bad input refused) comes back as objects,
 never through pytest's command line, a file or its printed output. Plain pytest builds that object
 from its command-line options, so both paths grade alike.
@@ -107,7 +107,7 @@ def pytest_addoption(parser):
     group.addoption("--staff", action="store_true", help="keep hidden checks' messages in --result-json")
 
 
-@pytest.hookimpl(trylast=True)   # after a Grading object handed in by grade() has stashed itself
+@pytest.hookimpl(trylast=True)   # after a Grading object handed in by grade_submission() has stashed itself
 def pytest_configure(config):
     config.addinivalue_line("markers", "points(n): points the check is worth (default 1)")
     config.addinivalue_line("markers", "visibility(v): 'visible' (default) or 'hidden' (students see title and score)")
