@@ -7,18 +7,8 @@ import re
 from ..regions import regions_read
 from . import prices
 from .evidence import Evidence
-from .leftovers import find, of_snapshot
+from .leftovers import HOW_TO_DELETE, find, of_snapshot
 from .outcome import Outcome, failed, passed, skipped, unknown
-
-HOW_TO_DELETE = {
-    "endpoints": "delete it: sagemaker.Session().delete_endpoint(predictor.endpoint) or "
-                 "SageMaker > Endpoints > Delete",
-    "endpoint_configs": "delete it in SageMaker > Endpoint configurations",
-    "models": "delete it in SageMaker > Models",
-    "notebook_instances": "stop it, wait for Stopped, then delete it "
-                          "(a stopped instance still bills for its volume)",
-    "buckets": "empty it, then delete it in the S3 console",
-}
 
 
 def leftovers(ev: Evidence, kind: str) -> tuple[list[dict], Outcome | None]:

@@ -20,9 +20,10 @@ from . import prices
 
 TYPES = {"endpoints": "endpoint", "notebook_instances": "notebook instance", "training_jobs": "training job",
          "endpoint_configs": "endpoint configuration", "models": "model", "buckets": "bucket"}
-# In the console; the exact AWS CLI commands go with each leftover (grader/audit/deletion.py).
+# What a student or an instructor does; the audit adds the exact AWS CLI commands (grader/audit/deletion.py).
 HOW_TO_DELETE = {
-    "endpoints": "delete it in SageMaker > Inference > Endpoints; it bills until deleted",
+    "endpoints": "delete it in SageMaker > Inference > Endpoints, or from the notebook: "
+                 "sagemaker.Session().delete_endpoint(predictor.endpoint); it bills until deleted",
     "notebook_instances": "stop it, wait for Stopped, then delete it in SageMaker > Notebook instances "
                           "(a stopped instance still bills for its volume)",
     "training_jobs": "stop it in SageMaker > Training jobs; a stopped job costs nothing and cannot be "
