@@ -1,9 +1,9 @@
 """How long does the README's first command take to install, and does pip backtrack?
 
-Creates a fresh venv with python3.11, times `pip install ".[test]"` from this checkout in it (pip's
-cache is whatever this machine has: say so when you quote the figure), counts the resolver's
-backtracking notices and the packages it collected more than once, then times `pytest --collect-only`
-there (the README's test command up to the first test: nothing is reinstalled).
+Creates a fresh venv with python3.11, times `pip install -c constraints.txt ".[test]"` from this
+checkout in it (pip's cache is whatever this machine has: say so when you quote the figure), counts the
+resolver's backtracking notices and the packages it collected more than once, then times
+`pytest --collect-only` there (the README's test command up to the first test: nothing is reinstalled).
 
     python benchmarks/install.py [--python python3.11] [--keep DIR]
 """
@@ -36,7 +36,8 @@ def main():
     try:
         subprocess.run([args.python, "-m", "venv", str(venv)], check=True)
         pip_version = subprocess.run([venv / "bin" / "pip", "--version"], capture_output=True, text=True).stdout.split()[1]
-        install, install_s = timed([venv / "bin" / "pip", "install", ".[test]"], cwd=ROOT)
+        install, install_s = timed([venv / "bin" / "pip", "install", "-c", "constraints.txt", ".[test]"],
+                                   cwd=ROOT)
         log = install.stdout + install.stderr
         backtracking = len(re.findall(r"^INFO: pip is (?:still )?looking at multiple versions", log, re.MULTILINE))
         collected = Counter(re.sub(r"[<>=!~;\[ (].*", "", line.split()[1]).lower()

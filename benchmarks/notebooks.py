@@ -25,7 +25,7 @@ from pathlib import Path
 from grader.activities import load
 from grader.emulator import Emulator
 from grader.grading.gather import GradingOptions
-from grader.grading.grade import grade
+from grader.grading.grade import grade_submission
 from plain_run import plain_run
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -44,7 +44,7 @@ def fresh_check(activity_id: str, notebook: Path, out: Path) -> float:
 
 def warm_grade(activity, notebook: Path, out: Path) -> tuple[float, dict]:
     started = time.perf_counter()
-    graded = grade(activity, GradingOptions(submissions=[notebook]), out=out)
+    graded = grade_submission(activity, GradingOptions(submissions=[notebook]), out=out)
     elapsed = time.perf_counter() - started
     run = graded.result.runs[0]
     return elapsed, {**graded.result.stages, **run.get("stages", {})}

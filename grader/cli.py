@@ -96,8 +96,10 @@ def describe_run(record) -> str:
 def _snapshot(args) -> int:
     import boto3
 
+    from .activities import course
     from .emulator import read_env_file
-    from .evidence.snapshot import collect, collect_live, reached, regions_to_read, write
+    from .evidence.snapshot import collect, collect_live, reached, write
+    from .regions import regions_to_read
 
     if args.live:
         snapshot = collect_live(args.profile, args.region)
@@ -111,7 +113,7 @@ def _snapshot(args) -> int:
         session = boto3.Session(aws_access_key_id=env.get("AWS_ACCESS_KEY_ID"),
                                 aws_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY"),
                                 aws_session_token=env.get("AWS_SESSION_TOKEN"))
-        regions = regions_to_read(args.region or env.get("AWS_DEFAULT_REGION") or "us-west-2")
+        regions = regions_to_read(args.region or env.get("AWS_DEFAULT_REGION") or course().region)
         snapshot = reached(collect(session, regions, endpoint_url=env.get("AWS_ENDPOINT_URL"), source="emulator"))
     write(snapshot, args.out)
     print(inert(f"snapshot of account {snapshot['account_id']} ({', '.join(snapshot['regions'])}) written to "
@@ -124,7 +126,7 @@ def _check(args) -> int:
     from .activities import load
     from .files import write_atomic
     from .grading.gather import GradingOptions, limit_options
-    from .grading.grade import grade
+    from .grading.grade import grade_submission
     from .reporting.outputs import write_submission_outputs
     from .reporting.scorecard import render
 
@@ -132,7 +134,7 @@ def _check(args) -> int:
     options = GradingOptions(submissions=list(args.notebooks), snapshot=args.snapshot, start_from=args.start_from,
                              live=args.live, profile=args.profile, region=args.region, data_dir=args.data_dir,
                              limits=limit_options(args), warm=not args.cold_kernels, environment=args.environment)
-    graded = grade(activity, options, out=args.out, staff=args.staff)
+    graded = grade_submission(activity, options, out=args.out, staff=args.staff)
     result = graded.result
     print(render(result))
     print(f"result: {graded.result_path}")
@@ -223,6 +225,17 @@ def _activities(args) -> int:
         points = activity_points(activity.id)
         print(f"{activity.id:<20} {activity.kind:<9} {points:>3g} points  {activity.title}")
         print(f"{'':<20} notebooks: {', '.join(activity.notebooks)}; {'; '.join(needs)}")
+    return 0
+
+
+def _new_activity(args) -> int:
+    from .project import authoring_dir
+    from .scaffold import new_activity
+
+    made = new_activity(args.activity, args.from_solution, authoring_dir(), data_dir=args.data_dir)
+    print(f"Wrote {made.activity} and {made.rubric}: {len(made.checks)} checks, {made.points:g} points, "
+          f"the checks the solution's run supports. Review them (docs/authoring.md), then grade with: "
+          f"grader check {args.activity} NOTEBOOK")
     return 0
 
 
@@ -405,6 +418,17 @@ def build_parser() -> argparse.ArgumentParser:
     activities = commands.add_parser("activities", help="list the activities, their points (what every "
                                                         "submission is scored out of) and what each needs")
     activities.set_defaults(run=_activities)
+
+    new = commands.add_parser("new-activity",
+                              help="scaffold an activity and its rubric from a solution notebook (into "
+                                   "GRADER_PROJECT_DIR, else the current folder)")
+    new.add_argument("activity", metavar="ID",
+                     help="the new activity's id (lower-case, dashes), e.g. churn-model")
+    new.add_argument("--from-solution", type=Path, required=True, metavar="NOTEBOOK",
+                     help="the activity's solution notebook: it runs once on the emulator to find what to "
+                          "grade")
+    new.add_argument("--data-dir", type=Path, help="folder with the data files the solution opens")
+    new.set_defaults(run=_new_activity)
     return parser
 
 

@@ -50,6 +50,27 @@ def environments_dir() -> Path:
     return project_dir() / "environments"
 
 
+def grader_content_dir() -> Path:
+    """The grader's own content (its checkout, or the copy installed with it), whatever
+    GRADER_PROJECT_DIR says: what a course's copy falls back on and new activities start from."""
+    found = (folder for folder in (_PACKAGE_PARENT, INSTALLED_CONTENT) if _is_project(folder))
+    return next(found, INSTALLED_CONTENT)
+
+
+def authoring_dir() -> Path:
+    """Where `grader new-activity` writes: GRADER_PROJECT_DIR (which may not hold activities/ yet),
+    else the current folder."""
+    configured = os.environ.get("GRADER_PROJECT_DIR")
+    return Path(configured).expanduser().resolve() if configured else Path.cwd().resolve()
+
+
+def course_file() -> Path:
+    """The facts every activity shares (`activities/course.toml`): the course's own copy when
+    GRADER_PROJECT_DIR has one, else the grader's."""
+    own = project_dir() / "activities" / "course.toml"
+    return own if own.is_file() else grader_content_dir() / "activities" / "course.toml"
+
+
 def shared_data_dir() -> Path:
     """The course data folder that sits beside a checkout (`../shared/data`); may not exist.
 

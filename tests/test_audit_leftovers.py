@@ -8,7 +8,7 @@ import io
 import pytest
 
 from grader.audit.files import csv_rows, write_csv
-from grader.audit.leftovers import find
+from grader.checks.leftovers import find
 from grader.audit.record import build, verdict
 from grader.audit.regions import RegionChoice
 from grader.audit.roster import NOT_ON_ROSTER, not_audited, read_roster, student_of
@@ -65,15 +65,10 @@ def test_a_region_without_its_own_price_is_an_estimate_and_an_unknown_type_has_n
     estimate = prices.endpoint_quote("ml.m4.xlarge", 1, "eu-north-1")
     assert estimate.per_hour == pytest.approx(0.24) and "estimated from the us-east-1 list price" in estimate.basis
     assert prices.endpoint_quote("ml.x99.huge", 1, "us-west-2") is None
-    assert prices.notebook_quote("ml.x99.huge", "InService", 5) is None
-    assert prices.notebook_quote("ml.x99.huge", "Stopped", 5).per_hour == pytest.approx(5 * 0.14 / GB_MONTH)
+    assert prices.notebook_quote("ml.x99.huge", "InService", 5, "us-west-2") is None
+    stopped = prices.notebook_quote("ml.x99.huge", "Stopped", 5, "us-west-2")
+    assert stopped.per_hour == pytest.approx(5 * 0.14 / GB_MONTH)
     assert prices.AS_OF.isoformat() == "2026-12-02" and "sagemaker" in prices.SOURCES
-
-
-def test_the_cleanup_checks_read_the_same_table():
-    assert prices.endpoint_cost("ml.t2.medium") == pytest.approx(0.056)
-    assert prices.notebook_cost("ml.m4.xlarge", "InService", 5) == pytest.approx(0.24 + 5 * 0.14 / GB_MONTH)
-    assert prices.S3_STANDARD_PER_GB_HOUR == pytest.approx(0.023 / GB_MONTH)
 
 
 # What is a leftover, and its cost

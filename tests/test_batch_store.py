@@ -40,13 +40,17 @@ def test_the_grading_version_follows_everything_that_changes_a_grade(tmp_path, m
     monkeypatch.setenv("GRADER_PROJECT_DIR", str(content))
     copied = load("iam-user")
     assert version(copied) == first   # same files elsewhere: same version
-    rubric = next((content / "rubrics" / "iam-user").glob("test_*.py"))
-    rubric.write_text(rubric.read_text() + "\n# a threshold changed\n")
+    rubric = content / "rubrics" / "iam-user" / "rubric.toml"
+    rubric.write_text(rubric.read_text().replace("points = 2", "points = 3", 1))
     second = version(copied)
     assert second != first
     toml = copied.folder / "activity.toml"
     toml.write_text(toml.read_text().replace("cell_timeout = 60", "cell_timeout = 61"))
-    assert version(load("iam-user")) not in (first, second)
+    third = version(load("iam-user"))
+    assert third not in (first, second)
+    course = content / "activities" / "course.toml"
+    course.write_text(course.read_text().replace('region = "us-west-2"', 'region = "us-east-2"'))
+    assert version(load("iam-user")) not in (first, second, third)
 
 
 def test_a_submissions_hash_is_its_files_names_and_contents_wherever_they_are(tmp_path):

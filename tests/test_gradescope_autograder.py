@@ -5,6 +5,7 @@ image; pip may use the machine's pip cache), then run_autograder on submissions,
 validated against Gradescope's format (score, tests adding up to it, the activity's points), also with
 every capability dropped, as in Gradescope's container, where the grader's sandbox cannot be made."""
 
+import importlib.metadata
 import json
 import os
 import shutil
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from packaging.requirements import Requirement
 
 from grader.activities import load
 from grader.grading.rubric import activity_points
@@ -123,10 +125,9 @@ def test_the_zip_holds_what_gradescope_needs_and_installs_the_exact_pins(autogra
     listed = subprocess.run([python, "-m", "pip", "list", "--format", "json"], env=autograder["env"],
                             capture_output=True, text=True, check=True).stdout
     installed = {item["name"].lower().replace("_", "-"): item["version"] for item in json.loads(listed)}
-    pins = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]["dependencies"]
-    for pin in pins:
-        name, version = pin.split("==")
-        assert installed.get(name.split("[")[0].lower()) == version, pin
+    requirements = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]["dependencies"]
+    for requirement in map(Requirement, requirements):   # the versions this test's own grader runs on
+        assert installed.get(requirement.name.lower()) == importlib.metadata.version(requirement.name), requirement
     where = subprocess.run([python, "-c", "import grader; print(grader.__file__)"], env=autograder["env"],
                            capture_output=True, text=True, check=True, cwd=autograder["root"]).stdout
     assert where.startswith(str(autograder["root"] / "venv")) and wheel.startswith("sagemaker_course_grader-")

@@ -113,7 +113,8 @@ def test_the_installed_content_is_one_folder_apart_from_the_code(installed):
     for activity in ACTIVITIES:
         assert (content / "activities" / activity / "activity.toml").is_file()
         assert (content / "activities" / activity / "solution").is_dir()
-        assert any((content / "rubrics" / activity).glob("test_*.py"))
+        assert (content / "rubrics" / activity / "rubric.toml").is_file()
+    assert (content / "activities" / "course.toml").is_file()
     assert not list((site_packages / "grader").rglob("activity.toml"))
 
 

@@ -8,7 +8,6 @@ strict xfails: the manifest keeps the deserved result, the grader does not give 
 from __future__ import annotations
 
 import importlib.util
-import inspect
 import json
 import sys
 import tomllib
@@ -17,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from grader.cli import main
-from grader.grading import linear_learner_rubric
+from grader.grading.rubric import load as load_rubric
 
 SUBMISSIONS = Path(__file__).resolve().parents[1] / "fixtures" / "submissions"
 MANIFEST = tomllib.loads((SUBMISSIONS / "manifest.toml").read_text())["variant"]
@@ -32,14 +31,10 @@ def _generator():
     return module
 
 
-def _rubric_checks() -> dict[str, float]:
-    """check name -> max points, from the shared linear-learner rubric's markers."""
-    checks = {}
-    for name, function in inspect.getmembers(linear_learner_rubric, inspect.isfunction):
-        if name.startswith("test_"):
-            marks = [mark for mark in getattr(function, "pytestmark", []) if mark.name == "points"]
-            checks[name.removeprefix("test_")] = float(marks[0].args[0]) if marks else 1.0
-    return checks
+def _rubric_checks(activity: str) -> dict[str, float]:
+    """check name -> max points, from the activity's rubric.toml."""
+    rubric = load_rubric(Path(__file__).resolve().parents[1] / "rubrics" / activity / "rubric.toml")
+    return {check.id: check.points for check in rubric.checks}
 
 
 def _variant_id(entry: dict) -> str:
@@ -52,8 +47,8 @@ def test_the_manifest_covers_every_generated_variant_and_the_notebooks_are_curre
     listed = [entry["file"] for entry in MANIFEST]
     assert len(listed) == len(set(listed)), "a variant is listed twice in manifest.toml"
     assert set(listed) == set(generated), "manifest.toml and make_variants.py list different variants"
-    checks = _rubric_checks()
     for entry in MANIFEST:
+        checks = _rubric_checks(entry["activity"])
         variant = generated[entry["file"]]
         assert entry["activity"] == variant.activity
         assert entry["fault"].strip() and entry["cascade"].strip(), entry["file"]
@@ -82,7 +77,7 @@ def test_the_variant_loses_exactly_what_its_fault_deserves(entry, tmp_path):
     assert code == 0
     result = json.loads(result_path.read_text())
     checks = {check["id"]: check for check in result["checks"]}
-    assert result["activity"] == entry["activity"] and len(checks) == len(_rubric_checks())
+    assert result["activity"] == entry["activity"] and len(checks) == len(_rubric_checks(entry["activity"]))
 
     lost = {check_id for check_id, check in checks.items() if check["status"] not in NOT_LOST}
     report = "\n".join(f"  {c['status']:5} {c['id']}: {c['message'][:300]}" for c in result["checks"]

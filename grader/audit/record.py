@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from ..checks import prices
+from ..checks.leftovers import find
 from .deletion import commands
-from .leftovers import find
 from .roster import not_audited, student_of
 
 SCHEMA = "grader.audit/1"

@@ -4,34 +4,18 @@ A region that was asked for and not read is unknown, never clean."""
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 
 import boto3
-import botocore.loaders
-from botocore.regions import EndpointResolver
 
-from ..activities import load
+from ..activities import course
 from ..errors import UsageError
-from ..evidence.snapshot import regions_to_read
-
-
-SAGEMAKER_ENDPOINT_PREFIX = "api.sagemaker"   # the service model's endpointPrefix, as endpoints.json lists it
-
-
-@functools.lru_cache(maxsize=None)
-def sagemaker_regions(partition: str | None = None) -> tuple[str, ...]:
-    """Every region SageMaker exists in (in one partition, or in all), as botocore's endpoint data knows
-    them: no call to AWS, no AWS config read."""
-    resolver = EndpointResolver(botocore.loaders.create_loader().load_data("endpoints"))
-    partitions = [partition] if partition else resolver.get_available_partitions()
-    return tuple(sorted({region for name in partitions
-                         for region in resolver.get_available_endpoints(SAGEMAKER_ENDPOINT_PREFIX, name)}))
+from ..regions import enabled, regions_to_read, sagemaker_regions
 
 
 def default_regions() -> list[str]:
-    """The cleanup activity's region (where the lesson creates everything) and the console's default."""
-    return regions_to_read(load("cleanup").region)
+    """The course's region (where the lesson creates everything) and the console's default."""
+    return regions_to_read(course().region)
 
 
 @dataclass(frozen=True)
@@ -42,7 +26,7 @@ class RegionChoice:
     every: bool = False
 
     @classmethod
-    def parse(cls, regions: str | None, all_regions: bool) -> "RegionChoice":
+    def parse(cls, regions: str | None, all_regions: bool) -> RegionChoice:
         if regions is not None and all_regions:
             raise UsageError("give either --regions R,... or --all-regions, not both")
         if regions is None:
@@ -50,8 +34,8 @@ class RegionChoice:
         named = tuple(dict.fromkeys(region.strip() for region in regions.split(",") if region.strip()))
         unknown = [region for region in named if region not in sagemaker_regions()]
         if not named or unknown:
-            raise UsageError(f"--regions {regions}: {', '.join(unknown) or 'no region'} is not a SageMaker region; "
-                             "give names such as us-west-2,us-east-1")
+            raise UsageError(f"--regions {regions}: {', '.join(unknown) or 'no region'} is not a SageMaker "
+                             "region; give names such as us-west-2,us-east-1")
         return cls(named=named)
 
     def describe(self) -> str:
@@ -70,11 +54,9 @@ class RegionChoice:
         if not self.every:
             own, default = session.region_name, default_regions()
             return default + ([own] if own and own not in default else [])
-        known = sagemaker_regions(session.get_partition_for_region(collector.regions[0]))
+        partition = session.get_partition_for_region(collector.regions[0])
         reply = collector.call("regions", collector.client("ec2").describe_regions)
-        if reply is None:
-            return list(known)
-        return sorted(region["RegionName"] for region in reply["Regions"] if region["RegionName"] in known)
+        return list(sagemaker_regions(partition)) if reply is None else enabled(reply, partition)
 
     def for_snapshot(self, recorded: list[str]) -> tuple[list[str], list[str]]:
         """(regions to take from a snapshot, regions asked for that it did not record)."""

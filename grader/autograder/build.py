@@ -1,10 +1,13 @@
 """The autograder zip Gradescope builds its image from: setup.sh and run_autograder at the top (they
 come with the grader, so an installed grader makes the same zip as a checkout), ACTIVITY (the
-activity's id), the grader's wheel, and with a data folder the course data files the activity reads
-in data/."""
+activity's id), the grader's wheel, constraints.txt (the exact version of every package installed
+beside the grader that builds the zip: the image gets the set that was tested, not whatever the
+wheel's version ranges resolve to on the day), and with a data folder the course data files the
+activity reads in data/."""
 
 from __future__ import annotations
 
+import importlib.metadata
 import io
 import stat
 import zipfile
@@ -26,6 +29,16 @@ def _add(archive: zipfile.ZipFile, name: str, data: bytes, mode: int = READABLE)
     archive.writestr(entry, data, zipfile.ZIP_DEFLATED)
 
 
+def constraints() -> str:
+    """`name==version` of every distribution installed beside this grader (itself left out)."""
+    pins = {}
+    for distribution in importlib.metadata.distributions():
+        name = distribution.metadata["Name"]
+        if name and name.lower() != "sagemaker-course-grader":
+            pins[name.lower()] = f"{name}=={distribution.version}"
+    return "".join(f"{pins[name]}\n" for name in sorted(pins))
+
+
 def build_autograder(activity_id: str, out: Path, data_dir: Path | None = None) -> list[str]:
     """Write the zip to `out` (whole or not at all); returns notes for the person building it."""
     activity = load(activity_id)
@@ -44,6 +57,7 @@ def build_autograder(activity_id: str, out: Path, data_dir: Path | None = None) 
             _add(archive, script, (HERE / script).read_bytes(), EXECUTABLE)
         _add(archive, "ACTIVITY", f"{activity.id}\n".encode())
         _add(archive, wheel_name, wheel)
+        _add(archive, "constraints.txt", constraints().encode())
         for name in activity.data if data_dir else ():
             _add(archive, f"data/{name}", (data_dir / name).read_bytes())
     write_atomic(out, buffer.getvalue())

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Gradescope runs this once while it builds the autograder image (Ubuntu 22.04 base image, as root,
 # the zip unpacked in /autograder/source): it installs Python 3.11 (apt, when missing), the grader's
-# wheel with its exact dependency pins into /autograder/venv, and builds the kernel environments
-# (so no submission waits for one). AUTOGRADER_ROOT replaces /autograder. See docs/gradescope.md.
+# wheel with the exact versions it was tested with (constraints.txt) into /autograder/venv, and builds
+# the kernel environments (so no submission waits for one). AUTOGRADER_ROOT replaces /autograder. See docs/gradescope.md.
 set -euo pipefail
 root="${AUTOGRADER_ROOT:-/autograder}"
 source_dir="$root/source"
@@ -17,7 +17,8 @@ python3.11 -m venv "$root/venv"
 python="$root/venv/bin/python"
 # The venv has the pip its Python bundled (older on Ubuntu 22.04): one known pip everywhere instead.
 "$python" -m pip install --quiet --disable-pip-version-check "pip==26.3"
-"$python" -m pip install --quiet --disable-pip-version-check "$source_dir"/sagemaker_course_grader-*.whl
+"$python" -m pip install --quiet --disable-pip-version-check -c "$source_dir/constraints.txt" \
+    "$source_dir"/sagemaker_course_grader-*.whl
 "$python" -m pip check
 "$python" - <<'PYTHON'
 from grader.execution import environments

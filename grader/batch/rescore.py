@@ -53,13 +53,13 @@ def rescore(out: Path, job: Job, files: list[Path], data_dir: Path | None) -> di
     rubric; the previous result goes to their history. Returns the summary of what DIR/<student>/ now holds."""
     from ..activities import load
     from ..grading.gather import GradingOptions
-    from ..grading.grade import grade
+    from ..grading.grade import grade_submission
 
     folder = Path(out) / job.student
     history.keep(folder, stamp=store.read_stamp(folder), run=job.run)
     options = GradingOptions(submissions=list(files), limits=dict(job.limits), isolate=job.isolate,
                              environment=job.environment, evidence_from=folder, data_dir=data_dir)
-    result = grade(load(job.activity), options, folder=folder, staff=job.staff).result
+    result = grade_submission(load(job.activity), options, folder=folder, staff=job.staff).result
     return stamp(folder, job, finish(job, result, folder), rescored=True)
 
 

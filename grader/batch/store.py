@@ -23,7 +23,7 @@ from ..errors import UsageError
 from ..execution.record import tool_versions
 from ..files import write_atomic
 from ..grading.grade import RESULT_FILE
-from ..project import environments_dir, project_dir
+from ..project import course_file, environments_dir, project_dir
 from ..review.history import HISTORY
 
 STAMP = "graded.json"
@@ -65,6 +65,8 @@ def grading_version(activity: Activity, *, limits: dict, data_dir: Path | None, 
     for folder in (PACKAGE, activity.folder, project_dir() / "rubrics" / activity.id, environments_dir()):
         if folder.is_dir():
             _feed_folder(digest, folder)
+    if course_file().is_file():   # the course's region and bucket conventions
+        digest.update(course_file().read_bytes())
     for name in activity.data:
         try:
             digest.update(hashlib.sha256(content(name, data_dir)[0]).digest())

@@ -162,7 +162,7 @@ def _graded(job: Job, files: list[Path], folder: Path, started: float) -> tuple[
     """(result, failure of the grader itself or "")."""
     from ..activities import load
     from ..grading.gather import GradingOptions
-    from ..grading.grade import grade
+    from ..grading.grade import grade_submission
 
     mismatch = workshop().mismatch(job)
     if mismatch:
@@ -172,7 +172,7 @@ def _graded(job: Job, files: list[Path], folder: Path, started: float) -> tuple[
             raise UsageError(job.problem)
         options = GradingOptions(submissions=files, limits=dict(job.limits), isolate=job.isolate,
                                  data_dir=workshop().data_dir(job.data), warm=job.warm, environment=job.environment)
-        return grade(load(job.activity), options, folder=folder, staff=job.staff).result, ""
+        return grade_submission(load(job.activity), options, folder=folder, staff=job.staff).result, ""
     except UsageError as error:   # the submission's own fault, told in one line: its grade
         return ungraded_result(job.activity, job.file_names, str(error), time.monotonic() - started), ""
     except Exception as error:    # the grader's failure: recorded, and tried again by a later run

@@ -1,5 +1,5 @@
 """Checks: small pure functions over the evidence (run record, account snapshot, API log), each
-returning an Outcome. Rubrics (pytest files under rubrics/) choose checks and give them points."""
+returning an Outcome. Rubrics (rubrics/<activity>/rubric.toml) choose checks and give them points."""
 
 from .outcome import Outcome, failed, manual, passed, skipped, unknown
 

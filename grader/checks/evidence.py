@@ -15,9 +15,10 @@ from functools import lru_cache
 import nbformat
 
 from ..activities import Activity
-from ..evidence.snapshot import decode_body, incomplete, regions_read, regions_to_read
+from ..evidence.snapshot import decode_body, incomplete
 from ..execution.prerequisites import bucket_names_used, code_of
 from ..execution.record import RunRecord
+from ..regions import regions_read, regions_to_read
 from .policies import as_list, bucket_of, grants_objects, statements
 
 LINEAR_LEARNER = "linear-learner"

@@ -24,6 +24,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..errors import UsageError
+from ..regions import CONSOLE_DEFAULT_REGION, enabled, regions_to_read, sagemaker_regions
 
 SCHEMA = "grader.account-snapshot/1"
 READ_ONLY_PREFIXES = ("List", "Get", "Describe", "Head")
@@ -108,27 +109,21 @@ class Collector:
 
 _shared_session = None
 _session_lock = threading.Lock()
-CONSOLE_DEFAULT_REGION = "us-east-1"   # where console work lands when the region selector was not changed
-
-
-def regions_to_read(region: str) -> list[str]:
-    """The course's region, plus the console's default one, so work done in the wrong region is found."""
-    return [region] if region == CONSOLE_DEFAULT_REGION else [region, CONSOLE_DEFAULT_REGION]
 
 
 def every_region(session: boto3.Session) -> tuple[list[str], list[dict]]:
-    """Every region where both SageMaker and S3 exist (botocore's endpoint data) that the account has
-    enabled, and the errors met finding out. Regions an account has not opted in to hold nothing and
-    would only answer with auth errors; when the enabled ones cannot be listed (no ec2:DescribeRegions),
-    all are read and those errors are recorded like any other."""
-    available = set(session.get_available_regions("sagemaker")) & set(session.get_available_regions("s3"))
+    """Every SageMaker region the account has enabled (grader/regions.py), and the errors met finding
+    out; when the enabled ones cannot be listed (no ec2:DescribeRegions), all are read and those
+    errors are recorded like any other."""
+    partition = session.get_partition_for_region(CONSOLE_DEFAULT_REGION)
     try:
         reply = session.client("ec2", region_name=CONSOLE_DEFAULT_REGION).describe_regions(
             AllRegions=True, Filters=[{"Name": "opt-in-status", "Values": ["opt-in-not-required", "opted-in"]}])
     except (BotoCoreError, ClientError) as error:
-        return sorted(available), [{"target": "regions", "operation": "DescribeRegions", "code": type(error).__name__,
-                                    "message": f"{error}; every region was read, enabled or not"}]
-    return sorted(available & {item["RegionName"] for item in reply["Regions"]}), []
+        return list(sagemaker_regions(partition)), [{
+            "target": "regions", "operation": "DescribeRegions", "code": type(error).__name__,
+            "message": f"{error}; every region was read, enabled or not"}]
+    return enabled(reply, partition), []
 
 
 def _session() -> boto3.Session:
@@ -219,11 +214,6 @@ def _version() -> str | None:
         return metadata.version(TOOL)
     except metadata.PackageNotFoundError:
         return None
-
-
-def regions_read(snapshot: dict) -> list[str]:
-    """The regions whose SageMaker state the snapshot holds: declared read, and present."""
-    return [region for region in snapshot.get("regions") or [] if region in snapshot["sagemaker"]]
 
 
 def content_urls(sagemaker: dict) -> list[str]:

@@ -20,6 +20,8 @@ from ..files import remove_stale
 from ..project import project_dir
 from .gather import GradingOptions, read_submissions
 from .result import GradeResult
+from .rubric import RUBRIC_FILE
+from .rubric import load as load_rubric
 
 RESULT_FILE = "result.json"
 
@@ -75,6 +77,8 @@ def validate(activity: Activity, options: GradingOptions) -> Path:
     rubric = project_dir() / "rubrics" / activity.id
     if not rubric.is_dir():
         raise UsageError(f"activity {activity.id} has no rubric folder {rubric}; add one")
+    if (rubric / RUBRIC_FILE).is_file():
+        load_rubric(rubric / RUBRIC_FILE)   # a mistake in it is refused with its line before anything runs
     return rubric
 
 
@@ -85,8 +89,8 @@ PYTEST_ARGUMENTS = ["-o", "addopts=", "-p", "no:xdist", "-p", "no:cacheprovider"
                     "-q", "--import-mode=importlib"]
 
 
-def grade(activity: Activity, options: GradingOptions, *, out: Path | None = None, folder: Path | None = None,
-          staff: bool = False) -> Graded:
+def grade_submission(activity: Activity, options: GradingOptions, *, out: Path | None = None,
+                     folder: Path | None = None, staff: bool = False) -> Graded:
     """Grade into `folder`, or into OUT/<activity>/<submission key>/ under `out`. Raises UsageError for
     bad input and KeyboardInterrupt when interrupted (with nothing written as a result)."""
     import pytest

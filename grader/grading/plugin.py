@@ -1,14 +1,17 @@
-"""pytest plugin (registered as `grader`): rubrics under rubrics/<activity>/ are ordinary pytest files.
+"""pytest plugin (registered as `grader`): an activity's rubric is `rubrics/<activity>/rubric.toml`.
 
     pytest rubrics/housing --submission path/to/notebook.ipynb [--result-json FILE]
 
-A rubric test takes the `check` fixture and calls it with a check function; markers give points
-(`@pytest.mark.points(3)`), visibility (`@pytest.mark.visibility("hidden")`) and what the check needs
-from the run (`@pytest.mark.needs("CreateTrainingJob")`, see grading/attribution.py); the docstring's
-first line is the title. Expected values and thresholds come from the activity's activity.toml, exposed
-as the `expected` and `thresholds` fixtures.
+The plugin collects each `[[check]]` of rubric.toml (grading/rubric.py) as one test: it gathers the
+activity's evidence once, calls the check's function with its arguments, and turns the Outcome into
+pytest's: a pass passes, a check that does not apply (or is for a person to decide) is a skip, anything
+else fails with the check's message. Expected values and thresholds come from the activity's
+activity.toml. A course may also add ordinary pytest files beside rubric.toml: a test taking the
+`check` fixture, with markers for points (`@pytest.mark.points(3)`), visibility
+(`@pytest.mark.visibility("hidden")`) and needs (`@pytest.mark.needs("CreateTrainingJob")`), the
+docstring's first line as its title.
 
-`grade()` (grading/grade.py) runs the same rubric in the same process with a `Grading` object as a
+`grade_submission()` (grading/grade.py) runs the same rubric in the same process with a `Grading` object as a
 plugin: the options go in as objects and the result (or the bad input refused) comes back as objects,
 never through pytest's command line, a file or its printed output. Plain pytest builds that object
 from its command-line options, so both paths grade alike.
@@ -32,7 +35,7 @@ from ..evidence import snapshot as snapshots
 from ..files import remove_stale, write_atomic
 from ..sandbox import IsolationUnavailable
 from ..terminal import inert
-from . import attribution
+from . import attribution, rubric
 from .gather import EVIDENCE_SNAPSHOT, GradingOptions, gather, limit_options
 from .result import CheckResult, GradeResult, points_for
 
@@ -109,7 +112,7 @@ def pytest_addoption(parser):
                          "account snapshot) instead of running it again (a rescore after a rubric change)")
 
 
-@pytest.hookimpl(trylast=True)   # after a Grading object handed in by grade() has stashed itself
+@pytest.hookimpl(trylast=True)   # after a Grading object handed in by grade_submission() has stashed itself
 def pytest_configure(config):
     config.addinivalue_line("markers", "points(n): points the check is worth (default 1)")
     config.addinivalue_line("markers", "visibility(v): 'visible' (default) or 'hidden' (students see title and score)")
@@ -138,25 +141,24 @@ def thresholds(activity):
     return activity.thresholds
 
 
-@pytest.fixture(scope="module")
-def evidence(request, activity):
+def _evidence(config, activity_id: str):
     """Gathered once per activity and session; a crash is kept and shown by every check. Bad input, or a
     sandbox required and not to be had, stops the session: nothing is graded."""
-    grading = request.config.stash[GRADING]
+    grading = config.stash[GRADING]
     gathered = grading.gathered
-    if activity.id not in gathered:
+    if activity_id not in gathered:
         try:
-            gathered[activity.id] = gather(activity, grading.options, on_run=_run_saver(grading),
-                                           announce=_announcer(request.config))
+            gathered[activity_id] = gather(load(activity_id), grading.options, on_run=_run_saver(grading),
+                                           announce=_announcer(config))
+            _save_snapshot(grading, gathered[activity_id])
         except (UsageError, IsolationUnavailable) as error:
             grading.refused = error
             pytest.exit(f"grader: error: {error}", returncode=2)
         except Exception as error:   # the run itself crashed: every check reports it, none passes
-            gathered[activity.id] = error
-    found = gathered[activity.id]
+            gathered[activity_id] = error
+    found = gathered[activity_id]
     if isinstance(found, Exception):
         raise RuntimeError(f"the grader could not gather evidence: {type(found).__name__}: {found}")
-    _save_snapshot(grading, found)
     return found.evidence
 
 
@@ -167,24 +169,75 @@ def _save_snapshot(grading: Grading, gathered) -> None:
         write_atomic(Path(out) / EVIDENCE_SNAPSHOT, snapshots.to_json(gathered.evidence.snapshot))
 
 
+def _judge(node, function, evidence, arguments=(), keywords=None, fix: str = "") -> Outcome:
+    """Run one check over the evidence; anything but a pass fails the test (a check that does not
+    apply is a skip; manual ones are skipped too, to be decided by a person)."""
+    try:
+        outcome = function(evidence, *arguments, **(keywords or {}))
+    except Exception as error:   # one check's crash is that check's error, never the rubric's
+        outcome = Outcome("error", f"the check crashed: {type(error).__name__}: {error}", {})
+    if outcome.status == "fail" and fix:
+        outcome = Outcome(outcome.status, f"{outcome.message.rstrip('. ')}. Fix: {fix}", outcome.evidence)
+    node.stash[OUTCOME] = outcome
+    if outcome.status == "manual":
+        pytest.skip(f"MANUAL: {inert(outcome.message)}")
+    if outcome.status == "skip":   # the check does not apply to this submission: not a failure
+        pytest.skip(inert(outcome.message))
+    if outcome.status != "pass":
+        raise CheckNotPassed(outcome)
+    return outcome
+
+
+@pytest.fixture(scope="module")
+def evidence(request, activity):
+    return _evidence(request.config, activity.id)
+
+
 @pytest.fixture
 def check(request, evidence):
-    """check(function, *args): run one check over the evidence; anything but a pass fails the test
-    (manual ones are skipped, to be decided by a person)."""
-    def run(function, *args) -> Outcome:
-        try:
-            outcome = function(evidence, *args)
-        except Exception as error:   # one check's crash is that check's error, never the rubric's
-            outcome = Outcome("error", f"the check crashed: {type(error).__name__}: {error}", {})
-        request.node.stash[OUTCOME] = outcome
-        if outcome.status == "manual":
-            pytest.skip(f"MANUAL: {inert(outcome.message)}")
-        if outcome.status == "skip":   # the check does not apply to this submission: not a failure
-            pytest.skip(inert(outcome.message))
-        if outcome.status != "pass":
-            raise CheckNotPassed(outcome)
-        return outcome
-    return run
+    """check(function, *args): run one check over the evidence (a Python rubric test's way)."""
+    return lambda function, *args: _judge(request.node, function, evidence, args)
+
+
+def pytest_collect_file(file_path, parent):
+    if file_path.name == rubric.RUBRIC_FILE:
+        return RubricFile.from_parent(parent, path=file_path)
+    return None
+
+
+class RubricFile(pytest.File):
+    """rubric.toml: one test per [[check]], in the file's order."""
+
+    def collect(self):
+        for entry in rubric.load(self.path).checks:
+            yield RubricCheckItem.from_parent(self, name=entry.id, entry=entry)
+
+
+class RubricCheckItem(pytest.Item):
+    """One [[check]] of a rubric.toml, marked like a Python rubric test (points, visibility, needs), so
+    `-m` selects it and the result reads it the same way."""
+
+    def __init__(self, *, entry: rubric.RubricCheck, **kwargs):
+        super().__init__(**kwargs)
+        self.entry = entry
+        self.add_marker(pytest.mark.points(entry.points))
+        self.add_marker(pytest.mark.visibility(entry.visibility))
+        if entry.needs or entry.needs_call:
+            calls = {"calls": entry.needs_call} if entry.needs_call else {}
+            self.add_marker(pytest.mark.needs(*entry.needs, **calls))
+
+    def runtest(self):
+        entry = self.entry
+        _judge(self, entry.function, _evidence(self.config, _activity_id(self.path)), entry.arguments,
+               entry.keywords, entry.fix)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, CheckNotPassed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self):
+        return self.path, self.entry.line - 1, f"{_activity_id(self.path)}.{self.name}: {self.entry.title}"
 
 
 def _announcer(config):
@@ -216,8 +269,10 @@ def check_identity(item) -> dict:
     """What a rubric test says about its check before it runs: id, title, max_points, visibility."""
     points = item.get_closest_marker("points")
     visibility = item.get_closest_marker("visibility")
-    return {"id": f"{_activity_id(item.path)}.{item.name.removeprefix('test_')}",
-            "title": (item.function.__doc__ or item.name).strip().splitlines()[0],
+    entry = getattr(item, "entry", None)   # a rubric.toml check, else a Python rubric test
+    name = entry.id if entry else item.name.removeprefix("test_")
+    title = entry.title if entry else (item.function.__doc__ or item.name).strip().splitlines()[0]
+    return {"id": f"{_activity_id(item.path)}.{name}", "title": title,
             "max_points": float(points.args[0]) if points else 1.0,
             "visibility": visibility.args[0] if visibility else "visible"}
 

@@ -1,6 +1,6 @@
 """A batch asks every run to be sandboxed: a worker whose machine cannot sandbox must refuse to run a
 student's code, with its reason, rather than run it unsandboxed (the option once got lost on the way
-from the batch job to the run). And an option given to `grade()` reaches the run as given."""
+from the batch job to the run). And an option given to `grade_submission()` reaches the run as given."""
 
 import json
 from pathlib import Path
@@ -12,7 +12,7 @@ from grader.activities import load
 from grader.batch import store
 from grader.batch.task import Job, deliver, grade_job
 from grader.grading.gather import GradingOptions
-from grader.grading.grade import RESULT_FILE, grade
+from grader.grading.grade import RESULT_FILE, grade_submission
 from grader.sandbox import IsolationUnavailable
 
 pytestmark = pytest.mark.slow
@@ -44,13 +44,13 @@ def test_a_worker_that_cannot_sandbox_refuses_the_student_and_runs_nothing(machi
 def test_grade_refuses_when_the_sandbox_is_required_and_missing(machine_without_a_sandbox, tmp_path):
     options = GradingOptions(submissions=[IAM.notebook("solution")], isolate="required", warm=False)
     with pytest.raises(IsolationUnavailable, match=NO_SANDBOX):
-        grade(IAM, options, folder=tmp_path / "out")
+        grade_submission(IAM, options, folder=tmp_path / "out")
     assert not (tmp_path / "out" / RESULT_FILE).exists()
 
 
 def test_the_isolate_option_reaches_the_run(tmp_path):
     options = GradingOptions(submissions=[IAM.notebook("solution")], isolate="off", warm=False)
-    graded = grade(IAM, options, folder=tmp_path / "out")
+    graded = grade_submission(IAM, options, folder=tmp_path / "out")
     assert graded.result.unisolated == "isolation turned off"
     record = json.loads(next(Path(tmp_path / "out").glob("*.run.json")).read_text())
     assert record["sandbox"]["isolated"] is False

@@ -1,25 +1,33 @@
-"""What an account still holds that bills (or clutters), priced from the grader's price table:
+"""The one model of leftovers: what an account still holds that bills (or clutters), priced from the
+grader's price table (prices.py) in the region it is in:
 endpoints (instance type and count), notebook instances (running or stopped, with their volume),
 training jobs still running, models, endpoint configurations and buckets (with their size). Each
 leftover has its age, cost per hour and per month, and how to delete it. Whatever could not be
-read is listed as unknown: a region or list that failed is never taken as clean."""
+read is listed as unknown: a region or list that failed is never taken as clean.
+
+The student's cleanup checks (cleanup.py) and the instructor's audit (grader/audit/) both take their
+leftovers from `find`, so a student and their instructor are told the same resources, counts and prices.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from ..checks import prices
 from ..evidence.collect_sagemaker import RESOURCES
 from ..evidence.snapshot import MAX_OBJECTS_PER_BUCKET
+from ..regions import regions_read
+from . import prices
 
 TYPES = {"endpoints": "endpoint", "notebook_instances": "notebook instance", "training_jobs": "training job",
          "endpoint_configs": "endpoint configuration", "models": "model", "buckets": "bucket"}
-# In the console; the exact AWS CLI commands go with each leftover (grader/audit/deletion.py).
+# What a student or an instructor does; the audit adds the exact AWS CLI commands (grader/audit/deletion.py).
 HOW_TO_DELETE = {
-    "endpoints": "delete it in SageMaker > Inference > Endpoints; it bills until deleted",
+    "endpoints": "delete it in SageMaker > Inference > Endpoints, or from the notebook: "
+                 "sagemaker.Session().delete_endpoint(predictor.endpoint); it bills until deleted",
     "notebook_instances": "stop it, wait for Stopped, then delete it in SageMaker > Notebook instances "
                           "(a stopped instance still bills for its volume)",
-    "training_jobs": "stop it in SageMaker > Training jobs; a stopped job costs nothing and cannot be deleted",
+    "training_jobs": "stop it in SageMaker > Training jobs; a stopped job costs nothing and cannot be "
+                     "deleted",
     "endpoint_configs": "delete it in SageMaker > Inference > Endpoint configurations (free, clutter)",
     "models": "delete it in SageMaker > Inference > Models (free, clutter)",
     "buckets": "empty it, then delete it in the S3 console",
@@ -29,9 +37,10 @@ FREE = prices.Quote(0.0, "free (metadata only)")
 
 
 def find(reading: dict) -> tuple[list[dict], list[dict]]:
-    """(leftovers, unknown parts) of one account's reading."""
+    """(leftovers, unknown parts) of one account's reading (grader/audit/reader.py; `of_snapshot`)."""
     observed = _when(reading.get("observed_at"))
-    leftovers, unknown = [], [dict(entry, what="every SageMaker resource") for entry in reading["regions_not_read"]]
+    leftovers = []
+    unknown = [dict(entry, what="every SageMaker resource") for entry in reading["regions_not_read"]]
     for region in reading["regions"]:
         resources = reading["sagemaker"].get(region)
         if resources is None:
@@ -52,6 +61,13 @@ def find(reading: dict) -> tuple[list[dict], list[dict]]:
     else:
         leftovers.extend(_completed("buckets", _bucket(bucket), observed) for bucket in buckets)
     return leftovers, unknown
+
+
+def of_snapshot(snapshot: dict) -> dict:
+    """An account snapshot (a graded run's, or a recorded one) as a reading of every region it holds."""
+    return {"observed_at": snapshot.get("collected_at"), "regions": regions_read(snapshot),
+            "regions_not_read": [], "sagemaker": snapshot["sagemaker"], "s3": snapshot["s3"],
+            "errors": snapshot.get("errors") or []}
 
 
 def _reason(reading: dict, target: str) -> str:
@@ -93,7 +109,8 @@ def _endpoint(base: dict, item: dict, resources: dict, region: str) -> dict | No
                    if config.get("EndpointConfigName") == config_name), None)
     if config is None:
         return {**found, "bills": True, "quote": None,
-                "details": f"instance type unknown: its endpoint configuration {config_name} is deleted or unreadable"}
+                "details": f"instance type unknown: its endpoint configuration {config_name} is deleted or "
+                           "unreadable"}
     running = {variant.get("VariantName"): variant for variant in item.get("ProductionVariants") or []}
     quotes, parts = [], []
     for variant in config.get("ProductionVariants") or []:
@@ -137,11 +154,13 @@ def _bucket(bucket: dict) -> dict:
     found = {"region": region or "unknown", "service": "s3", "name": bucket.get("Name"), "state": "",
              "created": bucket.get("CreationDate")}
     if objects is None:
-        return {**found, "details": "its objects could not be listed: size unknown", "quote": None, "bills": None}
+        return {**found, "details": "its objects could not be listed: size unknown", "quote": None,
+                "bills": None}
     size = sum(item.get("Size", 0) for item in objects)
     listed = len(objects) >= MAX_OBJECTS_PER_BUCKET   # the listing stops there: the size is a lower bound
     details = f"{'at least ' if listed else ''}{len(objects)} object(s), {_size(size)}"
-    return {**found, "details": details, "quote": prices.bucket_quote(size, region or "unknown"), "bills": size > 0}
+    return {**found, "details": details, "quote": prices.bucket_quote(size, region or "unknown"),
+            "bills": size > 0}
 
 
 def _completed(kind: str, found: dict, observed: datetime | None) -> dict:
@@ -165,7 +184,7 @@ def _when(value) -> datetime | None:
             value = datetime.fromisoformat(value) if value else None
         except (TypeError, ValueError):
             return None
-    return value.replace(tzinfo=timezone.utc) if value and value.tzinfo is None else value
+    return value.replace(tzinfo=UTC) if value and value.tzinfo is None else value
 
 
 def _age(hours: float | None) -> str:
