@@ -304,8 +304,12 @@ def _close_all(fds: list[int]) -> None:
 
 
 def main(folder: str) -> None:
-    preload()
+    import gc
     import threading
+
+    preload()
+    gc.collect()
+    gc.freeze()   # a grading's garbage collections skip what it inherited: no copy-on-write of every page
 
     print(f"ready: pid {os.getpid()}, version {runtime.version()}, threads {threading.active_count()}", flush=True)
     Server(Path(folder)).serve()
