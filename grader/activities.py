@@ -15,6 +15,7 @@ from .errors import UsageError
 from .project import project_dir
 
 KINDS = ("notebook", "console")
+SNAPSHOT_SECTIONS = ("iam", "s3", "sagemaker")   # what an account snapshot can read (evidence/snapshot.py)
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Activity:
     starting_state: str | None = None   # snapshot file (in the folder) a run starts from, when none is given
     helpers: tuple[str, ...] = ()       # modules notebooks import from beside them (e.g. MCForecastTools.py)
     environment: str = "current"        # the kernel environment its notebooks run on first (docs/environments.md)
+    snapshot: tuple[str, ...] = SNAPSHOT_SECTIONS   # what a graded run's snapshot reads: what its checks use
 
     @property
     def instructions(self) -> Path:
@@ -67,13 +69,16 @@ def load(activity_id: str) -> Activity:
     if missing or raw.get("kind") not in KINDS or raw.get("id") != activity_id:
         problem = f"missing {', '.join(missing)}" if missing else f"kind must be one of {KINDS} and id '{activity_id}'"
         raise UsageError(f"{path}: {problem}; fix the activity file")
+    snapshot = tuple(raw.get("snapshot", SNAPSHOT_SECTIONS))
+    if not snapshot or not set(snapshot) <= set(SNAPSHOT_SECTIONS):
+        raise UsageError(f"{path}: snapshot must list some of {', '.join(SNAPSHOT_SECTIONS)}; fix the activity file")
     return Activity(
         id=raw["id"], title=raw["title"], kind=raw["kind"], region=raw["region"],
         notebooks=tuple(raw["notebooks"]), folder=path.parent,
         data=dict(raw.get("data", {})), services=dict(raw.get("services", {})),
         limits=dict(raw.get("limits", {})), expected=dict(raw.get("expected", {})),
         thresholds=dict(raw.get("thresholds", {})), starting_state=raw.get("starting_state"),
-        helpers=tuple(raw.get("helpers", ())), environment=raw.get("environment", "current"),
+        helpers=tuple(raw.get("helpers", ())), environment=raw.get("environment", "current"), snapshot=snapshot,
     )
 
 

@@ -223,3 +223,16 @@ def test_grader_check_live_grades_the_account_as_it_is(live_environment, course_
     assert main(["check", "iam-user", "--live", "--json", str(tmp_path / "r.json")]) == 0
     result = json.loads((tmp_path / "r.json").read_text())
     assert result["source"] == "live AWS account" and result["score"] == result["max_score"] == 8
+
+
+def test_a_graded_run_reads_only_what_its_activity_checks(emulator, account, course_account):
+    """iam-user's checks look at IAM only: its runs' snapshots skip S3 and SageMaker, and say so, so
+    a check that did look there would find them unknown, never empty."""
+    from grader.activities import load
+
+    snapshot = collect_emulated(emulator, account, sections=load("iam-user").snapshot)
+    assert by_name(snapshot["iam"]["users"], "UserName", "administrator")["groups"] == ["Administrators"]
+    assert snapshot["s3"] == {} and snapshot["sagemaker"] == {} and snapshot["regions"] == []
+    assert snapshot["not_read"] == ["s3", "sagemaker"] and snapshot["errors"] == []
+    assert incomplete(snapshot, "s3:buckets")[0]["code"] == "NotRead" and not incomplete(snapshot, "iam")
+    assert "not_read" not in collect_emulated(emulator, account, sections=load("housing").snapshot)
