@@ -134,7 +134,7 @@ def _stop(connection: Connection) -> None:
 def _start(path: Path, version: str) -> Connection:
     import subprocess
 
-    with open(path / runtime.LOG, "ab") as log:
+    with open(path / runtime.LOG, "wb") as log:   # the running server's log only
         server = subprocess.Popen([sys.executable, "-m", "grader.warm_server.server", str(path)], cwd=path,
                                   stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
     deadline = time.monotonic() + START_TIMEOUT_S

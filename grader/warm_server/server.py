@@ -25,6 +25,7 @@ import os
 import selectors
 import signal
 import socket
+import struct
 import sys
 import time
 import traceback
@@ -126,6 +127,9 @@ class Server:
                         self.wakeup.recv(4096)
                     elif key.fileobj is self.listener:
                         connection, _ = self.listener.accept()
+                        if _peer_uid(connection) != os.getuid():   # the folder is private; this is the lock's bolt
+                            connection.close()
+                            continue
                         self.selector.register(connection, selectors.EVENT_READ)
                         self.buffers[connection], self.fds[connection] = b"", []
                     else:
@@ -279,6 +283,11 @@ class Server:
 def _text_stream(fd: int, encoding: str) -> io.TextIOWrapper:
     return io.TextIOWrapper(open(fd, "wb", closefd=False), encoding=encoding, errors="backslashreplace",
                             line_buffering=True)
+
+
+def _peer_uid(connection: socket.socket) -> int:
+    _, uid, _ = struct.unpack("3i", connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
+    return uid
 
 
 def _signal(pid: int, signum: int) -> None:
