@@ -34,6 +34,7 @@ from pathlib import Path
 from . import runtime
 
 CHECK_FDS = 3   # the command's stdin, stdout and stderr
+STARTED = time.monotonic()   # the process's start: its uptime counts the preload too
 
 
 def preload() -> None:
@@ -95,7 +96,7 @@ class Server:
         self.path = folder / runtime.SOCKET
         self.version = runtime.version()
         self.idle_exit_s = runtime.idle_exit_s()
-        self.started = self.last_active = time.monotonic()
+        self.started, self.last_active = STARTED, time.monotonic()
         self.selector = selectors.DefaultSelector()
         self.buffers: dict[socket.socket, bytes] = {}
         self.fds: dict[socket.socket, list[int]] = {}
