@@ -236,3 +236,23 @@ def test_a_graded_run_reads_only_what_its_activity_checks(emulator, account, cou
     assert snapshot["not_read"] == ["s3", "sagemaker"] and snapshot["errors"] == []
     assert incomplete(snapshot, "s3:buckets")[0]["code"] == "NotRead" and not incomplete(snapshot, "iam")
     assert "not_read" not in collect_emulated(emulator, account, sections=load("housing").snapshot)
+
+
+def test_regions_where_the_account_has_no_sagemaker_state_are_known_empty(emulator, account, course_account):
+    """The emulator's own state says where an account ever touched SageMaker: the other regions are
+    empty without reading them, and read as soon as anything is there."""
+    snapshot = collect_emulated(emulator, account)
+    assert emulator.sagemaker_regions(account) == {"us-west-2"}
+    assert snapshot["regions"] == ["us-west-2", "us-east-1"] and snapshot["errors"] == []
+    assert snapshot["sagemaker"]["us-east-1"] == {"notebook_instances": [], "training_jobs": [], "models": [],
+                                                  "endpoint_configs": [], "endpoints": []}
+    assert [item["NotebookInstanceName"] for item in snapshot["sagemaker"]["us-west-2"]["notebook_instances"]] == \
+        ["sm-test"]
+    east = boto3.Session(aws_access_key_id=account.access_key_id, aws_secret_access_key=account.secret_access_key,
+                         aws_session_token=account.session_token).client("sagemaker", region_name="us-east-1",
+                                                                         endpoint_url=emulator.url)
+    role = snapshot["sagemaker"]["us-west-2"]["notebook_instances"][0]["RoleArn"]
+    east.create_model(ModelName="left-in-virginia", ExecutionRoleArn=role,
+                      PrimaryContainer={"Image": "174872318107.dkr.ecr.us-west-2.amazonaws.com/linear-learner:1"})
+    again = collect_emulated(emulator, account)
+    assert [model["ModelName"] for model in again["sagemaker"]["us-east-1"]["models"]] == ["left-in-virginia"]

@@ -152,12 +152,23 @@ def warm_up() -> threading.Thread:
 
 def collect_emulated(emulator, account, regions: list[str] | None = None, sections=SECTIONS) -> dict:
     """Snapshot of one emulator account, through the same read-only API calls as a live one; only
-    `sections` are read (what an activity's checks use), the others are listed as `not_read`.
-    One boto3 session serves every account (loading service models costs seconds per session)."""
+    `sections` are read (what an activity's checks use), the others are listed as `not_read`, and
+    SageMaker only in the regions where the emulator holds any state of the account (the others are
+    empty, as their reading would find). One boto3 session serves every account (loading service
+    models costs seconds per session)."""
+    from .collect_sagemaker import RESOURCES
+
     credentials = {"aws_access_key_id": account.access_key_id, "aws_secret_access_key": account.secret_access_key,
                    "aws_session_token": account.session_token}
-    snapshot = collect(_session(), regions or regions_to_read(account.region), endpoint_url=emulator.url,
-                       source="emulator", credentials=credentials, sections=sections)
+    regions = regions or regions_to_read(account.region)
+    used = emulator.sagemaker_regions(account)
+    read = [region for region in regions if region in used] or regions[:1]
+    snapshot = collect(_session(), read, endpoint_url=emulator.url, source="emulator", credentials=credentials,
+                       sections=sections)
+    if "sagemaker" in sections:
+        empty = {kind: [] for kind in RESOURCES}
+        snapshot["sagemaker"] = {region: snapshot["sagemaker"].get(region, empty) for region in regions}
+        snapshot["regions"] = regions
     snapshot["trainer"] = [dict(model) for model in account.trained_models]   # server-side, never from a client
     return snapshot
 
