@@ -41,8 +41,8 @@ STAGES = ("emulator_start_s", "setup_s", "kernel_start_s", "cells_s", "shutdown_
 def timed_check(env: dict, activity_id: str, notebook: Path, out: Path) -> tuple[float, dict]:
     """Wall time of one `grader check` command, and its result."""
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "grader.cli", "check", activity_id, str(notebook), "--out", str(out)],
-                          capture_output=True, text=True, cwd=PROJECT, env=env)
+    done = subprocess.run([sys.executable, "-m", "grader.cli", "check", activity_id, str(notebook), "--out",
+                           str(out)], capture_output=True, text=True, cwd=PROJECT, env=env)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"grader check {activity_id} failed: {done.stderr[-800:]}")
@@ -61,7 +61,8 @@ def split(wall: float, result: dict) -> dict:
 def command_start(env: dict) -> float:
     """The thin client's own start: `grader warm status` against the running server."""
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "grader.cli", "warm", "status"], env=env, check=True, capture_output=True)
+    subprocess.run([sys.executable, "-m", "grader.cli", "warm", "status"], env=env, check=True,
+                   capture_output=True)
     return time.perf_counter() - started
 
 
@@ -89,7 +90,8 @@ def main() -> None:
             for _ in range(args.repeat):
                 seconds, errors = plain_run(activity, notebook, emulator)
                 if errors:
-                    raise SystemExit(f"the plain run of {notebook.name} failed, so it is no baseline: {errors[0]}")
+                    raise SystemExit(f"the plain run of {notebook.name} failed, so it is no baseline: "
+                                     f"{errors[0]}")
                 plains.append(seconds)
     finally:
         subprocess.run([sys.executable, "-m", "grader.cli", "warm", "stop"], env=env, capture_output=True)
@@ -97,8 +99,8 @@ def main() -> None:
         shutil.rmtree(out, ignore_errors=True)
     walls = [wall for wall, _ in checks]
     check, plain = statistics.median(walls), statistics.median(plains)
-    print(f"{args.activity}: {notebook.name}; load average (1 min) {load_before} before, {load_average()} after, "
-          f"on {os.cpu_count()} cores")
+    print(f"{args.activity}: {notebook.name}; load average (1 min) {load_before} before, "
+          f"{load_average()} after, on {os.cpu_count()} cores")
     print(f"first check (starts the warm server, not counted): {first:.2f} s")
     print(f"checks served warm: {', '.join(f'{wall:.2f}' for wall in walls)} s; median {check:.2f} s")
     print(f"plain nbclient runs: {', '.join(f'{seconds:.2f}' for seconds in plains)} s; median {plain:.2f} s")
@@ -110,8 +112,9 @@ def main() -> None:
     print("  " + " ".join(f"{name.removesuffix('_s'):>14}" for name in names))
     print("  " + " ".join(f"{medians[name]:>14.3f}" for name in names))
     overheads = [wall - s.get("cells_s", 0.0) for wall, s in zip(walls, splits)]
-    print(f"grader overhead per warm check (wall - the notebook's cells): median {statistics.median(overheads):.2f} s "
-          f"(target <= 0.5); of it the command's own start: median {statistics.median(starts):.2f} s")
+    print(f"grader overhead per warm check (wall - the notebook's cells): median "
+          f"{statistics.median(overheads):.2f} s (target <= 0.5); of it the command's own start: median "
+          f"{statistics.median(starts):.2f} s")
 
 
 if __name__ == "__main__":

@@ -71,14 +71,16 @@ def load(activity_id: str) -> Activity:
         raise UsageError(f"{path}: {problem}; fix the activity file")
     snapshot = tuple(raw.get("snapshot", SNAPSHOT_SECTIONS))
     if not snapshot or not set(snapshot) <= set(SNAPSHOT_SECTIONS):
-        raise UsageError(f"{path}: snapshot must list some of {', '.join(SNAPSHOT_SECTIONS)}; fix the activity file")
+        raise UsageError(f"{path}: snapshot must list some of {', '.join(SNAPSHOT_SECTIONS)}; "
+                         "fix the activity file")
     return Activity(
         id=raw["id"], title=raw["title"], kind=raw["kind"], region=raw["region"],
         notebooks=tuple(raw["notebooks"]), folder=path.parent,
         data=dict(raw.get("data", {})), services=dict(raw.get("services", {})),
         limits=dict(raw.get("limits", {})), expected=dict(raw.get("expected", {})),
         thresholds=dict(raw.get("thresholds", {})), starting_state=raw.get("starting_state"),
-        helpers=tuple(raw.get("helpers", ())), environment=raw.get("environment", "current"), snapshot=snapshot,
+        helpers=tuple(raw.get("helpers", ())), environment=raw.get("environment", "current"),
+        snapshot=snapshot,
     )
 
 

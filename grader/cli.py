@@ -379,9 +379,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_canvas_options(report)
     report.set_defaults(run=_report)
 
-    warm = commands.add_parser("warm", help="the background warm server that serves `grader check` (docs/runner.md)")
-    warm.add_argument("action", choices=("status", "stop"), help="status: is one running, since when, how busy; "
-                                                                 "stop: stop it (running gradings finish first)")
+    warm = commands.add_parser("warm", help="the background warm server that serves `grader check` "
+                                            "(docs/runner.md)")
+    warm.add_argument("action", choices=("status", "stop"),
+                      help="status: is one running, since when, how busy; stop: stop it (running gradings "
+                           "finish first)")
     warm.set_defaults(run=_warm)
 
     activities = commands.add_parser("activities", help="list the activities and what each needs")

@@ -246,13 +246,14 @@ def test_regions_where_the_account_has_no_sagemaker_state_are_known_empty(emulat
     assert snapshot["regions"] == ["us-west-2", "us-east-1"] and snapshot["errors"] == []
     assert snapshot["sagemaker"]["us-east-1"] == {"notebook_instances": [], "training_jobs": [], "models": [],
                                                   "endpoint_configs": [], "endpoints": []}
-    assert [item["NotebookInstanceName"] for item in snapshot["sagemaker"]["us-west-2"]["notebook_instances"]] == \
-        ["sm-test"]
-    east = boto3.Session(aws_access_key_id=account.access_key_id, aws_secret_access_key=account.secret_access_key,
-                         aws_session_token=account.session_token).client("sagemaker", region_name="us-east-1",
-                                                                         endpoint_url=emulator.url)
-    role = snapshot["sagemaker"]["us-west-2"]["notebook_instances"][0]["RoleArn"]
-    east.create_model(ModelName="left-in-virginia", ExecutionRoleArn=role,
-                      PrimaryContainer={"Image": "174872318107.dkr.ecr.us-west-2.amazonaws.com/linear-learner:1"})
+    instances = snapshot["sagemaker"]["us-west-2"]["notebook_instances"]
+    assert [item["NotebookInstanceName"] for item in instances] == ["sm-test"]
+    session = boto3.Session(aws_access_key_id=account.access_key_id,
+                            aws_secret_access_key=account.secret_access_key,
+                            aws_session_token=account.session_token)
+    east = session.client("sagemaker", region_name="us-east-1", endpoint_url=emulator.url)
+    image = "174872318107.dkr.ecr.us-west-2.amazonaws.com/linear-learner:1"
+    east.create_model(ModelName="left-in-virginia", ExecutionRoleArn=instances[0]["RoleArn"],
+                      PrimaryContainer={"Image": image})
     again = collect_emulated(emulator, account)
     assert [model["ModelName"] for model in again["sagemaker"]["us-east-1"]["models"]] == ["left-in-virginia"]

@@ -35,13 +35,14 @@ TIMING_KEYS = ("duration_s", "stages", "graded_at")
 
 def _runtime_env(**extra: str) -> tuple[dict, Path]:
     base = Path(tempfile.mkdtemp(prefix="gw", dir="/tmp"))   # short: a socket path has at most 107 bytes
-    env = {**os.environ, "XDG_RUNTIME_DIR": str(base), "GRADER_WARM_SERVER": "1", "PYTHONUNBUFFERED": "1", **extra}
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(base), "GRADER_WARM_SERVER": "1", "PYTHONUNBUFFERED": "1",
+           **extra}
     return env, base
 
 
 def grader(env: dict, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "grader.cli", *args], env=env, cwd=PROJECT, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run([sys.executable, "-m", "grader.cli", *args], env=env, cwd=PROJECT,
+                          capture_output=True, text=True, timeout=timeout)
 
 
 def hello(base: Path) -> dict | None:
@@ -125,7 +126,8 @@ def test_a_folder_open_to_others_is_refused(monkeypatch, tmp_path):
 def test_a_folder_of_another_user_is_refused_by_the_command(tmp_path):
     (tmp_path / runtime.FOLDER_NAME).mkdir(mode=0o700)
     os.chown(tmp_path / runtime.FOLDER_NAME, 12345, 12345)
-    done = grader({**os.environ, "XDG_RUNTIME_DIR": str(tmp_path), "GRADER_WARM_SERVER": "1"}, "warm", "status")
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(tmp_path), "GRADER_WARM_SERVER": "1"}
+    done = grader(env, "warm", "status")
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert "belongs to user id 12345" in done.stderr and not list((tmp_path / runtime.FOLDER_NAME).iterdir())
 
@@ -173,7 +175,8 @@ def test_the_first_check_starts_the_server_and_the_second_is_served_by_it(served
     assert again["pid"] == started["pid"] and again["served"] == 2
     assert again["kernel_servers"] == started["kernel_servers"] != {}   # the course stack imported once
     status = grader(env, "warm", "status")
-    assert status.returncode == 0 and f"warm server pid {started['pid']}" in status.stdout and "2 served" in status.stdout
+    assert status.returncode == 0 and f"warm server pid {started['pid']}" in status.stdout
+    assert "2 served" in status.stdout
 
 
 @pytest.mark.slow
@@ -192,8 +195,8 @@ def test_a_served_check_grades_as_the_in_process_one(served, tmp_path):
     results = {}
     for how, extra in (("served", []), ("in-process", ["--no-warm-server"])):
         out = tmp_path / how
-        done = grader(env, "check", "iam-user", str(IAM_SOLUTION), "--out", str(out), "--junit", str(out / "j.xml"),
-                      *extra)
+        done = grader(env, "check", "iam-user", str(IAM_SOLUTION), "--out", str(out),
+                      "--junit", str(out / "j.xml"), *extra)
         assert done.returncode == 0, done.stderr
         folder = out / "iam-user" / submission_key(GradingOptions(submissions=[IAM_SOLUTION]))
         results[how] = json.loads((folder / RESULT_FILE).read_text())
@@ -215,9 +218,9 @@ def test_interrupting_the_command_stops_its_grading_and_writes_nothing(served, t
     stale = out / "iam-user" / submission_key(GradingOptions(submissions=[slow])) / RESULT_FILE
     stale.parent.mkdir(parents=True)
     stale.write_text('{"score": 26}')   # an earlier grade must not survive an interrupted regrade
-    command = subprocess.Popen([sys.executable, "-m", "grader.cli", "check", "iam-user", str(slow), "--out", str(out),
-                                "--json", str(tmp_path / "copy.json")], cwd=PROJECT, env=env, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    command = subprocess.Popen([sys.executable, "-m", "grader.cli", "check", "iam-user", str(slow),
+                                "--out", str(out), "--json", str(tmp_path / "copy.json")], cwd=PROJECT,
+                               env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 300
     kernels = []
     while not kernels and time.monotonic() < deadline and command.poll() is None:
@@ -276,8 +279,8 @@ def test_a_server_of_another_version_is_stopped_and_replaced(tmp_path):
     env, base = _runtime_env()
     folder = base / runtime.FOLDER_NAME
     folder.mkdir(mode=0o700)
-    old = subprocess.Popen([sys.executable, "-c", OLD_SERVER, str(folder / runtime.SOCKET)], stdout=subprocess.PIPE,
-                           text=True)
+    old = subprocess.Popen([sys.executable, "-c", OLD_SERVER, str(folder / runtime.SOCKET)],
+                           stdout=subprocess.PIPE, text=True)
     pids: set[int] = set()
     try:
         assert old.stdout.readline().strip() == "listening"

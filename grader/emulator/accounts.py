@@ -111,10 +111,12 @@ def configure_moto() -> None:
     arguments = {name: {"default_version_id": data.get("DefaultVersionId"), "path": data.get("Path"),
                         "document": json.dumps(data.get("Document")),
                         "create_date": datetime.fromisoformat(data["CreateDate"]),
-                        "update_date": datetime.fromisoformat(data["UpdateDate"])} for name, data in parsed.items()}
+                        "update_date": datetime.fromisoformat(data["UpdateDate"])}
+                 for name, data in parsed.items()}
 
     def managed_policies(backend):
-        return [iam_models.AWSManagedPolicy(name, account_id=backend.account_id, region=backend.region_name, **kwargs)
+        return [iam_models.AWSManagedPolicy(name, account_id=backend.account_id, region=backend.region_name,
+                                            **kwargs)
                 for name, kwargs in arguments.items()]
 
     iam_models.IAMBackend._init_aws_policies = managed_policies

@@ -65,7 +65,7 @@ class Emulator:
     def sagemaker_regions(self, account: Account) -> set[str]:
         """The regions where the account has any SageMaker state: moto makes an account's backend for
         a region on the first request (or seeding) there, so elsewhere the account has nothing."""
-        return set(dict.get(sagemaker_backends, account.account_id) or ())   # dict's own: looking creates none
+        return set(dict.get(sagemaker_backends, account.account_id) or ())   # dict's get: creates none
 
     def app_for(self, account: Account):
         """The emulator as one account's private endpoint (served on a sandboxed run's own socket):

@@ -163,8 +163,8 @@ def collect_emulated(emulator, account, regions: list[str] | None = None, sectio
     regions = regions or regions_to_read(account.region)
     used = emulator.sagemaker_regions(account)
     read = [region for region in regions if region in used] or regions[:1]
-    snapshot = collect(_session(), read, endpoint_url=emulator.url, source="emulator", credentials=credentials,
-                       sections=sections)
+    snapshot = collect(_session(), read, endpoint_url=emulator.url, source="emulator",
+                       credentials=credentials, sections=sections)
     if "sagemaker" in sections:
         empty = {kind: [] for kind in RESOURCES}
         snapshot["sagemaker"] = {region: snapshot["sagemaker"].get(region, empty) for region in regions}
@@ -321,7 +321,9 @@ def read(path: Path) -> dict:
 def incomplete(snapshot: dict, target_prefix: str) -> list[dict]:
     """Errors that leave part of the snapshot under `target_prefix` unknown; a section the snapshot
     did not read at all is unknown too."""
-    unread = [{"target": section, "operation": "", "code": "NotRead", "message": f"the snapshot did not read {section}"}
-              for section in snapshot.get("not_read") or [] if target_prefix.startswith(section)
-              or section.startswith(target_prefix)]
-    return unread + [error for error in snapshot.get("errors", []) if error["target"].startswith(target_prefix)]
+    unread = [{"target": section, "operation": "", "code": "NotRead",
+               "message": f"the snapshot did not read {section}"}
+              for section in snapshot.get("not_read") or []
+              if target_prefix.startswith(section) or section.startswith(target_prefix)]
+    errors = [error for error in snapshot.get("errors", []) if error["target"].startswith(target_prefix)]
+    return unread + errors

@@ -67,11 +67,13 @@ def status() -> str:
     except NoServer:
         return f"no warm server is running (its folder: {path})"
     connection.close()
-    current = "" if hello["version"] == runtime.version() else "; it runs older grader code: the next check replaces it"
+    current = ("" if hello["version"] == runtime.version()
+               else "; it runs older grader code: the next check replaces it")
     kernels = ", ".join(f"pid {pid}" for pid in hello["kernel_servers"].values()) or "none"
-    return (f"warm server pid {hello['pid']} on {path / runtime.SOCKET}: up {hello['uptime_s']:.0f} s, idle "
-            f"{hello['idle_s']:.0f} s (exits after {runtime.idle_exit_s():.0f} s idle), {hello['gradings']} grading(s) "
-            f"running, {hello['served']} served; warm-kernel servers: {kernels}{current}")
+    return (f"warm server pid {hello['pid']} on {path / runtime.SOCKET}: up {hello['uptime_s']:.0f} s, "
+            f"idle {hello['idle_s']:.0f} s (exits after {runtime.idle_exit_s():.0f} s idle), "
+            f"{hello['gradings']} grading(s) running, {hello['served']} served; warm-kernel servers: "
+            f"{kernels}{current}")
 
 
 def stop() -> str:
@@ -169,8 +171,8 @@ def _served(connection: Connection, argv: list[str]) -> int:
         while True:
             reply = connection.read()
             if reply is None:
-                print("grader: error: the warm server stopped during the grading; nothing was graded. Run the "
-                      "check again (or with --no-warm-server)", file=sys.stderr)
+                print("grader: error: the warm server stopped during the grading; nothing was graded. Run "
+                      "the check again (or with --no-warm-server)", file=sys.stderr)
                 return 1
             if "error" in reply:
                 raise NoServer(reply["error"])

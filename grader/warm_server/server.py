@@ -128,7 +128,7 @@ class Server:
                         self.wakeup.recv(4096)
                     elif key.fileobj is self.listener:
                         connection, _ = self.listener.accept()
-                        if _peer_uid(connection) != os.getuid():   # the folder is private; this is the lock's bolt
+                        if _peer_uid(connection) != os.getuid():   # besides the private folder
                             connection.close()
                             continue
                         self.selector.register(connection, selectors.EVENT_READ)
@@ -181,7 +181,8 @@ class Server:
         op = request.get("op")
         if op == "hello":
             now = time.monotonic()
-            _send(connection, {"version": self.version, "pid": os.getpid(), "uptime_s": round(now - self.started, 1),
+            _send(connection, {"version": self.version, "pid": os.getpid(),
+                               "uptime_s": round(now - self.started, 1),
                                "idle_s": 0.0 if self.gradings else round(now - self.last_active, 1),
                                "gradings": len(self.gradings), "served": self.served,
                                "kernel_servers": kernel_servers()})
@@ -197,7 +198,8 @@ class Server:
     def _check(self, connection: socket.socket, request: dict) -> None:
         fds, self.fds[connection] = self.fds[connection], []
         if self.retiring or len(fds) != CHECK_FDS:
-            _send(connection, {"error": "retiring" if self.retiring else "the command's terminal did not arrive"})
+            why = "retiring" if self.retiring else "the command's terminal did not arrive"
+            _send(connection, {"error": why})
             _close_all(fds)
             return
         self._keep_kernels_warm()
@@ -287,7 +289,8 @@ def _text_stream(fd: int, encoding: str) -> io.TextIOWrapper:
 
 
 def _peer_uid(connection: socket.socket) -> int:
-    _, uid, _ = struct.unpack("3i", connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i")))
+    credentials = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    _, uid, _ = struct.unpack("3i", credentials)
     return uid
 
 
@@ -321,7 +324,8 @@ def main(folder: str) -> None:
     gc.collect()
     gc.freeze()   # a grading's garbage collections skip what it inherited: no copy-on-write of every page
 
-    print(f"ready: pid {os.getpid()}, version {runtime.version()}, threads {threading.active_count()}", flush=True)
+    print(f"ready: pid {os.getpid()}, version {runtime.version()}, threads {threading.active_count()}",
+          flush=True)
     Server(Path(folder)).serve()
 
 
