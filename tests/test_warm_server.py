@@ -11,6 +11,7 @@ import re
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -40,9 +41,11 @@ def _runtime_env(**extra: str) -> tuple[dict, Path]:
     return env, base
 
 
-def grader(env: dict, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+def grader(env: dict, *args: str, timeout: float = 600, umask: int | None = None
+           ) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "grader.cli", *args], env=env, cwd=PROJECT,
-                          capture_output=True, text=True, timeout=timeout)
+                          capture_output=True, text=True, timeout=timeout,
+                          preexec_fn=None if umask is None else lambda: os.umask(umask))
 
 
 def hello(base: Path) -> dict | None:
@@ -192,13 +195,18 @@ def test_bad_input_through_the_server_is_one_line_and_exit_2(served, tmp_path):
 @pytest.mark.slow
 def test_a_served_check_grades_as_the_in_process_one(served, tmp_path):
     env, base, pids = served
+    if hello(base) is None:   # a server started under umask 022, which the checks below do not share
+        done = grader(env, "check", "cleanup", "--snapshot", str(AFTER_CLASS), "--out", str(tmp_path),
+                      umask=0o022)
+        assert done.returncode == 0, done.stderr
     results = {}
     for how, extra in (("served", []), ("in-process", ["--no-warm-server"])):
         out = tmp_path / how
         done = grader(env, "check", "iam-user", str(IAM_SOLUTION), "--out", str(out),
-                      "--junit", str(out / "j.xml"), *extra)
+                      "--junit", str(out / "j.xml"), *extra, umask=0o002)
         assert done.returncode == 0, done.stderr
         folder = out / "iam-user" / submission_key(GradingOptions(submissions=[IAM_SOLUTION]))
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o775, how   # the command's umask, not the server's
         results[how] = json.loads((folder / RESULT_FILE).read_text())
         assert (folder / "report.html").is_file() and (out / "j.xml").is_file()
     pids.add(hello(base)["pid"])

@@ -157,7 +157,9 @@ def _start(path: Path, version: str) -> Connection:
 
 
 def _served(connection: Connection, argv: list[str]) -> int:
-    request = {"op": "check", "argv": argv, "cwd": os.getcwd(), "env": dict(os.environ),
+    umask = os.umask(0o077)
+    os.umask(umask)
+    request = {"op": "check", "argv": argv, "cwd": os.getcwd(), "env": dict(os.environ), "umask": umask,
                "encoding": getattr(sys.stdout, "encoding", None)}
     for stream in (sys.stdout, sys.stderr):
         stream.flush()

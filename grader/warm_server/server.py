@@ -10,7 +10,8 @@ from the fork server and enter their own sandbox as always.
 Protocol, one JSON object per line on FOLDER/server.sock:
   {"op": "hello"}  -> {"version", "pid", "uptime_s", "idle_s", "gradings", "served", "kernel_servers"}
   {"op": "stop"}   -> {"stopping": true}; no new gradings, exit when the running ones end
-  {"op": "check", "argv", "cwd", "env", "encoding"} with the fds 0, 1, 2 -> {"pid": N} then {"exit": CODE}
+  {"op": "check", "argv", "cwd", "env", "umask", "encoding"} with the fds 0, 1, 2 -> {"pid": N}, then
+  {"exit": CODE}
   {"op": "signal", "signum": N} on a check's connection: passed on to its grading, which unwinds as an
   interrupted in-process check does (kernel killed, no result written) and exits 130 or 143.
 A connection that closes while its grading runs has that grading stopped the same way (SIGTERM).
@@ -240,6 +241,7 @@ class Server:
             sys.stdout = sys.__stdout__ = _text_stream(1, encoding)
             sys.stderr = sys.__stderr__ = _text_stream(2, encoding)
             os.chdir(request["cwd"])
+            os.umask(request["umask"])   # files written with the command's own permissions
             os.environ.clear()
             os.environ.update(request["env"])
             os.environ[runtime.SERVED_HERE] = "1"   # this grading runs here: it never asks a server again
