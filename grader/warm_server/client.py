@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..interruption import Interrupted
 from . import runtime
 
 START_TIMEOUT_S = 300.0   # the first start imports everything, on a machine that may be busy
@@ -178,6 +179,8 @@ def _served(connection: Connection, argv: list[str]) -> int:
                 return 1
             if "error" in reply:
                 raise NoServer(reply["error"])
+            if reply.get("killed_by") in (signal.SIGINT, signal.SIGTERM):   # stopped before it could say so
+                raise Interrupted(reply["killed_by"])
             if "exit" in reply:
                 return reply["exit"]
     finally:

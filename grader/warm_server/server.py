@@ -11,7 +11,7 @@ Protocol, one JSON object per line on FOLDER/server.sock:
   {"op": "hello"}  -> {"version", "pid", "uptime_s", "idle_s", "gradings", "served", "kernel_servers"}
   {"op": "stop"}   -> {"stopping": true}; no new gradings, exit when the running ones end
   {"op": "check", "argv", "cwd", "env", "umask", "encoding"} with the fds 0, 1, 2 -> {"pid": N}, then
-  {"exit": CODE}
+  {"exit": CODE} (with "killed_by": SIGNAL when a signal ended it before it could say so itself)
   {"op": "signal", "signum": N} on a check's connection: passed on to its grading, which unwinds as an
   interrupted in-process check does (kernel killed, no result written) and exits 130 or 143.
 A connection that closes while its grading runs has that grading stopped the same way (SIGTERM).
@@ -279,7 +279,7 @@ class Server:
                 continue
             connection = self.gradings.pop(pid)
             code = os.waitstatus_to_exitcode(status)
-            _send(connection, {"exit": code if code >= 0 else 128 - code})
+            _send(connection, {"exit": code} if code >= 0 else {"exit": 128 - code, "killed_by": -code})
             if connection.fileno() != -1 and connection in self.buffers:
                 self._drop(connection)
             self.last_active = time.monotonic()
