@@ -176,7 +176,12 @@ class Server:
         self.buffers[connection] += data
         while b"\n" in self.buffers.get(connection, b""):
             line, self.buffers[connection] = self.buffers[connection].split(b"\n", 1)
-            self._handle(connection, json.loads(line))
+            try:
+                self._handle(connection, json.loads(line))
+            except (ValueError, KeyError, TypeError) as error:   # not this protocol: that connection goes
+                _send(connection, {"error": f"bad request: {error}"})
+                self._drop(connection)
+                return
 
     def _handle(self, connection: socket.socket, request: dict) -> None:
         op = request.get("op")
