@@ -139,15 +139,22 @@ def _session() -> boto3.Session:
     return _shared_session
 
 
+_warming: threading.Thread | None = None
+
+
 def warm_up() -> threading.Thread:
-    """Load the service models a collection needs (seconds, once per process) in the background,
-    for example while a notebook runs."""
+    """Load the service models a collection needs (seconds, once per process, and inherited by its
+    forks such as the warm server's gradings) in the background, for example while a notebook runs."""
+    global _warming
+
     def load():
         for service in ("sts", "iam", "s3", "sagemaker"):
             _session().client(service, region_name="us-west-2", aws_access_key_id="warm", aws_secret_access_key="up")
-    thread = threading.Thread(target=load, daemon=True)
-    thread.start()
-    return thread
+    with _session_lock:
+        if _warming is None:
+            _warming = threading.Thread(target=load, daemon=True)
+            _warming.start()
+    return _warming
 
 
 def collect_emulated(emulator, account, regions: list[str] | None = None, sections=SECTIONS) -> dict:
