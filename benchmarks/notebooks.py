@@ -34,8 +34,9 @@ STAGES = ("emulator_start_s", "setup_s", "kernel_start_s", "cells_s", "shutdown_
 
 def fresh_check(activity_id: str, notebook: Path, out: Path) -> float:
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "grader.cli", "check", activity_id, str(notebook), "--out", str(out)],
-                          capture_output=True, text=True, cwd=PROJECT)
+    # --no-warm-server: a fresh process's cost (warm_check.py measures the warm server)
+    done = subprocess.run([sys.executable, "-m", "grader.cli", "check", activity_id, str(notebook), "--out",
+                           str(out), "--no-warm-server"], capture_output=True, text=True, cwd=PROJECT)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"grader check {activity_id} failed: {done.stderr[-500:]}")

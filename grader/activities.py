@@ -19,6 +19,7 @@ from .project import course_file, project_dir
 from .strict_toml import TomlFile, optional, required
 
 KINDS = ("notebook", "console")
+SNAPSHOT_SECTIONS = ("iam", "s3", "sagemaker")   # what an account snapshot can read (evidence/snapshot.py)
 COURSE_FIELDS = {"region": required(str), "bucket_conventions": required(list, items=(dict,))}
 CONVENTION_FIELDS = {"name": required(str), "pattern": required(str)}
 ACTIVITY_FIELDS = {
@@ -26,7 +27,7 @@ ACTIVITY_FIELDS = {
     "notebooks": required(list, items=(str,)), "region": optional(str), "environment": optional(str),
     "instructions": optional(str), "starting_state": optional(str), "helpers": optional(list, items=(str,)),
     "data": optional(dict), "services": optional(dict), "limits": optional(dict), "expected": optional(dict),
-    "thresholds": optional(dict),
+    "thresholds": optional(dict), "snapshot": optional(list, items=(str,)),
 }
 SERVICE_FIELDS = {"market_data": optional(bool)}
 LIMIT_FIELDS = {"cell_timeout": optional(float), "notebook_timeout": optional(float)}
@@ -84,6 +85,7 @@ class Activity:
     starting_state: str | None = None   # snapshot file (in the folder) a run starts from, when none is given
     helpers: tuple[str, ...] = ()       # modules notebooks import from beside them (e.g. MCForecastTools.py)
     environment: str = "current"        # kernel environment its notebooks run on first (docs/environments.md)
+    snapshot: tuple[str, ...] = SNAPSHOT_SECTIONS   # what a graded run's snapshot reads: what its checks use
 
     @property
     def instructions(self) -> Path:
@@ -145,6 +147,9 @@ def load(activity_id: str) -> Activity:
     for convention in expected.get("bucket_conventions", ()):
         document.checked(convention, CONVENTION_FIELDS, "expected", 0)
     shared = course()
+    snapshot = tuple(raw.get("snapshot", SNAPSHOT_SECTIONS))
+    if not snapshot or not set(snapshot) <= set(SNAPSHOT_SECTIONS):
+        raise document.refuse(f"must list some of {', '.join(SNAPSHOT_SECTIONS)}", None, "snapshot")
     return Activity(
         id=raw["id"], title=raw["title"], kind=raw["kind"], region=raw.get("region", shared.region),
         notebooks=tuple(raw["notebooks"]), folder=path.parent,
@@ -153,6 +158,7 @@ def load(activity_id: str) -> Activity:
         expected={"bucket_conventions": list(shared.bucket_conventions), **expected},
         thresholds=dict(raw.get("thresholds", {})), starting_state=raw.get("starting_state"),
         helpers=tuple(raw.get("helpers", ())), environment=raw.get("environment", "current"),
+        snapshot=snapshot,
     )
 
 

@@ -123,6 +123,10 @@ def _snapshot(args) -> int:
 
 
 def _check(args) -> int:
+    if not args.no_warm_server:
+        served = _check_in_warm_server(args.argv)
+        if served is not None:
+            return served
     from .activities import load
     from .files import write_atomic
     from .grading.gather import GradingOptions, limit_options
@@ -147,6 +151,26 @@ def _check(args) -> int:
     if args.fail_under is not None and result.score < args.fail_under:
         print(f"score {result.score:g} is under --fail-under {args.fail_under:g}")
         return 1
+    return 0
+
+
+def _check_in_warm_server(argv: list[str]) -> int | None:
+    """The check's exit code when the warm server ran it (starting it if need be); None to grade here."""
+    from .warm_server import client, runtime
+
+    if not runtime.wanted():
+        return None
+    try:
+        return client.check(argv)
+    except (client.NoServer, runtime.UnsafeFolder) as why:
+        print(inert(f"grader: note: grading without the warm server: {why}"), file=sys.stderr)
+        return None
+
+
+def _warm(args) -> int:
+    from .warm_server import client
+
+    print(inert(client.status() if args.action == "status" else client.stop()))
     return 0
 
 
@@ -321,6 +345,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--junit", type=Path, metavar="FILE", help="also write the checks as JUnit XML here")
     check.add_argument("--out", type=Path, default=Path("reports"),
                        help="output folder; each submission gets OUT/<activity>/<file>-<hash>/ (default reports/)")
+    check.add_argument("--no-warm-server", action="store_true",
+                       help="grade in this process instead of the background warm server (also: "
+                            "GRADER_WARM_SERVER=0; docs/runner.md)")
     _add_run_options(check)
     check.set_defaults(run=_check)
 
@@ -415,6 +442,13 @@ def build_parser() -> argparse.ArgumentParser:
                                  "without it: a synthetic stand-in)")
     gradescope.set_defaults(run=_gradescope)
 
+    warm = commands.add_parser("warm", help="the background warm server that serves `grader check` "
+                                            "(docs/runner.md)")
+    warm.add_argument("action", choices=("status", "stop"),
+                      help="status: is one running, since when, how busy; stop: stop it (running gradings "
+                           "finish first)")
+    warm.set_defaults(run=_warm)
+
     activities = commands.add_parser("activities", help="list the activities, their points (what every "
                                                         "submission is scored out of) and what each needs")
     activities.set_defaults(run=_activities)
@@ -436,6 +470,7 @@ def main(argv: list[str] | None = None) -> int:
     from .interruption import Interrupted, interruptible
 
     args = build_parser().parse_args(argv)
+    args.argv = sys.argv[1:] if argv is None else list(argv)   # what a warm server is asked to run
     try:
         with interruptible():
             return args.run(args)

@@ -10,6 +10,10 @@ import pytest
 
 from grader.emulator import Emulator, client_environment, read_env_file, write_env_file
 
+# Every `grader check` in the tests grades in its own process unless a test asks for the warm server
+# (tests/test_warm_server.py, in a runtime folder of its own): none may outlive the session.
+os.environ["GRADER_WARM_SERVER"] = "0"
+
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 FLOWS = Path(__file__).resolve().parent / "flows"
 

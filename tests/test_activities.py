@@ -2,6 +2,8 @@
 and scores full marks; every starter fails only at its blanks and scores low."""
 
 import json
+import shutil
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -10,6 +12,7 @@ from grader.activities import activity_ids, load
 from grader.cli import main
 from grader.grading.rubric import activity_points
 
+PROJECT_ACTIVITIES = Path(__file__).resolve().parents[1] / "activities"
 ACTIVITIES = ["iam-user", "sagemaker-notebook", "rainfall", "housing", "credit-risk", "cleanup"]
 
 
@@ -77,3 +80,16 @@ def test_the_starter_fails_only_at_its_blanks_and_scores_low(activity_id, tmp_pa
     for check in result["checks"]:
         if check["status"] == "fail":
             assert check["message"] and check["visibility"] == "hidden" or len(check["message"]) > 20
+
+
+def test_an_activity_names_only_snapshot_sections_that_exist(tmp_path, monkeypatch):
+    from grader.errors import UsageError
+
+    for activity_id in ("iam-user", "housing"):
+        shutil.copytree(PROJECT_ACTIVITIES / activity_id, tmp_path / "activities" / activity_id)
+    toml = tmp_path / "activities" / "iam-user" / "activity.toml"
+    toml.write_text(toml.read_text().replace('snapshot = ["iam"]', 'snapshot = ["iam", "ec2"]'))
+    monkeypatch.setenv("GRADER_PROJECT_DIR", str(tmp_path))
+    assert load("housing").snapshot == ("iam", "s3", "sagemaker")
+    with pytest.raises(UsageError, match=r"activity.toml:\d+: snapshot: must list some of iam, s3, sagemaker"):
+        load("iam-user")

@@ -223,3 +223,37 @@ def test_grader_check_live_grades_the_account_as_it_is(live_environment, course_
     assert main(["check", "iam-user", "--live", "--json", str(tmp_path / "r.json")]) == 0
     result = json.loads((tmp_path / "r.json").read_text())
     assert result["source"] == "live AWS account" and result["score"] == 8 and result["max_score"] == 9
+
+
+def test_a_graded_run_reads_only_what_its_activity_checks(emulator, account, course_account):
+    """iam-user's checks look at IAM only: its runs' snapshots skip S3 and SageMaker, and say so, so
+    a check that did look there would find them unknown, never empty."""
+    from grader.activities import load
+
+    snapshot = collect_emulated(emulator, account, sections=load("iam-user").snapshot)
+    assert by_name(snapshot["iam"]["users"], "UserName", "administrator")["groups"] == ["Administrators"]
+    assert snapshot["s3"] == {} and snapshot["sagemaker"] == {} and snapshot["regions"] == []
+    assert snapshot["not_read"] == ["s3", "sagemaker"] and snapshot["errors"] == []
+    assert incomplete(snapshot, "s3:buckets")[0]["code"] == "NotRead" and not incomplete(snapshot, "iam")
+    assert "not_read" not in collect_emulated(emulator, account, sections=load("housing").snapshot)
+
+
+def test_regions_where_the_account_has_no_sagemaker_state_are_known_empty(emulator, account, course_account):
+    """The emulator's own state says where an account ever touched SageMaker: the other regions are
+    empty without reading them, and read as soon as anything is there."""
+    snapshot = collect_emulated(emulator, account)
+    assert emulator.sagemaker_regions(account) == {"us-west-2"}
+    assert snapshot["regions"] == ["us-west-2", "us-east-1"] and snapshot["errors"] == []
+    assert snapshot["sagemaker"]["us-east-1"] == {"notebook_instances": [], "training_jobs": [], "models": [],
+                                                  "endpoint_configs": [], "endpoints": []}
+    instances = snapshot["sagemaker"]["us-west-2"]["notebook_instances"]
+    assert [item["NotebookInstanceName"] for item in instances] == ["sm-test"]
+    session = boto3.Session(aws_access_key_id=account.access_key_id,
+                            aws_secret_access_key=account.secret_access_key,
+                            aws_session_token=account.session_token)
+    east = session.client("sagemaker", region_name="us-east-1", endpoint_url=emulator.url)
+    image = "174872318107.dkr.ecr.us-west-2.amazonaws.com/linear-learner:1"
+    east.create_model(ModelName="left-in-virginia", ExecutionRoleArn=instances[0]["RoleArn"],
+                      PrimaryContainer={"Image": image})
+    again = collect_emulated(emulator, account)
+    assert [model["ModelName"] for model in again["sagemaker"]["us-east-1"]["models"]] == ["left-in-virginia"]

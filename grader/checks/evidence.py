@@ -191,3 +191,8 @@ def _starter_bucket_names(folder, notebooks: tuple[str, ...]) -> frozenset[str]:
         if path.is_file():
             names.update(bucket_names_used(code_of(nbformat.read(path, as_version=4))))
     return frozenset(names)
+
+
+def starter_bucket_names_forget() -> None:
+    """Read the starter notebooks afresh next time (a long-lived process: they may have been edited)."""
+    _starter_bucket_names.cache_clear()

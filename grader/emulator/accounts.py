@@ -106,10 +106,18 @@ def configure_moto() -> None:
         return
     default_user_config["iam"]["load_aws_managed_policies"] = True
     parsed = json.loads(iam_models.aws_managed_policies_data)
+    # AWSManagedPolicy.from_data's arguments, serialised once: its json.dumps of ~1,600 documents
+    # per account was most of an account's creation (2 s of every grading on a busy machine).
+    arguments = {name: {"default_version_id": data.get("DefaultVersionId"), "path": data.get("Path"),
+                        "document": json.dumps(data.get("Document")),
+                        "create_date": datetime.fromisoformat(data["CreateDate"]),
+                        "update_date": datetime.fromisoformat(data["UpdateDate"])}
+                 for name, data in parsed.items()}
 
     def managed_policies(backend):
-        return [iam_models.AWSManagedPolicy.from_data(name, backend.account_id, backend.region_name, data)
-                for name, data in parsed.items()]
+        return [iam_models.AWSManagedPolicy(name, account_id=backend.account_id, region=backend.region_name,
+                                            **kwargs)
+                for name, kwargs in arguments.items()]
 
     iam_models.IAMBackend._init_aws_policies = managed_policies
     s3_backends.bucket_accounts = _BucketNamesPerAccount()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from moto.sagemaker.models import sagemaker_backends
 
 from ..loopback_server import LoopbackServer
 from . import corrections
@@ -60,6 +61,11 @@ class Emulator:
     def remove_account(self, account_id: str) -> None:
         self.training.end_account(account_id)
         self.accounts.remove(account_id)
+
+    def sagemaker_regions(self, account: Account) -> set[str]:
+        """The regions where the account has any SageMaker state: moto makes an account's backend for
+        a region on the first request (or seeding) there, so elsewhere the account has nothing."""
+        return set(dict.get(sagemaker_backends, account.account_id) or ())   # dict's get: creates none
 
     def app_for(self, account: Account):
         """The emulator as one account's private endpoint (served on a sandboxed run's own socket):

@@ -23,6 +23,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ..activities import SNAPSHOT_SECTIONS as SECTIONS
 from ..errors import UsageError
 from ..regions import CONSOLE_DEFAULT_REGION, enabled, regions_to_read, sagemaker_regions
 
@@ -133,24 +134,43 @@ def _session() -> boto3.Session:
     return _shared_session
 
 
+_warming: threading.Thread | None = None
+
+
 def warm_up() -> threading.Thread:
-    """Load the service models a collection needs (seconds, once per process) in the background,
-    for example while a notebook runs."""
+    """Load the service models a collection needs (seconds, once per process, and inherited by its
+    forks such as the warm server's gradings) in the background, for example while a notebook runs."""
+    global _warming
+
     def load():
         for service in ("sts", "iam", "s3", "sagemaker"):
             _session().client(service, region_name="us-west-2", aws_access_key_id="warm", aws_secret_access_key="up")
-    thread = threading.Thread(target=load, daemon=True)
-    thread.start()
-    return thread
+    with _session_lock:
+        if _warming is None:
+            _warming = threading.Thread(target=load, daemon=True)
+            _warming.start()
+    return _warming
 
 
-def collect_emulated(emulator, account, regions: list[str] | None = None) -> dict:
-    """Snapshot of one emulator account, through the same read-only API calls as a live one.
-    One boto3 session serves every account (loading service models costs seconds per session)."""
+def collect_emulated(emulator, account, regions: list[str] | None = None, sections=SECTIONS) -> dict:
+    """Snapshot of one emulator account, through the same read-only API calls as a live one; only
+    `sections` are read (what an activity's checks use), the others are listed as `not_read`, and
+    SageMaker only in the regions where the emulator holds any state of the account (the others are
+    empty, as their reading would find). One boto3 session serves every account (loading service
+    models costs seconds per session)."""
+    from .collect_sagemaker import RESOURCES
+
     credentials = {"aws_access_key_id": account.access_key_id, "aws_secret_access_key": account.secret_access_key,
                    "aws_session_token": account.session_token}
-    snapshot = collect(_session(), regions or regions_to_read(account.region), endpoint_url=emulator.url,
-                       source="emulator", credentials=credentials)
+    regions = regions or regions_to_read(account.region)
+    used = emulator.sagemaker_regions(account)
+    read = [region for region in regions if region in used] or regions[:1]
+    snapshot = collect(_session(), read, endpoint_url=emulator.url, source="emulator",
+                       credentials=credentials, sections=sections)
+    if "sagemaker" in sections:
+        empty = {kind: [] for kind in RESOURCES}
+        snapshot["sagemaker"] = {region: snapshot["sagemaker"].get(region, empty) for region in regions}
+        snapshot["regions"] = regions
     snapshot["trainer"] = [dict(model) for model in account.trained_models]   # server-side, never from a client
     return snapshot
 
@@ -181,7 +201,7 @@ def reached(snapshot: dict) -> dict:
 
 
 def collect(session: boto3.Session, regions: list[str], *, endpoint_url: str | None = None,
-            source: str = "live", credentials: dict | None = None) -> dict:
+            source: str = "live", credentials: dict | None = None, sections=SECTIONS) -> dict:
     from .collect_iam import collect_iam
     from .collect_s3 import collect_s3
     from .collect_sagemaker import collect_sagemaker
@@ -189,19 +209,21 @@ def collect(session: boto3.Session, regions: list[str], *, endpoint_url: str | N
     collector = Collector(session, regions, endpoint_url, credentials)
     try:
         identity = collector.call("account", collector.client("sts").get_caller_identity) or {}
-        iam_future = collector.section(collect_iam, collector)
-        sagemaker = collect_sagemaker(collector)
-        iam = iam_future.result()
-        s3 = collect_s3(collector, content_urls=content_urls(sagemaker))
+        iam_future = collector.section(collect_iam, collector) if "iam" in sections else None
+        sagemaker = collect_sagemaker(collector) if "sagemaker" in sections else {}
+        iam = iam_future.result() if iam_future else {}
+        s3 = collect_s3(collector, content_urls=content_urls(sagemaker)) if "s3" in sections else {}
     finally:
         collector.close()
+    not_read = [section for section in SECTIONS if section not in sections]
     return {
         "schema": SCHEMA,
         "collected_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "source": source,
         "account_id": identity.get("Account"),
         "collector": {"tool": TOOL, "version": _version(), "caller_arn": identity.get("Arn")},
-        "regions": regions,
+        "regions": regions if "sagemaker" in sections else [],
+        **({"not_read": not_read} if not_read else {}),
         "iam": iam,
         "s3": s3,
         "sagemaker": sagemaker,
@@ -294,5 +316,11 @@ def read(path: Path) -> dict:
 
 
 def incomplete(snapshot: dict, target_prefix: str) -> list[dict]:
-    """Errors that leave part of the snapshot under `target_prefix` unknown."""
-    return [error for error in snapshot.get("errors", []) if error["target"].startswith(target_prefix)]
+    """Errors that leave part of the snapshot under `target_prefix` unknown; a section the snapshot
+    did not read at all is unknown too."""
+    unread = [{"target": section, "operation": "", "code": "NotRead",
+               "message": f"the snapshot did not read {section}"}
+              for section in snapshot.get("not_read") or []
+              if target_prefix.startswith(section) or section.startswith(target_prefix)]
+    errors = [error for error in snapshot.get("errors", []) if error["target"].startswith(target_prefix)]
+    return unread + errors

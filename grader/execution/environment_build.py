@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from ..cache import cache_root
+
 from . import interpreter
 
 BUILD_INFO = "environment.json"    # written last, inside the folder: a folder without it is not an environment
@@ -39,11 +41,6 @@ Announce = Callable[[str], None]
 
 def say_on_stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-def cache_root() -> Path:
-    """The grader's cache folder (XDG_CACHE_HOME, else ~/.cache): built environments, font caches."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "sagemaker-course-grader"
 
 
 class BuildFailed(RuntimeError):

@@ -184,7 +184,7 @@ def _run_notebooks(activity: Activity, options: GradingOptions, on_run=None, ann
         outcomes = run_notebooks(activity, options, emulator, on_run, announce)
         ran = time.monotonic()
         account = outcomes[-1].account
-        state = snapshots.collect_emulated(emulator, account)   # the regions cleanup checks need
+        state = snapshots.collect_emulated(emulator, account, sections=activity.snapshot)   # what checks read
         emulator.remove_account(account.account_id)
         timings = {"emulator_start_s": started - clock, "runs_s": ran - started, "snapshot_s": time.monotonic() - ran}
     return Gathered(Evidence(activity, state, [outcome.record for outcome in outcomes]), outcomes,

@@ -3,7 +3,9 @@ process, started on first use (or ahead of it, to overlap its imports with other
 kernels it forks, driven like processes.
 
 A batch worker keeps its servers for all the submissions it grades, so each environment's imports
-are paid once per worker instead of once per submission.
+are paid once per worker instead of once per submission. The warm grader (grader/warm_server/) keeps
+them across `grader check` commands: its gradings are forks of the process that started the servers,
+and use them without owning them (only the owner stops a server).
 """
 
 from __future__ import annotations
@@ -97,6 +99,8 @@ class ForkServer:
         self._process = subprocess.Popen([str(python), str(ZYGOTE), str(self.socket)], env=env, cwd=self.folder,
                                          stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._log,
                                          start_new_session=True)
+        self._owner = os.getpid()
+        self._pidfd = os.pidfd_open(self._process.pid)   # its liveness, seen from forks of the owner too
         self._ready = threading.Event()
         self._failed: str | None = None
         threading.Thread(target=self._wait_ready, name="fork-server-ready", daemon=True).start()
@@ -109,13 +113,22 @@ class ForkServer:
             self._failed = (self.folder / "server.log").read_text(errors="replace")[-1000:] or "it exited"
         self._ready.set()
 
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
     def alive(self) -> bool:
-        return self._process.poll() is None
+        if os.getpid() == self._owner:
+            return self._process.poll() is None   # reaps it if it ended
+        return not select.select([self._pidfd], [], [], 0)[0]   # a pidfd turns readable when its process ends
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT_S) -> bool:
+        """Wait for the server's imports; False if it failed or did not get there in time."""
+        return self._ready.wait(timeout) and not self._failed and self.alive()
 
     async def fork(self, spec_path: Path) -> ForkedKernel:
         """Fork a kernel for the run whose spec is at `spec_path` (waiting for the server's imports)."""
-        ready = await asyncio.to_thread(self._ready.wait, READY_TIMEOUT_S)
-        if not ready or self._failed or not self.alive():
+        if not await asyncio.to_thread(self.wait_ready):
             raise ForkServerError(f"the warm-kernel server did not start: {self._failed or 'timed out'}")
         connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         connection.connect(str(self.socket))
@@ -127,11 +140,14 @@ class ForkServer:
         return ForkedKernel(reply["pid"], connection)
 
     def stop(self) -> None:
+        if os.getpid() != self._owner:   # a fork of the owner (a warm grading) uses it, never stops it
+            return
         if self.alive():
             self._process.kill()
             self._process.wait()
         self._process.stdout.close()
         self._log.close()
+        os.close(self._pidfd)
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
@@ -152,6 +168,7 @@ def fork_server(python: Path, env: dict[str, str]) -> ForkServer:
 
 @atexit.register
 def stop_all() -> None:
+    """Stop the servers this process started (a fork of it leaves them to their owner)."""
     with _lock:
         for server in _servers.values():
             server.stop()
@@ -161,3 +178,9 @@ def stop_all() -> None:
 def available() -> bool:
     """Warm kernels need pidfds (Linux 5.3+) besides the sandbox itself."""
     return hasattr(os, "pidfd_open") and hasattr(signal, "pidfd_send_signal")
+
+
+def running() -> list[ForkServer]:
+    """This process's fork servers that are up."""
+    with _lock:
+        return [server for server in _servers.values() if server.alive()]
