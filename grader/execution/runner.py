@@ -8,11 +8,10 @@ ignores the interrupt after a timeout, ends the run: its cell says why and the r
 from __future__ import annotations
 
 import asyncio
-import atexit
 import math
-import signal
 import subprocess
 import time
+from contextlib import asynccontextmanager
 
 import nbformat
 from nbclient import NotebookClient
@@ -105,14 +104,19 @@ def _code_cells(nb) -> list[int]:
     return [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and cell.source.strip()]
 
 
-def _restore_signal_handlers(handlers: dict) -> None:
-    """nbclient answers SIGINT/SIGTERM by killing the kernel and carrying on as if the notebook had
-    failed, which would grade the half-run notebook. The command's own handlers (grader.interruption)
-    stop the grading instead; the kernel is still shut down on the way out."""
-    loop = asyncio.get_running_loop()
-    for signum, handler in handlers.items():
-        if loop.remove_signal_handler(signum) and handler is not None:
-            signal.signal(signum, handler)
+@asynccontextmanager
+async def _kernel_of(client, **start):
+    """nbclient's async_setup_kernel without what it adds for a command of its own: its SIGINT/SIGTERM
+    handlers kill the kernel and let the run carry on as a failed notebook (while the kernel starts:
+    "kernel did not start", then a grade). Here a signal is the command's (grader.interruption): it
+    stops the grading, and the kernel is shut down on the way out."""
+    try:
+        await client.async_start_new_kernel(**start)
+        await client.async_start_new_kernel_client()
+        yield
+    finally:
+        if client.km is not None:   # nbclient already cleaned up after a client that could not connect
+            await client._async_cleanup_kernel()
 
 
 class NotebookRun:
@@ -147,13 +151,10 @@ class NotebookRun:
             resources={"metadata": {"path": self.workdir}},
         )
         client.on_cell_executed = self._remember_reply
-        handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
         started = time.monotonic()
         try:
-            # cleanup_kc: shut the kernel down afterwards even though we made its manager
-            async with client.async_setup_kernel(env=self.env, cwd=self.workdir, cleanup_kc=True,
-                                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
-                _restore_signal_handlers(handlers)
+            async with _kernel_of(client, env=self.env, cwd=self.workdir, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL):
                 self.kernel_ready()
                 first_cell = time.monotonic()
                 deadline = first_cell + self.limits.notebook_timeout   # counted from the first cell
@@ -171,8 +172,6 @@ class NotebookRun:
                                f"the kernel {'stopped responding' if ran else 'did not start'}: {error}")
             if client.km is not None and client.km.has_kernel:
                 await client.km.shutdown_kernel(now=True)
-        finally:
-            atexit.unregister(client._cleanup_kernel)   # nbclient leaves it registered when the start fails
 
     async def _execute_cell(self, client, record: CellRecord, deadline: float) -> None:
         remaining = deadline - time.monotonic()
