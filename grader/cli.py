@@ -212,8 +212,10 @@ def _add_run_options(parser: argparse.ArgumentParser, *, start_from: bool = True
         parser.add_argument("--start-from", type=Path, metavar="SNAPSHOT",
                             help="run the notebook(s) in an account seeded from this snapshot (the student's real account)")
     parser.add_argument("--data-dir", type=Path, help="folder with the course data files (else ../shared/data, else synthetic)")
-    parser.add_argument("--cell-timeout", type=float, help="seconds one cell may run")
-    parser.add_argument("--notebook-timeout", type=float, help="seconds the whole notebook may run")
+    parser.add_argument("--cell-timeout", type=float, help="CPU seconds one cell may use (a cell that sleeps or "
+                                                            "waits is stopped after 5 times as many seconds)")
+    parser.add_argument("--notebook-timeout", type=float, help="CPU seconds all the notebook's cells may use (and "
+                                                                "5 times as many seconds of wall-clock time)")
     parser.add_argument("--memory-mb", type=int, help="memory limit of the kernel in MB")
     parser.add_argument("--output-limit", type=int, help="bytes of output kept per cell")
     parser.add_argument("--cold-kernels", action="store_true",

@@ -148,8 +148,10 @@ def test_interrupted_while_the_kernel_starts(kernels, tmp_path):
     imports, a cold one imports ipykernel (seconds either way). This moment used to print "kernel did
     not start", a grade of 2/27, and exit 0."""
     submission = notebook(tmp_path / "create_admin_user.ipynb", "print('hello')")
-    grader = _start(["check", "iam-user", str(submission), "--out", str(tmp_path / "out"), *kernels], tmp_path)
-    _wait_for(lambda: list((tmp_path / "tmp").glob("grader-sandbox-*/spec.json")), "the kernel's sandbox", grader)
+    grader = _start(["check", "iam-user", str(submission), "--out", str(tmp_path / "out"), *kernels],
+                    tmp_path)
+    _wait_for(lambda: list((tmp_path / "tmp").glob("grader-sandbox-*/spec.json")), "the kernel's sandbox",
+              grader)
     _check_nothing_left(grader, *_interrupt(grader, signal.SIGINT), signal.SIGINT, tmp_path / "out")
 
 
