@@ -61,9 +61,27 @@ def test_students_never_see_a_hidden_check_staff_see_it_marked():
     secret.status, secret.points = "error", 0.0
     assert "could not read their evidence" not in submission_page(erred, staff=False)   # not even a count
     assert "1 check(s) could not read their evidence" in submission_page(erred, staff=True)
-    # the hidden check's picture goes with it: the solution's only other picture is the model's
-    assert submission_page(solution(), staff=False).count("<svg") == 1
+    # the hidden check's picture of the model stays, apart from the check, without its evidence's secrets
+    student_page = submission_page(solution().for_students(), staff=False)
+    assert student_page.count("<svg") == 2 and "platypus" not in student_page
     assert submission_page(solution(), staff=True).count("<svg") == 2
+
+
+@pytest.mark.parametrize("regressor", [True, False], ids=["predicted-vs-actual", "confusion-matrix"])
+def test_a_student_report_shows_their_model_even_when_the_quality_check_is_hidden(regressor, tmp_path, capsys):
+    result = solution(hidden=False) if regressor else hostile()
+    quality = next(check for check in result.checks if "rmse" in check.evidence or "accuracy" in check.evidence)
+    quality.visibility = "hidden"
+    result.write(tmp_path / "graded" / "jdoe" / "result.json", for_students=False)   # a staff grading
+    assert main(["report", str(tmp_path / "graded"), "--out", str(tmp_path / "out"), "--student-view"]) == 0
+    page = (tmp_path / "out" / "jdoe" / "report.html").read_text()
+    model = page[page.index('id="model"'):page.index("</section>", page.index('id="model"'))]
+    if regressor:
+        assert model.count('class="point"') == len(quality.evidence["sample"]) and "RMSE 6.71" in model
+    else:
+        assert "accuracy 0.740" in model and ">120<" in model and ">28<" in model
+    assert "at most" not in model and "at least" not in model   # the hidden threshold is not revealed
+    assert quality.title not in page and external_references(page) == []
 
 
 @pytest.mark.parametrize("make", [solution, hostile])
@@ -90,7 +108,7 @@ def test_root_cause_first_with_the_checks_it_blocked_and_the_value_it_was_about(
 
 def test_pictures_are_drawn_from_the_grader_s_recomputation():
     page = submission_page(solution(), staff=False)
-    assert page.count('class="point"') == 200 and "RMSE 6.71 (at most 9.5)" in page
+    assert page.count('class="point"') == 200 + 20 and "RMSE 6.71 (at most 9.5)" in page   # and the hidden one's
     page = submission_page(hostile(), staff=False)
     assert "accuracy 0.740 (at least 0.71)" in page and ">120<" in page and ">28<" in page   # confusion matrix
     assert "$175.20/month" in page and "$0.2400" in page and "unknown" in page               # 0.24 $/h * 730 h

@@ -18,6 +18,9 @@ from ..files import write_atomic
 SCHEMA = "grader.result/2"
 READABLE_SCHEMAS = ("grader.result/1", SCHEMA)   # /2 added fields with defaults
 HIDDEN_MESSAGE = "hidden check: only its result is shown"
+# What students keep of a hidden check's evidence: the grader's own recomputation of their model, to
+# draw (predicted against actual, or the confusion matrix), never the thresholds it was judged by.
+MODEL_PICTURE = ("sample", "rmse", "r2", "confusion_matrix", "accuracy", "records")
 
 
 @dataclass
@@ -67,10 +70,12 @@ class GradeResult:
         return sum(check.max_points for check in self.checks if check.status == "manual")
 
     def for_students(self) -> "GradeResult":
-        """The copy students may see: hidden checks keep only their title and points. Reports derive the
+        """The copy students may see: hidden checks keep only their title, points and the picture of the
+        student's model (MODEL_PICTURE). Reports derive the
         student view of a staff grading from this, so it is what a student-view grading writes."""
-        return replace(self, checks=[replace(check, message=HIDDEN_MESSAGE, evidence={})
-                                     if check.visibility == "hidden" else check for check in self.checks])
+        return replace(self, checks=[replace(check, message=HIDDEN_MESSAGE, evidence={
+            key: check.evidence[key] for key in MODEL_PICTURE if key in check.evidence})
+            if check.visibility == "hidden" else check for check in self.checks])
 
     def to_dict(self, *, for_students: bool = True) -> dict:
         shown = self.for_students() if for_students else self

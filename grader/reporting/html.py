@@ -14,7 +14,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..files import write_atomic
-from ..grading.result import GradeResult
+from ..grading.result import MODEL_PICTURE, GradeResult
 from ..text import clip, plain
 from . import pictures, view
 
@@ -63,10 +63,18 @@ def submission_page(result: GradeResult, *, staff: bool = False) -> str:
     shown_cells = {(cause.notebook, cause.failure["cell"]) for cause in causes}
     other_failures = [(run, failure) for run in result.runs for failure in run.get("failures", [])
                       if (run["notebook"], failure["cell"]) not in shown_cells]
+    # the picture of the student's model, which a hidden check drew: shown without the check
+    model_pictures = [drawn for check in result.checks if check not in checks
+                      and (drawn := pictures.for_check(_without_thresholds(check.evidence)))]
     return environment().get_template("submission.html.j2").render(
         result=result, staff=staff, checks=checks, causes=causes, rest=rest, other_failures=other_failures,
+        model_pictures=model_pictures,
         hidden_left_out=len(checks) < len(result.checks), percentage=view.percentage(result),
         warnings=view.warnings(result, checks), status=view.status(result))
+
+
+def _without_thresholds(evidence: dict) -> dict:
+    return {key: evidence[key] for key in MODEL_PICTURE if key in evidence}
 
 
 def write_submission_page(result: GradeResult, path: Path, *, staff: bool = False) -> Path:
