@@ -19,6 +19,8 @@ from grader.reporting import gradescope
 from grader.reporting.class_summary import check_rates, write_class_report
 from grader.reporting.gradebook import grades_csv
 from grader.reporting.html import submission_page
+from grader.reporting.scorecard import render
+from html import unescape as html_unescape
 from grader.reporting.junit import junit_xml
 from grader.reporting.results_files import Submission, read_submissions
 from html_checks import external_references, strict
@@ -100,7 +102,8 @@ def test_root_cause_first_with_the_checks_it_blocked_and_the_value_it_was_about(
     causes, checks = page.index('id="causes"'), page.index('id="checks"')
     assert causes < checks
     section = page[causes:checks]
-    assert "2 check(s) could not be judged because of it" in section   # the hidden third is not counted for students
+    assert "3 check(s) could not be judged because of it" in section   # the hidden third counted, not listed
+    assert "1 of them not shown here" in section
     assert "check-housing.bucket_name_valid" in section and "check-housing.training_job_completed" in section
     assert "Line 2:" in section and "appears in cell 5, line 1" in section and "Cell(s) 15 then failed" in section
     assert "check-housing.bucket_name_valid" not in page[checks:]
@@ -223,3 +226,44 @@ def test_the_class_summary_gives_the_maximum_most_students_are_scored_out_of(tmp
     write_class_report(graded + [Submission("s9", ungraded, Path("/r/9/result.json"))], tmp_path)
     said = re.search(r"<dt>Score</dt><dd>[^<]*out of ([\d.]+)</dd>", (tmp_path / "index.html").read_text())
     assert said and float(said.group(1)) == usual   # the histogram's axis still reaches the highest maximum
+
+
+def _blocked_counts(text: str) -> list[tuple[str, str]]:
+    return re.findall(r"(\d+) check\(s\) could not be judged because of it</strong> \((\d+) point|"
+                      r"(\d+) check\(s\) could not be judged because of it \((\d+) point", text) and [
+        (a or c, b or d) for a, b, c, d in re.findall(
+            r"(?:(\d+) check\(s\) could not be judged because of it</strong> \((\d+) point)|"
+            r"(?:(\d+) check\(s\) could not be judged because of it \((\d+) point)", text)]
+
+
+@pytest.mark.parametrize("staff", [False, True])
+def test_terminal_html_and_gradescope_tell_the_same_story_with_the_same_counts(staff):
+    result = hostile()
+    assert any(check.visibility == "hidden" and check.blocked_by for check in result.checks)
+    shown = result if staff else result.for_students()
+    terminal = render(shown)
+    page = submission_page(shown, staff=staff)
+    output = gradescope.results(shown)["output"]
+    counts = _blocked_counts(terminal)
+    assert counts and counts == _blocked_counts(page) == _blocked_counts(output)
+    fix_first = [line.split(". ", 1)[1] for line in terminal.splitlines() if re.match(r"  \d+\. ", line)]
+    assert fix_first and all(item in output for item in fix_first)
+    listed = page[page.index('id="fix-first"'):page.index("</ol>")]
+    assert [html_unescape(item) for item in re.findall(r"<li>(.*?)</li>", listed)] == fix_first
+    assert terminal.index("WHAT TO FIX FIRST") < terminal.index("ROOT CAUSE")
+    assert page.index('id="fix-first"') < page.index('id="causes"') < page.index('id="checks"')
+    if not staff:
+        assert HIDDEN_TITLE not in page
+
+
+def test_failing_checks_come_before_passing_ones_and_one_reason_is_said_once():
+    result = solution(22, hidden=False)
+    for check in result.checks[-3:]:
+        check.status, check.points, check.message = "fail", 0.0, "no endpoint named 'x'; deploy it first"
+    terminal = render(result)
+    assert terminal.count("no endpoint named 'x'") == 2   # once to fix first, once under the three checks
+    assert "  1. The step 19 is right; The step 20 is right; The step 21 is right: no endpoint" in terminal
+    first_pass, first_fail = terminal.index("  PASS "), terminal.index("  FAIL ")
+    assert first_fail < first_pass
+    page = submission_page(result)
+    assert page.index('class="check fail') < page.index('class="check pass')

@@ -22,9 +22,13 @@ def _output(check) -> str:
 
 
 def results(result: GradeResult) -> dict:
-    found, _ = view.causes(result, result.checks)
+    found, rest = view.causes(result, result.checks)
     summary = [f"Score {result.score:g}/{result.max_score:g} ({view.percentage(result):.0f}%)"]
     summary += view.warnings(result)
+    first = view.fix_first(found, rest)
+    if first:
+        summary += ["", "What to fix first:"]
+        summary += [f"  {number}. {text}" for number, text in enumerate(first, 1)]
     for cause in found:
         summary += [""] + cause_lines(cause)
     tests = []

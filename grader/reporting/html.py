@@ -59,7 +59,8 @@ def evidence_text(evidence: dict) -> str:
 def submission_page(result: GradeResult, *, staff: bool = False) -> str:
     """The report a student (or, with staff=True, a TA) reads about one graded submission."""
     checks = view.shown_checks(result, staff)
-    causes, rest = view.causes(result, checks)
+    causes, every_other = view.causes(result, result.checks)   # counted over every check, as in the terminal
+    rest = [check for check in every_other if check in checks]
     shown_cells = {(cause.notebook, cause.failure["cell"]) for cause in causes}
     other_failures = [(run, failure) for run in result.runs for failure in run.get("failures", [])
                       if (run["notebook"], failure["cell"]) not in shown_cells]
@@ -68,7 +69,8 @@ def submission_page(result: GradeResult, *, staff: bool = False) -> str:
                       and (drawn := pictures.for_check(_without_thresholds(check.evidence)))]
     return environment().get_template("submission.html.j2").render(
         result=result, staff=staff, checks=checks, causes=causes, rest=rest, other_failures=other_failures,
-        model_pictures=model_pictures,
+        model_pictures=model_pictures, fix_first=view.fix_first(causes, every_other),
+        hidden_count=view.hidden_count,
         hidden_left_out=len(checks) < len(result.checks), percentage=view.percentage(result),
         warnings=view.warnings(result, checks), status=view.status(result))
 
