@@ -267,3 +267,5 @@ def test_failing_checks_come_before_passing_ones_and_one_reason_is_said_once():
     assert first_fail < first_pass
     page = submission_page(result)
     assert page.index('class="check fail') < page.index('class="check pass')
+    cards = page[page.index('id="checks"'):]
+    assert cards.count("no endpoint named") == 1 and cards.count("Same reason as the check above.") == 2

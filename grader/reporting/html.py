@@ -60,7 +60,9 @@ def submission_page(result: GradeResult, *, staff: bool = False) -> str:
     """The report a student (or, with staff=True, a TA) reads about one graded submission."""
     checks = view.shown_checks(result, staff)
     causes, every_other = view.causes(result, result.checks)   # counted over every check, as in the terminal
-    rest = [check for check in every_other if check in checks]
+    groups = view.same_reason([check for check in every_other if check in checks])
+    rest = [check for group in groups for check in group]
+    said_above = {check.id for group in groups for check in group[1:]}   # same reason as the card before
     shown_cells = {(cause.notebook, cause.failure["cell"]) for cause in causes}
     other_failures = [(run, failure) for run in result.runs for failure in run.get("failures", [])
                       if (run["notebook"], failure["cell"]) not in shown_cells]
@@ -70,7 +72,7 @@ def submission_page(result: GradeResult, *, staff: bool = False) -> str:
     return environment().get_template("submission.html.j2").render(
         result=result, staff=staff, checks=checks, causes=causes, rest=rest, other_failures=other_failures,
         model_pictures=model_pictures, fix_first=view.fix_first(causes, every_other),
-        hidden_count=view.hidden_count,
+        hidden_count=view.hidden_count, said_above=said_above,
         hidden_left_out=len(checks) < len(result.checks), percentage=view.percentage(result),
         warnings=view.warnings(result, checks), status=view.status(result))
 

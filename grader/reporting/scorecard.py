@@ -6,7 +6,7 @@ from __future__ import annotations
 import textwrap
 
 from ..grading.result import CheckResult, GradeResult
-from .view import Cause, causes, fix_first, warnings
+from .view import Cause, causes, fix_first, same_reason, warnings
 from ..terminal import inert
 
 LABELS = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "manual": "MANUAL", "skip": "SKIP"}
@@ -36,12 +36,8 @@ def _check_lines(check: CheckResult, width: int, indent: str = "  ", message: bo
 def _merged_check_lines(checks: list[CheckResult], width: int) -> list[str]:
     """Each check's line; checks that did not pass for the same reason are listed together (where the
     first of them is), with the reason once, under the last."""
-    groups: dict = {}
-    for check in checks:
-        reason = (check.status, check.message) if check.status != "pass" else id(check)
-        groups.setdefault(reason, []).append(check)
     lines = []
-    for group in groups.values():
+    for group in same_reason(checks):
         for check in group:
             lines += _check_lines(check, width, message=check is group[-1])
     return lines

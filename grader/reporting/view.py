@@ -80,6 +80,16 @@ def fix_first(found: list[Cause], rest: list[CheckResult]) -> list[str]:
     return [text for _, text in sorted(items, key=lambda item: -item[0])[:FIX_FIRST]]
 
 
+def same_reason(checks: list[CheckResult]) -> list[list[CheckResult]]:
+    """The checks in groups that did not pass for one reason (status and message), each group where
+    its first check is; a passed check is a group of its own. Views say a group's reason once."""
+    groups: dict = {}
+    for check in checks:
+        reason = (check.status, check.message) if check.status != "pass" else id(check)
+        groups.setdefault(reason, []).append(check)
+    return list(groups.values())
+
+
 def hidden_count(checks: list[CheckResult], shown: list[CheckResult]) -> int:
     """How many of `checks` a view leaves out of its lists (hidden ones, for students)."""
     return sum(check not in shown for check in checks)
