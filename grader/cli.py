@@ -140,13 +140,13 @@ def _check(args) -> int:
                              limits=limit_options(args), warm=not args.cold_kernels, environment=args.environment)
     graded = grade_submission(activity, options, out=args.out, staff=args.staff)
     result = graded.result
-    print(render(result))
-    print(f"result: {graded.result_path}")
+    written = [("result", graded.result_path)]
     if args.json:
-        write_atomic(args.json, graded.result_path.read_bytes())
-        print(f"result: {args.json}")
-    for label, path in write_submission_outputs(result, graded.folder, html=args.html, gradescope_file=args.gradescope,
-                                                junit=args.junit, staff=args.staff):
+        written.append(("result", write_atomic(args.json, graded.result_path.read_bytes())))
+    written += write_submission_outputs(result, graded.folder, html=args.html, gradescope_file=args.gradescope,
+                                        junit=args.junit, staff=args.staff)
+    print(render(result))   # once everything is written: an interruption before this shows no score
+    for label, path in written:
         print(f"{label}: {path}")
     if args.fail_under is not None and result.score < args.fail_under:
         print(f"score {result.score:g} is under --fail-under {args.fail_under:g}")
@@ -268,8 +268,10 @@ def _add_run_options(parser: argparse.ArgumentParser, *, start_from: bool = True
         parser.add_argument("--start-from", type=Path, metavar="SNAPSHOT",
                             help="run the notebook(s) in an account seeded from this snapshot (the student's real account)")
     parser.add_argument("--data-dir", type=Path, help="folder with the course data files (else ../shared/data, else synthetic)")
-    parser.add_argument("--cell-timeout", type=float, help="seconds one cell may run")
-    parser.add_argument("--notebook-timeout", type=float, help="seconds the whole notebook may run")
+    parser.add_argument("--cell-timeout", type=float, help="CPU seconds one cell may use (a cell that sleeps or "
+                                                            "waits is stopped after 5 times as many seconds)")
+    parser.add_argument("--notebook-timeout", type=float, help="CPU seconds all the notebook's cells may use (and "
+                                                                "5 times as many seconds of wall-clock time)")
     parser.add_argument("--memory-mb", type=int, help="memory limit of the kernel in MB")
     parser.add_argument("--output-limit", type=int, help="bytes of output kept per cell")
     parser.add_argument("--cold-kernels", action="store_true",
@@ -385,7 +387,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "as set aside")
     _add_review_options(batch)
     _add_run_options(batch, start_from=False)
-    batch.set_defaults(run=_grade, interrupted="the submissions graded before it are kept; run it again to go on")
+    batch.set_defaults(run=_grade, keeps_finished=True,
+                       interrupted="the submissions graded before it are kept; run it again to go on")
 
     snapshot = commands.add_parser("snapshot", help="record an account's IAM, S3 and SageMaker state (read-only)")
     snapshot.add_argument("--live", action="store_true", help="snapshot a real AWS account (read-only calls only)")
@@ -467,18 +470,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .files import journal, take_back
     from .interruption import Interrupted, interruptible
 
-    args = build_parser().parse_args(argv)
-    args.argv = sys.argv[1:] if argv is None else list(argv)   # what a warm server is asked to run
+    args = None
     try:
-        with interruptible():
+        with journal() as written, interruptible():   # first: a signal from here on stops the command
+            args = build_parser().parse_args(argv)
+            args.argv = sys.argv[1:] if argv is None else list(argv)   # what a warm server is asked to run
             return args.run(args)
     except UsageError as error:
         print(f"grader: error: {inert(error)}", file=sys.stderr)
         return 2
     except Interrupted as stopped:
-        said = getattr(args, "interrupted", "nothing was graded (runs that had finished are kept)")
+        if not getattr(args, "keeps_finished", False):
+            take_back(written)
+        said = getattr(args, "interrupted", "nothing was graded or written")
         print(f"grader: interrupted by {stopped}; {said}", file=sys.stderr)
         return stopped.exit_code
 

@@ -1,8 +1,12 @@
 """Ctrl-C and SIGTERM end a grading, never turn into a grade.
 
-While grading, both signals raise KeyboardInterrupt, so pytest, asyncio and every context manager on
-the way out unwind normally (kernels are shut down, temporary folders removed); the signal is
-remembered so the command can say which one stopped it and exit 130 (SIGINT) or 143 (SIGTERM).
+The command installs the handlers as its first step, so from its first instruction to its last the
+first of these signals raises KeyboardInterrupt, and pytest, asyncio and every context manager on the
+way out unwind normally (kernels are shut down, temporary folders removed); later signals are ignored
+so the clean-up finishes. The signal is remembered so the command can say which one stopped it, take
+back what it wrote, and exit 130 (SIGINT) or 143 (SIGTERM). The processes a run starts (the warm-kernel
+server, kernels, their sandboxes) live in sessions of their own: a terminal's Ctrl-C, sent to the
+command's process group, reaches only the command, which stops them.
 """
 
 from __future__ import annotations
@@ -34,8 +38,9 @@ class interruptible:
         self._previous: dict = {}
 
     def _handle(self, signum, frame):
-        if self.signum is None:
-            self.signum = signum
+        if self.signum is not None:   # already stopping: a second Ctrl-C must not cut the clean-up short
+            return
+        self.signum = signum
         raise KeyboardInterrupt
 
     def __enter__(self) -> "interruptible":

@@ -69,11 +69,50 @@ def test_every_check_that_needed_the_failed_upload_names_its_cell():
                      "The specified bucket does not exist"}, needs
 
 
-def test_a_failure_is_followed_back_only_through_names_a_failed_cell_should_have_defined():
+def test_a_failure_is_followed_back_through_names_and_state_to_the_first_failed_cell():
     failures = {failure["cell"]: failure for failure in condensed(crashed_early())["failures"]}
     assert failures[12]["caused_by"] == 8        # s3_train_data: assigned only in the failed upload cell
-    assert failures[14]["caused_by"] is None     # `linear` was defined fine: deploy failing is its own failure
-    assert failures[16]["caused_by"] == 14       # predictor: assigned in the failed deploy cell
+    assert failures[14]["caused_by"] == 8        # deploy() on `linear`, whose fit() failed in cell 12 (<- 8)
+    assert failures[16]["caused_by"] == 8        # predictor: assigned in the failed deploy cell (<- 12 <- 8)
+    assert failures[14]["hint"].startswith("deploy() needs a model")
+    assert failures[8]["hint"].startswith("the bucket does not exist: create it first")
+
+
+def test_a_failure_that_uses_nothing_a_failed_cell_touched_is_its_own_root():
+    run = run_of(cell(1, "linear.fit(data)", "error", ("ValueError", "bad data")),
+                 cell(2, "x = 1 / 0", "error", ("ZeroDivisionError", "division by zero")),
+                 cell(3, "linear.deploy(1, 't')", "error", ("ValueError", "not trained")))
+    failures = {failure["cell"]: failure for failure in condensed(run)["failures"]}
+    assert failures[2]["caused_by"] is None and failures[3]["caused_by"] == 1
+
+
+def starter() -> RunRecord:
+    """A starter notebook as handed out: its upload cell only comments, its later steps placeholders."""
+    return run_of(
+        cell(10, 'bucket = "sagemaker-20191007-2307"'),
+        cell(17, "# Encode the training data as Protocol Buffer\n# YOUR CODE HERE\n\n# Upload encoded data"),
+        cell(22, "linear = Estimator(container, role)"),
+        cell(24, '# Train the model with the training and testing data in Amazon S3\n# YOUR CODE HERE\n'
+                 'raise NotImplementedError("Train the model with fit()")', "error",
+             ("NotImplementedError", "Train the model with fit()")),
+        cell(26, '# Deploy the trained model to an endpoint\n# YOUR CODE HERE\n'
+                 'raise NotImplementedError("Deploy the model")', "error",
+             ("NotImplementedError", "Deploy the model")))
+
+
+def test_unfinished_cells_are_not_done_yet_and_block_the_checks_of_their_step():
+    run = starter()
+    assert blocked_by([run], needs_of(Marker("PutObject"))) == {
+        "notebook": "boston-housing-regression.ipynb", "cell": 17, "unfinished": True,
+        "error": "not done yet: Encode the training data as Protocol Buffer"}
+    assert blocked_by([run], needs_of(Marker("CreateTrainingJob")))["cell"] == 24
+    train = blocked_by([run], needs_of(Marker("CreateTrainingJob")))
+    assert train["error"] == "not done yet: Train the model with fit()"
+    assert blocked_by([run], needs_of(Marker("CreateEndpoint")))["cell"] == 26
+    failures = condensed(run)["failures"]
+    assert [(failure["cell"], failure["unfinished"]) for failure in failures] == [(24, True), (26, True)]
+    finished = run_of(cell(1, "x = 1"), cell(2, "# linear.fit(data)"))
+    assert blocked_by([finished], needs_of(Marker("CreateTrainingJob"))) is None   # nothing left undone
 
 
 def test_the_offending_value_is_quoted_where_the_notebook_sets_it():
@@ -187,7 +226,7 @@ def test_the_scorecard_names_one_root_cause_first_with_its_checks_under_it():
     assert "the value 'your_s3_bucket_name_here' appears in cell 5, line 2" in text
     assert "message of needs_upload_3" not in text          # blocked checks: the cause explains them
     assert root < text.splitlines().index("  PASS      2/2  Check endpoint_deleted")
-    assert "cell(s) 12 failed because of it" in text
+    assert "cell(s) 12, 14, 16 failed because of it" in text
 
 
 def test_results_keep_blocked_by_and_old_results_still_read(tmp_path):
@@ -204,3 +243,15 @@ def test_results_keep_blocked_by_and_old_results_still_read(tmp_path):
     (tmp_path / "old.json").write_text(json.dumps(old))
     assert GradeResult.read(tmp_path / "old.json").checks[0].blocked_by is None
     assert render(GradeResult.read(tmp_path / "old.json")).endswith("Score: 0/1")
+
+
+@pytest.mark.parametrize("error, hint", [
+    (("ValueError", "Found input variables with inconsistent numbers of samples: [1319, 1318]"),
+     "y_austin_final.csv has no header row: read it with pd.read_csv(file_path, header=None)"),
+    (BAD_BUCKET_ERROR, "the bucket does not exist: create it first"),
+    (("ValueError", "Expected 2D array, got 1D array instead"), "scikit-learn and the RecordIO encoder"),
+    (("ZeroDivisionError", "division by zero"), ""),
+])
+def test_common_course_mistakes_come_with_a_hint(error, hint):
+    failure, = condensed(run_of(cell(3, "model.fit(X, y)", "error", error)))["failures"]
+    assert failure["hint"].startswith(hint) and bool(failure["hint"]) == bool(hint)

@@ -141,3 +141,33 @@ def test_an_interrupted_check_grades_nothing_and_leaves_no_kernel(signum, code, 
     assert not stale.exists() and not (tmp_path / "copy.json").exists()
     gone, alive = psutil.wait_procs(kernels, timeout=5)
     assert not alive, "a kernel outlived the interrupted check"
+
+
+MODEL_ACTIVITIES = ("rainfall", "housing", "credit-risk")
+
+
+@pytest.mark.parametrize("given, actual", [(given, actual) for given in MODEL_ACTIVITIES + ("iam-user",)
+                                           for actual in MODEL_ACTIVITIES if given != actual])
+@pytest.mark.parametrize("variant", ["solution", "starter"])
+def test_a_notebook_of_another_activity_is_refused_naming_it(given, actual, variant, tmp_path):
+    theirs = load(actual)
+    renamed = copy(theirs.notebook(variant), tmp_path / "homework.ipynb")
+    with pytest.raises(UsageError) as refused:
+        matched(load(given), renamed)
+    assert (f"this is {theirs.notebooks[0]} of the {actual} activity; run `grader check {actual} {renamed}`"
+            in str(refused.value))
+
+
+@pytest.mark.parametrize("path", sorted((PROJECT / "fixtures" / "submissions").glob("*/*.ipynb")),
+                         ids=lambda path: f"{path.parent.name}/{path.stem}")
+def test_every_submission_of_an_activity_is_still_accepted_by_it(path):
+    assert matched(load(path.parent.name), path).by_notebook
+
+
+def test_grader_check_of_another_activity_exits_2_naming_it(tmp_path, capsys):
+    rainfall = copy(load("rainfall").notebook("solution"), tmp_path / "rainfall_forecast.ipynb")
+    assert main(["check", "housing", str(rainfall), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().splitlines() == [err.strip()]
+    assert f"this is rainfall_forecast.ipynb of the rainfall activity; run `grader check rainfall {rainfall}`" in err
+    assert not (tmp_path / "out").exists()

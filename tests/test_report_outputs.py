@@ -67,6 +67,19 @@ def test_an_invalid_bucket_is_named_once_as_the_root_cause(tmp_path, capsys):
     assert int(junit.get("failures")) == sum(check.status == "fail" for check in result.checks)
 
 
+def test_a_student_s_report_of_a_real_grading_shows_their_model_without_the_hidden_threshold(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["check", "housing", str(HOUSING.notebook("solution")), "--out", str(out)]) == 0
+    result = GradeResult.read(next((out / "housing").iterdir()) / "result.json")
+    quality = next(check for check in result.checks if "rmse" in check.evidence)
+    assert quality.visibility == "hidden" and "required" not in quality.evidence   # the students' copy
+    page = (next((out / "housing").iterdir()) / "report.html").read_text()
+    model = page[page.index('id="model"'):page.index("</section>", page.index('id="model"'))]
+    assert model.count('class="point"') == len(quality.evidence["sample"]) > 0
+    assert "RMSE" in model and "at most" not in model and "at least" not in model
+    assert quality.title not in page
+
+
 def test_a_solution_report_is_small_and_shows_the_model_to_staff(tmp_path, capsys):
     out = tmp_path / "out"
     html = tmp_path / "staff.html"
@@ -80,8 +93,10 @@ def test_a_solution_report_is_small_and_shows_the_model_to_staff(tmp_path, capsy
     quality = next(check for check in result.checks if check.id == "housing.model_quality")
     assert len(quality.evidence["sample"]) == quality.evidence["records"] <= 200
     assert page.count('class="point"') == len(quality.evidence["sample"])
-    student = submission_page(result, staff=False)
-    assert 'class="point"' not in student and "housing.model_quality" not in student
+    student = submission_page(result, staff=False)   # the picture of the model, not the hidden check
+    assert student.count('class="point"') == len(quality.evidence["sample"])
+    assert "housing.model_quality" not in student
+    assert quality.title not in student and "at most" not in student
     assert len(result.runs[0]["timings"]) == result.runs[0]["cells"] and result.duration_s > 0
 
 

@@ -19,6 +19,8 @@ from grader.reporting import gradescope, view
 from grader.reporting.class_summary import check_rates, write_class_report
 from grader.reporting.gradebook import grades_csv
 from grader.reporting.html import submission_page
+from grader.reporting.scorecard import render
+from html import unescape as html_unescape
 from grader.reporting.junit import junit_xml
 from grader.reporting.results_files import Submission, read_submissions
 from html_checks import external_references, strict
@@ -61,9 +63,27 @@ def test_students_never_see_a_hidden_check_staff_see_it_marked():
     secret.status, secret.points = "error", 0.0
     assert "could not read their evidence" not in submission_page(erred, staff=False)   # not even a count
     assert "1 check(s) could not read their evidence" in submission_page(erred, staff=True)
-    # the hidden check's picture goes with it: the solution's only other picture is the model's
-    assert submission_page(solution(), staff=False).count("<svg") == 1
+    # the hidden check's picture of the model stays, apart from the check, without its evidence's secrets
+    student_page = submission_page(solution().for_students(), staff=False)
+    assert student_page.count("<svg") == 2 and "platypus" not in student_page
     assert submission_page(solution(), staff=True).count("<svg") == 2
+
+
+@pytest.mark.parametrize("regressor", [True, False], ids=["predicted-vs-actual", "confusion-matrix"])
+def test_a_student_report_shows_their_model_even_when_the_quality_check_is_hidden(regressor, tmp_path, capsys):
+    result = solution(hidden=False) if regressor else hostile()
+    quality = next(check for check in result.checks if "rmse" in check.evidence or "accuracy" in check.evidence)
+    quality.visibility = "hidden"
+    result.write(tmp_path / "graded" / "jdoe" / "result.json", for_students=False)   # a staff grading
+    assert main(["report", str(tmp_path / "graded"), "--out", str(tmp_path / "out"), "--student-view"]) == 0
+    page = (tmp_path / "out" / "jdoe" / "report.html").read_text()
+    model = page[page.index('id="model"'):page.index("</section>", page.index('id="model"'))]
+    if regressor:
+        assert model.count('class="point"') == len(quality.evidence["sample"]) and "RMSE 6.71" in model
+    else:
+        assert "accuracy 0.740" in model and ">120<" in model and ">28<" in model
+    assert "at most" not in model and "at least" not in model   # the hidden threshold is not revealed
+    assert quality.title not in page and external_references(page) == []
 
 
 @pytest.mark.parametrize("make", [solution, hostile])
@@ -82,7 +102,8 @@ def test_root_cause_first_with_the_checks_it_blocked_and_the_value_it_was_about(
     causes, checks = page.index('id="causes"'), page.index('id="checks"')
     assert causes < checks
     section = page[causes:checks]
-    assert "2 check(s) could not be judged because of it" in section   # the hidden third is not counted for students
+    assert "3 check(s) could not be judged because of it" in section   # the hidden third counted, not listed
+    assert "1 of them not shown here" in section
     assert "check-housing.bucket_name_valid" in section and "check-housing.training_job_completed" in section
     assert "Line 2:" in section and "appears in cell 5, line 1" in section and "Cell(s) 15 then failed" in section
     assert "check-housing.bucket_name_valid" not in page[checks:]
@@ -90,7 +111,7 @@ def test_root_cause_first_with_the_checks_it_blocked_and_the_value_it_was_about(
 
 def test_pictures_are_drawn_from_the_grader_s_recomputation():
     page = submission_page(solution(), staff=False)
-    assert page.count('class="point"') == 200 and "RMSE 6.71 (at most 9.5)" in page
+    assert page.count('class="point"') == 200 + 20 and "RMSE 6.71 (at most 9.5)" in page   # and the hidden one's
     page = submission_page(hostile(), staff=False)
     assert "accuracy 0.740 (at least 0.71)" in page and ">120<" in page and ">28<" in page   # confusion matrix
     assert "$175.20/month" in page and "$0.2400" in page and "unknown" in page               # 0.24 $/h * 730 h
@@ -261,3 +282,46 @@ def test_the_class_summary_histogram_and_rows_share_the_activitys_one_maximum(tm
     rows = re.findall(r'<td class="num" data-value="[\d.]+">[\d.]+/([\d.]+)</td>', index)
     assert header and axis and float(header.group(1)) == float(axis.group(1)) == points
     assert len(rows) == 4 and set(rows) == {f"{points:g}"}
+
+
+def _blocked_counts(text: str) -> list[tuple[str, str]]:
+    return re.findall(r"(\d+) check\(s\) could not be judged because of it</strong> \((\d+) point|"
+                      r"(\d+) check\(s\) could not be judged because of it \((\d+) point", text) and [
+        (a or c, b or d) for a, b, c, d in re.findall(
+            r"(?:(\d+) check\(s\) could not be judged because of it</strong> \((\d+) point)|"
+            r"(?:(\d+) check\(s\) could not be judged because of it \((\d+) point)", text)]
+
+
+@pytest.mark.parametrize("staff", [False, True])
+def test_terminal_html_and_gradescope_tell_the_same_story_with_the_same_counts(staff):
+    result = hostile()
+    assert any(check.visibility == "hidden" and check.blocked_by for check in result.checks)
+    shown = result if staff else result.for_students()
+    terminal = render(shown)
+    page = submission_page(shown, staff=staff)
+    output = gradescope.results(shown)["output"]
+    counts = _blocked_counts(terminal)
+    assert counts and counts == _blocked_counts(page) == _blocked_counts(output)
+    fix_first = [line.split(". ", 1)[1] for line in terminal.splitlines() if re.match(r"  \d+\. ", line)]
+    assert fix_first and all(item in output for item in fix_first)
+    listed = page[page.index('id="fix-first"'):page.index("</ol>")]
+    assert [html_unescape(item) for item in re.findall(r"<li>(.*?)</li>", listed)] == fix_first
+    assert terminal.index("WHAT TO FIX FIRST") < terminal.index("ROOT CAUSE")
+    assert page.index('id="fix-first"') < page.index('id="causes"') < page.index('id="checks"')
+    if not staff:
+        assert HIDDEN_TITLE not in page
+
+
+def test_failing_checks_come_before_passing_ones_and_one_reason_is_said_once():
+    result = solution(22, hidden=False)
+    for check in result.checks[-3:]:
+        check.status, check.points, check.message = "fail", 0.0, "no endpoint named 'x'; deploy it first"
+    terminal = render(result)
+    assert terminal.count("no endpoint named 'x'") == 2   # once to fix first, once under the three checks
+    assert "  1. The step 19 is right; The step 20 is right; The step 21 is right: no endpoint" in terminal
+    first_pass, first_fail = terminal.index("  PASS "), terminal.index("  FAIL ")
+    assert first_fail < first_pass
+    page = submission_page(result)
+    assert page.index('class="check fail') < page.index('class="check pass')
+    cards = page[page.index('id="checks"'):]
+    assert cards.count("no endpoint named") == 1 and cards.count("Same reason as the check above.") == 2

@@ -100,7 +100,8 @@ def cell(outcome, index):
 def test_infinite_loop_is_stopped_by_the_cell_timeout_and_the_run_goes_on(hostile):
     looped = cell(hostile, 1)
     assert looped.status == "timeout" and looped.limits_hit == ["cell_timeout"]
-    assert 4.5 < looped.duration_s < 9
+    assert 5 <= looped.cpu_s < 5 + 3, "stopped once it had used its 5 s of CPU time (and an interrupt's grace)"
+    assert "its 5 s of CPU time" in looped.error.value
     assert cell(hostile, 2).status == "ok" and cell(hostile, 2).stdout == "still running\n"
 
 
@@ -219,13 +220,32 @@ def test_a_failing_cell_after_importing_the_sdk_still_shows_a_normal_error(sandb
 
 @pytest.mark.slow
 def test_the_notebook_timeout_stops_the_run_and_names_the_cell(sandbox, emulator, tmp_path):
-    path = write_notebook(tmp_path / "slow.ipynb", "import time; time.sleep(1)", "time.sleep(1)",
-                          "time.sleep(5)", "print('late')")
+    path = write_notebook(tmp_path / "slow.ipynb", BUSY + "busy(1)", "busy(1)", "busy(5)", "print('late')")
     outcome = run(sandbox, emulator, path, cell_timeout=10, notebook_timeout=3)
     statuses = [c.status for c in outcome.record.cells]
     assert statuses[:2] == ["ok", "ok"] and statuses[2] == "timeout" and statuses[3] == "not_run"
     assert outcome.record.cells[2].limits_hit == ["notebook_timeout"]
     assert outcome.record.kernel.status == "killed" and outcome.record.kernel.cell == 2
+
+
+@pytest.mark.slow
+def test_a_cell_that_sleeps_is_stopped_by_the_wall_clock_backstop(sandbox, emulator, tmp_path):
+    """A sleeping cell uses no CPU: the backstop (wall_factor times the CPU limit) stops it, and says so."""
+    path = write_notebook(tmp_path / "sleepy.ipynb", "import time\ntime.sleep(600)", "print('after')")
+    outcome = run(sandbox, emulator, path, cell_timeout=1, wall_factor=4)
+    slept, after = outcome.record.cells
+    assert slept.status == "timeout" and slept.limits_hit == ["cell_timeout"] and slept.cpu_s < 1
+    assert "4 s of wall-clock time" in slept.error.value and "sleeping or waiting" in slept.error.value
+    assert after.status == "ok"
+
+
+BUSY = """
+import time
+def busy(seconds):
+    start = time.process_time()
+    while time.process_time() - start < seconds:
+        pass
+"""
 
 
 @pytest.mark.slow

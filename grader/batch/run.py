@@ -77,7 +77,7 @@ def _isolation(allow_unisolated: bool) -> str:
 
 def _deadline(activity: Activity, limits: dict) -> float:
     run_limits = default_limits(activity).with_overrides(**limits)
-    return len(activity.notebooks) * (run_limits.notebook_timeout + KERNEL_START_GRACE_S) + GRADING_MARGIN_S
+    return len(activity.notebooks) * (run_limits.notebook_wall_seconds + KERNEL_START_GRACE_S) + GRADING_MARGIN_S
 
 
 def grade_class(options: BatchOptions) -> int:

@@ -4,6 +4,11 @@ Students rename files (`boston-housing-regression (1).ipynb`, `jdoe_monte_carlo.
 only some of them, so a file is matched by name first and, failing that, by how much of its code it
 shares with the activity's own starter and solution copies. One submission is at most one file per
 activity notebook; anything more is a class, which `grader grade` handles.
+
+A file of another activity is refused, naming that activity, whatever its name: graded as this one it
+would only fail for reasons that are not the student's. The model activities share most of their
+code (the SageMaker steps), so what tells them apart is the code only one activity's copies have
+(`load_boston()`, `x_austin_final.csv`, its S3 prefix).
 """
 
 from __future__ import annotations
@@ -13,11 +18,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..activities import Activity
+from ..activities import Activity, load, load_all
 from ..errors import UsageError
 from .submission import Submission
 
 MIN_CONTENT_SIMILARITY = 0.3   # share of matching code lines below which a file resembles no activity notebook
+MIN_DISTINCTIVE_LINES = 3      # lines only another activity's copies have, from which a file is that activity's
 _NOISE = re.compile(r"[\s_\-.()]+|copy|checkpoint|\d+$")
 
 
@@ -58,10 +64,38 @@ def _similarity(code: list[str], references: list[list[str]]) -> float:
                default=0.0)
 
 
+def _distinctive_lines() -> dict[str, set[str]]:
+    """Per activity, the code lines its starter and solution copies have and no other activity's do."""
+    lines = {other.id: {line for name in other.notebooks for copy in _reference_code(other, name) for line in copy}
+             for other in load_all()}
+    return {key: own - set().union(*(theirs for other, theirs in lines.items() if other != key))
+            for key, own in lines.items()}
+
+
+def refuse_other_activity(activity: Activity, submission: Submission) -> None:
+    """UsageError naming the activity (and its notebook) that `submission` is, when it is clearly
+    another one's: more than twice as many of that activity's distinctive lines as of this one's, and
+    at least as close to that activity's copies in all."""
+    code = _code_lines(submission.notebook)
+    present = {key: len(set(code) & lines) for key, lines in _distinctive_lines().items()}
+    other = max((key for key in present if key != activity.id), key=present.get, default=None)
+    if other is None or present[other] < MIN_DISTINCTIVE_LINES or present[other] <= 2 * present[activity.id]:
+        return
+    theirs = load(other)
+    closest, similarity = max(((name, _similarity(code, _reference_code(theirs, name))) for name in theirs.notebooks),
+                              key=lambda pair: pair[1])
+    own = max((_similarity(code, _reference_code(activity, name)) for name in activity.notebooks), default=0.0)
+    if similarity >= own:
+        raise UsageError(f"{submission.path.name} is not a notebook of {activity.id}: this is {closest} of the "
+                         f"{other} activity; run `grader check {other} {submission.path}`")
+
+
 def match_notebooks(activity: Activity, submissions: list[Submission]) -> Matched:
     """Raises UsageError for more files than the activity has notebooks, two files for one notebook,
-    or a file that resembles none of them."""
+    a file of another activity, or a file that resembles none of them."""
     names = list(activity.notebooks)
+    for submission in submissions:
+        refuse_other_activity(activity, submission)
     if len(submissions) > len(names):
         raise UsageError(f"{activity.id} has {len(names)} notebook(s) ({', '.join(names)}) but {len(submissions)} "
                          "files were given; `grader check` grades one submission - to grade a class use "

@@ -35,6 +35,7 @@ class CellRecord:
     status: str = "not_run"
     execution_count: int | None = None
     duration_s: float = 0.0
+    cpu_s: float = 0.0                  # CPU time the run's sandbox used while the cell ran (what limits count)
     stdout: str = ""
     stderr: str = ""
     rich: list[dict] = field(default_factory=list)   # {"mime_types": [...], "text": short text/plain}

@@ -33,7 +33,7 @@ from .seeding import seed_from_snapshot
 from .submission import Submission
 from .workspace import prepare_workspace
 
-KERNEL_START_GRACE_S = 60.0   # the sandbox's wall clock allows this beyond the notebook timeout
+KERNEL_START_GRACE_S = 60.0   # the sandbox's wall clock allows this beyond the notebook's wall-clock backstop
 
 
 @dataclass
@@ -60,7 +60,8 @@ def default_limits(activity: Activity) -> RunLimits:
 
 def sandbox_limits(limits: RunLimits) -> SandboxLimits:
     return SandboxLimits(memory_mb=limits.memory_mb, processes=limits.processes, disk_mb=limits.disk_mb,
-                         cpu_seconds=limits.cpu_seconds, wall_seconds=limits.notebook_timeout + KERNEL_START_GRACE_S)
+                         cpu_seconds=limits.cpu_seconds,
+                         wall_seconds=limits.notebook_wall_seconds + KERNEL_START_GRACE_S)
 
 
 def run_submission(activity: Activity, submission: Submission, emulator, *, limits: RunLimits,
@@ -109,7 +110,7 @@ def run_submission(activity: Activity, submission: Submission, emulator, *, limi
                                      extra=extra_env)
             run = NotebookRun(executed, workdir=sandbox.workdir, env=env, limits=limits,
                               km=sandbox.adopt(kernel_manager(environment.python)), explain_error=_explain_error,
-                              kernel_ready=sandbox.kernel_ready)
+                              kernel_ready=sandbox.kernel_ready, cpu_clock=sandbox.cpu_seconds)
             setup_s = time.monotonic() - started
             run.execute()
             record.sandbox = sandbox.report()
@@ -160,7 +161,8 @@ def _attribute_sandbox_limits(record: RunRecord, limits: RunLimits) -> None:
     elif report.get("limit_hit") == "cpu_time":
         reason, limit = f"the sandbox used up its CPU time ({limits.cpu_seconds:g} s)", "cpu_time"
     elif report.get("limit_hit") == "wall_time":
-        reason, limit = f"the run exceeded its wall-clock limit ({limits.notebook_timeout:g} s)", "notebook_timeout"
+        reason, limit = (f"the run exceeded its wall-clock limit ({limits.notebook_wall_seconds:g} s)",
+                         "notebook_timeout")
     if reason is None or record.kernel.status == "finished":
         return
     record.kernel.message = f"{reason}; {record.kernel.message}"

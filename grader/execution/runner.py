@@ -3,18 +3,23 @@
 Execution goes on past a failing cell so later evidence still exists. Each limit (cell timeout,
 notebook timeout, memory, output) is recorded on the cell that hit it. A kernel that dies, or that
 ignores the interrupt after a timeout, ends the run: its cell says why and the rest are `not_run`.
+
+The cell and notebook timeouts count CPU time (grader/execution/limits.py): a watcher reads the
+sandbox's CPU clock while a cell runs and interrupts it once it has used its share; nbclient's own
+timeout is the wall-clock backstop, for cells that sleep or wait.
 """
 
 from __future__ import annotations
 
 import asyncio
-import atexit
 import math
-import signal
 import subprocess
 import time
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 
 import nbformat
+import psutil
 from nbclient import NotebookClient
 from nbclient.exceptions import DeadKernelError
 
@@ -28,7 +33,8 @@ TIMEOUT_ENAME = "GraderCellTimeout"
 MEMORY_ENAMES = {"MemoryError", "_ArrayMemoryError"}
 RECORD_TEXT_LIMIT = 20_000          # characters of stdout/stderr kept per cell in the record
 RICH_TEXT_LIMIT = 500
-INTERRUPT_GRACE_S = 3.0
+INTERRUPT_GRACE_S = 3.0           # seconds (of CPU after a CPU-time stop) a kernel has to take an interrupt
+CPU_WATCH_S = 0.2                   # how often a running cell's CPU time is read
 
 
 class _CappedClient(NotebookClient):
@@ -105,22 +111,47 @@ def _code_cells(nb) -> list[int]:
     return [i for i, cell in enumerate(nb.cells) if cell.cell_type == "code" and cell.source.strip()]
 
 
-def _restore_signal_handlers(handlers: dict) -> None:
-    """nbclient answers SIGINT/SIGTERM by killing the kernel and carrying on as if the notebook had
-    failed, which would grade the half-run notebook. The command's own handlers (grader.interruption)
-    stop the grading instead; the kernel is still shut down on the way out."""
-    loop = asyncio.get_running_loop()
-    for signum, handler in handlers.items():
-        if loop.remove_signal_handler(signum) and handler is not None:
-            signal.signal(signum, handler)
+@asynccontextmanager
+async def _kernel_of(client, **start):
+    """nbclient's async_setup_kernel without what it adds for a command of its own: its SIGINT/SIGTERM
+    handlers kill the kernel and let the run carry on as a failed notebook (while the kernel starts:
+    "kernel did not start", then a grade). Here a signal is the command's (grader.interruption): it
+    stops the grading, and the kernel is shut down on the way out."""
+    try:
+        await client.async_start_new_kernel(**start)
+        await client.async_start_new_kernel_client()
+        yield
+    finally:
+        if client.km is not None:   # nbclient already cleaned up after a client that could not connect
+            await client._async_cleanup_kernel()
+
+
+@dataclass
+class _Budget:
+    """What the notebook may still use: up to `cpu` on the run's CPU clock, until `wall` (monotonic)."""
+
+    cpu: float
+    wall: float
+
+
+def _process_tree_cpu(pid: int | None) -> float:
+    """CPU seconds of a process and its descendants (where no cgroup counts the run's)."""
+    try:
+        root = psutil.Process(pid)
+        return sum(sum(process.cpu_times()[:2]) for process in (root, *root.children(recursive=True)))
+    except (psutil.Error, ValueError, TypeError):
+        return 0.0
 
 
 class NotebookRun:
     """Runs one notebook; `cells` and `kernel` hold the outcome afterwards."""
 
     def __init__(self, nb, *, workdir: str, env: dict[str, str], limits: RunLimits, km=None, explain_error=None,
-                 kernel_ready=None):
+                 kernel_ready=None, cpu_clock=None):
         self.nb = nb
+        # CPU seconds of the whole run (its sandbox's cgroup); None where the sandbox cannot count them,
+        # and then the kernel's own process tree is counted instead
+        self.cpu_clock = cpu_clock or (lambda: None)
         self.workdir = workdir
         self.km = km
         self.kernel_ready = kernel_ready or (lambda: None)   # called once the kernel answers, before any cell
@@ -147,20 +178,18 @@ class NotebookRun:
             resources={"metadata": {"path": self.workdir}},
         )
         client.on_cell_executed = self._remember_reply
-        handlers = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
         started = time.monotonic()
         try:
-            # cleanup_kc: shut the kernel down afterwards even though we made its manager
-            async with client.async_setup_kernel(env=self.env, cwd=self.workdir, cleanup_kc=True,
-                                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
-                _restore_signal_handlers(handlers)
+            async with _kernel_of(client, env=self.env, cwd=self.workdir, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL):
                 self.kernel_ready()
                 first_cell = time.monotonic()
-                deadline = first_cell + self.limits.notebook_timeout   # counted from the first cell
+                budget = _Budget(cpu=self._cpu_seconds(client) + self.limits.notebook_timeout,   # from here
+                                 wall=first_cell + self.limits.notebook_wall_seconds)
                 for record in self.cells:
                     if self.kernel.status != "finished":
                         break
-                    await self._execute_cell(client, record, deadline)
+                    await self._execute_cell(client, record, budget)
                 last_cell = time.monotonic()
                 self.stages.update(kernel_start_s=round(first_cell - started, 3),
                                     cells_s=round(last_cell - first_cell, 3))
@@ -171,23 +200,35 @@ class NotebookRun:
                                f"the kernel {'stopped responding' if ran else 'did not start'}: {error}")
             if client.km is not None and client.km.has_kernel:
                 await client.km.shutdown_kernel(now=True)
-        finally:
-            atexit.unregister(client._cleanup_kernel)   # nbclient leaves it registered when the start fails
 
-    async def _execute_cell(self, client, record: CellRecord, deadline: float) -> None:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
+    def _cpu_seconds(self, client) -> float:
+        counted = self.cpu_clock()
+        if counted is None:
+            counted = _process_tree_cpu(getattr(client.km.provisioner, "pid", None))
+        return counted
+
+    async def _execute_cell(self, client, record: CellRecord, budget: "_Budget") -> None:
+        cpu_at_start, started = self._cpu_seconds(client), time.monotonic()
+        cpu_left, wall_left = budget.cpu - cpu_at_start, budget.wall - started
+        if cpu_left <= 0 or wall_left <= 0:
             record.limits_hit.append("notebook_timeout")
-            self._kernel_ended("killed", f"the notebook ran out of its {self.limits.notebook_timeout:g} s", record)
+            self._kernel_ended("killed", f"the notebook ran out of its {self._limit_text()}", record)
             return
-        by_notebook = remaining < self.limits.cell_timeout
-        client.timeout = max(1, math.ceil(min(self.limits.cell_timeout, remaining)))
+        cpu_limit = min(self.limits.cell_timeout, cpu_left)
+        client.timeout = max(1, math.ceil(min(self.limits.cell_wall_seconds, wall_left)))   # wall backstop
         cell = self.nb.cells[record.index]
-        started = time.monotonic()
+        running = asyncio.ensure_future(client.async_execute_cell(cell, record.index))
+        used_up = await self._watch_cpu(client, running, cpu_at_start, cpu_limit)
         try:
-            await client.async_execute_cell(cell, record.index)
+            await running
         except DeadKernelError:
-            self._cell_ended_the_run(record, cell, started, "DeadKernelError", self._death_message(client), "died")
+            if used_up:   # the watcher stopped a kernel deaf to the interrupt
+                _fill_from_outputs(record, cell.outputs)
+                record.duration_s = round(time.monotonic() - started, 3)
+                await self._after_timeout(client, record, cpu_left < self.limits.cell_timeout, "CPU")
+            else:
+                self._cell_ended_the_run(record, cell, started, "DeadKernelError",
+                                         self._death_message(client), "died")
             return
         except (ValueError, KeyError, TypeError) as error:   # a message the kernel forged or garbled
             self._cell_ended_the_run(record, cell, started, "KernelProtocolError",
@@ -195,16 +236,20 @@ class NotebookRun:
                                      "the kernel was stopped and the remaining cells were not run", "killed")
             await client.km.shutdown_kernel(now=True)
             return
+        finally:
+            record.cpu_s = round(self._cpu_seconds(client) - cpu_at_start, 3)
         record.duration_s = round(time.monotonic() - started, 3)
         record.execution_count = cell.get("execution_count")
         _fill_from_outputs(record, cell.outputs)
         if record.index in client.capped:
             record.limits_hit.append("output")
         reply = self._replies.get(record.index, {})
-        if reply.get("status") != "error":
+        if used_up:
+            await self._after_timeout(client, record, cpu_left < self.limits.cell_timeout, "CPU")
+        elif reply.get("status") != "error":
             record.status = "ok"
         elif reply.get("ename") == TIMEOUT_ENAME:
-            await self._after_timeout(client, record, by_notebook)
+            await self._after_timeout(client, record, wall_left < self.limits.cell_wall_seconds, "wall")
         else:
             record.status = "error"
             record.error = CellError(reply.get("ename", ""), reply.get("evalue", ""),
@@ -224,15 +269,48 @@ class NotebookRun:
         record.error = CellError(name, message)
         self._kernel_ended(fate, message, record)
 
-    async def _after_timeout(self, client, record: CellRecord, by_notebook: bool) -> None:
+    async def _watch_cpu(self, client, running: asyncio.Future, cpu_at_start: float,
+                         cpu_limit: float) -> bool:
+        """Wait for the cell; interrupt it once the run has used `cpu_limit` CPU seconds since it began.
+        True when it did (the cell's end then says how it took the interrupt)."""
+        while not running.done():
+            await asyncio.wait({running}, timeout=CPU_WATCH_S)
+            if not running.done() and self._cpu_seconds(client) - cpu_at_start > cpu_limit:
+                await client.km.interrupt_kernel()
+                await self._stop_if_deaf(client, running)
+                return True
+        return False
+
+    async def _stop_if_deaf(self, client, running: asyncio.Future) -> None:
+        """After the interrupt, a cell that goes on using CPU (it catches KeyboardInterrupt, or is stuck in
+        C code) gets its kernel stopped; one that sleeps meets the wall-clock backstop instead."""
+        interrupted_at = self._cpu_seconds(client)
+        while not running.done():
+            await asyncio.wait({running}, timeout=CPU_WATCH_S)
+            if not running.done() and self._cpu_seconds(client) - interrupted_at > INTERRUPT_GRACE_S:
+                await client.km.shutdown_kernel(now=True)
+                return
+
+    def _limit_text(self) -> str:
+        return (f"{self.limits.notebook_timeout:g} s of CPU time "
+                f"(or {self.limits.notebook_wall_seconds:g} s of wall-clock time)")
+
+    async def _after_timeout(self, client, record: CellRecord, by_notebook: bool, clock: str) -> None:
+        """`clock`: "CPU" (the cell used its CPU time) or "wall" (it slept or waited past the backstop)."""
         record.status = "timeout"
         limit = "notebook_timeout" if by_notebook else "cell_timeout"
-        seconds = self.limits.notebook_timeout if by_notebook else self.limits.cell_timeout
         record.limits_hit.append(limit)
-        record.error = CellError("TimeoutError", f"stopped by the grader after the {limit.replace('_', ' ')} "
-                                                 f"({seconds:g} s)")
+        cpu = self.limits.notebook_timeout if by_notebook else self.limits.cell_timeout
+        wall = self.limits.notebook_wall_seconds if by_notebook else self.limits.cell_wall_seconds
+        spent = (f"its {cpu:g} s of CPU time" if clock == "CPU" else f"{wall:g} s of wall-clock time, "
+                 f"{cpu:g} s of CPU time not used up: it was sleeping or waiting")
+        record.error = CellError("TimeoutError", f"stopped by the grader after the {limit.replace('_', ' ')}: {spent}")
         if by_notebook:
-            self._kernel_ended("killed", f"the notebook ran out of its {seconds:g} s", record)
+            self._kernel_ended("killed", f"the notebook ran out of its {self._limit_text()}", record)
+            return
+        if not await client.km.is_alive():
+            self._kernel_ended("killed", "the cell ignored the interrupt after its timeout; the kernel was "
+                                         "stopped and the remaining cells were not run", record)
             return
         try:   # the interrupt was sent; a kernel that still does not answer is stuck for good
             await client.kc.kernel_info(reply=True, timeout=INTERRUPT_GRACE_S)

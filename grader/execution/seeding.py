@@ -79,8 +79,11 @@ class _Seeder:
                                              PolicyDocument=json.dumps(policy["Document"]))
                     self.policy_arns[arn] = made["Policy"]["Arn"]
                 self.attempt("iam_policy", policy["PolicyName"], create)
+        own_role = self.account.role_arn.rsplit("/", 1)[-1]
         for role in iam_snapshot.get("roles") or []:
-            if role["Arn"] == self.account.role_arn:
+            if role["Arn"] == self.account.role_arn or role["RoleName"] == own_role:
+                # the account's own execution role (one of the same name is made with every account)
+                self.role_arns[role["Arn"]] = self.account.role_arn
                 continue
             def create_role(role=role):
                 made = iam.create_role(RoleName=role["RoleName"], Path=role.get("Path") or "/",

@@ -10,8 +10,16 @@ A check that did not pass is *blocked by* a cell when one of its needs is unmet 
 succeeded in the emulator's API log, or no cell with the call ran) and the first cell whose code
 makes that call failed (or never ran because the kernel had stopped). The blame then moves back
 along NameErrors: a cell that failed because a name was not defined is blamed on the failed cell
-that should have defined it, so a crash in cell 5 is named once, not as nineteen failures. A need
-no cell's code even tries is the check's own fault, reported by its own message, never guessed.
+that should have defined it, so a crash in cell 5 is named once, not as nineteen failures. It also
+moves back along state: a cell that failed using an object an earlier failed cell was to assign or
+bring along (`linear.deploy()` after `linear.fit()` failed: "Estimator is not associated with a
+training job") follows from that cell, and so on to the first.
+
+A cell the student has not done yet (the starter's `raise NotImplementedError(...)`, or nothing but
+comments under `# YOUR CODE HERE`) is "not done yet", not an error; a need no cell's code tries is
+blocked by the unfinished cell that was to do it (its comments name the step: "Train the model"),
+else by the first unfinished cell. In a finished notebook, a need no cell's code even tries is the
+check's own fault, reported by its own message, never guessed.
 
 The same module condenses each run for the result: the failing cells (source, output, traceback,
 the offending value and where the notebook set it) and per-cell timings; reports render from these.
@@ -26,6 +34,7 @@ from dataclasses import dataclass
 from ..checks.evidence import FIT_CALL
 from ..execution.record import CellRecord, RunRecord
 from ..text import clip, plain
+from .hints import hint_for
 
 # The calls in a notebook's code that make each AWS operation (SDK v1 and v2 names, boto3), and the
 # logged operations that count as it (a large upload is a multipart upload, not a PutObject).
@@ -51,10 +60,21 @@ SOURCE_LIMIT, OUTPUT_LIMIT, TRACEBACK_LIMIT, CODE_LIMIT = 4000, 2000, 4000, 300
 FAILURES_KEPT = 20   # per run; the count of the rest is kept
 
 
+# The word an unfinished cell's comments use for the notebook step that makes each operation (the
+# bucket and the notebook instance are console steps in the course: no cell is to make them).
+STEP_WORDS = {"PutObject": "upload", "CreateTrainingJob": "train", "CreateEndpoint": "deploy",
+              "InvokeEndpoint": "predict", "DeleteEndpoint": "delete"}
+UNFINISHED_MARK = re.compile(r"YOUR CODE HERE", re.IGNORECASE)
+# Calls that change the state of the object they are made on: a later cell using it depends on them.
+STATEFUL_CALL = re.compile(r"\b([A-Za-z_]\w*)\.(fit|deploy|set_hyperparameters|upload_fileobj|upload_file|"
+                           r"put_object|create_bucket|attach|wait)\s*\(")
+
+
 @dataclass(frozen=True)
 class Need:
     calls: re.Pattern         # code that would meet it
     operations: tuple = ()    # logged AWS operations that meet it (none: a cell with the call ran)
+    step: str = ""            # the word for it in an unfinished cell's comments
 
 
 def needs_of(marker) -> list[Need]:
@@ -66,7 +86,7 @@ def needs_of(marker) -> list[Need]:
         if name not in OPERATIONS:
             raise ValueError(f"needs({name!r}): not one of {', '.join(OPERATIONS)}")
         calls, operations = OPERATIONS[name]
-        found.append(Need(calls, operations))
+        found.append(Need(calls, operations, STEP_WORDS.get(name, "")))
     calls = marker.kwargs.get("calls")
     if calls:
         found.append(Need(re.compile(calls)))
@@ -134,6 +154,47 @@ def _definers(run: RunRecord, cell: CellRecord) -> list[CellRecord]:
     return []
 
 
+def unfinished(run: RunRecord, cell: CellRecord) -> bool:
+    """A cell the student has not done yet: the starter's placeholder raises NotImplementedError, or
+    the cell still has the starter's `# YOUR CODE HERE` and holds nothing but comments, or fails on a
+    name that no cell of the notebook defines (the blank it was to fill)."""
+    if cell.error is not None and cell.error.name == "NotImplementedError":
+        return True
+    if not UNFINISHED_MARK.search(cell.source):
+        return False
+    if not _code(cell.source).strip():
+        return True
+    is_name_error = cell.error is not None and cell.error.name == "NameError"
+    missing = UNDEFINED.search(cell.error.value) if is_name_error else None
+    if missing is None:
+        return False
+    return not any(missing.group(1) in _bound_names(other.source) for other in run.cells)
+
+
+def _names_used(source: str) -> set[str]:
+    try:
+        from IPython.core.inputtransformer2 import TransformerManager
+
+        tree = ast.parse(TransformerManager().transform_cell(source))
+    except Exception:   # a cell that does not parse uses what its words name
+        return set(re.findall(r"[A-Za-z_]\w*", _code(source)))
+    return {node.id for node in ast.walk(tree)
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)}
+
+
+def _state_source(run: RunRecord, cell: CellRecord) -> CellRecord | None:
+    """The latest earlier failed cell that was to assign, or change by a stateful call, an object
+    `cell` uses (so its failure may be why `cell` failed)."""
+    used = _names_used(cell.source)
+    for earlier in sorted((c for c in run.cells if c.index < cell.index and c.status in ("error", "timeout")),
+                          key=lambda c: -c.index):
+        changed = {name for name, _ in STATEFUL_CALL.findall(_code(earlier.source))}
+        touched = _bound_names(earlier.source) | changed
+        if used & touched:
+            return earlier
+    return None
+
+
 def root_cell(run: RunRecord, cell: CellRecord) -> CellRecord:
     """The failed cell that `cell`'s failure goes back to: itself, unless it never ran (then the cell
     the kernel stopped in) or it failed on a name (or key) that only a failed earlier cell would have
@@ -142,21 +203,56 @@ def root_cell(run: RunRecord, cell: CellRecord) -> CellRecord:
         stopped = next((c for c in run.cells if c.index == run.kernel.cell), None)
         earlier = [c for c in run.cells if c.index < cell.index and c.status in ("error", "timeout")]
         cell = stopped or (earlier[-1] if earlier else cell)
+    if unfinished(run, cell):
+        return cell
     definers = _definers(run, cell)
     if definers and definers[-1].status in FAILED:
         return root_cell(run, definers[-1])
+    if not definers and cell.status in ("error", "timeout"):
+        earlier = _state_source(run, cell)
+        if earlier is not None:
+            return root_cell(run, earlier)
     return cell
 
 
-def _error_line(cell: CellRecord) -> str:
+def _error_line(cell: CellRecord, run: RunRecord) -> str:
+    if unfinished(run, cell):
+        placeholder = cell.error is not None and cell.error.name == "NotImplementedError" and cell.error.value
+        said = cell.error.value if placeholder else _step_text(cell)
+        return f"not done yet: {said}" if said else "not done yet"
     if cell.error is None:
         return cell.status
     value = COMPILED_AS.sub("", cell.error.value)   # "invalid syntax (1281128631.py, line 2)": the line is shown apart
     return f"{cell.error.name}: {value}" if value else cell.error.name
 
 
+def _step_text(cell: CellRecord) -> str:
+    """What an unfinished cell was to do, from its first comment ("Train the model with ...")."""
+    comments = [line.strip().lstrip("#").strip() for line in cell.source.splitlines()
+                if line.strip().startswith("#")]
+    return next((line for line in comments if line and not UNFINISHED_MARK.search(line)), "")
+
+
+def _unfinished_for(run: RunRecord, need: Need) -> CellRecord | None:
+    """The unfinished cell that was to meet `need`: the first whose comments name its step, else the
+    first unfinished cell of the run; none for a console step."""
+    if need.operations and not need.step:
+        return None
+    cells = [cell for cell in run.cells if unfinished(run, cell)]
+    step = re.compile(rf"\b{need.step}\b", re.IGNORECASE) if need.step else None
+    named = [cell for cell in cells if step and step.search(cell.source)]
+    return (named or cells or [None])[0]
+
+
+def _blocked(run: RunRecord, cell: CellRecord) -> dict:
+    return {"notebook": run.notebook or run.submission.get("name", ""), "cell": cell.index,
+            "error": clip(plain(_error_line(cell, run)), CODE_LIMIT),
+            **({"unfinished": True} if unfinished(run, cell) else {})}
+
+
 def blocked_by(runs: list[RunRecord], needs: list[Need]) -> dict | None:
-    """{"notebook", "cell", "error"} of the failed cell that kept a check from being judged, or None."""
+    """{"notebook", "cell", "error"} of the failed (or unfinished: "unfinished": true) cell that kept
+    a check from being judged, or None."""
     for need in needs:
         if _met(runs, need):
             continue
@@ -166,9 +262,10 @@ def blocked_by(runs: list[RunRecord], needs: list[Need]) -> dict | None:
                 break   # the code ran and still did not meet the need: the check's own message says why
             failed = next((cell for cell in tries if cell.status in FAILED), None)
             if failed is not None:
-                root = root_cell(run, failed)
-                return {"notebook": run.notebook or run.submission.get("name", ""), "cell": root.index,
-                        "error": clip(plain(_error_line(root)), CODE_LIMIT)}
+                return _blocked(run, root_cell(run, failed))
+            placeholder = None if tries else _unfinished_for(run, need)
+            if placeholder is not None:
+                return _blocked(run, placeholder)
     return None
 
 
@@ -236,11 +333,13 @@ def failure(run: RunRecord, cell: CellRecord) -> dict:
     output = plain("\n".join(part for part in (cell.stdout, cell.stderr) if part))
     traceback = plain("\n".join(cell.error.traceback)) if cell.error else ""
     return {"cell": cell.index, "status": cell.status, "execution_count": cell.execution_count,
-            "error": clip(plain(_error_line(cell)), CODE_LIMIT), "line": number,
+            "error": clip(plain(_error_line(cell, run)), CODE_LIMIT), "line": number,
             "code": _source_line(cell.source, number), "call": call,
             "value": _offending_value(run, cell, call), "caused_by": root.index if root is not cell else None,
             "source": clip(plain(cell.source), SOURCE_LIMIT), "output": clip(output, OUTPUT_LIMIT, keep="end"),
-            "traceback": clip(traceback, TRACEBACK_LIMIT, keep="end"), "notes": [plain(note) for note in cell.notes]}
+            "traceback": clip(traceback, TRACEBACK_LIMIT, keep="end"),
+            "notes": [plain(note) for note in cell.notes],
+            "unfinished": unfinished(run, cell), "hint": hint_for(_error_line(cell, run))}
 
 
 def condensed(run: RunRecord) -> dict:

@@ -26,6 +26,9 @@ READABLE_SCHEMAS = ("grader.result/1", "grader.result/2", SCHEMA)   # /2 and /3 
 EARNING_STATUSES = ("pass", "skip")   # since /3 a skipped check earns its points (before: out of max_score)
 HIDDEN_MESSAGE = "hidden check: only its result is shown"
 MAX_RESULT_BYTES = 50_000_000   # a result with every check's evidence is well under 1 MB
+# What students keep of a hidden check's evidence: the grader's own recomputation of their model, to
+# draw (predicted against actual, or the confusion matrix), never the thresholds it was judged by.
+MODEL_PICTURE = ("sample", "rmse", "r2", "confusion_matrix", "accuracy", "records")
 
 
 @dataclass
@@ -89,10 +92,12 @@ class GradeResult:
         return sum(check.max_points for check in self.checks if not check.decided)
 
     def for_students(self) -> "GradeResult":
-        """The copy students may see: hidden checks keep only their title and points. Reports derive the
+        """The copy students may see: hidden checks keep only their title, points and the picture of the
+        student's model (MODEL_PICTURE). Reports derive the
         student view of a staff grading from this, so it is what a student-view grading writes."""
-        return replace(self, checks=[replace(check, message=HIDDEN_MESSAGE, evidence={})
-                                     if check.visibility == "hidden" else check for check in self.checks])
+        return replace(self, checks=[replace(check, message=HIDDEN_MESSAGE, evidence={
+            key: check.evidence[key] for key in MODEL_PICTURE if key in check.evidence})
+            if check.visibility == "hidden" else check for check in self.checks])
 
     def to_dict(self, *, for_students: bool = True) -> dict:
         shown = self.for_students() if for_students else self

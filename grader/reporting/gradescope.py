@@ -34,11 +34,15 @@ def container_note(unisolated: str) -> str:
 
 
 def results(result: GradeResult) -> dict:
-    found, _ = view.causes(result, result.checks)
+    found, rest = view.causes(result, result.checks)
     summary = [f"Score {result.score:g}/{result.max_score:g} ({view.percentage(result):.0f}%)"]
     summary += view.review_lines(result, view.shown_checks(result, staff=False))
     summary += [container_note(result.unisolated)] if result.unisolated else []
     summary += view.warnings(dataclasses.replace(result, unisolated=""))
+    first = view.fix_first(found, rest)
+    if first:
+        summary += ["", "What to fix first:"]
+        summary += [f"  {number}. {text}" for number, text in enumerate(first, 1)]
     for cause in found:
         summary += [""] + cause_lines(cause)
     tests = []

@@ -14,7 +14,7 @@ import jinja2
 from markupsafe import Markup
 
 from ..files import write_atomic
-from ..grading.result import GradeResult
+from ..grading.result import MODEL_PICTURE, GradeResult
 from ..text import clip, plain
 from . import pictures, view
 
@@ -59,15 +59,27 @@ def evidence_text(evidence: dict) -> str:
 def submission_page(result: GradeResult, *, staff: bool = False) -> str:
     """The report a student (or, with staff=True, a TA) reads about one graded submission."""
     checks = view.shown_checks(result, staff)
-    causes, rest = view.causes(result, checks)
+    causes, every_other = view.causes(result, result.checks)   # counted over every check, as in the terminal
+    groups = view.same_reason([check for check in every_other if check in checks])
+    rest = [check for group in groups for check in group]
+    said_above = {check.id for group in groups for check in group[1:]}   # same reason as the card before
     shown_cells = {(cause.notebook, cause.failure["cell"]) for cause in causes}
     other_failures = [(run, failure) for run in result.runs for failure in run.get("failures", [])
                       if (run["notebook"], failure["cell"]) not in shown_cells]
+    # the picture of the student's model, which a hidden check drew: shown without the check
+    model_pictures = [drawn for check in result.checks if check not in checks
+                      and (drawn := pictures.for_check(_without_thresholds(check.evidence)))]
     return environment().get_template("submission.html.j2").render(
         result=result, staff=staff, checks=checks, causes=causes, rest=rest, other_failures=other_failures,
+        model_pictures=model_pictures, fix_first=view.fix_first(causes, every_other),
+        hidden_count=view.hidden_count, said_above=said_above,
         hidden_left_out=len(checks) < len(result.checks), percentage=view.percentage(result),
         warnings=view.warnings(result, checks), status=view.status(result),
         review=view.review_lines(result, checks))
+
+
+def _without_thresholds(evidence: dict) -> dict:
+    return {key: evidence[key] for key in MODEL_PICTURE if key in evidence}
 
 
 def write_submission_page(result: GradeResult, path: Path, *, staff: bool = False) -> Path:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import textwrap
 
 from ..grading.result import CheckResult, GradeResult
-from .view import Cause, causes, review_lines, warnings
+from .view import Cause, causes, fix_first, review_lines, same_reason, warnings
 from ..terminal import inert
 
 LABELS = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "manual": "MANUAL", "skip": "SKIP"}
@@ -33,11 +33,25 @@ def _check_lines(check: CheckResult, width: int, indent: str = "  ", message: bo
     return lines
 
 
+def _merged_check_lines(checks: list[CheckResult], width: int) -> list[str]:
+    """Each check's line; checks that did not pass for the same reason are listed together (where the
+    first of them is), with the reason once, under the last."""
+    lines = []
+    for group in same_reason(checks):
+        for check in group:
+            lines += _check_lines(check, width, message=check is group[-1])
+    return lines
+
+
 def cause_lines(cause: Cause, width: int = 100) -> list[str]:
     """One root cause: where it failed, the offending line and value, what followed from it."""
     failure = cause.failure
-    head = "ROOT CAUSE" if cause.checks else "FIRST FAILURE"
-    lines = [f"{head}: {_shown(cause.notebook)} cell {failure['cell']} failed: {_shown(failure['error'])}"[:width * 2]]
+    where = f"{_shown(cause.notebook)} cell {failure['cell']}"
+    if failure.get("unfinished"):
+        lines = [f"NOT DONE YET: {where}: {_shown(failure['error'])}"[:width * 2]]
+    else:
+        head = "ROOT CAUSE" if cause.checks else "FIRST FAILURE"
+        lines = [f"{head}: {where} failed: {_shown(failure['error'])}"[:width * 2]]
     if failure.get("line") is not None and failure.get("code") is not None:
         lines.append(f"    line {failure['line']}: {_shown(failure['code']) or '(blank line)'}")
     value = failure.get("value")
@@ -46,6 +60,8 @@ def cause_lines(cause: Cause, width: int = 100) -> list[str]:
                      f"{_shown(value['code'])}")
         if value.get("note"):
             lines.append(f"    grader's note: {_shown(value['note'])}")
+    if failure.get("hint"):
+        lines.append(f"    hint: {_shown(failure['hint'])}")
     if cause.followers:
         cells = ", ".join(str(follower["cell"]) for follower in cause.followers)
         lines.append(f"    cell(s) {cells} failed because of it")
@@ -72,14 +88,17 @@ def render(result: GradeResult, width: int = 100) -> str:
             lines.append(f"    kernel environment: {_shown(environment['note'])}")
     lines += [f"  NOTE: {_shown(said)}" for said in warnings(result)]
     found, rest = causes(result, result.checks)
+    first = fix_first(found, rest)
+    if first:
+        lines += ["", "WHAT TO FIX FIRST:"] + [f"  {number}. {_shown(text)}"[:width * 2]
+                                              for number, text in enumerate(first, 1)]
     for cause in found:
         lines += [""] + cause_lines(cause, width)
     others = sum(len(run.get("failures", [])) for run in result.runs) - sum(1 + len(c.followers) for c in found)
     if others > 0:
         lines.append(f"  ({others} other cell(s) failed: see report.html)")
     lines.append("")
-    for check in rest:
-        lines += _check_lines(check, width)
+    lines += _merged_check_lines(rest, width)
     lines += [f"  STAFF  {_shown(said)}" for said in review_lines(result)]
     manual = f" ({result.manual_points:g} point(s) awaiting manual review)" if result.manual_points else ""
     lines += ["", f"Score: {result.score:g}/{result.max_score:g}{manual}"]

@@ -31,8 +31,10 @@ def shown_checks(result: GradeResult, staff: bool) -> list[CheckResult]:
 
 
 def causes(result: GradeResult, checks: list[CheckResult]) -> tuple[list[Cause], list[CheckResult]]:
-    """(root causes in notebook order, the checks no cause blocked). A cause is every failed cell some
-    check is blocked by, and the first failed cell of each run even when it blocked none."""
+    """(root causes in notebook order, the checks no cause blocked, those that did not pass first). A
+    cause is every failed (or unfinished) cell some check is blocked by, and the first failed cell of
+    each run even when it blocked none. Every view passes all the result's checks, so counts agree;
+    a student's view then leaves hidden ones out of the lists (`shown_checks`), not out of the counts."""
     found: dict[tuple[str, int], Cause] = {}
     for run in result.runs:
         failures = run.get("failures", [])
@@ -47,12 +49,49 @@ def causes(result: GradeResult, checks: list[CheckResult]) -> tuple[list[Cause],
     for check in checks:
         blocked = check.blocked_by
         key = (blocked["notebook"], blocked["cell"]) if blocked else None
-        if key is not None and key not in found:   # a failure the result left out (over its cap)
-            found[key] = Cause(key[0], {"cell": key[1], "error": blocked["error"]})
+        if key is not None and key not in found:   # an unfinished cell, or a failure over the result's cap
+            found[key] = Cause(key[0], {"cell": key[1], "error": blocked["error"],
+                                        "unfinished": blocked.get("unfinished", False)})
         (found[key].checks if key else rest).append(check)
     order = {run["notebook"]: position for position, run in enumerate(result.runs)}
     ordered = sorted(found.values(), key=lambda cause: (order.get(cause.notebook, len(order)), cause.failure["cell"]))
-    return ordered, rest
+    return ordered, sorted(rest, key=lambda check: STATUS_ORDER.get(check.status, 1))
+
+
+STATUS_ORDER = {"fail": 0, "error": 0, "manual": 1, "skip": 1, "pass": 2}   # what to read first
+FIX_FIRST = 5
+
+
+def fix_first(found: list[Cause], rest: list[CheckResult]) -> list[str]:
+    """The few things to fix first, most points first: root causes (with what they block), then
+    visible checks that failed on their own. The same sentences in every view."""
+    items = [(cause.lost_points, f"{cause.notebook} cell {cause.failure['cell']}: {cause.failure['error']} "
+                                 f"({len(cause.checks)} check(s), {cause.lost_points:g} point(s))")
+             for cause in found if cause.checks]
+    same_reason: dict[str, list[CheckResult]] = {}   # checks that failed for one reason are one thing to fix
+    for check in rest:
+        if check.status in ("fail", "error") and check.visibility != "hidden":
+            same_reason.setdefault(check.message, []).append(check)
+    for message, group in same_reason.items():
+        points = sum(check.max_points for check in group)
+        titles = "; ".join(check.title for check in group)
+        items.append((points, f"{titles}: {message} ({points:g} point(s))"))
+    return [text for _, text in sorted(items, key=lambda item: -item[0])[:FIX_FIRST]]
+
+
+def same_reason(checks: list[CheckResult]) -> list[list[CheckResult]]:
+    """The checks in groups that did not pass for one reason (status and message), each group where
+    its first check is; a passed check is a group of its own. Views say a group's reason once."""
+    groups: dict = {}
+    for check in checks:
+        reason = (check.status, check.message) if check.status != "pass" else id(check)
+        groups.setdefault(reason, []).append(check)
+    return list(groups.values())
+
+
+def hidden_count(checks: list[CheckResult], shown: list[CheckResult]) -> int:
+    """How many of `checks` a view leaves out of its lists (hidden ones, for students)."""
+    return sum(check not in shown for check in checks)
 
 
 def blocked_note(check: CheckResult) -> str:

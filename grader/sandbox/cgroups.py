@@ -83,6 +83,10 @@ class RunCgroup:
         except OSError:
             return set()
 
+    @property
+    def counts_cpu(self) -> bool:
+        return self.version == 2 or "cpuacct" in self.folders
+
     def cpu_seconds(self) -> float:
         try:
             if self.version == 2:

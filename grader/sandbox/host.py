@@ -48,6 +48,10 @@ class HostRun:
     def adopt(self, manager: AsyncKernelManager) -> AsyncKernelManager:
         return manager
 
+    def cpu_seconds(self) -> None:
+        """No control group counts the run's CPU time: the runner counts the kernel's processes."""
+        return None
+
     def kernel_ready(self) -> None:
         """Nothing to close: the kernel runs as the grader's user."""
 

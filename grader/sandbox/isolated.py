@@ -140,6 +140,11 @@ class IsolatedRun:
             for path in (self.ipc / CONNECTION_FILE, self.ipc):
                 os.chown(path, 0, 0)
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time every process of the run has used so far (what time limits count); None without a
+        control group that counts it."""
+        return self.cgroup.cpu_seconds() if self.cgroup and self.cgroup.counts_cpu else None
+
     def give_to_kernel(self, path: Path) -> None:
         """Files the grader writes for the kernel (its connection file) must be readable by its user."""
         if not self.userns:
@@ -189,7 +194,7 @@ class IsolatedRun:
         while not self._stop.wait(WATCH_EVERY_S):
             if time.monotonic() > deadline:
                 self.limit_hit = "wall_time"
-            elif self.cgroup and self.cgroup.cpu_seconds() > self.limits.cpu_seconds:
+            elif (self.cpu_seconds() or 0.0) > self.limits.cpu_seconds:
                 self.limit_hit = "cpu_time"
             if self.limit_hit:
                 self.kill()
