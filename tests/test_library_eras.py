@@ -15,12 +15,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from real_notebooks import CONDA_PYTHON3, PYTHON_INFO, write_v3, write_v4
+from test_monte_carlo_notebooks import GET_BARSET_2020
 
 from grader.activities import load
 from grader.cli import main
 from grader.grading.gather import GradingOptions, run_notebooks
-from real_notebooks import CONDA_PYTHON3, PYTHON_INFO, write_v3, write_v4
-from test_monte_carlo_notebooks import GET_BARSET_2020
 
 ACTIVITIES = Path(__file__).resolve().parents[1] / "activities"
 PYTHON3 = {"name": "python3", "display_name": "Python 3", "language": "python"}

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from real_notebooks import write_v3
 
 from grader.cli import main
-from real_notebooks import write_v3
 
 ACTIVITY = Path(__file__).resolve().parents[1] / "activities" / "sagemaker-notebook"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 import nbformat
 
@@ -183,7 +183,7 @@ def starter_bucket_names(activity: Activity) -> set[str]:
     return _starter_bucket_names(activity.folder, activity.notebooks)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _starter_bucket_names(folder, notebooks: tuple[str, ...]) -> frozenset[str]:
     names = set()
     for name in notebooks:

@@ -9,7 +9,6 @@ from ..aws_rules import bucket_name_problem
 from .evidence import Evidence, channel_url, starter_bucket_names
 from .outcome import Outcome, failed, passed, skipped, unknown
 
-
 LESSON_NAMING = "sagemaker-<YYYYMMDD>-<HHMM>"
 
 
