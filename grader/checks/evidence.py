@@ -54,7 +54,8 @@ class Evidence:
 
     def calls(self, operation: str) -> list[dict]:
         """The run's calls of `operation` that the emulator executed (2xx)."""
-        return [entry for entry in self.api_log if entry.get("operation") == operation and entry.get("status", 500) < 300]
+        return [entry for entry in self.api_log
+                if entry.get("operation") == operation and entry.get("status", 500) < 300]
 
     def facts(self, operation: str) -> list[dict]:
         """What the emulator noted, server-side, about each executed call of `operation`."""
@@ -77,7 +78,8 @@ class Evidence:
         return next((user for user in self.users() or [] if user["UserName"] == name), None)
 
     def group(self, name: str) -> dict | None:
-        return next((group for group in self.snapshot["iam"].get("groups") or [] if group["GroupName"] == name), None)
+        return next((group for group in self.snapshot["iam"].get("groups") or []
+                     if group["GroupName"] == name), None)
 
     def role_by_arn(self, arn: str) -> dict | None:
         return next((role for role in self.snapshot["iam"].get("roles") or [] if role["Arn"] == arn), None)
@@ -129,7 +131,8 @@ class Evidence:
     def graded_job(self) -> dict | None:
         """The job the grade is about: the newest completed linear-learner job, else the newest one."""
         jobs = self.linear_learner_jobs()
-        return next((job for job in jobs if job.get("TrainingJobStatus") == "Completed"), jobs[0] if jobs else None)
+        return next((job for job in jobs if job.get("TrainingJobStatus") == "Completed"),
+                    jobs[0] if jobs else None)
 
     def buckets_named_by_notebook_roles(self) -> set[str]:
         """Buckets that the notebook instances' roles grant object access to by name."""
@@ -143,12 +146,14 @@ class Evidence:
         return names
 
     def provided(self, kind: str) -> list[dict]:
-        return [item for run in self.runs for item in run.provided if item["kind"] == kind and item["created"]]
+        return [item for run in self.runs for item in run.provided
+                if item["kind"] == kind and item["created"]]
 
     def printed_output(self) -> str:
         """What the student's code printed: cells that call fit() are left out, since the SDK prints
         the training log there (with its own rmse and accuracy lines)."""
-        return "\n".join(cell.stdout for run in self.runs for cell in run.cells if not FIT_CALL.search(cell.source))
+        return "\n".join(cell.stdout for run in self.runs for cell in run.cells
+                         if not FIT_CALL.search(cell.source))
 
 
 def role_documents(ev: Evidence, role: dict) -> list[tuple[str, dict | None]] | None:
@@ -160,7 +165,8 @@ def role_documents(ev: Evidence, role: dict) -> list[tuple[str, dict | None]] | 
     documents = list(role["inline_policies"].items())
     for attached in role["attached_policies"]:
         if attached["PolicyArn"] != SAGEMAKER_FULL_ACCESS:
-            documents.append((attached["PolicyName"], (ev.policy(attached["PolicyArn"]) or {}).get("Document")))
+            documents.append((attached["PolicyName"],
+                              (ev.policy(attached["PolicyArn"]) or {}).get("Document")))
     return documents
 
 

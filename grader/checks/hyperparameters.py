@@ -40,7 +40,8 @@ def predictor_type(ev: Evidence) -> Outcome:
         return outcome
     wanted, value = ev.expected["predictor_type"], hp.get("predictor_type")
     if value != wanted:
-        return failed(f"predictor_type is {value!r}; this activity is a {wanted} (set predictor_type='{wanted}')",
+        return failed(f"predictor_type is {value!r}; this activity is a {wanted} "
+                      f"(set predictor_type='{wanted}')",
                       predictor_type=value)
     return passed(f"predictor_type is {value}", predictor_type=value)
 
@@ -60,7 +61,8 @@ def other_hyperparameters(ev: Evidence) -> Outcome:
     checked = (f"as the lesson sets them: {', '.join(f'{k}={v}' for k, v in asked.items())}" if asked
                else "the lesson asks for no other values")
     course = _wanted(ev, "hyperparameters_not_asked")
-    different = {name: hp.get(name, DEFAULT) for name, value in course.items() if hp.get(name, DEFAULT) != value}
+    different = {name: hp.get(name, DEFAULT) for name, value in course.items()
+                 if hp.get(name, DEFAULT) != value}
     info = ("; for information (not graded), the course's notebook uses "
             + ", ".join(f"{name}={course[name]} (yours: {value})" for name, value in different.items())
             if different else "")
@@ -68,4 +70,5 @@ def other_hyperparameters(ev: Evidence) -> Outcome:
 
 
 def _wanted(ev: Evidence, table: str, leave_out: tuple[str, ...] = ()) -> dict[str, str]:
-    return normalise({name: str(value) for name, value in ev.expected.get(table, {}).items() if name not in leave_out})
+    return normalise({name: str(value) for name, value in ev.expected.get(table, {}).items()
+                      if name not in leave_out})

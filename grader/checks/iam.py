@@ -29,10 +29,13 @@ def user_in_group(ev: Evidence) -> Outcome:
         return outcome
     group = ev.expected["group"]
     if user["groups"] is None:
-        return unknown("the user's groups could not be read", errors=ev.missing(f"iam.user:{user['UserName']}"))
+        return unknown("the user's groups could not be read",
+                       errors=ev.missing(f"iam.user:{user['UserName']}"))
     if group not in user["groups"]:
-        member_of = f"it is in {', '.join(repr(g) for g in user['groups'])}" if user["groups"] else "it is in no group"
-        return failed(f"user '{user['UserName']}' is not in the '{group}' group ({member_of}); add it in IAM > "
+        member_of = (f"it is in {', '.join(repr(g) for g in user['groups'])}" if user["groups"]
+                     else "it is in no group")
+        return failed(f"user '{user['UserName']}' is not in the '{group}' group ({member_of}); "
+                      "add it in IAM > "
                       f"User groups > {group} > Add users", groups=user["groups"])
     return passed(f"user '{user['UserName']}' is in '{group}'", groups=user["groups"])
 
@@ -46,7 +49,8 @@ def group_has_admin_policy(ev: Evidence) -> Outcome:
         return failed(f"no IAM group named '{name}'; create it and attach the AWS managed policy {arn}")
     attached = group.get("attached_policies")
     if attached is None:
-        return unknown(f"the policies of group '{name}' could not be read", errors=ev.missing(f"iam.group:{name}"))
+        return unknown(f"the policies of group '{name}' could not be read",
+                       errors=ev.missing(f"iam.group:{name}"))
     arns = [policy["PolicyArn"] for policy in attached]
     if arn in arns:
         return passed(f"group '{name}' has {arn}", attached=arns)
@@ -54,8 +58,10 @@ def group_has_admin_policy(ev: Evidence) -> Outcome:
     impostors = [policy["PolicyArn"] for policy in attached if policy["PolicyName"] == policy_name]
     if impostors:
         return failed(f"group '{name}' has a policy named {policy_name} that is not the AWS managed one "
-                      f"({impostors[0]}); attach {arn} (filter by 'AWS managed - job function')", attached=arns)
-    return failed(f"group '{name}' does not have {arn}; attach it in the group's Permissions tab", attached=arns)
+                      f"({impostors[0]}); attach {arn} (filter by 'AWS managed - job function')",
+                      attached=arns)
+    return failed(f"group '{name}' does not have {arn}; attach it in the group's Permissions tab",
+                  attached=arns)
 
 
 def console_access(ev: Evidence) -> Outcome:
@@ -63,14 +69,16 @@ def console_access(ev: Evidence) -> Outcome:
     if outcome:
         return outcome
     profile = user.get("login_profile")
-    unread = [e for e in ev.missing(f"iam.user:{user['UserName']}") if e.get("operation") == "GetLoginProfile"]
+    unread = [e for e in ev.missing(f"iam.user:{user['UserName']}")
+              if e.get("operation") == "GetLoginProfile"]
     if not profile and unread:
         return unknown("the user's login profile could not be read", errors=unread)
     if not profile:
         return failed(f"user '{user['UserName']}' cannot sign in to the console (no password); enable "
                       "'AWS Management Console access' with a custom password")
     if profile.get("PasswordResetRequired") and not ev.expected.get("password_reset_required", False):
-        return failed(f"user '{user['UserName']}' must reset the password at first sign-in; the lesson unticks "
+        return failed(f"user '{user['UserName']}' must reset the password at first sign-in; "
+                      "the lesson unticks "
                       "'Require password reset'", login_profile=profile)
     return passed(f"user '{user['UserName']}' has console access", login_profile=profile)
 
@@ -81,12 +89,14 @@ def programmatic_access(ev: Evidence) -> Outcome:
         return outcome
     keys = user.get("access_keys")
     if keys is None:
-        return unknown("the user's access keys could not be read", errors=ev.missing(f"iam.user:{user['UserName']}"))
+        return unknown("the user's access keys could not be read",
+                       errors=ev.missing(f"iam.user:{user['UserName']}"))
     active = [key["AccessKeyId"] for key in keys if key.get("Status") == "Active"]
     if not active:
         inactive = [key["AccessKeyId"] for key in keys]
         found = f" (key {', '.join(inactive)} is Inactive: activate it)" if inactive else ""
-        return failed(f"user '{user['UserName']}' has no active access key{found}; enable 'Programmatic access' "
+        return failed(f"user '{user['UserName']}' has no active access key{found}; "
+                      "enable 'Programmatic access' "
                       "(Security credentials > Create access key)", keys=keys)
     return passed(f"user '{user['UserName']}' has {len(active)} active access key(s)", keys=active)
 
