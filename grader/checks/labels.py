@@ -35,7 +35,7 @@ LABEL_DECIMALS = 4       # labels compared after rounding (float32 uploads of 2-
 
 @dataclass
 class CourseTable:
-    columns: dict[str, np.ndarray]    # candidate columns: numeric as they are, categories one-hot and as codes
+    columns: dict[str, np.ndarray]    # candidates: numeric as they are, categories one-hot and as codes
     labels: list[np.ndarray]          # the label column under each accepted encoding
 
 
@@ -66,7 +66,8 @@ def _nearest(values: np.ndarray, targets: np.ndarray) -> np.ndarray:
 def _tolerance(values: np.ndarray) -> float:
     gaps = np.diff(values)
     span = float(values[-1] - values[0]) if len(values) > 1 else 1.0
-    return min(1e-5 * span + 1e-6 * float(np.max(np.abs(values))), 0.25 * float(gaps.min()) if len(gaps) else 1.0)
+    return min(1e-5 * span + 1e-6 * float(np.max(np.abs(values))),
+               0.25 * float(gaps.min()) if len(gaps) else 1.0)
 
 
 def _fits(uploaded: np.ndarray, name: str, column: np.ndarray) -> ColumnFit | None:
@@ -96,10 +97,12 @@ def _fits(uploaded: np.ndarray, name: str, column: np.ndarray) -> ColumnFit | No
 def course_table(spec: dict, data_files: list[dict]) -> CourseTable:
     """The activity's course data (`[expected.course_table]`) as the run used it (its record's
     data_files); raises DataFileMissing when it cannot be had again with the same content."""
-    raw = {name: content_as_used(name, data_files) for name in filter(None, [spec["features"], spec.get("labels")])}
+    raw = {name: content_as_used(name, data_files)
+           for name in filter(None, [spec["features"], spec.get("labels")])}
     missing = [name for name, data in raw.items() if data is None]
     if missing:
-        raise DataFileMissing(f"the course data the run used ({', '.join(missing)}) cannot be read again with the "
+        raise DataFileMissing(f"the course data the run used ({', '.join(missing)}) cannot be read "
+                              "again with the "
                               "same content; pass the same --data-dir")
     table = pd.read_csv(io.BytesIO(raw[spec["features"]]))
     if str(table.columns[0]).startswith("Unnamed"):   # a saved index column, as in german_credit_data.csv
@@ -119,7 +122,8 @@ def course_table(spec: dict, data_files: list[dict]) -> CourseTable:
         for category in categories:
             columns[f"{name}={category}"] = (series == category).astype(float).to_numpy()
         columns[f"{name}=NA"] = series.isna().astype(float).to_numpy()
-        columns[f"{name} (codes)"] = series.map({c: i for i, c in enumerate(categories)}).astype(float).to_numpy()
+        columns[f"{name} (codes)"] = (series.map({c: i for i, c in enumerate(categories)})
+                                      .astype(float).to_numpy())
     return CourseTable(columns, encodings or [labels.astype(float).to_numpy()])
 
 
@@ -130,13 +134,15 @@ def _key_fits(table: CourseTable, features: np.ndarray) -> list[list[ColumnFit]]
         column = features[:, j]
         if len(np.unique(column)) < KEY_MIN_DISTINCT:
             continue
-        fits = [fit for name, source in table.columns.items() if (fit := _fits(column, name, source)) is not None]
+        fits = [fit for name, source in table.columns.items()
+                if (fit := _fits(column, name, source)) is not None]
         if fits:
             found.append((j, fits))
     return found
 
 
-def _disagreements(table: CourseTable, keys: list[tuple[int, ColumnFit]], features, labels) -> tuple[int, int]:
+def _disagreements(table: CourseTable, keys: list[tuple[int, ColumnFit]], features,
+                   labels) -> tuple[int, int]:
     """(records whose label is not one its key has in the course data, records with no course row)."""
     source_keys = list(zip(*[_nearest(fit.values, table.columns[fit.source]) for _, fit in keys]))
     mine = list(zip(*[fit.keys(features[:, j]) for j, fit in keys]))
@@ -185,14 +191,18 @@ def labels_agree(ev: Evidence) -> Outcome:
         return unknown(f"the labels could not be compared: {error}")
     found = agreement(table, train, test)
     if found is None:
-        return unknown("the uploaded features match no column of the course data up to scaling, so the records "
+        return unknown("the uploaded features match no column of the course data up to scaling, so "
+                       "the records "
                        "cannot be matched to their rows and their labels were not compared")
     wrong, total, train_part, test_part = found["disagree"], found["records"], found["train"], found["test"]
     if found["share"] > float(ev.thresholds.get("labels_disagree_max", 0.01)):
-        return failed(f"{wrong} of the {total} uploaded records ({found['share']:.0%}; train {train_part['disagree']}/"
-                      f"{train_part['records']}, test {test_part['disagree']}/{test_part['records']}) carry a label that "
-                      f"is not their row's in the course data (matched on {found['matched_on']}): the labels were "
-                      "shuffled, misaligned with their rows or re-encoded; keep each row's features and label together "
+        return failed(f"{wrong} of the {total} uploaded records ({found['share']:.0%}; "
+                      f"train {train_part['disagree']}/{train_part['records']}, "
+                      f"test {test_part['disagree']}/{test_part['records']}) carry a label that "
+                      f"is not their row's in the course data (matched on {found['matched_on']}): "
+                      "the labels were shuffled, misaligned with their rows or re-encoded; "
+                      "keep each row's features and label together "
                       "(one train_test_split(X, y) call)", **found)
-    return passed(f"the uploaded records carry their rows' labels from the course data ({total - wrong} of {total}, "
+    return passed(f"the uploaded records carry their rows' labels from the course data "
+                  f"({total - wrong} of {total}, "
                   f"matched on {found['matched_on']})", **found)

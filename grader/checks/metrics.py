@@ -16,12 +16,13 @@ from .outcome import Outcome, failed, manual, passed, skipped, unknown
 from .training_data import decode_train_and_test
 
 _NUMBER = r"(-?\d+(?:\.\d+)?(?:e-?\d+)?)"
-PRINTED = {   # the course's spellings and common ones: "RMSE: 0.31", "Root Mean Squared Error", "r2_score: -0.07",
+PRINTED = {   # the course's and common spellings: "RMSE: 0.31", "Root Mean Squared Error", "r2_score: -0.07",
     # "R-squared", "R²", "accuracy_score: 0.715", "Accuracy: 71.5%", sklearn's classification_report
     "rmse": re.compile(r"\b(?:rmse|root[ _-]mean[ _-]squared?[ _-]error)\b[^0-9\n-]{0,25}" + _NUMBER, re.I),
     "r2": re.compile(r"(?:\br2(?:[ _]score)?\b|\br\^2\b|\br[ _-]?squared\b|r²|coefficient of determination)"
                      r"[^0-9\n-]{0,25}" + _NUMBER, re.I),
-    "accuracy": re.compile(r"\baccuracy(?:[ _]score)?\b[^0-9\n-]{0,40}(\d+(?:\.\d+)?)(\s*%)?", re.I),   # 40: report
+    "accuracy": re.compile(r"\baccuracy(?:[ _]score)?\b[^0-9\n-]{0,40}(\d+(?:\.\d+)?)(\s*%)?",   # 40: report
+                           re.I),
 }
 SAMPLE_POINTS = 200   # (actual, predicted) pairs kept in the evidence for a report's picture
 
@@ -39,17 +40,20 @@ def _model(ev: Evidence):
         return None, failed(f"the model artifact {url} is not in S3 any more; keep the training output")
     body = decode_body(item)
     if ev.runs and item.get("Size", 0) > MAX_CONTENT_BYTES:
-        return None, failed(f"the model artifact {url} is {item['Size']:,} bytes, too large to be one the trainer "
+        return None, failed(f"the model artifact {url} is {item['Size']:,} bytes, too large to be one "
+                            "the trainer "
                             "wrote; keep the model fit() trained")
     if body is None or item.get("content_truncated"):
         return None, unknown(f"the model artifact {url} is not in the snapshot")
     if ev.runs:
         trained = ev.trained_model(job)
         if trained is None:
-            return None, failed(f"training job {job['TrainingJobName']} wrote no model in the emulator, so {url} "
+            return None, failed(f"training job {job['TrainingJobName']} wrote no model in the emulator, "
+                                f"so {url} "
                                 "is not its model; train with estimator.fit()")
         if hashlib.sha256(body).hexdigest() != trained["sha256"]:
-            return None, failed(f"the model artifact {url} is not the one training job {job['TrainingJobName']} "
+            return None, failed(f"the model artifact {url} is not the one training job "
+                                f"{job['TrainingJobName']} "
                                 "wrote (it was replaced after training); keep the model fit() trained",
                                 sha256=hashlib.sha256(body).hexdigest(), trained_sha256=trained["sha256"])
     try:
@@ -76,30 +80,39 @@ def compute(ev: Evidence):
                             f"{model.feature_dim}")
     wanted = ev.expected["predictor_type"]
     if model.predictor_type != wanted:
-        return None, failed(f"the model is a {model.predictor_type}; this activity needs a {wanted}, so it cannot be "
-                            f"measured as one (set predictor_type='{wanted}')", predictor_type=model.predictor_type)
+        return None, failed(f"the model is a {model.predictor_type}; this activity needs a {wanted}, "
+                            "so it cannot be "
+                            f"measured as one (set predictor_type='{wanted}')",
+                            predictor_type=model.predictor_type)
     for name, values in (("test features", test.features), ("test labels", test.labels),
                          ("training labels", train.labels)):
         unusable = int(np.size(values) - np.count_nonzero(np.isfinite(values)))
         if unusable:
-            return None, failed(f"the {name} hold {unusable} value(s) that are not numbers (NaN or infinity), so the "
+            return None, failed(f"the {name} hold {unusable} value(s) that are not numbers (NaN or "
+                                "infinity), so the "
                                 "model cannot be measured on them; clean the data before uploading it",
                                 non_finite=unusable)
     truth = test.labels.astype(float)
     predictions = model.predict(test.features)
     if not np.isfinite(np.array([p["score"] for p in predictions], float)).all():
-        return None, failed("the model's scores on your test set are not all numbers (NaN or infinity): it was "
-                            "trained on data that is not, so it cannot be measured; clean the data and train again")
+        return None, failed("the model's scores on your test set are not all numbers (NaN or "
+                            "infinity): it was "
+                            "trained on data that is not, so it cannot be measured; clean the data and "
+                            "train again")
     if model.predictor_type == "regressor":
         scores = np.array([p["score"] for p in predictions])
         baseline = np.full_like(truth, float(np.mean(train.labels)))
-        return {"rmse": _rmse(truth, scores), "r2": _r2(truth, scores), "baseline_rmse": _rmse(truth, baseline),
-                "baseline_r2": _r2(truth, baseline), "records": int(len(truth)), "sample": _sample(truth, scores)}, None
+        return {"rmse": _rmse(truth, scores), "r2": _r2(truth, scores),
+                "baseline_rmse": _rmse(truth, baseline),
+                "baseline_r2": _r2(truth, baseline), "records": int(len(truth)),
+                "sample": _sample(truth, scores)}, None
     labels = np.array([p["predicted_label"] for p in predictions], float)
     values, counts = np.unique(train.labels, return_counts=True)
     majority = float(values[np.argmax(counts)])
-    matrix = [[int(((truth == actual) & (labels == guess)).sum()) for guess in (0.0, 1.0)] for actual in (0.0, 1.0)]
-    return {"accuracy": float(np.mean(labels == truth)), "baseline_accuracy": float(np.mean(truth == majority)),
+    matrix = [[int(((truth == actual) & (labels == guess)).sum()) for guess in (0.0, 1.0)]
+              for actual in (0.0, 1.0)]
+    return {"accuracy": float(np.mean(labels == truth)),
+            "baseline_accuracy": float(np.mean(truth == majority)),
             "confusion_matrix": matrix, "majority_class": majority, "records": int(len(truth))}, None
 
 
@@ -123,13 +136,17 @@ def model_quality(ev: Evidence) -> Outcome:
     if outcome:
         return outcome
     limits = ev.thresholds
-    metrics["required"] = {name: limits[name] for name in ("accuracy_min", "r2_min", "rmse_max") if name in limits}
+    metrics["required"] = {name: limits[name] for name in ("accuracy_min", "r2_min", "rmse_max")
+                           if name in limits}
     if "accuracy" in metrics:
         if metrics["accuracy"] < limits["accuracy_min"]:
-            return failed(f"accuracy {metrics['accuracy']:.3f} on your test set is below {limits['accuracy_min']} "
-                          f"(always predicting the majority class scores {metrics['baseline_accuracy']:.3f}); check that "
+            return failed(f"accuracy {metrics['accuracy']:.3f} on your test set is below "
+                          f"{limits['accuracy_min']} "
+                          "(always predicting the majority class scores "
+                          f"{metrics['baseline_accuracy']:.3f}); check that "
                           "labels line up with their rows and predictor_type is binary_classifier", **metrics)
-        return passed(f"accuracy {metrics['accuracy']:.3f} (majority-class baseline {metrics['baseline_accuracy']:.3f}, "
+        return passed(f"accuracy {metrics['accuracy']:.3f} "
+                      f"(majority-class baseline {metrics['baseline_accuracy']:.3f}, "
                       f"required {limits['accuracy_min']})", **metrics)
     problems = []
     if metrics["r2"] < limits["r2_min"]:
@@ -137,7 +154,8 @@ def model_quality(ev: Evidence) -> Outcome:
     if metrics["rmse"] > limits["rmse_max"]:
         problems.append(f"RMSE {metrics['rmse']:.3f} is above {limits['rmse_max']}")
     if problems:
-        return failed(f"{' and '.join(problems)} on your test set (the mean predictor gets R2 {metrics['baseline_r2']:.3f}, "
+        return failed(f"{' and '.join(problems)} on your test set "
+                      f"(the mean predictor gets R2 {metrics['baseline_r2']:.3f}, "
                       f"RMSE {metrics['baseline_rmse']:.3f}); check that labels line up with their rows and "
                       "predictor_type is regressor", **metrics)
     return passed(f"RMSE {metrics['rmse']:.3f}, R2 {metrics['r2']:.3f} (mean predictor: RMSE "
@@ -161,7 +179,8 @@ def printed_values(text: str) -> dict[str, list[float]]:
 
 def printed_metrics_agree(ev: Evidence) -> Outcome:
     if ev.run is None:
-        return skipped("graded from account state: printed metrics are read only when the grader runs the notebook")
+        return skipped("graded from account state: printed metrics are read only when the grader runs "
+                       "the notebook")
     metrics, outcome = compute(ev)
     if outcome:
         return outcome
@@ -170,7 +189,8 @@ def printed_metrics_agree(ev: Evidence) -> Outcome:
     missing = [name for name in names if name not in printed]
     if missing:
         wanted = " and ".join(name.upper() for name in missing)
-        return failed(f"the notebook does not print {wanted}; print {wanted} as the lesson does", printed=printed)
+        return failed(f"the notebook does not print {wanted}; print {wanted} as the lesson does",
+                      printed=printed)
     wrong = {name: value for name in names for value in printed[name]
              if abs(value - metrics[name]) > max(0.02, 0.02 * abs(metrics[name]))}
     if wrong:
@@ -178,5 +198,6 @@ def printed_metrics_agree(ev: Evidence) -> Outcome:
                             for name, value in wrong.items())
         return failed(f"{listing} on your test set: compute the metrics from the endpoint's predictions",
                       printed=printed, computed={name: metrics[name] for name in names})
-    return passed("the printed metrics match the model's: " + ", ".join(f"{n.upper()} {printed[n][-1]:g}" for n in names),
+    return passed("the printed metrics match the model's: "
+                  + ", ".join(f"{n.upper()} {printed[n][-1]:g}" for n in names),
                   printed=printed)

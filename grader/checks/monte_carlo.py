@@ -18,9 +18,12 @@ MIN_TRAJECTORIES = 10   # lines on one axes that make a plot of simulated paths 
 _FRAME_SHAPE = re.compile(r"\[(\d+) rows x (\d+) columns\]")
 _NUMBER = r"(-?\d[\d,]*(?:\.\d+)?(?:e-?\d+)?)"
 _INTERVALS = (   # lower and upper bound of a 95% confidence interval, as notebooks print it
-    re.compile(r"95% CI Lower\s+" + _NUMBER + r"\s*\n\s*95% CI Upper\s+" + _NUMBER),   # summarize_cumulative_return()
-    re.compile(r"0\.025\s+" + _NUMBER + r"\s*\n\s*0\.975\s+" + _NUMBER),               # Series.quantile([.025, .975])
-    re.compile(r"range of \$?\s?" + _NUMBER + r"\s+and\s+\$?\s?" + _NUMBER),           # "... within the range of $a and $b"
+    # summarize_cumulative_return()
+    re.compile(r"95% CI Lower\s+" + _NUMBER + r"\s*\n\s*95% CI Upper\s+" + _NUMBER),
+    # Series.quantile([.025, .975])
+    re.compile(r"0\.025\s+" + _NUMBER + r"\s*\n\s*0\.975\s+" + _NUMBER),
+    # "... within the range of $a and $b"
+    re.compile(r"range of \$?\s?" + _NUMBER + r"\s+and\s+\$?\s?" + _NUMBER),
 )
 
 
@@ -42,7 +45,8 @@ def _trajectory_plots(run: RunRecord) -> list[dict]:
 
 
 def _texts(run: RunRecord) -> list[tuple[int, str]]:
-    return [(cell.index, text) for cell in run.cells for text in [cell.stdout, *(r["text"] for r in cell.rich)] if text]
+    return [(cell.index, text) for cell in run.cells
+            for text in [cell.stdout, *(r["text"] for r in cell.rich)] if text]
 
 
 def simulated(ev: Evidence) -> Outcome:
@@ -58,14 +62,17 @@ def simulated(ev: Evidence) -> Outcome:
               for rows, columns in _FRAME_SHAPE.findall(text)]
     for simulations, length, cell in found:
         if simulations == runs and length in (days, days + 1):
-            return passed(f"{run.submission['name']} simulated {runs} paths of {days} trading days (cell {cell})",
+            return passed(f"{run.submission['name']} simulated {runs} paths of {days} trading days "
+                          f"(cell {cell})",
                           simulations=runs, trading_days=days, cell=cell)
     if not found:
-        return failed(f"{run.submission['name']} shows no simulation: no plot of simulated paths and no table of "
+        return failed(f"{run.submission['name']} shows no simulation: no plot of simulated paths and "
+                      "no table of "
                       f"cumulative returns; run {runs} simulations of {days} trading days and plot them",
                       asked={"simulations": runs, "trading_days": days})
     seen = ", ".join(f"{simulations} x {length} (cell {cell})" for simulations, length, cell in found[:3])
-    return failed(f"{run.submission['name']} simulated other sizes ({seen}, simulations x days); the notebook asks "
+    return failed(f"{run.submission['name']} simulated other sizes ({seen}, simulations x days); "
+                  "the notebook asks "
                   f"for {runs} simulations of {days} trading days (num_simulation={runs}, "
                   f"num_trading_days={days})", asked={"simulations": runs, "trading_days": days})
 
@@ -77,7 +84,8 @@ def plotted(ev: Evidence) -> Outcome:
         return outcome
     plots = _trajectory_plots(run)
     if not plots:
-        return failed(f"{run.submission['name']} plots no simulated paths; plot the cumulative returns of every "
+        return failed(f"{run.submission['name']} plots no simulated paths; plot the cumulative returns "
+                      "of every "
                       "simulation (for example MC.plot_simulation())")
     plot = max(plots, key=lambda item: item["lines"])
     return passed(f"cell {plot['cell']} plots {plot['lines']} simulated paths of {plot['points']} points"
@@ -96,5 +104,6 @@ def interval_printed(ev: Evidence) -> Outcome:
                 if lower < upper:
                     return passed(f"cell {index} shows the 95% confidence interval {lower:g} to {upper:g}",
                                   lower=lower, upper=upper, cell=index)
-    return failed(f"{run.submission['name']} shows no 95% confidence interval; print the simulation's summary "
+    return failed(f"{run.submission['name']} shows no 95% confidence interval; print the simulation's "
+                  "summary "
                   "(MC.summarize_cumulative_return()) or the 2.5% and 97.5% quantiles of the final returns")
