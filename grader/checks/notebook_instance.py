@@ -26,21 +26,26 @@ def _instance(ev: Evidence, exact: bool = False):
         return (elsewhere[0][1] if elsewhere else instances[0]), None
     unread = ev.unread_regions()
     if not exact and unread:
-        return None, unknown(f"no notebook instance named '{name}' in {ev.activity.region}, and the snapshot did not "
-                             f"read {' and '.join(unread)}, where it may be; record it again with `grader snapshot`",
+        return None, unknown(f"no notebook instance named '{name}' in {ev.activity.region}, "
+                             "and the snapshot did not "
+                             f"read {' and '.join(unread)}, where it may be; "
+                             "record it again with `grader snapshot`",
                              unread_regions=unread)
     if elsewhere:
-        return None, failed(f"notebook instance '{name}' is in {elsewhere[0][0]}, not {ev.activity.region}; create "
+        return None, failed(f"notebook instance '{name}' is in {elsewhere[0][0]}, "
+                            f"not {ev.activity.region}; create "
                             "it in US West (Oregon) beside the bucket", region=elsewhere[0][0])
     others = [item.get("NotebookInstanceName") for item in instances]
     found_names = f" (found {', '.join(others)})" if others else ""
-    return None, failed(f"no notebook instance named '{name}' in {ev.activity.region}{found_names}; create it in "
+    return None, failed(f"no notebook instance named '{name}' in {ev.activity.region}{found_names}; "
+                        "create it in "
                         "SageMaker > Notebook instances with that name", instances=others)
 
 
 def instance_exists(ev: Evidence) -> Outcome:
     instance, outcome = _instance(ev, exact=True)
-    return outcome or passed(f"notebook instance '{instance['NotebookInstanceName']}' exists in {ev.activity.region}",
+    return outcome or passed(f"notebook instance '{instance['NotebookInstanceName']}' "
+                             f"exists in {ev.activity.region}",
                              status=instance.get("NotebookInstanceStatus"))
 
 
@@ -76,7 +81,8 @@ def role_scoped_to_bucket(ev: Evidence) -> Outcome:
     if role is None:
         if ev.snapshot["iam"].get("roles") is None:
             return unknown("the account's IAM roles could not be read", errors=ev.missing("iam.roles"))
-        return failed(f"the notebook's role {instance.get('RoleArn')} does not exist; choose 'Create a new role'")
+        return failed(f"the notebook's role {instance.get('RoleArn')} does not exist; "
+                      "choose 'Create a new role'")
     documents = role_documents(ev, role)
     if documents is None or any(document is None for _, document in documents):
         return unknown(f"the policies of role {role['RoleName']} could not be read",
@@ -93,11 +99,13 @@ def role_scoped_to_bucket(ev: Evidence) -> Outcome:
             elif bucket_arns & set(resources):
                 scoped.append(name)
     if open_to_all:
-        return failed(f"role {role['RoleName']} can read and write every bucket (policy {open_to_all[0]} grants S3 "
+        return failed(f"role {role['RoleName']} can read and write every bucket "
+                      f"(policy {open_to_all[0]} grants S3 "
                       f"objects on '*'); limit it to the bucket: 'Specific S3 buckets' = {bucket}",
                       role=role["Arn"], open_policies=open_to_all)
     if not scoped:
-        return failed(f"role {role['RoleName']} has no policy for bucket {bucket}; under 'S3 buckets you specify' "
+        return failed(f"role {role['RoleName']} has no policy for bucket {bucket}; "
+                      "under 'S3 buckets you specify' "
                       f"choose 'Specific S3 buckets' and enter {bucket}", role=role["Arn"])
     return passed(f"role {role['RoleName']} is limited to bucket {bucket} (plus AmazonSageMakerFullAccess)",
                   role=role["Arn"], policies=scoped)

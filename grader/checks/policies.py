@@ -28,7 +28,8 @@ def grants_objects(statement: dict) -> bool:
     if "NotAction" in statement:
         excluded = as_list(statement["NotAction"])
         return any(not any(_matches(action, wanted) for action in excluded) for wanted in OBJECT_ACTIONS)
-    return any(_matches(action, wanted) for action in as_list(statement.get("Action")) for wanted in OBJECT_ACTIONS)
+    return any(_matches(action, wanted) for action in as_list(statement.get("Action"))
+               for wanted in OBJECT_ACTIONS)
 
 
 def bucket_of(resource: str) -> str | None:

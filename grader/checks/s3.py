@@ -40,13 +40,16 @@ def student_bucket(ev: Evidence) -> tuple[str | None, Outcome | None]:
 
     def preference(bucket):   # the notebook role's bucket, then the course's naming, then the region
         name = bucket["Name"]
-        return (name not in scoped, _convention_of(ev, name)[0] is None, not name.lower().startswith("sagemaker"),
+        return (name not in scoped, _convention_of(ev, name)[0] is None,
+                not name.lower().startswith("sagemaker"),
                 bucket.get("Region") != ev.activity.region, name)
 
     if not ev.buckets():
-        refused = [item for run in ev.runs for item in run.provided if item["kind"] == "bucket" and not item["created"]]
+        refused = [item for run in ev.runs for item in run.provided
+                   if item["kind"] == "bucket" and not item["created"]]
         if refused:
-            return None, failed(f"the notebook names bucket '{refused[0]['name']}', {refused[0]['reason']}; set the "
+            return None, failed(f"the notebook names bucket '{refused[0]['name']}', "
+                                f"{refused[0]['reason']}; set the "
                                 f"name of the bucket you created ({LESSON_NAMING} in {ev.activity.region})",
                                 bucket=refused[0]["name"])
         return None, failed(f"no S3 bucket found; create one named {LESSON_NAMING} in {ev.activity.region}")
@@ -58,7 +61,8 @@ def bucket_name_valid(ev: Evidence) -> Outcome:
     if outcome:
         return outcome
     if name in starter_bucket_names(ev.activity):
-        return failed(f"bucket name '{name}' is the starter's placeholder; set the name of the bucket you created",
+        return failed(f"bucket name '{name}' is the starter's placeholder; "
+                      "set the name of the bucket you created",
                       bucket=name)
     problem = bucket_name_problem(name)
     if problem:
@@ -99,14 +103,17 @@ def bucket_region(ev: Evidence) -> Outcome:
     if bucket is None:
         return failed(f"bucket '{name}' does not exist in the account")
     if any(item["name"] == name for item in ev.provided("bucket")):
-        return skipped(f"the grader created bucket '{name}' in {bucket.get('Region')} for the notebook (the course makes "
+        return skipped(f"the grader created bucket '{name}' in {bucket.get('Region')} for the notebook "
+                       "(the course makes "
                        "it in the S3 console), so its region is not your work", bucket=name)
     region = bucket.get("Region")
     if region is None:
-        return unknown(f"the region of bucket '{name}' could not be read", errors=ev.missing(f"s3.bucket:{name}"))
+        return unknown(f"the region of bucket '{name}' could not be read",
+                       errors=ev.missing(f"s3.bucket:{name}"))
     wanted = ev.expected.get("bucket_region", ev.activity.region)
     if region != wanted:
-        return failed(f"bucket '{name}' is in {region}; the lesson uses {wanted} (US West (Oregon)) so that S3 and "
+        return failed(f"bucket '{name}' is in {region}; the lesson uses {wanted} (US West (Oregon)) "
+                      "so that S3 and "
                       f"SageMaker share a region: create the bucket there", bucket=name, region=region)
     return passed(f"bucket '{name}' is in {region}", bucket=name, region=region)
 
@@ -122,7 +129,8 @@ def channel_objects(ev: Evidence, channel: str) -> Outcome:
                       f"fit({{'train': s3_train_data, 'test': s3_test_data}})", job=job["TrainingJobName"])
     bucket = url.removeprefix("s3://").split("/", 1)[0]
     if ev.bucket(bucket) is not None and ev.bucket(bucket).get("objects") is None:
-        return unknown(f"the objects of bucket '{bucket}' could not be listed", errors=ev.missing(f"s3.bucket:{bucket}"))
+        return unknown(f"the objects of bucket '{bucket}' could not be listed",
+                       errors=ev.missing(f"s3.bucket:{bucket}"))
     objects = ev.objects_under(url)
     if not objects:
         return failed(f"nothing in S3 under the {channel} channel's {url}; upload the {channel} data there",

@@ -39,13 +39,16 @@ def decode_channel(ev: Evidence, channel: str):
         return None, failed("no linear-learner training job found; nothing to read the data from (run fit())")
     url = channel_location(ev, channel)
     if url is None:
-        return None, failed(f"training job {job['TrainingJobName']} has no '{channel}' channel and no {channel} data "
+        return None, failed(f"training job {job['TrainingJobName']} has no '{channel}' channel "
+                            f"and no {channel} data "
                             "was found beside its train data")
     bodies = ev.object_bodies(url)
     if not bodies:
         return None, failed(f"no objects under {url}; upload the {channel} data before training", url=url)
-    if any(body is None for _, body in bodies) or any(item.get("content_truncated") for item in ev.objects_under(url)):
-        return None, unknown(f"the content of {url} is not in the snapshot (too large or unreadable)", url=url)
+    if (any(body is None for _, body in bodies)
+            or any(item.get("content_truncated") for item in ev.objects_under(url))):
+        return None, unknown(f"the content of {url} is not in the snapshot (too large or unreadable)",
+                             url=url)
     parts = []
     for key, body in bodies:
         try:
@@ -54,7 +57,8 @@ def decode_channel(ev: Evidence, channel: str):
             return None, failed(f"{key} is damaged RecordIO-protobuf: {error}", key=key)
         except DataError:
             preview = body[:40].decode("utf-8", "replace")
-            return None, failed(f"{key} is neither RecordIO-protobuf nor numeric CSV (it starts {preview!r}); encode "
+            return None, failed(f"{key} is neither RecordIO-protobuf nor numeric CSV "
+                                f"(it starts {preview!r}); encode "
                                 "it with smac.write_numpy_to_dense_tensor as the lesson does", key=key)
     return _combine(parts), None
 
@@ -94,10 +98,12 @@ def recordio_format(ev: Evidence, channel: str) -> Outcome:
         return failed(f"the {channel} data is CSV text, not RecordIO-protobuf; encode it with "
                       "smac.write_numpy_to_dense_tensor(buf, vectors, labels) as the lesson does", format=CSV)
     if records.feature_dtype != "float32":
-        return failed(f"{channel} features are {records.feature_dtype} tensors; linear-learner reads only Float32 "
+        return failed(f"{channel} features are {records.feature_dtype} tensors; "
+                      "linear-learner reads only Float32 "
                       "tensors: cast with .astype('float32') before write_numpy_to_dense_tensor",
                       dtype=records.feature_dtype)
-    return passed(f"{channel} data is RecordIO-protobuf with {records.count} Float32 records", records=records.count)
+    return passed(f"{channel} data is RecordIO-protobuf with {records.count} Float32 records",
+                  records=records.count)
 
 
 def feature_count(ev: Evidence) -> Outcome:
@@ -116,12 +122,14 @@ def labels(ev: Evidence, channel: str) -> Outcome:
     if outcome:
         return outcome
     if records.labels is None:
-        return failed(f"the {channel} records have no labels; pass them: write_numpy_to_dense_tensor(buf, vectors, "
+        return failed(f"the {channel} records have no labels; "
+                      "pass them: write_numpy_to_dense_tensor(buf, vectors, "
                       "labels)")
     values = np.unique(records.labels)
     kind = ev.expected["predictor_type"]
     if kind == "binary_classifier" and not set(values.tolist()) <= {0.0, 1.0}:
-        return failed(f"{channel} labels must be 0 or 1 for binary_classifier; found {values[:6].tolist()}: encode "
+        return failed(f"{channel} labels must be 0 or 1 for binary_classifier; "
+                      f"found {values[:6].tolist()}: encode "
                       "the target as 0/1", labels=values[:10].tolist())
     if kind == "regressor" and len(values) <= 2:
         return failed(f"{channel} labels take only {values.tolist()}: a regressor needs the numeric target",
@@ -137,12 +145,15 @@ def split_sizes(ev: Evidence) -> Outcome:
     want_test = math.ceil(rows * share)
     want_train = rows - want_test
     slack = max(1, round(rows * SPLIT_TOLERANCE))
-    counts = {"train": train.count, "test": test.count, "expected_train": want_train, "expected_test": want_test}
+    counts = {"train": train.count, "test": test.count,
+              "expected_train": want_train, "expected_test": want_test}
     if train.count < test.count:
-        return failed(f"train has {train.count} records and test {test.count}: they look swapped; train on the 80% "
+        return failed(f"train has {train.count} records and test {test.count}: they look swapped; "
+                      "train on the 80% "
                       "(X_train, y_train) and test on the 20%", **counts)
     if abs(train.count - want_train) > slack or abs(test.count - want_test) > slack:
-        return failed(f"train has {train.count} and test {test.count} records; an 80/20 split of the {rows} rows "
+        return failed(f"train has {train.count} and test {test.count} records; "
+                      f"an 80/20 split of the {rows} rows "
                       f"gives {want_train} and {want_test} (train_test_split(X, y, test_size=0.2))", **counts)
     return passed(f"train {train.count} and test {test.count} records: an 80/20 split of {rows}", **counts)
 
@@ -153,16 +164,19 @@ def no_overlap(ev: Evidence) -> Outcome:
         return outcome
     rows = int(ev.expected["rows"])
     if train.count + test.count > rows + max(1, round(rows * SPLIT_TOLERANCE)):
-        return failed(f"train and test hold {train.count + test.count} records together but the data has {rows}: "
+        return failed(f"train and test hold {train.count + test.count} records together "
+                      f"but the data has {rows}: "
                       "test records are also in train; split once with train_test_split and upload each part",
                       train=train.count, test=test.count)
     if train.labels is not None and test.labels is not None:
-        train_rows = [row.tobytes() for row in np.column_stack([train.features, train.labels]).astype(np.float32)]
+        train_rows = [row.tobytes()
+                      for row in np.column_stack([train.features, train.labels]).astype(np.float32)]
         distinct = set(train_rows)
         shared = sum(row.tobytes() in distinct
                      for row in np.column_stack([test.features, test.labels]).astype(np.float32))
         # Only data whose rows are distinct can show overlap row by row (rainfall repeats most of its rows).
         if len(distinct) >= DISTINCT_ROWS * len(train_rows) and shared > max(2, OVERLAP_SHARE * test.count):
-            return failed(f"{shared} of the {test.count} test records are also in train; keep the test set apart",
+            return failed(f"{shared} of the {test.count} test records are also in train; "
+                          "keep the test set apart",
                           shared=shared)
     return passed("train and test do not overlap", train=train.count, test=test.count)
