@@ -22,8 +22,10 @@ from ..activities import Activity, load, load_all
 from ..errors import UsageError
 from .submission import Submission
 
-MIN_CONTENT_SIMILARITY = 0.3   # share of matching code lines below which a file resembles no activity notebook
-MIN_DISTINCTIVE_LINES = 3      # lines only another activity's copies have, from which a file is that activity's
+# share of matching code lines below which a file resembles no activity notebook
+MIN_CONTENT_SIMILARITY = 0.3
+# lines only another activity's copies have, from which a file is that activity's
+MIN_DISTINCTIVE_LINES = 3
 _NOISE = re.compile(r"[\s_\-.()]+|copy|checkpoint|\d+$")
 
 
@@ -60,13 +62,15 @@ def _reference_code(activity: Activity, name: str) -> list[list[str]]:
 
 
 def _similarity(code: list[str], references: list[list[str]]) -> float:
-    return max((difflib.SequenceMatcher(None, code, reference, autojunk=False).ratio() for reference in references),
+    return max((difflib.SequenceMatcher(None, code, reference, autojunk=False).ratio()
+                for reference in references),
                default=0.0)
 
 
 def _distinctive_lines() -> dict[str, set[str]]:
     """Per activity, the code lines its starter and solution copies have and no other activity's do."""
-    lines = {other.id: {line for name in other.notebooks for copy in _reference_code(other, name) for line in copy}
+    lines = {other.id: {line for name in other.notebooks
+                        for copy in _reference_code(other, name) for line in copy}
              for other in load_all()}
     return {key: own - set().union(*(theirs for other, theirs in lines.items() if other != key))
             for key, own in lines.items()}
@@ -82,11 +86,14 @@ def refuse_other_activity(activity: Activity, submission: Submission) -> None:
     if other is None or present[other] < MIN_DISTINCTIVE_LINES or present[other] <= 2 * present[activity.id]:
         return
     theirs = load(other)
-    closest, similarity = max(((name, _similarity(code, _reference_code(theirs, name))) for name in theirs.notebooks),
+    closest, similarity = max(((name, _similarity(code, _reference_code(theirs, name)))
+                               for name in theirs.notebooks),
                               key=lambda pair: pair[1])
-    own = max((_similarity(code, _reference_code(activity, name)) for name in activity.notebooks), default=0.0)
+    own = max((_similarity(code, _reference_code(activity, name)) for name in activity.notebooks),
+              default=0.0)
     if similarity >= own:
-        raise UsageError(f"{submission.path.name} is not a notebook of {activity.id}: this is {closest} of the "
+        raise UsageError(f"{submission.path.name} is not a notebook of {activity.id}: "
+                         f"this is {closest} of the "
                          f"{other} activity; run `grader check {other} {submission.path}`")
 
 
@@ -97,7 +104,8 @@ def match_notebooks(activity: Activity, submissions: list[Submission]) -> Matche
     for submission in submissions:
         refuse_other_activity(activity, submission)
     if len(submissions) > len(names):
-        raise UsageError(f"{activity.id} has {len(names)} notebook(s) ({', '.join(names)}) but {len(submissions)} "
+        raise UsageError(f"{activity.id} has {len(names)} notebook(s) ({', '.join(names)}) "
+                         f"but {len(submissions)} "
                          "files were given; `grader check` grades one submission - to grade a class use "
                          f"`grader grade {activity.id} FOLDER --out DIR`")
     chosen: dict[str, Submission] = {}
@@ -117,7 +125,8 @@ def match_notebooks(activity: Activity, submissions: list[Submission]) -> Matche
             chosen[free[0]], how[free[0]] = submission, "only notebook"
             continue
         code = _code_lines(submission.notebook)
-        scored = sorted(((_similarity(code, _reference_code(activity, name)), name) for name in free), reverse=True)
+        scored = sorted(((_similarity(code, _reference_code(activity, name)), name) for name in free),
+                        reverse=True)
         if not scored or scored[0][0] < MIN_CONTENT_SIMILARITY:
             taken = f"; {', '.join(chosen)} already matched other files" if chosen else ""
             raise UsageError(f"{submission.path.name} does not look like any of {activity.id}'s notebooks "

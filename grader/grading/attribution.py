@@ -102,7 +102,8 @@ def _met(runs: list[RunRecord], need: Need) -> bool:
     if need.operations:
         return any(entry.get("operation") in need.operations and entry.get("status", 200) < 300
                    for run in runs for entry in run.api_log)
-    return any(cell.status == "ok" and need.calls.search(_code(cell.source)) for run in runs for cell in run.cells)
+    return any(cell.status == "ok" and need.calls.search(_code(cell.source))
+               for run in runs for cell in run.cells)
 
 
 def _bound_names(source: str) -> set[str]:
@@ -150,7 +151,8 @@ def _definers(run: RunRecord, cell: CellRecord) -> list[CellRecord]:
     if error.name == "NameError" and (name := UNDEFINED.search(error.value)):
         return [c for c in run.cells if c.index < cell.index and name.group(1) in _bound_names(c.source)]
     if error.name == "KeyError" and (key := QUOTED.search(error.value)):
-        return [c for c in run.cells if c.index < cell.index and _stores_key(c.source, key.group(1) or key.group(2))]
+        return [c for c in run.cells
+                if c.index < cell.index and _stores_key(c.source, key.group(1) or key.group(2))]
     return []
 
 
@@ -222,7 +224,8 @@ def _error_line(cell: CellRecord, run: RunRecord) -> str:
         return f"not done yet: {said}" if said else "not done yet"
     if cell.error is None:
         return cell.status
-    value = COMPILED_AS.sub("", cell.error.value)   # "invalid syntax (1281128631.py, line 2)": the line is shown apart
+    # "invalid syntax (1281128631.py, line 2)": the line is shown apart
+    value = COMPILED_AS.sub("", cell.error.value)
     return f"{cell.error.name}: {value}" if value else cell.error.name
 
 
@@ -303,7 +306,8 @@ def _failed_call(run: RunRecord, cell: CellRecord) -> dict | None:
     entry = failed[min(earlier, len(failed) - 1)] if failed else None
     if entry is None:
         return {"operation": operation, "error": code, "params": {}}
-    params = {key: value for key, value in (entry.get("params") or {}).items() if isinstance(value, (str, int, float))}
+    params = {key: value for key, value in (entry.get("params") or {}).items()
+              if isinstance(value, (str, int, float))}
     return {"operation": operation, "error": code, "params": params}
 
 
@@ -336,7 +340,8 @@ def failure(run: RunRecord, cell: CellRecord) -> dict:
             "error": clip(plain(_error_line(cell, run)), CODE_LIMIT), "line": number,
             "code": _source_line(cell.source, number), "call": call,
             "value": _offending_value(run, cell, call), "caused_by": root.index if root is not cell else None,
-            "source": clip(plain(cell.source), SOURCE_LIMIT), "output": clip(output, OUTPUT_LIMIT, keep="end"),
+            "source": clip(plain(cell.source), SOURCE_LIMIT),
+            "output": clip(output, OUTPUT_LIMIT, keep="end"),
             "traceback": clip(traceback, TRACEBACK_LIMIT, keep="end"),
             "notes": [plain(note) for note in cell.notes],
             "unfinished": unfinished(run, cell), "hint": hint_for(_error_line(cell, run))}
@@ -349,5 +354,6 @@ def condensed(run: RunRecord) -> dict:
             "failures_left_out": max(0, len(failed) - FAILURES_KEPT),
             "timings": [{"cell": cell.index, "status": cell.status, "duration_s": round(cell.duration_s, 3)}
                         for cell in run.cells],
-            "notes": [f"cell {cell.index}: {plain(note)}" for cell in run.cells for note in cell.notes][:FAILURES_KEPT],
+            "notes": [f"cell {cell.index}: {plain(note)}"
+                      for cell in run.cells for note in cell.notes][:FAILURES_KEPT],
             "kernel_message": plain(run.kernel.message)}

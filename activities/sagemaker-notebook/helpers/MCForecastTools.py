@@ -29,7 +29,8 @@ class MCSimulation:
             raise ValueError(f"give one weight per ticker ({', '.join(tickers)}) adding up to 1")
         if "daily_return" not in portfolio_data.columns.get_level_values(1):
             returns = portfolio_data.xs("close", level=1, axis=1).pct_change()
-            returns.columns = pd.MultiIndex.from_tuples([(ticker, "daily_return") for ticker in returns.columns])
+            returns.columns = pd.MultiIndex.from_tuples([(ticker, "daily_return")
+                                                         for ticker in returns.columns])
             portfolio_data = pd.concat([portfolio_data, returns], axis=1).reindex(columns=tickers, level=0)
         self.portfolio_data = portfolio_data
         self.weights = list(weights)
