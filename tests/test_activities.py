@@ -30,9 +30,11 @@ def grade(activity_id, variant, tmp_path):
     activity = load(activity_id)
     notebooks = [str(activity.notebook(variant, name)) for name in activity.notebooks]
     out = tmp_path / "reports"
-    assert main(["check", activity_id, *notebooks, "--json", str(tmp_path / "result.json"), "--out", str(out)]) == 0
+    assert main(["check", activity_id, *notebooks, "--json", str(tmp_path / "result.json"),
+                 "--out", str(out)]) == 0
     (folder,) = (out / activity_id).iterdir()   # the submission's own output folder
-    runs = [json.loads((folder / f"{name.removesuffix('.ipynb')}.run.json").read_text()) for name in activity.notebooks]
+    runs = [json.loads((folder / f"{name.removesuffix('.ipynb')}.run.json").read_text())
+            for name in activity.notebooks]
     return json.loads((tmp_path / "result.json").read_text()), runs
 
 
@@ -43,10 +45,12 @@ def test_the_solution_runs_cleanly_and_scores_full_marks(activity_id, tmp_path):
     for run in runs:
         failing = [(cell["index"], cell["error"]) for cell in run["cells"] if cell["status"] != "ok"]
         assert not failing and run["kernel"]["status"] == "finished", failing
-    # The model activities' solutions name a bucket the grader creates for them (the course makes it in the console):
+    # The model activities' solutions name a bucket the grader creates (the course makes it in the console):
     # its region is not the student's work, so that check does not apply and earns its points (results.md).
-    provided_bucket_region = {f"{activity_id}.bucket_region"} if load(activity_id).kind == "notebook" else set()
-    not_passed = [(c["id"], c["status"], c["message"]) for c in result["checks"] if c["status"] not in ("pass", "manual")
+    provided_bucket_region = ({f"{activity_id}.bucket_region"} if load(activity_id).kind == "notebook"
+                              else set())
+    not_passed = [(c["id"], c["status"], c["message"]) for c in result["checks"]
+                  if c["status"] not in ("pass", "manual")
                   and not (c["status"] == "skip" and c["id"] in provided_bucket_region)]
     assert not not_passed, not_passed
     # Full marks out of the activity's points, but for what a person decides (iam-user's billing access).
@@ -91,5 +95,6 @@ def test_an_activity_names_only_snapshot_sections_that_exist(tmp_path, monkeypat
     toml.write_text(toml.read_text().replace('snapshot = ["iam"]', 'snapshot = ["iam", "ec2"]'))
     monkeypatch.setenv("GRADER_PROJECT_DIR", str(tmp_path))
     assert load("housing").snapshot == ("iam", "s3", "sagemaker")
-    with pytest.raises(UsageError, match=r"activity.toml:\d+: snapshot: must list some of iam, s3, sagemaker"):
+    with pytest.raises(UsageError,
+                       match=r"activity.toml:\d+: snapshot: must list some of iam, s3, sagemaker"):
         load("iam-user")

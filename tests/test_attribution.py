@@ -49,12 +49,15 @@ def crashed_early() -> RunRecord:
         cell(5, '# Set the bucket\nbucket = "your_s3_bucket_name_here"'),
         cell(8, UPLOAD, "error", BAD_BUCKET_ERROR, ["-----", "Cell In[3], line 1", "----> 1 boto3..."]),
         cell(10, "linear = Estimator(container, role)"),
-        cell(12, 'linear.fit({"train": s3_train_data})', "error", ("NameError", "name 's3_train_data' is not defined"),
+        cell(12, 'linear.fit({"train": s3_train_data})', "error",
+             ("NameError", "name 's3_train_data' is not defined"),
              ["Cell In[5], line 1"]),
         cell(14, "predictor = linear.deploy(1, 'ml.m4.xlarge')", "error",
              ("ValueError", "Estimator is not associated with a training job")),
-        cell(16, "result = predictor.predict(X_test)", "error", ("NameError", "name 'predictor' is not defined")),
-        api_log=[logged("PutObject", 404, "NoSuchBucket", Bucket="your_s3_bucket_name_here", Key="train/x.data")],
+        cell(16, "result = predictor.predict(X_test)", "error",
+             ("NameError", "name 'predictor' is not defined")),
+        api_log=[logged("PutObject", 404, "NoSuchBucket", Bucket="your_s3_bucket_name_here",
+                        Key="train/x.data")],
         provided=[{"kind": "bucket", "name": "your_s3_bucket_name_here", "created": False,
                    "reason": "not a valid bucket name"}])
 
@@ -121,12 +124,14 @@ def test_the_offending_value_is_quoted_where_the_notebook_sets_it():
     assert failure["call"] == {"operation": "PutObject", "error": "NoSuchBucket",
                                "params": {"Bucket": "your_s3_bucket_name_here", "Key": "train/x.data"}}
     assert failure["value"] == {"value": "your_s3_bucket_name_here", "cell": 5, "line": 2,
-                                "code": 'bucket = "your_s3_bucket_name_here"', "note": "not a valid bucket name"}
+                                "code": 'bucket = "your_s3_bucket_name_here"',
+                                "note": "not a valid bucket name"}
 
 
 def test_a_blank_left_in_an_assignment_is_the_root_of_what_follows():
     run = run_of(
-        cell(3, "# Create the estimator\nlinear = \n", "error", ("SyntaxError", "invalid syntax (1281128631.py, line 2)"),
+        cell(3, "# Create the estimator\nlinear = \n", "error",
+             ("SyntaxError", "invalid syntax (1281128631.py, line 2)"),
              ["  Cell In[15], line 2", "    linear =", "             ^", "SyntaxError: invalid syntax"]),
         cell(4, "linear.fit(data)", "error", ("NameError", "name 'linear' is not defined")),
         cell(5, "x = 1\n\n", "error", ("SyntaxError", "unexpected EOF"), ["Cell In[17], line 3"]))
@@ -141,7 +146,8 @@ def test_a_name_imported_by_a_cell_with_a_syntax_error_elsewhere_goes_back_to_th
     """The imports cell has a typo on one line, so none of its imports ran: a later NameError on one of
     them is that cell's fault, not the later cell's."""
     run = run_of(
-        cell(4, "import sagemaker\nimport sagemaker.amazon.common as smac\nfor x in range(3)\n    pass", "error",
+        cell(4, "import sagemaker\nimport sagemaker.amazon.common as smac\nfor x in range(3)\n    pass",
+             "error",
              ("SyntaxError", "expected ':'")),
         cell(17, "smac.write_numpy_to_dense_tensor(buf, vectors, labels)", "error",
              ("NameError", "name 'smac' is not defined")),
@@ -164,14 +170,16 @@ def test_a_missing_column_goes_back_to_the_failed_cell_that_was_to_add_it():
 
 
 def test_needs_that_were_met_or_never_tried_block_nothing():
-    done = run_of(cell(1, "linear.fit(data)"), cell(2, "linear.deploy(1, 't')", "error", ("ValueError", "no")),
+    done = run_of(cell(1, "linear.fit(data)"),
+                  cell(2, "linear.deploy(1, 't')", "error", ("ValueError", "no")),
                   api_log=[logged("CreateTrainingJob")])
     assert blocked_by([done], needs_of(Marker("CreateTrainingJob"))) is None          # met
     assert blocked_by([done], needs_of(Marker("InvokeEndpoint"))) is None            # no cell even tries
     assert blocked_by([done], needs_of(Marker("CreateEndpoint")))["cell"] == 2
-    ran_but_unmet = run_of(cell(1, "model.predict(X)"))                                # sklearn's predict, not AWS
+    ran_but_unmet = run_of(cell(1, "model.predict(X)"))   # sklearn's predict, not AWS
     assert blocked_by([ran_but_unmet], needs_of(Marker("InvokeEndpoint"))) is None
-    commented = run_of(cell(1, "x = 1"), cell(2, "# linear.fit(data)\nraise ValueError()", "error", ("ValueError", "")))
+    commented = run_of(cell(1, "x = 1"),
+                       cell(2, "# linear.fit(data)\nraise ValueError()", "error", ("ValueError", "")))
     assert blocked_by([commented], needs_of(Marker("CreateTrainingJob"))) is None
 
 
@@ -205,7 +213,8 @@ def graded(run: RunRecord, statuses: dict) -> GradeResult:
     checks = []
     for name, (needs, points) in statuses.items():
         blocked = blocked_by([run], needs_of(Marker(*needs)))
-        checks.append(CheckResult(id=f"housing.{name}", title=f"Check {name}", status="fail" if needs else "pass",
+        checks.append(CheckResult(id=f"housing.{name}", title=f"Check {name}",
+                                  status="fail" if needs else "pass",
                                   points=0.0 if needs else points, max_points=points,
                                   message=f"message of {name}", blocked_by=blocked))
     summary = {"cells": len(run.cells), "ok": 1, "error": 5, "timeout": 0, "not_run": 0, "kernel": "finished"}
@@ -220,9 +229,12 @@ def test_the_scorecard_names_one_root_cause_first_with_its_checks_under_it():
     text = render(graded(crashed_early(), statuses))
     lines = text.splitlines()
     root = next(i for i, line in enumerate(lines) if line.startswith("ROOT CAUSE"))
-    assert lines[root] == ("ROOT CAUSE: boston-housing-regression.ipynb cell 8 failed: NoSuchBucket: An error occurred "
-                           "(NoSuchBucket) when calling the PutObject operation: The specified bucket does not exist")
-    assert text.count("ROOT CAUSE") == 1 and "17 check(s) could not be judged because of it (17 point(s))" in text
+    assert lines[root] == ("ROOT CAUSE: boston-housing-regression.ipynb cell 8 failed: NoSuchBucket: "
+                           "An error occurred "
+                           "(NoSuchBucket) when calling the PutObject operation: "
+                           "The specified bucket does not exist")
+    assert (text.count("ROOT CAUSE") == 1
+            and "17 check(s) could not be judged because of it (17 point(s))" in text)
     assert "the value 'your_s3_bucket_name_here' appears in cell 5, line 2" in text
     assert "message of needs_upload_3" not in text          # blocked checks: the cause explains them
     assert root < text.splitlines().index("  PASS      2/2  Check endpoint_deleted")

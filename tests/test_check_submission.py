@@ -45,7 +45,8 @@ def matched(activity, *paths):
 
 
 def test_files_are_matched_by_name_despite_renames(tmp_path):
-    infra = copy(SAGEMAKER.notebook("solution", "create_infrastructure.ipynb"), tmp_path / "jdoe_create_infrastructure (1).ipynb")
+    infra = copy(SAGEMAKER.notebook("solution", "create_infrastructure.ipynb"),
+                 tmp_path / "jdoe_create_infrastructure (1).ipynb")
     monte = copy(SAGEMAKER.notebook("solution", "monte_carlo.ipynb"), tmp_path / "Monte-Carlo.ipynb")
     result = matched(SAGEMAKER, monte, infra)
     assert [name for name, _ in result.in_run_order()] == ["create_infrastructure.ipynb", "monte_carlo.ipynb"]
@@ -69,7 +70,8 @@ def test_more_files_than_notebooks_points_to_batch_grading(tmp_path):
     housing = load("housing")
     first = copy(housing.notebook("solution"), tmp_path / "a" / "boston-housing-regression.ipynb")
     second = copy(housing.notebook("starter"), tmp_path / "b" / "boston-housing-regression.ipynb")
-    with pytest.raises(UsageError, match="grades one submission - to grade a class use `grader grade housing"):
+    with pytest.raises(UsageError,
+                       match="grades one submission - to grade a class use `grader grade housing"):
         matched(housing, first, second)
 
 
@@ -85,16 +87,19 @@ def test_two_submissions_with_the_same_file_name_get_separate_folders(tmp_path):
     second = copy(housing.notebook("starter"), tmp_path / "bob" / "boston-housing-regression.ipynb")
     keys = {submission_key(GradingOptions(submissions=[path])) for path in (first, second)}
     assert len(keys) == 2 and all(key.startswith("boston-housing-regression-") for key in keys)
-    assert submission_key(GradingOptions(submissions=[first])) == submission_key(GradingOptions(submissions=[first]))
+    assert (submission_key(GradingOptions(submissions=[first]))
+            == submission_key(GradingOptions(submissions=[first])))
 
 
 @pytest.mark.parametrize("arguments, says", [
-    (["NOTEBOOK", "--snapshot", "SNAP"], "to run the notebooks from that account state use --start-from FILE"),
+    (["NOTEBOOK", "--snapshot", "SNAP"],
+     "to run the notebooks from that account state use --start-from FILE"),
     (["--start-from", "SNAP"], "--start-from needs the notebook(s) to run"),
 ])
 def test_grading_a_snapshot_and_starting_from_one_are_separate_options(arguments, says, tmp_path, capsys):
     snapshot = tmp_path / "snap.json"
-    snapshot.write_text(json.dumps({"schema": "grader.account-snapshot/1", "iam": {}, "s3": {}, "sagemaker": {},
+    snapshot.write_text(json.dumps({"schema": "grader.account-snapshot/1", "iam": {}, "s3": {},
+                                    "sagemaker": {},
                                     "errors": []}))
     nb = copy(load("iam-user").notebook("solution"), tmp_path / "create_admin_user.ipynb")
     arguments = [str(snapshot) if a == "SNAP" else str(nb) if a == "NOTEBOOK" else a for a in arguments]
@@ -126,8 +131,9 @@ def test_an_interrupted_check_grades_nothing_and_leaves_no_kernel(signum, code, 
     stale = folder / RESULT_FILE
     stale.parent.mkdir(parents=True)
     stale.write_text('{"score": 26}')   # an earlier grade must not survive an interrupted regrade
-    grader = subprocess.Popen([sys.executable, "-m", "grader.cli", "check", "iam-user", str(slow), "--out", str(out),
-                               "--json", str(tmp_path / "copy.json")], cwd=PROJECT, stderr=subprocess.PIPE, text=True,
+    grader = subprocess.Popen([sys.executable, "-m", "grader.cli", "check", "iam-user", str(slow),
+                               "--out", str(out), "--json", str(tmp_path / "copy.json")],
+                              cwd=PROJECT, stderr=subprocess.PIPE, text=True,
                               env={**os.environ, "PYTHONUNBUFFERED": "1"})
     deadline = time.monotonic() + 120
     while not (kernels := _kernels_of(grader)) and time.monotonic() < deadline:
@@ -169,5 +175,6 @@ def test_grader_check_of_another_activity_exits_2_naming_it(tmp_path, capsys):
     assert main(["check", "housing", str(rainfall), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert err.strip().splitlines() == [err.strip()]
-    assert f"this is rainfall_forecast.ipynb of the rainfall activity; run `grader check rainfall {rainfall}`" in err
+    assert ("this is rainfall_forecast.ipynb of the rainfall activity; "
+            f"run `grader check rainfall {rainfall}`") in err
     assert not (tmp_path / "out").exists()

@@ -59,9 +59,11 @@ GET_BARSET_2020 = [
 def grade(tmp_path, monte_carlo: Path) -> tuple[dict, dict]:
     out = tmp_path / "out"
     notebooks = [str(ACTIVITY / "solution" / "create_infrastructure.ipynb"), str(monte_carlo)]
-    assert main(["check", "sagemaker-notebook", *notebooks, "--json", str(tmp_path / "r.json"), "--out", str(out)]) == 0
+    assert main(["check", "sagemaker-notebook", *notebooks, "--json", str(tmp_path / "r.json"),
+                 "--out", str(out)]) == 0
     (folder,) = (out / "sagemaker-notebook").iterdir()   # the submission's own output folder
-    return json.loads((tmp_path / "r.json").read_text()), json.loads((folder / "monte_carlo.run.json").read_text())
+    return (json.loads((tmp_path / "r.json").read_text()),
+            json.loads((folder / "monte_carlo.run.json").read_text()))
 
 
 @pytest.mark.slow
@@ -74,7 +76,8 @@ def test_the_2020_get_barset_version_scores_full_marks_with_notes(tmp_path):
                                                     if c["status"] == "fail"]
     notes = [note for cell in run["cells"] for note in cell["notes"]]
     assert any("REST.get_barset (market data v1) was removed" in note for note in notes)
-    assert run["submission"]["accepted_as"]["nbformat"] == 3 and run["submission"]["accepted_as"]["kernel"] is None
+    assert (run["submission"]["accepted_as"]["nbformat"] == 3
+            and run["submission"]["accepted_as"]["kernel"] is None)
     assert run["services"]["market_data"]["replayed"] == []   # 2017-2020 is inside the recording
 
 

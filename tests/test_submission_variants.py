@@ -56,7 +56,8 @@ def test_the_manifest_covers_every_generated_variant_and_the_notebooks_are_curre
             f"{entry['file']} is stale: run python fixtures/submissions/make_variants.py")
         for check_id in entry["lost"]:
             activity, _, name = check_id.partition(".")
-            assert activity == entry["activity"] and name in checks, f"{entry['file']}: unknown check {check_id}"
+            assert activity == entry["activity"] and name in checks, (
+                f"{entry['file']}: unknown check {check_id}")
     per_activity = {activity: sum(entry["activity"] == activity for entry in MANIFEST)
                     for activity in ("rainfall", "housing", "credit-risk")}
     assert len(MANIFEST) >= 18 and min(per_activity.values()) >= 5, per_activity
@@ -64,7 +65,8 @@ def test_the_manifest_covers_every_generated_variant_and_the_notebooks_are_curre
 
 def _params() -> list:
     return [pytest.param(entry, id=_variant_id(entry),
-                         marks=[pytest.mark.xfail(reason=entry["xfail_reason"], strict=True)] if entry.get("xfail_reason") else [])
+                         marks=[pytest.mark.xfail(reason=entry["xfail_reason"], strict=True)]
+                         if entry.get("xfail_reason") else [])
             for entry in MANIFEST]
 
 
@@ -73,7 +75,8 @@ def _params() -> list:
 def test_the_variant_loses_exactly_what_its_fault_deserves(entry, tmp_path):
     notebook = SUBMISSIONS / entry["file"]
     result_path = tmp_path / "result.json"
-    code = main(["check", entry["activity"], str(notebook), "--json", str(result_path), "--out", str(tmp_path / "out")])
+    code = main(["check", entry["activity"], str(notebook), "--json", str(result_path),
+                 "--out", str(tmp_path / "out")])
     assert code == 0
     result = json.loads(result_path.read_text())
     checks = {check["id"]: check for check in result["checks"]}
@@ -83,7 +86,8 @@ def test_the_variant_loses_exactly_what_its_fault_deserves(entry, tmp_path):
     report = "\n".join(f"  {c['status']:5} {c['id']}: {c['message'][:300]}" for c in result["checks"]
                        if c["status"] not in NOT_LOST or c["id"] in entry["lost"])
     expected = set(entry["lost"])
-    assert lost == expected, (f"{entry['file']} ({entry['fault']}):\n  lost but not deserved: {sorted(lost - expected)}"
+    assert lost == expected, (f"{entry['file']} ({entry['fault']}):\n"
+                              f"  lost but not deserved: {sorted(lost - expected)}"
                               f"\n  deserved but not lost: {sorted(expected - lost)}\n{report}")
     for check_id in expected:
         check = checks[check_id]
