@@ -21,7 +21,8 @@ from grader.recordio import Records
 
 
 def uploaded(x, y) -> Records:
-    return Records(features=np.asarray(x, np.float32), labels=np.asarray(y, np.float32), feature_dtype="float32",
+    return Records(features=np.asarray(x, np.float32), labels=np.asarray(y, np.float32),
+                   feature_dtype="float32",
                    label_dtype="float32")
 
 
@@ -70,7 +71,8 @@ def test_misaligned_labels_fail_and_the_share_is_given_per_channel():
 
 def test_any_accepted_label_encoding_passes_and_another_fails():
     table, x, y = course("credit-risk")
-    assert labels.agreement(table, *split(x, 1 - y, scale=True))["disagree"] == 0   # LabelEncoder: bad=0, good=1
+    # 1 - y is LabelEncoder's coding: bad=0, good=1
+    assert labels.agreement(table, *split(x, 1 - y, scale=True))["disagree"] == 0
     one_two = labels.agreement(table, *split(x, y + 1, scale=True))
     assert one_two["disagree"] == int((y == 1).sum())   # bad coded 2 matches no accepted encoding
 
@@ -86,24 +88,30 @@ def test_min_max_scaled_and_float64_features_are_matched_too():
 
 
 def run_record(*cells: CellRecord, name="monte_carlo.ipynb") -> RunRecord:
-    return RunRecord(activity="sagemaker-notebook", notebook=name, submission={"name": name}, account={}, limits={},
+    return RunRecord(activity="sagemaker-notebook", notebook=name, submission={"name": name}, account={},
+                     limits={},
                      cells=list(cells))
 
 
 def evidence(activity_id, runs=(), snapshot=None) -> Evidence:
-    return Evidence(load(activity_id), snapshot or {"iam": {}, "s3": {"buckets": []}, "sagemaker": {}}, list(runs))
+    return Evidence(load(activity_id), snapshot or {"iam": {}, "s3": {"buckets": []}, "sagemaker": {}},
+                    list(runs))
 
 
-SIMULATION_PLOT = {"axes": [{"title": "500 Simulations of Cumulative Portfolio Return Trajectories Over the Next "
+SIMULATION_PLOT = {"axes": [{"title": "500 Simulations of Cumulative Portfolio Return Trajectories "
+                                      "Over the Next "
                                       "1260 Trading Days.", "lines": 500, "points": 1261, "bars": 0}]}
-SUMMARY = "count           500.000000\nmean 1.2\n95% CI Lower      0.590754\n95% CI Upper      1.464490\ndtype: float64\n"
+SUMMARY = ("count           500.000000\nmean 1.2\n95% CI Lower      0.590754\n"
+           "95% CI Upper      1.464490\ndtype: float64\n")
 
 
 def test_a_monte_carlo_run_is_graded_on_what_it_produced():
-    solved = evidence("sagemaker-notebook", [run_record(CellRecord(0, "", status="ok"), name="create_infrastructure.ipynb"),
+    solved = evidence("sagemaker-notebook", [run_record(CellRecord(0, "", status="ok"),
+                                                        name="create_infrastructure.ipynb"),
                                              run_record(CellRecord(12, "MC.plot_simulation()", status="ok",
                                                                    figures=[SIMULATION_PLOT]),
-                                                        CellRecord(14, "print(summary)", status="ok", stdout=SUMMARY))])
+                                                        CellRecord(14, "print(summary)", status="ok",
+                                                                   stdout=SUMMARY))])
     assert [check(solved).status for check in (monte_carlo.simulated, monte_carlo.plotted,
                                                 monte_carlo.interval_printed)] == ["pass"] * 3
     assert monte_carlo.interval_printed(solved).evidence["lower"] == 0.590754
@@ -112,21 +120,25 @@ def test_a_monte_carlo_run_is_graded_on_what_it_produced():
 def test_a_starter_that_runs_to_the_end_earns_no_monte_carlo_points():
     blanks = [CellRecord(i, "# YOUR CODE HERE", status="ok") for i in range(10, 16)]
     starter = evidence("sagemaker-notebook", [run_record(*blanks)])
-    outcomes = [check(starter) for check in (monte_carlo.simulated, monte_carlo.plotted, monte_carlo.interval_printed)]
+    outcomes = [check(starter)
+                for check in (monte_carlo.simulated, monte_carlo.plotted, monte_carlo.interval_printed)]
     assert [outcome.status for outcome in outcomes] == ["fail"] * 3
     assert "no simulation" in outcomes[0].message
 
 
 def test_a_simulation_of_another_size_says_what_was_asked():
     small = dict(SIMULATION_PLOT, axes=[dict(SIMULATION_PLOT["axes"][0], lines=100, points=253)])
-    outcome = monte_carlo.simulated(evidence("sagemaker-notebook", [run_record(CellRecord(3, "", figures=[small]))]))
-    assert outcome.status == "fail" and "100 x 253" in outcome.message and "500 simulations of 1260" in outcome.message
+    outcome = monte_carlo.simulated(evidence("sagemaker-notebook",
+                                             [run_record(CellRecord(3, "", figures=[small]))]))
+    assert (outcome.status == "fail" and "100 x 253" in outcome.message
+            and "500 simulations of 1260" in outcome.message)
 
 
 def test_the_sentence_and_the_quantiles_count_as_the_interval_too():
     for text in ["There is a 95% chance ... within the range of $5,907.54 and $14,644.9.",
                  "0.025    0.59\n0.975    1.46\nName: 1260, dtype: float64"]:
-        found = monte_carlo.interval_printed(evidence("sagemaker-notebook", [run_record(CellRecord(1, "", stdout=text))]))
+        found = monte_carlo.interval_printed(evidence("sagemaker-notebook",
+                                                      [run_record(CellRecord(1, "", stdout=text))]))
         assert found.status == "pass", text
 
 
@@ -148,8 +160,10 @@ def test_printed_metrics_are_recognised_in_the_courses_and_common_spellings(text
 
 
 def job(hyperparameters_given: dict) -> dict:
-    return {"TrainingJobName": "j", "TrainingJobStatus": "Completed", "HyperParameters": hyperparameters_given,
-            "AlgorithmSpecification": {"TrainingImage": "174872318107.dkr.ecr.us-west-2.amazonaws.com/linear-learner:1"}}
+    return {"TrainingJobName": "j", "TrainingJobStatus": "Completed",
+            "HyperParameters": hyperparameters_given,
+            "AlgorithmSpecification": {
+                "TrainingImage": "174872318107.dkr.ecr.us-west-2.amazonaws.com/linear-learner:1"}}
 
 
 def model_evidence(activity_id, hp, **snapshot_parts) -> Evidence:
@@ -179,7 +193,8 @@ def test_rainfall_still_grades_the_values_its_lesson_asks_for():
 def bucket_evidence(name, region="us-west-2", provided=False) -> Evidence:
     run = RunRecord(activity="housing", submission={"name": "x.ipynb"}, account={}, limits={},
                     provided=[{"kind": "bucket", "name": name, "created": True}] if provided else [])
-    return Evidence(load("housing"), {"iam": {}, "s3": {"buckets": [{"Name": name, "Region": region, "objects": []}]},
+    return Evidence(load("housing"), {"iam": {},
+                                      "s3": {"buckets": [{"Name": name, "Region": region, "objects": []}]},
                                       "sagemaker": {"us-west-2": {"training_jobs": []}}}, [run])
 
 
@@ -205,5 +220,6 @@ def test_cleaning_up_an_endpoint_earns_points_only_after_creating_one():
     never.runs = [run_record(CellRecord(0, "linear.fit(data)", status="ok"))]
     assert cleanup.endpoint_deleted(never).status == "fail"   # a run the grader saw: out of the same points
     deployed_then_deleted = model_evidence("housing", {})
-    deployed_then_deleted.snapshot["sagemaker"]["us-west-2"]["endpoint_configs"] = [{"EndpointConfigName": "c"}]
+    deployed_then_deleted.snapshot["sagemaker"]["us-west-2"]["endpoint_configs"] = [
+        {"EndpointConfigName": "c"}]
     assert cleanup.endpoint_deleted(deployed_then_deleted).status == "pass"

@@ -28,7 +28,8 @@ PYTHON3 = {"name": "python3", "display_name": "Python 3", "language": "python"}
 
 def solution_cells(activity: str, notebook: str | None = None) -> list[str]:
     path = ACTIVITIES / activity / "solution" / (notebook or load(activity).notebooks[0])
-    return ["".join(cell["source"]) for cell in json.loads(path.read_text())["cells"] if cell["cell_type"] == "code"]
+    return ["".join(cell["source"]) for cell in json.loads(path.read_text())["cells"]
+            if cell["cell_type"] == "code"]
 
 
 def rewritten(cells: list[str], replacements: dict[str, str]) -> list[str]:
@@ -116,13 +117,15 @@ def course_era_notebook(folder: Path, activity: str) -> Path:
 
 
 def today_notebook(folder: Path, activity: str) -> Path:
-    return write_v4(folder / load(activity).notebooks[0], rewritten(solution_cells(activity), TODAY[activity]),
+    return write_v4(folder / load(activity).notebooks[0],
+                    rewritten(solution_cells(activity), TODAY[activity]),
                     kernelspec=PYTHON3, language_info=PYTHON_INFO)
 
 
 def check(tmp_path: Path, activity: str, notebooks: list[Path], *options: str) -> tuple[dict, list[dict]]:
     out = tmp_path / "out"
-    assert main(["check", activity, *map(str, notebooks), "--json", str(tmp_path / "r.json"), "--out", str(out),
+    assert main(["check", activity, *map(str, notebooks), "--json", str(tmp_path / "r.json"),
+                 "--out", str(out),
                  *options]) == 0
     result = json.loads((tmp_path / "r.json").read_text())
     runs = [json.loads(path.read_text()) for path in sorted(out.glob("*/*/*.run.json"))]
@@ -142,16 +145,18 @@ def assert_ran_on_course_era(result: dict, runs: list[dict]) -> None:
         assert run["environment"]["name"] == "course-era"
         assert run["environment"]["versions"]["pandas"] == "1.5.3" == run["tools"]["pandas"]
         assert run["environment"]["versions"]["scikit-learn"] == "1.1.3"
-        assert run["environment"]["python"].endswith("/bin/python") and "course-era-" in run["environment"]["python"]
-    assert result["environment"]["kernel environment"] == "course-era" and result["environment"]["numpy"] == "1.23.5"
+        assert (run["environment"]["python"].endswith("/bin/python")
+                and "course-era-" in run["environment"]["python"])
+    assert (result["environment"]["kernel environment"] == "course-era"
+            and result["environment"]["numpy"] == "1.23.5")
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("activity, api", [("rainfall", "Series.append / DataFrame.append (pandas < 2)"),
                                            ("housing", "np.float, np.int, np.object (numpy < 1.24)"),
                                            ("credit-risk", "OneHotEncoder(sparse=...)")])
-def test_a_course_era_notebook_is_sent_to_course_era_by_its_failure_and_scores_full_marks(tmp_path, capsys, activity,
-                                                                                          api):
+def test_a_course_era_notebook_is_sent_to_course_era_by_its_failure_and_scores_full_marks(
+        tmp_path, capsys, activity, api):
     result, runs = check(tmp_path, activity, [course_era_notebook(tmp_path, activity)])
     scorecard = capsys.readouterr().out
     assert f"ran {load(activity).notebooks[0]} on course-era: " in scorecard
@@ -160,9 +165,11 @@ def test_a_course_era_notebook_is_sent_to_course_era_by_its_failure_and_scores_f
     assert_ran_on_course_era(result, runs)
     environment = runs[0]["environment"]
     assert environment["chosen"] == "a re-run in another library era"
-    assert environment["note"].startswith("re-run on 'course-era' because cell ") and api in environment["note"]
+    assert (environment["note"].startswith("re-run on 'course-era' because cell ")
+            and api in environment["note"])
     assert "failed on 'current' with " in environment["note"]
-    assert environment["other_run"]["environment"] == "current" and environment["other_run"]["cells_not_ok"] >= 1
+    assert (environment["other_run"]["environment"] == "current"
+            and environment["other_run"]["cells_not_ok"] >= 1)
     summary = result["runs"][0]
     assert summary["environment"]["name"] == "course-era" and summary["notes"][0].startswith(
         "kernel environment 'course-era': re-run on 'course-era' because")
@@ -171,10 +178,12 @@ def test_a_course_era_notebook_is_sent_to_course_era_by_its_failure_and_scores_f
 @pytest.mark.slow
 @pytest.mark.parametrize("activity", ["rainfall", "housing", "credit-risk"])
 def test_a_course_era_notebook_scores_full_marks_with_environment_course_era(tmp_path, activity):
-    result, runs = check(tmp_path, activity, [course_era_notebook(tmp_path, activity)], "--environment", "course-era")
+    result, runs = check(tmp_path, activity, [course_era_notebook(tmp_path, activity)],
+                         "--environment", "course-era")
     assert_full_marks_and_clean(result, runs)
     assert_ran_on_course_era(result, runs)
-    assert runs[0]["environment"]["chosen"] == "named by --environment" and "note" not in runs[0]["environment"]
+    assert (runs[0]["environment"]["chosen"] == "named by --environment"
+            and "note" not in runs[0]["environment"])
 
 
 @pytest.mark.slow
@@ -183,7 +192,8 @@ def test_a_todays_notebook_scores_full_marks_on_current(tmp_path, activity):
     result, runs = check(tmp_path, activity, [today_notebook(tmp_path, activity)])
     assert_full_marks_and_clean(result, runs)
     environment = runs[0]["environment"]
-    assert environment["name"] == "current" and environment["chosen"] == f"the {activity} activity's environment"
+    assert (environment["name"] == "current"
+            and environment["chosen"] == f"the {activity} activity's environment")
     assert "note" not in environment and environment["versions"]["pandas"] == runs[0]["tools"]["pandas"]
     assert int(environment["versions"]["pandas"].split(".")[0]) >= 3
 
@@ -197,10 +207,10 @@ def test_a_todays_notebook_run_first_on_course_era_comes_back_to_current(emulato
     emulator.remove_account(outcome.account.account_id)
     record = outcome.record
     assert [cell.index for cell in record.cells if cell.status != "ok"] == []
-    assert record.environment["name"] == "current" and record.tools["scikit-learn"] == record.environment["versions"][
-        "scikit-learn"] != "1.1.3"
-    assert "failed on 'course-era' with TypeError: OneHotEncoder.__init__() got an unexpected keyword argument " \
-           "'sparse_output'" in record.environment["note"]
+    assert (record.environment["name"] == "current"
+            and record.tools["scikit-learn"] == record.environment["versions"]["scikit-learn"] != "1.1.3")
+    assert ("failed on 'course-era' with TypeError: OneHotEncoder.__init__() got an unexpected keyword "
+            "argument 'sparse_output'") in record.environment["note"]
     assert "OneHotEncoder(sparse_output=...) (scikit-learn >= 1.2)" in record.environment["note"]
     other = record.environment["other_run"]
     assert other["environment"] == "course-era" and "sparse_output" in other["errors"][0]
@@ -281,7 +291,8 @@ class MCSimulation:
 
 def last_30_days_version(folder: Path) -> Path:
     """The course's get_bars notebook with its solution's `tickers_data["SPY"][-1]`."""
-    cells = rewritten(solution_cells("sagemaker-notebook", "monte_carlo.ipynb"), {"# The latest closing prices": """
+    cells = rewritten(solution_cells("sagemaker-notebook", "monte_carlo.ipynb"),
+                      {"# The latest closing prices": """
         # The latest closing prices
         tickers_data = df_stock_data.xs("close", level=1, axis=1)
         print(f"SPY closed at ${tickers_data['SPY'][-1]:,.2f} and AGG at ${tickers_data['AGG'][-1]:,.2f}")
