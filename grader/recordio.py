@@ -104,7 +104,8 @@ def label_entry(name: str, values: np.ndarray) -> bytes:
     return _field(2, _tensor("float32", values, name=name))
 
 
-def encode_record(values, label=None, *, dtype="float32", label_dtype="float32", keys=None, shape=None) -> bytes:
+def encode_record(values, label=None, *, dtype="float32", label_dtype="float32", keys=None,
+                  shape=None) -> bytes:
     """One Record's protobuf payload (no RecordIO framing)."""
     payload = _field(1, _tensor(dtype, np.asarray(values), keys, shape))
     if label is not None:
@@ -131,7 +132,8 @@ def write_dense(features, labels=None) -> bytes:
         label_dtype = sdk_dtype(labels.dtype)
     if dtype == "int32" or label_dtype == "int32" or features.shape[0] == 0:
         return b"".join(
-            frame(encode_record(row, None if labels is None else labels[i], dtype=dtype, label_dtype=label_dtype))
+            frame(encode_record(row, None if labels is None else labels[i], dtype=dtype,
+                                label_dtype=label_dtype))
             for i, row in enumerate(features)
         )
     # Fixed-width values: every record has the same bytes but its values, so build one
@@ -179,12 +181,14 @@ def split_frames(data: bytes) -> list[tuple[int, memoryview]]:
         if magic != MAGIC:
             raise RecordIOError(
                 f"no RecordIO magic number at byte {offset} (found 0x{magic:08X}, expected 0x{MAGIC:08X}): "
-                "this is not RecordIO-protobuf; write it with sagemaker.amazon.common.write_numpy_to_dense_tensor"
+                "this is not RecordIO-protobuf; write it with "
+                "sagemaker.amazon.common.write_numpy_to_dense_tensor"
             )
         length &= _LENGTH_MASK
         start = offset + 8
         if start + length > len(data):
-            raise RecordIOError(f"record at byte {offset} claims {length} bytes but the data ends at byte {len(data)}")
+            raise RecordIOError(
+                f"record at byte {offset} claims {length} bytes but the data ends at byte {len(data)}")
         frames.append((offset, view[start:start + length]))
         offset = start + length + (-length % 4)
     return frames
@@ -254,7 +258,8 @@ def _parse_tensor(buf, start, end, base, dtype) -> _Tensor:
                 span = value
                 raw = bytes(buf[value[0]:value[1]])
                 if len(raw) % width:
-                    raise RecordIOError(f"packed {dtype} values at byte {base + value[0]} are not a whole number of values")
+                    raise RecordIOError(
+                        f"packed {dtype} values at byte {base + value[0]} are not a whole number of values")
                 values.extend(np.frombuffer(raw, "<f4" if width == 4 else "<f8").tolist())
             elif wire == _WIRE_BYTES:
                 span = value
@@ -262,7 +267,8 @@ def _parse_tensor(buf, start, end, base, dtype) -> _Tensor:
             elif wire == _WIRE_VARINT:
                 values.append(_signed32(value))
             else:
-                values.append(struct.unpack("<f" if wire == _WIRE_FIXED32 else "<d", bytes(buf[value[0]:value[1]]))[0])
+                values.append(struct.unpack("<f" if wire == _WIRE_FIXED32 else "<d",
+                                            bytes(buf[value[0]:value[1]]))[0])
         elif number in (2, 3):
             items = _varints(buf, *value, base) if wire == _WIRE_BYTES else [value]
             (keys if number == 2 else shape).extend(items)
@@ -285,7 +291,8 @@ def _parse_map_entry(buf, start, end, base) -> tuple[str, _Tensor | None]:
                 if vnumber in _TENSOR_FIELDS and vwire == _WIRE_BYTES:
                     tensor = _parse_tensor(buf, *span, base, _TENSOR_FIELDS[vnumber])
                 elif vnumber == 9:
-                    raise RecordIOError(f"record at byte {base} holds a Bytes value; only numeric tensors are supported")
+                    raise RecordIOError(
+                        f"record at byte {base} holds a Bytes value; only numeric tensors are supported")
     return name, tensor
 
 
@@ -316,12 +323,14 @@ def _dense_layout(framed: bytes) -> _Layout | None:
     """Where the values sit in one framed dense record, or None if it is not fixed-width dense."""
     payload = memoryview(framed)[8:8 + (_HEADER.unpack_from(framed, 0)[1] & _LENGTH_MASK)]
     features, label = parse_record(payload, 0)
-    if features is None or features.keys is not None or features.dtype == "int32" or features.values_span is None:
+    if (features is None or features.keys is not None or features.dtype == "int32"
+            or features.values_span is None):
         return None
     if label is not None and (label.dtype == "int32" or label.values_span is None or len(label.values) != 1):
         return None
     return _Layout(len(framed), 8 + features.values_span[0], len(features.values), features.dtype,
-                   None if label is None else 8 + label.values_span[0], None if label is None else label.dtype)
+                   None if label is None else 8 + label.values_span[0],
+                   None if label is None else label.dtype)
 
 
 def _read_fast(data: bytes) -> Records | None:
@@ -338,7 +347,8 @@ def _read_fast(data: bytes) -> Records | None:
     matrix = np.frombuffer(data, np.uint8).reshape(-1, layout.record_length)
     width = {"float32": 4, "float64": 8}
     value_columns = np.zeros(layout.record_length, bool)
-    value_columns[layout.feature_offset:layout.feature_offset + layout.feature_count * width[layout.feature_dtype]] = True
+    feature_end = layout.feature_offset + layout.feature_count * width[layout.feature_dtype]
+    value_columns[layout.feature_offset:feature_end] = True
     if layout.label_offset is not None:
         value_columns[layout.label_offset:layout.label_offset + width[layout.label_dtype]] = True
     if not (matrix[:, ~value_columns] == np.frombuffer(first, np.uint8)[~value_columns]).all():
@@ -374,7 +384,8 @@ def read(data: bytes) -> Records:
         rows.append(features)
         if label is not None:
             if len(label.values) != 1:
-                raise RecordIOError(f"record at byte {offset} has {len(label.values)} label values; expected one")
+                raise RecordIOError(
+                    f"record at byte {offset} has {len(label.values)} label values; expected one")
             label_dtype = label_dtype or label.dtype
             labels.append(label.values[0])
     if not rows:
@@ -382,7 +393,8 @@ def read(data: bytes) -> Records:
     if labels and len(labels) != len(rows):
         raise RecordIOError(f"only {len(labels)} of {len(rows)} records have a label")
     dense = _densify(rows) if sparse else _stack(rows)
-    return Records(dense, np.asarray(labels, dtype=label_dtype) if labels else None, feature_dtype, label_dtype, sparse)
+    return Records(dense, np.asarray(labels, dtype=label_dtype) if labels else None, feature_dtype,
+                   label_dtype, sparse)
 
 
 def _stack(rows: list[_Tensor]) -> np.ndarray:
@@ -393,7 +405,8 @@ def _stack(rows: list[_Tensor]) -> np.ndarray:
 
 
 def _densify(rows: list[_Tensor]) -> np.ndarray:
-    width = max((r.shape[0] if r.shape else (int(r.keys.max()) + 1 if r.keys is not None and len(r.keys) else len(r.values)))
+    width = max((r.shape[0] if r.shape
+                 else (int(r.keys.max()) + 1 if r.keys is not None and len(r.keys) else len(r.values)))
                 for r in rows)
     if len(rows) * width > MAX_DENSE_VALUES:
         raise RecordIOError(f"{len(rows):,} sparse records of {width:,} features are {len(rows) * width:,} "
@@ -404,9 +417,11 @@ def _densify(rows: list[_Tensor]) -> np.ndarray:
             dense[i, : len(row.values)] = row.values
         else:
             if len(row.keys) != len(row.values):
-                raise RecordIOError(f"sparse record {i} has {len(row.keys)} keys but {len(row.values)} values")
+                raise RecordIOError(
+                    f"sparse record {i} has {len(row.keys)} keys but {len(row.values)} values")
             if len(row.keys) and row.keys.max() >= width:
-                raise RecordIOError(f"sparse record {i} has key {int(row.keys.max())} outside its shape {width}")
+                raise RecordIOError(
+                    f"sparse record {i} has key {int(row.keys.max())} outside its shape {width}")
             dense[i, row.keys] = row.values
     return dense
 

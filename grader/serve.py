@@ -36,7 +36,8 @@ def install_kernels(data_dir: Path, names, env: dict[str, str]) -> None:
     """Write one kernelspec per name into `data_dir`/kernels: the grader's own Python, with the
     emulator's environment and the extensions graded kernels load. Rewritten at every start, since
     the emulator's port and the account's keys change."""
-    spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", *KERNEL_ARGUMENTS],
+    spec = {"argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}",
+                     *KERNEL_ARGUMENTS],
             "language": "python", "env": env}
     try:
         for name in names:
@@ -59,9 +60,11 @@ def require_bucket_names(names) -> None:
 def create_buckets(account, region: str, names, notebooks) -> list[dict]:
     """Create the buckets named on the command line, and those each notebook uses without creating
     (the inference graded runs use); return what was (or was not) made, as a run record lists it."""
-    provided = [{"kind": "bucket", "name": name, "region": region, "created": True, "reason": "named with --bucket"}
+    provided = [{"kind": "bucket", "name": name, "region": region, "created": True,
+                 "reason": "named with --bucket"}
                 for name in names if s3_access.create_bucket(account.account_id, name, region)]
     for path in notebooks:
-        provided += [item for item in provide_console_resources(read_submission(path).notebook, account, region)
+        provided += [item
+                     for item in provide_console_resources(read_submission(path).notebook, account, region)
                      if item["kind"] == "bucket"]
     return provided

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import unicodedata
 
-_UNSAFE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}   # controls, format (bidi), surrogates, unassigned, line breaks
+# controls, format (bidi), surrogates, unassigned, line breaks
+_UNSAFE = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}
 
 
 def inert(text) -> str:
@@ -19,5 +20,5 @@ def inert(text) -> str:
     text = str(text)
     if text.isascii() and text.isprintable():
         return text
-    return "".join(char.encode("unicode_escape").decode("ascii") if unicodedata.category(char) in _UNSAFE else char
-                   for char in text)
+    return "".join(char.encode("unicode_escape").decode("ascii") if unicodedata.category(char) in _UNSAFE
+                   else char for char in text)

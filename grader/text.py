@@ -16,7 +16,8 @@ def plain(text) -> str:
 
 
 def clip(text: str, limit: int, *, keep: str = "start") -> str:
-    """At most about `limit` characters; `keep="end"` keeps the tail (where a traceback says what went wrong)."""
+    """At most about `limit` characters; `keep="end"` keeps the tail (where a traceback says what went
+    wrong)."""
     if len(text) <= limit:
         return text
     dropped = f"[... {len(text) - limit:,} characters left out]"

@@ -35,7 +35,8 @@ def commands(leftover: dict, profile: str | None) -> list[str]:
     if kind == "training_jobs":
         return [sagemaker("stop-training-job", "--training-job-name", name)]
     if kind == "notebook_instances":   # only a stopped (or failed) instance can be deleted
-        stop = [sagemaker("stop-notebook-instance", "--notebook-instance-name", name)] if state != "Stopping" else []
+        stop = ([sagemaker("stop-notebook-instance", "--notebook-instance-name", name)]
+                if state != "Stopping" else [])
         wait = stop + [sagemaker("wait", "notebook-instance-stopped", "--notebook-instance-name", name)]
         return (wait if state in NOTEBOOK_RUNNING else []) + [
             sagemaker("delete-notebook-instance", "--notebook-instance-name", name)]
@@ -112,7 +113,8 @@ def write_plan(path: Path, audit: dict) -> None:
     lines = ["#!/usr/bin/env bash",
              f"# Run one account's section alone:  bash {name} ACCOUNT_ID   (e.g. bash {name} {example})",
              f"# Run every section in turn:         bash {name} all",
-             f"# Cleanup plan written by `grader audit` at {audit['generated_at']}: AWS CLI commands that delete",
+             f"# Cleanup plan written by `grader audit` at {audit['generated_at']}: AWS "
+             "CLI commands that delete",
              "# what the audit found. REVIEW EVERY LINE before running any: deleting is permanent, and a",
              "# resource may have changed since the audit. The audit itself deleted nothing.",
              "# Each section sets its account's credentials as the audit read it (a profile, or the",
@@ -137,7 +139,7 @@ def write_plan(path: Path, audit: dict) -> None:
               'if [ $# -ne 1 ]; then',
               f'  echo "usage: bash {name} ACCOUNT_ID | all   (sections: {sections or "none"})" >&2',
               '  exit 2', 'fi',
-              f'if [ "$1" = all ]; then',
+              'if [ "$1" = all ]; then',
               f'  for account in {sections}; do run_section "$account"; done',
               'else', '  run_section "$1"', 'fi']
     Path(path).write_text("\n".join(lines) + "\n")

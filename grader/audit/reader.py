@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ..errors import UsageError
 from ..evidence.collect_s3 import collect_s3
 from ..evidence.collect_sagemaker import collect_sagemaker
-from ..evidence.snapshot import Collector, read as read_snapshot
+from ..evidence.snapshot import Collector
+from ..evidence.snapshot import read as read_snapshot
 from .regions import RegionChoice, default_regions
 from .sessions import new_session
 from .sources import AccountSource
@@ -30,7 +31,8 @@ HINTS = {
     "ExpiredTokenException": "the credentials have expired; refresh them (for example `aws sso login`)",
     "InvalidClientTokenId": "the access key is not valid in this account",
     "UnrecognizedClientException": "the access key is not valid in this account",
-    "AccessDenied": "the credentials may not make this call; docs/audit.md lists the permissions the audit needs",
+    "AccessDenied": "the credentials may not make this call; docs/audit.md lists the "
+                    "permissions the audit needs",
     "EndpointConnectionError": "the endpoint could not be reached",
     "ConnectTimeoutError": "the endpoint could not be reached",
 }
@@ -60,7 +62,7 @@ def read_account(source: AccountSource, regions: RegionChoice) -> dict:
 def _reading(source: AccountSource, **found) -> dict:
     return {"source": {"kind": source.kind, "label": source.label, "profile": source.profile,
                        "role_arn": source.role_arn, "description": source.describe()},
-            "account_id": source.account_id, "observed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "account_id": source.account_id, "observed_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "regions": [], "regions_not_read": [], "sagemaker": {}, "s3": {"buckets": None}, "errors": [],
             "failure": None, **found}
 
@@ -115,7 +117,8 @@ def _from_aws(source: AccountSource, regions: RegionChoice) -> dict:
     s3_found, s3_errors = s3.result()
     return _reading(source, account_id=identity.get("Account"), regions=to_read,
                     sagemaker={region: found[region] for region, (found, _) in zip(to_read, regional)},
-                    s3=s3_found, errors=entry.errors + s3_errors + [e for _, errors in regional for e in errors])
+                    s3=s3_found,
+                    errors=entry.errors + s3_errors + [e for _, errors in regional for e in errors])
 
 
 def _collect(session, region: str, collect) -> tuple[dict, list[dict]]:

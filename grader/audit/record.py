@@ -4,7 +4,7 @@ and the exit status a scheduled job acts on."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ..checks import prices
 from ..checks.leftovers import find
@@ -24,7 +24,7 @@ def build(readings: list[dict], roster: dict[str, str], regions: str, fail_over:
     code, reasons = verdict(totals, fail_over)
     return {
         "schema": SCHEMA,
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "regions": regions,
         "price_table": {"as_of": prices.AS_OF.isoformat(), "hours_per_month": prices.HOURS_PER_MONTH,
                         "file": "grader/checks/prices.toml", "sources": prices.SOURCES},

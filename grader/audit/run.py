@@ -55,12 +55,15 @@ def run_audit(options: AuditOptions) -> int:
 def _check(options: AuditOptions) -> None:
     """Bad input, found before any account is read."""
     if not (options.profiles or options.org or options.snapshots):
-        raise UsageError("give the accounts to audit: --profile P (repeatable), --org, and/or --snapshots DIR")
+        raise UsageError(
+            "give the accounts to audit: --profile P (repeatable), --org, and/or --snapshots DIR")
     if options.role_name and not options.org:
         raise UsageError("--role-name is the role assumed in each member account of --org; add --org")
     if options.fail_over is not None and options.fail_over < 0:
         raise UsageError(f"--fail-over {options.fail_over:g}: give dollars per hour, 0 or more")
     if options.out.exists() and not options.out.is_dir():
-        raise UsageError(f"--out {options.out} is a file; give a folder for audit.html, leftovers.csv and audit.json")
+        raise UsageError(
+            f"--out {options.out} is a file; give a folder for audit.html, leftovers.csv and audit.json")
     if options.plan_cleanup and options.plan_cleanup.is_dir():
-        raise UsageError(f"--plan-cleanup {options.plan_cleanup} is a folder; give the file to write the commands to")
+        raise UsageError(
+            f"--plan-cleanup {options.plan_cleanup} is a folder; give the file to write the commands to")

@@ -46,5 +46,6 @@ def new_session(profile: str | None = None, credentials: dict | None = None) -> 
     core.register_component("data_loader", _shared_loader())
     core.register("before-call", _refuse_writes, unique_id="grader-audit-read-only")
     if credentials:
-        core.set_credentials(credentials["AccessKeyId"], credentials["SecretAccessKey"], credentials.get("SessionToken"))
+        core.set_credentials(credentials["AccessKeyId"], credentials["SecretAccessKey"],
+                             credentials.get("SessionToken"))
     return boto3.Session(botocore_session=core)

@@ -44,18 +44,20 @@ def profile_sources(profiles: list[str]) -> list[AccountSource]:
     for profile in profiles:
         if profile not in known:
             listed = ", ".join(sorted(known)) or "none"
-            raise UsageError(f"--profile {profile}: no such profile in the AWS config (known profiles: {listed})")
+            raise UsageError(
+                f"--profile {profile}: no such profile in the AWS config (known profiles: {listed})")
     return [AccountSource("profile", profile, profile=profile) for profile in dict.fromkeys(profiles)]
 
 
 def snapshot_sources(folder: Path) -> list[AccountSource]:
     """One source per *.json file of the folder (one recorded snapshot per student)."""
     if not folder.is_dir():
-        raise UsageError(f"--snapshots {folder} is not a directory; give the folder that holds one snapshot file "
-                         "per student (written by `grader snapshot --out FILE`)")
+        raise UsageError(f"--snapshots {folder} is not a directory; give the folder that holds one snapshot "
+                         "file per student (written by `grader snapshot --out FILE`)")
     files = sorted(folder.glob("*.json"))
     if not files:
-        raise UsageError(f"--snapshots {folder} holds no .json snapshot files; record them with `grader snapshot`")
+        raise UsageError(
+            f"--snapshots {folder} holds no .json snapshot files; record them with `grader snapshot`")
     return [AccountSource("snapshot", path.stem, snapshot=path) for path in files]
 
 
@@ -70,10 +72,11 @@ def organization_sources(role_name: str = DEFAULT_ROLE_NAME) -> list[AccountSour
         raise UsageError(f"--org: {error}; set AWS_PROFILE to the management account's profile") from None
     try:
         if credentials is None:
-            raise UsageError("--org needs the management account's credentials: set AWS_PROFILE or configure the "
-                             "default credential chain")
+            raise UsageError("--org needs the management account's credentials: set AWS_PROFILE or configure "
+                             "the default credential chain")
         identity = session.client("sts").get_caller_identity()
-        accounts = [account for page in session.client("organizations").get_paginator("list_accounts").paginate()
+        accounts = [account
+                    for page in session.client("organizations").get_paginator("list_accounts").paginate()
                     for account in page["Accounts"]]
     except ClientError as error:
         details = error.response.get("Error", {})

@@ -12,8 +12,9 @@ MOST_SHOWN_PER_ACCOUNT = 4
 def summary(audit: dict) -> str:
     totals = audit["totals"]
     lines = [f"Cleanup audit of {totals['accounts']} account(s); regions: {audit['regions']}",
-             f"  burn {money(totals['cost_per_hour'], '/hour')} ({money(totals['cost_per_month'], '/month')}) from "
-             f"{totals['billing_leftovers']} billing leftover(s) in {totals['billing_accounts']} account(s); "
+             f"  burn {money(totals['cost_per_hour'], '/hour')} "
+             f"({money(totals['cost_per_month'], '/month')}) from {totals['billing_leftovers']} billing "
+             f"leftover(s) in {totals['billing_accounts']} account(s); "
              f"{totals['leftovers']} leftover(s) in all"]
     for account in audit["accounts"]:
         who = inert(f"{account['student']} ({account['account_id'] or account['source']['description']})")
@@ -27,7 +28,8 @@ def summary(audit: dict) -> str:
             shown = "; ".join(inert(f"{item['type']} {item['name']} ({item['region']}, {item['details']}, "
                                         f"{money(item['cost_per_hour'], '/h')})")
                               for item in billing[:MOST_SHOWN_PER_ACCOUNT])
-            more = f"; and {len(billing) - MOST_SHOWN_PER_ACCOUNT} more" if len(billing) > MOST_SHOWN_PER_ACCOUNT else ""
+            more = (f"; and {len(billing) - MOST_SHOWN_PER_ACCOUNT} more"
+                    if len(billing) > MOST_SHOWN_PER_ACCOUNT else "")
             lines.append(f"  {money(account['cost_per_hour'], '/h'):>12}  {who}: {shown}{more}")
     for entry in audit["not_audited"]:
         lines.append(inert(f"  on the roster, not audited: {entry['student']} ({entry['account']})"))

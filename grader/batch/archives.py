@@ -36,7 +36,8 @@ BOMB = f"expands more than {MAX_RATIO} times its compressed size (a zip bomb): n
 @dataclass
 class Unpacked:
     folder: Path
-    left_out: list[tuple[str, str]] = field(default_factory=list)   # (name in the zip, why it was not extracted)
+    # (name in the zip, why it was not extracted)
+    left_out: list[tuple[str, str]] = field(default_factory=list)
 
 
 def ignored(parts: tuple[str, ...]) -> bool:

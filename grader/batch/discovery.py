@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import yaml
@@ -48,7 +48,8 @@ RESUBMITTED = re.compile(r"^(?P<base>.+?)-(?P<number>\d{1,3})$")   # `rainfall_f
 PREFERENCES = ("last", "first")
 SEPARATORS = " _-."
 UNASSIGNED_FILE = "unassigned.csv"   # DIR's list of the files no student could be tied to
-RESERVED = {*CLASS_FILES, PROGRESS_FILE, MANIFEST, UNASSIGNED_FILE}   # DIR's own files: no student folder's name
+# DIR's own files: no student folder's name
+RESERVED = {*CLASS_FILES, PROGRESS_FILE, MANIFEST, UNASSIGNED_FILE}
 FOLDER_NAME = re.compile(r"[^A-Za-z0-9._@+-]+")
 MAX_METADATA_BYTES = 20_000_000    # Gradescope's metadata of 1,000 submissions is about 1 MB
 MAX_METADATA_DEPTH = 50            # it nests 5 levels
@@ -141,7 +142,7 @@ def _which_notebook(path: Path, activity: Activity) -> str | None:
 
 
 def _file_time(path: Path, clock: str) -> Submitted:
-    stamp = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+    stamp = datetime.fromtimestamp(path.stat().st_mtime, UTC)
     return Submitted(at=stamp.isoformat(timespec="seconds"), clock=clock)
 
 
@@ -159,7 +160,7 @@ def _gradescope_time(value) -> str:
 
 def _utc(at: str) -> str:
     """An ISO time as UTC, so that times given in different zones order as they happened."""
-    return datetime.fromisoformat(at).astimezone(timezone.utc).isoformat() if at else ""
+    return datetime.fromisoformat(at).astimezone(UTC).isoformat() if at else ""
 
 
 class _Collector:
@@ -222,10 +223,11 @@ class _Collector:
             if not work.files:
                 work.problem = "no notebook (.ipynb) was submitted"
             elif len(work.files) > len(notebooks):
-                work.problem = (f"{len(work.files)} notebooks were submitted ({', '.join(p.name for p in work.files)}) "
-                                f"but {self.activity.id} has {len(notebooks)} ({', '.join(notebooks)}), and "
-                                "neither their names nor the LMS say which is the later submission of which; "
-                                "keep one file per activity notebook")
+                work.problem = (f"{len(work.files)} notebooks were submitted "
+                                f"({', '.join(p.name for p in work.files)}) but {self.activity.id} has "
+                                f"{len(notebooks)} ({', '.join(notebooks)}), and neither their names nor the "
+                                "LMS say which is the later submission of which; keep one file per "
+                                "activity notebook")
         students = sorted(self.students.values(), key=lambda work: work.student)
         not_submitted = []
         if roster:
@@ -242,7 +244,8 @@ class _GradescopeLoader(yaml.SafeLoader):
 
 _GradescopeLoader.add_multi_constructor("!", lambda loader, suffix, node: (
     loader.construct_mapping(node) if isinstance(node, yaml.MappingNode) else
-    loader.construct_sequence(node) if isinstance(node, yaml.SequenceNode) else loader.construct_scalar(node)))
+    loader.construct_sequence(node) if isinstance(node, yaml.SequenceNode)
+    else loader.construct_scalar(node)))
 
 
 class _Unbounded(Exception):
@@ -424,6 +427,6 @@ def discover(activity: Activity, submissions: Path, *, unpack_into: Path,
         _folder(root, collect)
     found = collect.result(roster)
     if not found.students:
-        raise UsageError(f"no submissions found in {submissions}: give a folder of notebooks named by student id, "
-                         "a folder of per-student folders, or a Canvas or Gradescope zip")
+        raise UsageError(f"no submissions found in {submissions}: give a folder of notebooks named by "
+                         "student id, a folder of per-student folders, or a Canvas or Gradescope zip")
     return found

@@ -4,9 +4,9 @@ address, with no other change. The executor's interface is small: enter it, `run
 yields each job as it finishes (its summary, or why the task was lost), leave it.
 
 Tasks return their outputs, which the caller writes at once, and futures are released as they finish,
-so nothing lives only in a worker's (or the scheduler's) memory. A worker that dies while grading is restarted (by its nanny) and its task
-tried once more; a second death makes the task `lost` (Dask's KilledWorker), which the caller records
-as that student's error.
+so nothing lives only in a worker's (or the scheduler's) memory. A worker that dies while grading is
+restarted (by its nanny) and its task tried once more; a second death makes the task `lost` (Dask's
+KilledWorker), which the caller records as that student's error.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from ..errors import UsageError
 from .workshop import workshop
 
 CLUSTER_CONFIG = {
-    "distributed.scheduler.allowed-failures": 1,      # one retry: a submission that kills workers stops at two
+    # one retry: a submission that kills workers stops at two
+    "distributed.scheduler.allowed-failures": 1,
     "distributed.worker.memory.target": False,        # tasks hold no data: no spilling, no pausing
     "distributed.worker.memory.spill": False,
     "distributed.worker.memory.pause": False,
@@ -62,12 +63,13 @@ def _worker_plugin(ignore_interrupts: bool):
 class DaskExecutor:
     def __init__(self, *, workers: int | None = None, scheduler: str | None = None, dashboard: bool = False,
                  plugins: list | None = None):
-        """`plugins`: Dask worker plugins to set up on every worker (and on each restarted one) besides ours."""
+        """`plugins`: Dask worker plugins to set up on every worker (and on each restarted one) besides
+        ours."""
         self.workers = workers or os.cpu_count() or 1
         self.scheduler, self.dashboard, self.plugins = scheduler, dashboard, plugins or []
         self.cluster = self.client = None
 
-    def __enter__(self) -> "DaskExecutor":
+    def __enter__(self) -> DaskExecutor:
         import dask
         from distributed import Client, LocalCluster
 
@@ -83,12 +85,13 @@ class DaskExecutor:
                 try:
                     self.client.wait_for_workers(1, timeout=CONNECT_TIMEOUT_S)
                 except TimeoutError:
-                    raise UsageError(f"the Dask scheduler at {self.scheduler} has no workers; start some with "
-                                     f"`dask worker {self.scheduler} --nthreads 1`") from None
+                    raise UsageError(f"the Dask scheduler at {self.scheduler} has no workers; start some "
+                                     f"with `dask worker {self.scheduler} --nthreads 1`") from None
             else:
                 self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                             dashboard_address=":0" if self.dashboard else None,
-                                            silence_logs=logging.CRITICAL)   # failures reach us as task errors
+                                            # failures reach us as task errors
+                                            silence_logs=logging.CRITICAL)
                 self.client = Client(self.cluster)
             for plugin in [_worker_plugin(ignore_interrupts=self.cluster is not None), *self.plugins]:
                 self.client.register_plugin(plugin)
@@ -103,7 +106,8 @@ class DaskExecutor:
             where = f"{count} worker(s) of the Dask cluster at {self.scheduler}"
         else:
             where = f"{self.workers} local worker process(es)"
-        link = f"; dashboard {self.client.dashboard_link}" if self.dashboard and self.client.dashboard_link else ""
+        link = (f"; dashboard {self.client.dashboard_link}" if self.dashboard and self.client.dashboard_link
+                else "")
         return where + link
 
     def _threads(self) -> int:
@@ -149,7 +153,8 @@ class DaskExecutor:
                 future.cancel()
 
     def __exit__(self, *exc) -> None:
-        for name in ("distributed", "tornado"):   # what goes wrong while stopping (closed comms, ...) is noise
+        # what goes wrong while stopping (closed comms, ...) is noise
+        for name in ("distributed", "tornado"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
         for part in (self.client, self.cluster):
             if part is not None:

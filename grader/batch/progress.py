@@ -6,23 +6,30 @@ tools to follow; a line cut short by a kill is followed by a fresh one, so reade
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                           TimeRemainingColumn)
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 PROGRESS_FILE = "progress.jsonl"
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def describe(summary: dict) -> str:
     """`7/8 graded in 12.3 s`, or the status and why."""
-    said = f"{summary['score']:g}/{summary['max_score']:g} {summary['status']} in {summary['duration_s']:.1f} s"
+    said = (f"{summary['score']:g}/{summary['max_score']:g} {summary['status']} "
+            f"in {summary['duration_s']:.1f} s")
     reason = summary.get("error") or ""
     return f"{said}: {reason}" if reason else said
 
@@ -41,14 +48,15 @@ class BatchProgress:
             self.bar = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                                 TextColumn("ETA"), TimeRemainingColumn(),
                                 TextColumn("[red]{task.fields[failures]} failed[/]"),
-                                TextColumn("last: {task.fields[last]}"), console=self.console, transient=False)
+                                TextColumn("last: {task.fields[last]}"), console=self.console,
+                                transient=False)
             self.task = self.bar.add_task("grading", total=total, completed=already, failures=0, last="-")
 
     def event(self, kind: str, **fields) -> None:
         self.log.write(json.dumps({"event": kind, "time": _now(), **fields}) + "\n")
         self.log.flush()
 
-    def __enter__(self) -> "BatchProgress":
+    def __enter__(self) -> BatchProgress:
         if self.bar is not None:
             self.bar.start()
         return self

@@ -50,7 +50,8 @@ def needs_a_run(out: Path, job: Job) -> str:
 
 def rescore(out: Path, job: Job, files: list[Path], data_dir: Path | None) -> dict:
     """Grade the student's stored evidence (`files`: their submission on this machine) with the current
-    rubric; the previous result goes to their history. Returns the summary of what DIR/<student>/ now holds."""
+    rubric; the previous result goes to their history. Returns the summary of what DIR/<student>/ now
+    holds."""
     from ..activities import load
     from ..grading.gather import GradingOptions
     from ..grading.grade import grade_submission

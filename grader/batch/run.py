@@ -26,12 +26,12 @@ from ..review.similarity import similar_pairs, similar_students, write_pairs
 from ..review.stage import review_class, write_facts
 from ..roster import read_pairs
 from . import store
+from .data import course_data, data_id, data_plugin
 from .discovery import discover
 from .executor import DaskExecutor
-from .rescore import rescore_all
 from .progress import BatchProgress
+from .rescore import rescore_all
 from .summary import class_submissions, terminal_summary, write_class_outputs
-from .data import course_data, data_id, data_plugin
 from .task import Job, deliver, grade_job, record_failure
 
 UNPACKED = ".unpacked"           # LMS zips are unpacked here, inside DIR
@@ -70,14 +70,16 @@ def _isolation(allow_unisolated: bool) -> str:
         return "auto"
     problem = isolation_problem()
     if problem:
-        raise UsageError(f"this machine cannot sandbox graded runs ({problem}); grade a class on a Linux machine "
-                         "with namespaces, or pass --allow-unisolated to run students' code unsandboxed")
+        raise UsageError(f"this machine cannot sandbox graded runs ({problem}); grade a class on a Linux "
+                         "machine with namespaces, or pass --allow-unisolated to run students' code "
+                         "unsandboxed")
     return "required"
 
 
 def _deadline(activity: Activity, limits: dict) -> float:
     run_limits = default_limits(activity).with_overrides(**limits)
-    return len(activity.notebooks) * (run_limits.notebook_wall_seconds + KERNEL_START_GRACE_S) + GRADING_MARGIN_S
+    return (len(activity.notebooks) * (run_limits.notebook_wall_seconds + KERNEL_START_GRACE_S)
+            + GRADING_MARGIN_S)
 
 
 def grade_class(options: BatchOptions) -> int:
@@ -86,7 +88,8 @@ def grade_class(options: BatchOptions) -> int:
     data_dir = data_dir.resolve() if data_dir else None
     deadline = _deadline(activity, options.limits)     # refuses bad limits
     isolate = _isolation(options.allow_unisolated)
-    if options.environment:   # an unknown name refused, a first build made once here rather than in every worker
+    # an unknown name refused, a first build made once here rather than in every worker
+    if options.environment:
         environments.get(options.environment)
     if options.workers is not None and options.workers < 1:
         raise UsageError("--workers must be at least 1")
@@ -94,14 +97,15 @@ def grade_class(options: BatchOptions) -> int:
         raise UsageError("--rescore grades stored evidence again and --regrade runs every notebook again: "
                          "give one")
     if options.scheduler and options.workers:
-        raise UsageError("--workers sizes the embedded cluster; a running cluster (--scheduler) has its own workers")
+        raise UsageError(
+            "--workers sizes the embedded cluster; a running cluster (--scheduler) has its own workers")
     roster = read_pairs(options.roster, "id", "name") if options.roster else None
     gradebook = gradebook_option(options.canvas_gradebook, options.canvas_assignment)
     policy = LatePolicy.given(options.due, options.late_penalty)
     out, submissions = options.out.resolve(), options.submissions.resolve()
     if out == submissions or submissions in out.parents or out in submissions.parents:
-        raise UsageError(f"--out {options.out} and {options.submissions} overlap; give an output folder apart from "
-                         "the submissions (grading empties each student's output folder)")
+        raise UsageError(f"--out {options.out} and {options.submissions} overlap; give an output folder "
+                         "apart from the submissions (grading empties each student's output folder)")
     found = discover(activity, options.submissions, unpack_into=out / UNPACKED, roster=roster,
                      prefer=options.prefer)
     store.claim(out, activity, resume=options.resume)   # makes --out: nothing is made for bad input
@@ -123,8 +127,9 @@ def grade_class(options: BatchOptions) -> int:
             continue
         jobs.append(Job(activity=activity.id, student=work.student,
                         files=tuple((path.name, path.read_bytes()) for path in work.files), key=key, run=run,
-                        deadline_s=deadline, limits=dict(options.limits), data=data_id(data), staff=options.staff,
-                        isolate=isolate, warm=options.warm, environment=options.environment, problem=work.problem))
+                        deadline_s=deadline, limits=dict(options.limits), data=data_id(data),
+                        staff=options.staff, isolate=isolate, warm=options.warm,
+                        environment=options.environment, problem=work.problem))
     reused = len(found.students) - len(jobs)
     print(f"{activity.id}: {len(found.students)} student(s) in {options.submissions}; {len(jobs)} to grade, "
           f"{reused} already graded with the same inputs; results in {out}", flush=True)
@@ -149,8 +154,8 @@ def grade_class(options: BatchOptions) -> int:
     written = write_class_outputs(out, results, found, staff=options.staff, canvas=placement, changes=changes,
                                   similar=pairs)
     now = {student: change for student, change in changes.items() if change["run"] == run}
-    print(terminal_summary(results, found, written, graded_now=len(graded_here), reused=reused, canvas=placement,
-                           changes=now))
+    print(terminal_summary(results, found, written, graded_now=len(graded_here), reused=reused,
+                           canvas=placement, changes=now))
     return 0
 
 
@@ -163,16 +168,18 @@ def _grade(jobs: list[Job], options: BatchOptions, out: Path, data: dict[str, by
                       plugins=plugins) as executor, \
             BatchProgress(out, total=total, already=reused) as progress:
         progress.say(f"grading on {executor.describe()}")
-        progress.event("start", run=jobs[0].run, activity=jobs[0].activity, students=total, to_grade=len(jobs),
-                       already_graded=reused)
+        progress.event("start", run=jobs[0].run, activity=jobs[0].activity, students=total,
+                       to_grade=len(jobs), already_graded=reused)
         try:
             for done in executor.run(grade_job, jobs):
                 progress.finished(deliver(out, done.job, done.summary) if done.summary is not None
                                   else record_failure(out, done.job, done.lost))
                 finished += 1
         except KeyboardInterrupt:
-            progress.event("end", outcome="interrupted", graded=finished, seconds=round(time.monotonic() - started, 1))
+            progress.event("end", outcome="interrupted", graded=finished,
+                           seconds=round(time.monotonic() - started, 1))
             progress.say(f"stopped: the {finished} submission(s) graded in this run are kept in {out}; "
                          "run the same command again to grade the rest")
             raise
-        progress.event("end", outcome="complete", graded=finished, seconds=round(time.monotonic() - started, 1))
+        progress.event("end", outcome="complete", graded=finished,
+                       seconds=round(time.monotonic() - started, 1))

@@ -52,7 +52,8 @@ def _feed_folder(digest, folder: Path, leave_out: tuple[str, ...] = ()) -> None:
     for path in sorted(folder.rglob("*")):
         skipped = path.name in leave_out or any(part in SKIPPED_PARTS for part in path.parts)
         if path.is_file() and not skipped:
-            digest.update(f"{path.relative_to(folder)}\0".encode() + hashlib.sha256(path.read_bytes()).digest())
+            digest.update(
+                f"{path.relative_to(folder)}\0".encode() + hashlib.sha256(path.read_bytes()).digest())
 
 
 def grading_version(activity: Activity, *, limits: dict, data_dir: Path | None, staff: bool, isolate: str,
@@ -61,7 +62,8 @@ def grading_version(activity: Activity, *, limits: dict, data_dir: Path | None, 
     activity's folder and rubric, the kernel environments' locks, the versions of the tools, the data
     files a run would use and the options. UsageError when a data file cannot be had (so nothing starts)."""
     digest = hashlib.sha256(json.dumps({"tools": tool_versions(), "limits": limits, "staff": staff,
-                                        "isolate": isolate, "environment": environment}, sort_keys=True).encode())
+                                        "isolate": isolate, "environment": environment},
+                                       sort_keys=True).encode())
     for folder in (PACKAGE, activity.folder, project_dir() / "rubrics" / activity.id, environments_dir()):
         if folder.is_dir():
             _feed_folder(digest, folder)
@@ -174,7 +176,8 @@ def claim(out: Path, activity: Activity, *, resume: bool) -> None:
     except (OSError, ValueError, AttributeError):
         raise UsageError(f"{manifest} is not a batch manifest; choose another --out folder") from None
     if held is None and resume:
-        raise UsageError(f"--resume: {out} holds no batch to resume; check --out, or drop --resume to start one")
+        raise UsageError(
+            f"--resume: {out} holds no batch to resume; check --out, or drop --resume to start one")
     if held not in (None, activity.id):
         raise UsageError(f"{out} holds a batch of {held}; grade {activity.id} into another --out folder")
     if held is None:

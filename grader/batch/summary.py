@@ -70,7 +70,8 @@ def terminal_summary(submissions: list[Submission], found: Found, written: dict[
                      graded_now: int, reused: int, canvas: Placement | None = None,
                      changes: dict[str, dict] | None = None) -> str:
     statuses = [view.status(submission.result) for submission in submissions]
-    counts = ", ".join(f"{statuses.count(name)} {name}" for name in ("graded", "timeout", "error") if name in statuses)
+    counts = ", ".join(f"{statuses.count(name)} {name}" for name in ("graded", "timeout", "error")
+                       if name in statuses)
     lines = [f"{len(found.students)} student(s), {len(submissions)} with a result ({counts or 'none'}); "
              f"{graded_now} graded in this run, {reused} already graded with the same inputs"]
     if submissions:
@@ -93,7 +94,8 @@ def terminal_summary(submissions: list[Submission], found: Found, written: dict[
                          "see index.html")
     if found.unassigned:
         lines += [f"files not assigned to any student ({len(found.unassigned)}):"]
-        lines += _listed([f"{item.path}: {item.reason}" for item in found.unassigned], str(written["unassigned"]))
+        lines += _listed([f"{item.path}: {item.reason}" for item in found.unassigned],
+                         str(written["unassigned"]))
     if found.not_submitted:
         lines.append(f"on the roster without a submission ({len(found.not_submitted)}): "
                      + ", ".join(f"{key} ({name})" for key, name in found.not_submitted[:LISTED * 3])

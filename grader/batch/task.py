@@ -73,8 +73,9 @@ class Delivered:
 
 
 def summary(student: str, result: GradeResult, *, failure: str = "", reused: bool = False) -> dict:
-    return {"student": student, "status": status(result), "score": result.score, "max_score": result.max_score,
-            "duration_s": result.duration_s, "error": result.error, "failure": failure, "reused": reused}
+    return {"student": student, "status": status(result), "score": result.score,
+            "max_score": result.max_score, "duration_s": result.duration_s, "error": result.error,
+            "failure": failure, "reused": reused}
 
 
 def finish(job: Job, result: GradeResult, folder: Path, *, failure: str = "") -> dict:
@@ -148,7 +149,7 @@ class _Deadline:
             marker.write_text(f"{time.monotonic() - self.started:.1f}")
             os.kill(os.getpid(), signal.SIGKILL)
 
-    def __enter__(self) -> "_Deadline":
+    def __enter__(self) -> _Deadline:
         self.timer.start()
         return self
 
@@ -171,7 +172,8 @@ def _graded(job: Job, files: list[Path], folder: Path, started: float) -> tuple[
         if job.problem:
             raise UsageError(job.problem)
         options = GradingOptions(submissions=files, limits=dict(job.limits), isolate=job.isolate,
-                                 data_dir=workshop().data_dir(job.data), warm=job.warm, environment=job.environment)
+                                 data_dir=workshop().data_dir(job.data), warm=job.warm,
+                                 environment=job.environment)
         return grade_submission(load(job.activity), options, folder=folder, staff=job.staff).result, ""
     except UsageError as error:   # the submission's own fault, told in one line: its grade
         return ungraded_result(job.activity, job.file_names, str(error), time.monotonic() - started), ""
@@ -192,12 +194,15 @@ def _written(job: Job, scratch: Path) -> list[Path]:
 
 
 def _collected(folder: Path) -> dict[str, bytes]:
-    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*"))
+            if path.is_file()}
 
 
 def grade_job(job: Job) -> Delivered:
-    """Runs on a worker: grades the submission in a scratch folder and returns what DIR/<student>/ is to hold."""
-    rubric_checks(job.activity)   # listed now (once per process), so a deadline never runs pytest beside the grading
+    """Runs on a worker: grades the submission in a scratch folder and returns what DIR/<student>/ is to
+    hold."""
+    # listed now (once per process), so a deadline never runs pytest beside the grading
+    rubric_checks(job.activity)
     with tempfile.TemporaryDirectory(prefix="grader-task-") as scratch:
         folder = Path(scratch) / "out"
         folder.mkdir()
@@ -214,6 +219,7 @@ def grade_job(job: Job) -> Delivered:
         finally:
             workshop().settle()
         if workshop().closing:   # its kernels were stopped under it: no grade rather than a wrong one
-            raise WorkerStopped(f"the worker was stopped while grading {job.student}; run the batch again to grade them")
+            raise WorkerStopped(
+                f"the worker was stopped while grading {job.student}; run the batch again to grade them")
         said = finish(job, result, folder, failure=failure)
         return Delivered(said, _collected(folder))

@@ -16,4 +16,5 @@ def ungraded_result(activity_id: str, files: list[Path], reason: str, duration_s
     checks = [CheckResult(**check, status="error", points=0.0, message=f"not graded: {reason}")
               for check in rubric_checks(activity_id)]
     return GradeResult(activity=activity_id, submission=[path.name for path in files], source="not run",
-                       checks=checks, error=reason, duration_s=round(duration_s, 3), environment=tool_versions())
+                       checks=checks, error=reason, duration_s=round(duration_s, 3),
+                       environment=tool_versions())

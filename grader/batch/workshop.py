@@ -28,7 +28,8 @@ class Workshop:
         if data is None:
             return None
         if data not in self.data_dirs:
-            raise UsageError("this worker has not received the batch's course data files; restart it and grade again")
+            raise UsageError(
+                "this worker has not received the batch's course data files; restart it and grade again")
         return self.data_dirs[data]
 
     def grading_version(self, activity_id: str, *, limits: dict, data_dir: str | None, staff: bool,
@@ -44,13 +45,15 @@ class Workshop:
         """Why this worker must not grade `job` ("" when it may)."""
         try:
             data_dir = self.data_dir(job.data)
-            mine = self.grading_version(job.activity, limits=job.limits, data_dir=str(data_dir) if data_dir else None,
-                                        staff=job.staff, isolate=job.isolate, environment=job.environment)
+            mine = self.grading_version(job.activity, limits=job.limits,
+                                        data_dir=str(data_dir) if data_dir else None, staff=job.staff,
+                                        isolate=job.isolate, environment=job.environment)
         except UsageError as error:
             return f"this worker cannot grade {job.activity}: {error}"
         if mine != job.key.grading:
-            return (f"this worker's grader, rubric, tools or data differ from those of the machine that started "
-                    f"the batch (grading version {mine}, not {job.key.grading}); install the same grader everywhere")
+            return ("this worker's grader, rubric, tools or data differ from those of the machine that "
+                    f"started the batch (grading version {mine}, not {job.key.grading}); install "
+                    "the same grader everywhere")
         return ""
 
     def settle(self) -> None:

@@ -17,7 +17,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from moto.core.base_backend import BackendDict
 from moto.core.config import default_user_config
@@ -175,12 +175,12 @@ class AccountRegistry:
             account_id = self._new_id()
             self._accounts[account_id] = None  # reserve
         iam = iam_models.iam_backends[account_id]["aws"]
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-        role = iam.create_role(f"AmazonSageMaker-ExecutionRole-{stamp}", _TRUST_SAGEMAKER, "/service-role/", None,
-                               "SageMaker execution role", [], None)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+        role = iam.create_role(f"AmazonSageMaker-ExecutionRole-{stamp}", _TRUST_SAGEMAKER, "/service-role/",
+                               None, "SageMaker execution role", [], None)
         iam.attach_role_policy(EXECUTION_ROLE_POLICY, role.name)
-        session = sts_backends[account_id]["aws"].assume_role(region, "SageMaker", role.arn, None, _SESSION_SECONDS,
-                                                               None)
+        session = sts_backends[account_id]["aws"].assume_role(region, "SageMaker", role.arn, None,
+                                                              _SESSION_SECONDS, None)
         account = Account(account_id, region, role.arn, session.access_key_id, session.secret_access_key,
                           session.session_token)
         with self._lock:
@@ -218,8 +218,8 @@ class AccountRegistry:
         with self._lock:
             member = self._accounts.get(account_id)
             if member is None:
-                member = Account(account_id, management.region, getattr(key, "role_arn", None) or "", access_key, "", "",
-                                 management_account_id=management_id)
+                member = Account(account_id, management.region, getattr(key, "role_arn", None) or "",
+                                 access_key, "", "", management_account_id=management_id)
                 self._accounts[account_id] = member
             self._by_key[access_key] = member
         return member

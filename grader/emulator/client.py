@@ -30,7 +30,8 @@ def client_environment(url: str, account: Account, *, loopback_only: bool = True
     }
 
 
-def emulator_environment(url: str, *, loopback_only: bool = True, kernel_site: str = str(KERNEL_SITE)) -> dict[str, str]:
+def emulator_environment(url: str, *, loopback_only: bool = True,
+                         kernel_site: str = str(KERNEL_SITE)) -> dict[str, str]:
     """Everything of a client's environment but its account: where the emulator is, no host AWS
     configuration, and the kernel-side patches."""
     env = {

@@ -37,7 +37,8 @@ def delete_group(exchange) -> Response:
     backend = iam_backends[exchange.account.account_id]["aws"]
     group = next((g for g in backend.groups.values() if g.name == name), None)
     if group is not None and group.users:
-        return error(exchange.call, 409, "DeleteConflict", "Cannot delete entity, must remove users from group first.")
+        return error(exchange.call, 409, "DeleteConflict",
+                     "Cannot delete entity, must remove users from group first.")
     return exchange.forward()
 
 
@@ -46,7 +47,8 @@ def create_login_profile(exchange) -> Response:
     backend = iam_backends[exchange.account.account_id]["aws"]
     user = backend.users.get(exchange.call.fields.get("UserName", ""))
     if user is not None and not user.password:   # the profile is about to be created
-        user.password_reset_required = str(exchange.call.fields.get("PasswordResetRequired", "")).lower() == "true"
+        user.password_reset_required = (
+            str(exchange.call.fields.get("PasswordResetRequired", "")).lower() == "true")
     return exchange.forward()
 
 

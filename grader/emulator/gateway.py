@@ -12,8 +12,8 @@ from __future__ import annotations
 import io
 import time
 import traceback
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from . import quotas, validation
 from .accounts import AccountRegistry, serving_account
@@ -73,7 +73,8 @@ class Gateway:
         if bound is not None and (account is None or account.account_id != bound):
             account = None   # a run's socket serves that run's account only
         if moto_internal(call.path):
-            response = error(call, 403, "AccessDenied", "The emulator's control API is not available to clients.")
+            response = error(call, 403, "AccessDenied",
+                             "The emulator's control API is not available to clients.")
         elif account is None:
             response = error(call, 403, "InvalidClientTokenId",
                              "The security token included in the request is invalid: use the credentials the "
@@ -109,8 +110,9 @@ class Gateway:
                              "check its parameters against the AWS API reference.")
         if response.status >= 500 and response.error_code().startswith("HTTP"):
             # moto crashed without an AWS error: in practice a malformed or unsupported request
-            return error(call, 400, "ValidationException", f"The request could not be processed: {call.operation} "
-                                                           "received malformed or missing parameters.")
+            return error(call, 400, "ValidationException",
+                         f"The request could not be processed: {call.operation} received malformed or "
+                         "missing parameters.")
         return response
 
 
@@ -134,7 +136,7 @@ def _read_body(environ) -> bytes | None:
 
 def _log_entry(call: Call, response: Response, started: float, facts: dict) -> dict:
     return {
-        "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
         "service": call.service,
         "operation": call.operation,
         "region": call.region,

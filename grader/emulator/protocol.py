@@ -27,7 +27,8 @@ _MAX_PARAM_CHARS = 200
 # the emulator stands in for; EC2 speaks the query protocol.
 PROTOCOLS = {"iam": "query", "sts": "query", "s3": "rest-xml", "sagemaker": "json", "logs": "json",
              "organizations": "json", "ec2": "query"}
-JSON_TARGET_PREFIXES = {"sagemaker": "SageMaker", "logs": "Logs_20140328", "organizations": "AWSOrganizationsV20161128"}
+JSON_TARGET_PREFIXES = {"sagemaker": "SageMaker", "logs": "Logs_20140328",
+                        "organizations": "AWSOrganizationsV20161128"}
 RUNTIME = "sagemaker-runtime"   # InvokeEndpoint: signed as "sagemaker", told apart by its path
 
 _OPERATION_NAME = re.compile(r"^[A-Z][A-Za-z0-9]*$")
@@ -35,7 +36,8 @@ _LOOPBACK_HOST = re.compile(r"^(?:127(?:\.\d{1,3}){3}|localhost|\[::1\])(?::\d{1
 _URL_REGION = re.compile(r"\.(?P<region>[^.]+)\.amazonaws\.com")          # moto: BaseResponse.region_regex
 _AGENT_REGION = re.compile(r"region/(?P<region>[a-z]{2}-[a-z]+-\d{1})")    # moto: region_from_useragent_regex
 _FORM = "application/x-www-form-urlencoded"
-_MOTO_OWN_PATHS = ("/moto-api", "/latest/meta-data/", "/latest/api/", "/favicon.ico")   # moto routes by path alone
+# moto routes by path alone
+_MOTO_OWN_PATHS = ("/moto-api", "/latest/meta-data/", "/latest/api/", "/favicon.ico")
 
 
 @dataclass
@@ -76,7 +78,8 @@ class Response:
             if header.lower() == "x-amzn-errortype":
                 return value.split(":")[0]
         text = self.body[:4000].decode("utf-8", "replace")
-        match = re.search(r"<Code>([^<]+)</Code>", text) or re.search(r'"__type"\s*:\s*"(?:[^"#]*#)?([^"]+)"', text)
+        match = (re.search(r"<Code>([^<]+)</Code>", text)
+                 or re.search(r'"__type"\s*:\s*"(?:[^"#]*#)?([^"]+)"', text))
         return match.group(1) if match else f"HTTP{self.status}"
 
 
@@ -134,12 +137,12 @@ def _signature(authorization: str) -> tuple[str | None, str, str]:
 def _check_envelope(call: Call, environ: dict) -> None:
     """What every request must agree on, whatever its protocol: service, host, region, encoding."""
     if call.service not in PROTOCOLS:
-        raise _Refused(400, "UnrecognizedService", f"The emulator does not offer the '{call.service}' service; it "
-                                                   f"offers {', '.join(sorted(PROTOCOLS))}.")
+        raise _Refused(400, "UnrecognizedService", f"The emulator does not offer the '{call.service}' "
+                                                   f"service; it offers {', '.join(sorted(PROTOCOLS))}.")
     host = call.headers.get("host", "")
     if not _LOOPBACK_HOST.match(host):
-        raise _Refused(400, "InvalidRequest", f"Host '{host[:100]}' is not the emulator's loopback address; send "
-                                              "requests to the endpoint URL the grader gave this run.")
+        raise _Refused(400, "InvalidRequest", f"Host '{host[:100]}' is not the emulator's loopback address; "
+                                              "send requests to the endpoint URL the grader gave this run.")
     raw_target = " ".join((environ.get("RAW_URI") or environ.get("REQUEST_URI") or "", call.path,
                            environ.get("QUERY_STRING", "")))
     named = {match.group("region") for match in _URL_REGION.finditer(raw_target)}
@@ -165,8 +168,8 @@ def _json_operation(call: Call, query_pairs: list) -> tuple[str, dict]:
     call.operation = operation
     if call.method != "POST" or call.path != "/" or query_pairs:
         raise _Refused(400, "UnknownOperationException",
-                       f"A {prefix} request is POST / with its operation in X-Amz-Target only; this one also has "
-                       f"{'a query string' if query_pairs else f'{call.method} {call.path[:100]}'}.")
+                       f"A {prefix} request is POST / with its operation in X-Amz-Target only; this one also "
+                       f"has {'a query string' if query_pairs else f'{call.method} {call.path[:100]}'}.")
     if not call.headers.get("content-type", "").startswith("application/x-amz-json-"):
         raise _Refused(400, "SerializationException",
                        f"A {prefix} request has Content-Type application/x-amz-json-1.1.")
@@ -190,7 +193,8 @@ def _query_operation(call: Call, query_pairs: list) -> tuple[str, dict]:
         raise _Refused(400, "InvalidRequest", f"A query-protocol request body must be {_FORM}.")
     form_pairs = parse_qsl(call.body.decode("utf-8", "replace"), keep_blank_values=True) if call.body else []
     if form_pairs and query_pairs:
-        raise _Refused(400, "InvalidRequest", "Send the parameters in the form body or in the URL, not in both.")
+        raise _Refused(400, "InvalidRequest",
+                       "Send the parameters in the form body or in the URL, not in both.")
     pairs = form_pairs or query_pairs
     names = [name for name, _ in pairs]
     repeated = sorted({name for name in names if names.count(name) > 1})
@@ -200,8 +204,8 @@ def _query_operation(call: Call, query_pairs: list) -> tuple[str, dict]:
     operation = params.pop("Action", "")
     params.pop("Version", None)
     if call.path != "/" or not _OPERATION_NAME.match(operation):
-        raise _Refused(400, "InvalidAction", f"The request names no valid Action ({operation[:100]!r}) or is not "
-                                             "sent to /.")
+        raise _Refused(400, "InvalidAction", f"The request names no valid Action ({operation[:100]!r}) or is "
+                                             "not sent to /.")
     return operation, params
 
 
@@ -221,8 +225,8 @@ def _s3_operation(call: Call, query_pairs: list) -> tuple[str, dict]:
     else:
         operation = _key_operation(call.method, present, call.headers, call.body)
     if operation is None:
-        raise _Refused(400, "NotImplemented", f"{call.method} on {'an object' if key else 'a bucket'} with these "
-                                              "parameters is not supported by the emulator.")
+        raise _Refused(400, "NotImplemented", f"{call.method} on {'an object' if key else 'a bucket'} with "
+                                              "these parameters is not supported by the emulator.")
     return operation, {k: v for k, v in (("Bucket", bucket), ("Key", key)) if v}
 
 
@@ -242,16 +246,19 @@ _BUCKET_SUBRESOURCES = {
             ("lifecycle", "PutBucketLifecycleConfiguration"), ("policy", "PutBucketPolicy"),
             ("acl", "PutBucketAcl"), ("tagging", "PutBucketTagging"), ("website", "PutBucketWebsite"),
             ("cors", "PutBucketCors"), ("logging", "PutBucketLogging"),
-            ("notification", "PutBucketNotificationConfiguration"), ("accelerate", "PutBucketAccelerateConfiguration"),
-            ("publicAccessBlock", "PutPublicAccessBlock"), ("encryption", "PutBucketEncryption"),
-            ("replication", "PutBucketReplication"), ("ownershipControls", "PutBucketOwnershipControls"),
+            ("notification", "PutBucketNotificationConfiguration"),
+            ("accelerate", "PutBucketAccelerateConfiguration"), ("publicAccessBlock", "PutPublicAccessBlock"),
+            ("encryption", "PutBucketEncryption"), ("replication", "PutBucketReplication"),
+            ("ownershipControls", "PutBucketOwnershipControls"),
             ("inventory", "PutBucketInventoryConfiguration")),
-    "DELETE": (("policy", "DeleteBucketPolicy"), ("tagging", "DeleteBucketTagging"), ("website", "DeleteBucketWebsite"),
-               ("cors", "DeleteBucketCors"), ("lifecycle", "DeleteBucketLifecycle"),
-               ("publicAccessBlock", "DeletePublicAccessBlock"), ("encryption", "DeleteBucketEncryption"),
-               ("replication", "DeleteBucketReplication"), ("ownershipControls", "DeleteBucketOwnershipControls")),
+    "DELETE": (("policy", "DeleteBucketPolicy"), ("tagging", "DeleteBucketTagging"),
+               ("website", "DeleteBucketWebsite"), ("cors", "DeleteBucketCors"),
+               ("lifecycle", "DeleteBucketLifecycle"), ("publicAccessBlock", "DeletePublicAccessBlock"),
+               ("encryption", "DeleteBucketEncryption"), ("replication", "DeleteBucketReplication"),
+               ("ownershipControls", "DeleteBucketOwnershipControls")),
 }
-_BUCKET_DEFAULTS = {"GET": "ListObjects", "PUT": "CreateBucket", "DELETE": "DeleteBucket", "HEAD": "HeadBucket"}
+_BUCKET_DEFAULTS = {"GET": "ListObjects", "PUT": "CreateBucket", "DELETE": "DeleteBucket",
+                    "HEAD": "HeadBucket"}
 
 
 def _bucket_operation(method: str, present: set, query: dict) -> str | None:
@@ -275,8 +282,8 @@ def _key_operation(method: str, present: set, headers: dict, body: bytes) -> str
     if method == "PUT":
         if {"uploadId", "partNumber"} <= present:
             return "UploadPartCopy" if copying else "UploadPart"
-        order = (("retention", "PutObjectRetention"), ("legal-hold", "PutObjectLegalHold"), ("acl", "PutObjectAcl"),
-                 ("tagging", "PutObjectTagging"))
+        order = (("retention", "PutObjectRetention"), ("legal-hold", "PutObjectLegalHold"),
+                 ("acl", "PutObjectAcl"), ("tagging", "PutObjectTagging"))
         return next((operation for name, operation in order if name in present),
                     "CopyObject" if copying else "PutObject")
     if method == "HEAD":
@@ -343,10 +350,11 @@ def error(call: Call, status: int, code: str, message: str, **extra: str) -> Res
 
     details = "".join(f"<{k}>{escape(v)}</{k}>" for k, v in extra.items())
     if call.protocol == "rest-xml":
-        xml = (f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>{code}</Code><Message>{escape(message)}</Message>"
-               f"{details}<RequestId>{request_id}</RequestId></Error>")
+        xml = (f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>{code}</Code>"
+               f"<Message>{escape(message)}</Message>{details}<RequestId>{request_id}</RequestId></Error>")
     else:
         kind = "Sender" if status < 500 else "Receiver"
-        xml = (f"<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code><Message>{escape(message)}</Message>"
-               f"{details}</Error><RequestId>{request_id}</RequestId></ErrorResponse>")
+        xml = (f"<ErrorResponse><Error><Type>{kind}</Type><Code>{code}</Code>"
+               f"<Message>{escape(message)}</Message>{details}</Error>"
+               f"<RequestId>{request_id}</RequestId></ErrorResponse>")
     return Response(status, [("Content-Type", "text/xml"), ("x-amzn-RequestId", request_id)], xml.encode())

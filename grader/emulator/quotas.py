@@ -11,8 +11,8 @@ otherwise the emulator's own (objects, SageMaker resources, requests), said in t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 from urllib.parse import unquote
 
 from moto.iam.models import iam_backends
@@ -31,7 +31,7 @@ class Quota:
     name: str                                  # as AWS's Service Quotas (or the emulator) names it
     limit: int
     count: Callable[[str, str], int]           # (account id, region) -> how many the account holds now
-    refuse: Callable[[Call, "Quota"], Response]
+    refuse: Callable[[Call, Quota], Response]
 
 
 def _buckets(account_id: str, region: str) -> int:
@@ -60,8 +60,9 @@ def _too_many_buckets(call: Call, quota: Quota) -> Response:
 
 
 def _too_many_objects(call: Call, quota: Quota) -> Response:
-    return error(call, 503, "SlowDown", f"Please reduce your request rate. The emulator holds at most {quota.limit:,} "
-                 "objects per account (a course run needs a handful); delete objects you no longer use.")
+    return error(call, 503, "SlowDown", "Please reduce your request rate. The emulator holds at most "
+                 f"{quota.limit:,} objects per account (a course run needs a handful); delete objects you "
+                 "no longer use.")
 
 
 def _iam_limit(call: Call, quota: Quota) -> Response:
@@ -70,8 +71,9 @@ def _iam_limit(call: Call, quota: Quota) -> Response:
 
 def _sagemaker_limit(call: Call, quota: Quota) -> Response:
     return error(call, 400, "ResourceLimitExceeded",
-                 f"The account-level service limit '{quota.name}' is {quota.limit}, with current utilization of "
-                 f"{quota.limit} and a request delta of 1. Delete what you no longer use (the course needs one).")
+                 f"The account-level service limit '{quota.name}' is {quota.limit}, with current utilization "
+                 f"of {quota.limit} and a request delta of 1. Delete what you no longer use (the course "
+                 "needs one).")
 
 
 QUOTAS: dict[tuple[str, str], Quota] = {
@@ -87,7 +89,8 @@ QUOTAS: dict[tuple[str, str], Quota] = {
     ("sagemaker", "CreateModel"): Quota("Number of models", 100, _sagemaker("_models"), _sagemaker_limit),
     ("sagemaker", "CreateEndpointConfig"): Quota("Number of endpoint configurations", 100,
                                                  _sagemaker("endpoint_configs"), _sagemaker_limit),
-    ("sagemaker", "CreateEndpoint"): Quota("Number of endpoints", 20, _sagemaker("endpoints"), _sagemaker_limit),
+    ("sagemaker", "CreateEndpoint"): Quota("Number of endpoints", 20, _sagemaker("endpoints"),
+                                           _sagemaker_limit),
     ("sagemaker", "CreateNotebookInstance"): Quota("Number of notebook instances", 20,
                                                    _sagemaker("notebook_instances"), _sagemaker_limit),
 }
@@ -99,7 +102,8 @@ def refusal(call: Call, account_id: str) -> Response | None:
     """The error for a request over one of the account's quotas, else None."""
     if call.service == "s3" and call.operation in _KEYED:
         if len(unquote(call.fields.get("Key", "")).encode("utf-8")) > MAX_KEY_BYTES:
-            return error(call, 400, "KeyTooLongError", f"Your key is too long: at most {MAX_KEY_BYTES} bytes.")
+            return error(call, 400, "KeyTooLongError",
+                         f"Your key is too long: at most {MAX_KEY_BYTES} bytes.")
     quota = QUOTAS.get((call.service, call.operation))
     if quota is not None and quota.count(account_id, call.region) >= quota.limit:
         return quota.refuse(call, quota)

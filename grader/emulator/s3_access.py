@@ -82,7 +82,8 @@ def manifest_objects(account_id: str, manifest_url: str, max_bytes: int) -> list
         entries = json.loads(body)
     except (ValueError, RecursionError):
         entries = None
-    if not isinstance(entries, list) or not entries or not isinstance(entries[0], dict) or "prefix" not in entries[0]:
+    if (not isinstance(entries, list) or not entries or not isinstance(entries[0], dict)
+            or "prefix" not in entries[0]):
         raise ValueError('a manifest must be a JSON list starting with {"prefix": "s3://bucket/prefix/"}')
     base, budget, objects = entries[0]["prefix"], max_bytes - len(body), []
     for name in entries[1:]:

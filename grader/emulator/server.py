@@ -28,9 +28,11 @@ class Emulator:
         handlers = dict(corrections.HANDLERS)
         handlers[("sagemaker", "CreateTrainingJob")] = self._create_training_job
         handlers[("sagemaker", "CreateEndpoint")] = lambda exchange: create_endpoint(exchange, self.models)
-        handlers[("sagemaker-runtime", "InvokeEndpoint")] = lambda exchange: invoke_endpoint(exchange, self.models)
+        handlers[("sagemaker-runtime", "InvokeEndpoint")] = (
+            lambda exchange: invoke_endpoint(exchange, self.models))
         self.app = Gateway(DomainDispatcherApplication(create_backend_app), self.accounts, handlers)
-        self._http = LoopbackServer(self.app, port, "emulator", MotoRequestHandler)   # the API log is the record
+        # the API log is the record
+        self._http = LoopbackServer(self.app, port, "emulator", MotoRequestHandler)
 
     @property
     def port(self) -> int:
@@ -40,7 +42,7 @@ class Emulator:
     def url(self) -> str:
         return self._http.url
 
-    def start(self) -> "Emulator":
+    def start(self) -> Emulator:
         self._http.start()
         return self
 
@@ -49,7 +51,7 @@ class Emulator:
         self._http.stop()
         self.training.shutdown()
 
-    def __enter__(self) -> "Emulator":
+    def __enter__(self) -> Emulator:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -82,8 +84,8 @@ class Emulator:
     def _create_training_job(self, exchange):
         if not self.training.has_room(exchange.account.account_id):
             return error(exchange.call, 400, "ResourceLimitExceeded",
-                         f"The account-level service limit for training jobs is {MAX_ACTIVE_JOBS} at a time; wait for "
-                         "a job to finish (estimator.fit() waits) before starting another.")
+                         f"The account-level service limit for training jobs is {MAX_ACTIVE_JOBS} at a time; "
+                         "wait for a job to finish (estimator.fit() waits) before starting another.")
         response = exchange.forward()
         if response.ok:
             name = exchange.call.fields["TrainingJobName"]

@@ -38,7 +38,8 @@ class ModelCache:
         body, etag = s3_access.get_object(account_id, url, MAX_ARTIFACT_BYTES)
         key = (account_id, url, etag)
         with self._lock:
-            loaded = self._models.pop(key, None) or (LinearModel.from_artifact(body), hashlib.sha256(body).hexdigest())
+            loaded = self._models.pop(key, None) or (LinearModel.from_artifact(body),
+                                                     hashlib.sha256(body).hexdigest())
             self._models[key] = loaded   # last in the order: the most recently used
             while len(self._models) > self.KEPT:
                 self._models.pop(next(iter(self._models)))
@@ -73,7 +74,8 @@ def _provenance(exchange, cache: ModelCache, url: str | None):
     except (KeyError, ValueError):
         return None, {"ModelDataUrl": url}
     trained = account.trained_model(sha256)
-    return model, {"ModelDataUrl": url, "ModelSha256": sha256, "TrainingJob": trained["job"] if trained else None}
+    return model, {"ModelDataUrl": url, "ModelSha256": sha256,
+                   "TrainingJob": trained["job"] if trained else None}
 
 
 def create_endpoint(exchange, cache: ModelCache) -> Response:
@@ -85,8 +87,8 @@ def create_endpoint(exchange, cache: ModelCache) -> Response:
         endpoint = backend.endpoints.get(call.fields["EndpointName"])
         if endpoint is not None:
             _, facts = _provenance(exchange, cache, _model_url(backend, endpoint))
-            exchange.note(EndpointName=endpoint.endpoint_name, EndpointConfigName=endpoint.endpoint_config_name,
-                          **facts)
+            exchange.note(EndpointName=endpoint.endpoint_name,
+                          EndpointConfigName=endpoint.endpoint_config_name, **facts)
     return response
 
 
@@ -96,19 +98,21 @@ def invoke_endpoint(exchange, cache: ModelCache) -> Response:
     backend = sagemaker_backends[account.account_id][call.region]
     endpoint = backend.endpoints.get(name)
     if endpoint is None:
-        return error(call, 400, "ValidationError", f"Endpoint {name} of account {account.account_id} not found.")
+        return error(call, 400, "ValidationError",
+                     f"Endpoint {name} of account {account.account_id} not found.")
     if endpoint.endpoint_status != "InService":
         return error(call, 400, "ValidationError",
                      f"Endpoint {name} of account {account.account_id} is not in service (status "
                      f"{endpoint.endpoint_status}).")
     if len(call.body) > MAX_PAYLOAD_BYTES:
-        return error(call, 413, "ValidationError", f"Request payload is {len(call.body):,} bytes; InvokeEndpoint "
-                                                   f"accepts at most {MAX_PAYLOAD_BYTES:,} (6 MB).")
+        return error(call, 413, "ValidationError", f"Request payload is {len(call.body):,} bytes; "
+                                                   f"InvokeEndpoint accepts at most {MAX_PAYLOAD_BYTES:,} "
+                                                   "(6 MB).")
     url = _model_url(backend, endpoint)
     model, facts = _provenance(exchange, cache, url)
     if model is None:
-        return _model_error(exchange, f"the model artifact {url or '(none)'} could not be loaded; deploy a model "
-                                      "trained by a completed linear-learner job")
+        return _model_error(exchange, f"the model artifact {url or '(none)'} could not be loaded; deploy a "
+                                      "model trained by a completed linear-learner job")
     try:
         rows = parse_payload(call.body, call.headers.get("content-type"))
         check_shape(model, rows)
@@ -117,4 +121,5 @@ def invoke_endpoint(exchange, cache: ModelCache) -> Response:
         return _model_error(exchange, str(problem))
     exchange.note(EndpointName=name, Records=int(rows.shape[0]), Features=int(rows.shape[1]), **facts)
     variant = endpoint.production_variants[0].get("VariantName", "AllTraffic")
-    return Response(200, [("Content-Type", content_type), ("x-Amzn-Invoked-Production-Variant", variant)], body)
+    return Response(200, [("Content-Type", content_type), ("x-Amzn-Invoked-Production-Variant", variant)],
+                    body)

@@ -16,9 +16,9 @@ import re
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 
 from moto.logs.models import logs_backends
 from moto.sagemaker.exceptions import ResourceInUseException
@@ -45,7 +45,8 @@ _IMAGE_REPOSITORY = re.compile(r"^(?:[^/]+/)*([^/:@]+)(?:[:@].*)?$")
 _LOG_PATTERNS = {"objective_loss": "\\S+_objective", "binary_f_beta": "binary_f_\\S+"}
 METRIC_DEFINITIONS = [
     {"Name": f"{channel}:{metric}",
-     "Regex": f"#quality_metric: host=\\S+, (?:epoch=\\S+, )?{channel} {_LOG_PATTERNS.get(metric, metric)} <\\S+>=(\\S+)"}
+     "Regex": f"#quality_metric: host=\\S+, (?:epoch=\\S+, )?{channel} "
+              f"{_LOG_PATTERNS.get(metric, metric)} <\\S+>=(\\S+)"}
     for channel in ("train", "validation", "test")
     for metric in ("objective_loss", "mse", "rmse", "absolute_loss", "binary_classification_accuracy",
                    "precision", "recall", "binary_f_beta", "roc_auc_score", "multiclass_accuracy",
@@ -67,7 +68,7 @@ def image_repository(image: str) -> str:
 
 
 def _now():
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _not_started(job) -> None:
@@ -95,8 +96,8 @@ def _hold_new_jobs_in_progress() -> None:
     def create_training_job(self, training_job_name, *args, **kwargs):
         if training_job_name in self.training_jobs:
             raise ResourceInUseException(
-                f"Training job names must be unique within an AWS account and region, and a training job with "
-                f"this name already exists ({self.training_jobs[training_job_name].arn})")
+                "Training job names must be unique within an AWS account and region, and a training job "
+                f"with this name already exists ({self.training_jobs[training_job_name].arn})")
         job = create(self, training_job_name, *args, **kwargs)
         _not_started(job)
         return job
@@ -119,7 +120,8 @@ class TrainingService:
     @staticmethod
     def has_room(account_id: str) -> bool:
         """Whether the account may start another job: fewer than MAX_ACTIVE_JOBS are InProgress."""
-        active = sum(job.training_job_status == "InProgress" for backend in sagemaker_backends[account_id].values()
+        active = sum(job.training_job_status == "InProgress"
+                     for backend in sagemaker_backends[account_id].values()
                      for job in list(backend.training_jobs.values()))
         return active < MAX_ACTIVE_JOBS
 
@@ -174,7 +176,8 @@ def _transition(job, status: str, message: str) -> None:
     job.last_modified_time = now
 
 
-def _finish(job, status: str, failure_reason: str | None, log_lines: list[str], stopped: str | None = None) -> None:
+def _finish(job, status: str, failure_reason: str | None, log_lines: list[str],
+            stopped: str | None = None) -> None:
     now = _now()
     if job.training_start_time is None:
         job.training_start_time = now
@@ -215,8 +218,8 @@ class _Job:
                 raise MaxRuntimeExceeded(f"Training job stopped: it ran longer than its MaxRuntimeInSeconds "
                                          f"({self.max_runtime} s)")
             raise JobFailure(f"ClientError: the job trained for longer than the emulator allows one job "
-                             f"({MAX_TRAINING_SECONDS} s); the lesson's jobs train in about a second: check epochs "
-                             "and mini_batch_size")
+                             f"({MAX_TRAINING_SECONDS} s); the lesson's jobs train in about a second: check "
+                             "epochs and mini_batch_size")
 
     def log(self, line: str) -> None:
         stamp = datetime.now().strftime("%m/%d/%Y %H:%M:%S")
@@ -225,17 +228,19 @@ class _Job:
     def run(self) -> None:
         self.tick()
         job = self.job
-        image = job.algorithm_specification.get("TrainingImage") or job.algorithm_specification.get("AlgorithmName", "")
+        image = (job.algorithm_specification.get("TrainingImage")
+                 or job.algorithm_specification.get("AlgorithmName", ""))
         if image_repository(image) not in SUPPORTED_ALGORITHMS:
             raise JobFailure(
-                f"ClientError: The emulator runs only SageMaker's built-in algorithms {', '.join(SUPPORTED_ALGORITHMS)}; "
-                f"training image '{image}' is not one of them. Use "
-                "sagemaker.image_uris.retrieve('linear-learner', region) (or get_image_uri(region, 'linear-learner')).")
+                "ClientError: The emulator runs only SageMaker's built-in algorithms "
+                f"{', '.join(SUPPORTED_ALGORITHMS)}; training image '{image}' is not one of them. Use "
+                "sagemaker.image_uris.retrieve('linear-learner', region) (or "
+                "get_image_uri(region, 'linear-learner')).")
         try:
             hp = hyperparameters.parse(job.hyper_parameters or {})
         except hyperparameters.HyperparameterError as error:
             raise JobFailure(str(error)) from None
-        self.log(f"Final configuration: { {k: v for k, v in hp.items()} }")
+        self.log(f"Final configuration: {hp}")
         _transition(job, "Downloading", "Downloading input data")
         channels = self.read_channels()
         self.check_shapes(hp, channels)
@@ -250,7 +255,8 @@ class _Job:
                                                          channels["train"].labels)["objective_loss"])]
         for channel in ("validation", "test"):
             if channel in channels:
-                scores = evaluate(outcome.model, hp, channels[channel].features, channels[channel].labels).items()
+                scores = evaluate(outcome.model, hp, channels[channel].features,
+                                  channels[channel].labels).items()
                 metrics += [(channel, name, value) for name, value in scores]
                 for name, value in scores:   # the real log: the scores, then the same as quality metrics
                     self.log(f"#{channel}_score (algo-1) : ('{log_name(name, hp)}', {value})")
@@ -261,26 +267,28 @@ class _Job:
         _transition(job, "Uploading", "Uploading generated training model")
         self.upload(outcome.model.to_artifact())
         now = _now()
-        job.final_metric_data_list = [{"MetricName": f"{channel}:{name}", "Value": float(value), "Timestamp": now}
+        job.final_metric_data_list = [{"MetricName": f"{channel}:{name}", "Value": float(value),
+                                       "Timestamp": now}
                                       for channel, name, value in metrics if value == value]
         _finish(job, "Completed", None, self.lines)
 
     def check_budget(self, hp, data: Dataset) -> None:
         work = hp["epochs"] * data.size
         if work > WORK_BUDGET:
-            raise JobFailure(f"ClientError: epochs ({hp['epochs']}) x training records ({data.size}) = {work:,} record "
-                             f"passes, more than the emulator trains in one job ({WORK_BUDGET:,}); the lesson "
-                             "trains 10 to 15 epochs")
+            raise JobFailure(f"ClientError: epochs ({hp['epochs']}) x training records ({data.size}) = "
+                             f"{work:,} record passes, more than the emulator trains in one job "
+                             f"({WORK_BUDGET:,}); the lesson trains 10 to 15 epochs")
 
     def read_channels(self) -> dict[str, Dataset]:
         configs = {c.get("ChannelName"): c for c in self.job.input_data_config or []}
         unknown = sorted(set(configs) - set(CHANNELS))
         if unknown:
-            raise JobFailure(f"ClientError: Unable to initialize the algorithm: channel(s) {', '.join(unknown)} are not "
-                             f"supported; linear-learner reads {', '.join(CHANNELS)}.")
+            raise JobFailure("ClientError: Unable to initialize the algorithm: channel(s) "
+                             f"{', '.join(unknown)} are not supported; linear-learner "
+                             f"reads {', '.join(CHANNELS)}.")
         if "train" not in configs:
-            raise JobFailure("ClientError: Unable to initialize the algorithm: the 'train' channel is required. "
-                             "Pass it as estimator.fit({'train': s3_train_data}).")
+            raise JobFailure("ClientError: Unable to initialize the algorithm: the 'train' channel is "
+                             "required. Pass it as estimator.fit({'train': s3_train_data}).")
         return {name: self.read_channel(name, config) for name, config in configs.items()}
 
     def read_channel(self, name: str, config: dict) -> Dataset:
@@ -294,7 +302,8 @@ class _Job:
                 # a job reads only buckets in its own region (AWS fails it as below)
                 in_region = s3_access.bucket_region(self.account_id, bucket) == self.region
                 objects = [(key, body) for key, body, _ in
-                           s3_access.list_objects(self.account_id, bucket, prefix, MAX_INPUT_BYTES) if in_region]
+                           s3_access.list_objects(self.account_id, bucket, prefix, MAX_INPUT_BYTES)
+                           if in_region]
             else:
                 raise JobFailure(f"ClientError: S3DataType '{kind}' of channel '{name}' is not supported by "
                                  "linear-learner in the emulator; use S3Prefix or ManifestFile.")
@@ -304,9 +313,10 @@ class _Job:
             raise JobFailure(f"ClientError: Channel '{name}': {error}") from None
         if not objects:
             raise JobFailure(
-                f'ClientError: No S3 objects found under S3 URL "{url}" given in input data source. Please ensure that '
-                f"the bucket exists in the selected region ({self.region}), that objects exist under that S3 prefix, "
-                f"and that the role \"{self.job.role_arn}\" has \"s3:ListBucket\" permissions on the bucket.")
+                f'ClientError: No S3 objects found under S3 URL "{url}" given in input data source. '
+                f"Please ensure that the bucket exists in the selected region ({self.region}), that objects "
+                f"exist under that S3 prefix, and that the role \"{self.job.role_arn}\" has "
+                "\"s3:ListBucket\" permissions on the bucket.")
         try:
             return read_channel(name, objects, config.get("ContentType"))
         except DataError as error:
@@ -316,18 +326,20 @@ class _Job:
         width = channels["train"].features.shape[1]
         if hp["feature_dim"] != "auto" and hp["feature_dim"] != width:
             raise JobFailure(
-                f"ClientError: The value of hyperparameter feature_dim ({hp['feature_dim']}) does not match the number "
-                f"of features in the 'train' channel ({width}). Set feature_dim={width} (the number of columns of X).")
+                f"ClientError: The value of hyperparameter feature_dim ({hp['feature_dim']}) does not match "
+                f"the number of features in the 'train' channel ({width}). Set feature_dim={width} (the "
+                "number of columns of X).")
         for name, data in channels.items():
             if data.features.shape[1] != width:
-                raise JobFailure(f"ClientError: Channel '{name}' has {data.features.shape[1]} features but 'train' "
-                                 f"has {width}; all channels must have the same features.")
+                raise JobFailure(f"ClientError: Channel '{name}' has {data.features.shape[1]} features but "
+                                 f"'train' has {width}; all channels must have the same features.")
             labels = data.labels
             if hp["predictor_type"] == "binary_classifier" and not set(labels.tolist()) <= {0.0, 1.0}:
                 raise JobFailure(f"ClientError: Channel '{name}' has labels other than 0 and 1, which a "
                                  "binary_classifier needs. Encode the target as 0/1.")
             if hp["predictor_type"] == "multiclass_classifier" and (
-                    (labels != labels.round()).any() or labels.min() < 0 or labels.max() >= hp["num_classes"]):
+                    (labels != labels.round()).any() or labels.min() < 0
+                    or labels.max() >= hp["num_classes"]):
                 raise JobFailure(f"ClientError: Channel '{name}' has labels outside 0..num_classes-1 "
                                  f"({hp['num_classes']} classes).")
 
@@ -339,11 +351,12 @@ class _Job:
         try:
             etag = s3_access.put_object(self.account_id, url, artifact)
         except (KeyError, ValueError):
-            raise JobFailure(f"ClientError: Unable to upload the model to '{url}': the output bucket does not exist "
-                             "or the path is not an s3:// URL. Check output_path.") from None
+            raise JobFailure(f"ClientError: Unable to upload the model to '{url}': the output bucket does "
+                             "not exist or the path is not an s3:// URL. Check output_path.") from None
         self.account.trained_models.append({
             "job": self.job.training_job_name, "region": self.region, "url": url, "etag": etag,
-            "sha256": hashlib.sha256(artifact).hexdigest(), "written_at": _now().isoformat(timespec="seconds")})
+            "sha256": hashlib.sha256(artifact).hexdigest(),
+            "written_at": _now().isoformat(timespec="seconds")})
         self.job.model_artifacts = {"S3ModelArtifacts": url}
 
 

@@ -21,12 +21,12 @@ _MODELS = {"sagemaker": "sagemaker", "logs": "logs", "iam": "iam", "sts": "sts"}
 _SHOWN_CHARS = 100
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _service_model(service: str):
     return botocore.session.get_session().get_service_model(service)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _pattern(source: str) -> re.Pattern | None:
     """AWS's pattern as a Python regex, or None for the few written in Java-only syntax."""
     with warnings.catch_warnings():
@@ -64,7 +64,8 @@ def refusal(call) -> tuple[int, str, str] | None:
     if not problems:
         return None
     return (400, "ValidationException" if json_protocol else "ValidationError",
-            f"{len(problems)} validation error{'s' if len(problems) > 1 else ''} detected: {'; '.join(problems[:5])}")
+            f"{len(problems)} validation error{'s' if len(problems) > 1 else ''} detected: "
+            f"{'; '.join(problems[:5])}")
 
 
 def _member_path(parent: str, name: str) -> str:
@@ -94,10 +95,10 @@ def _string_problems(metadata: dict, value: str, path: str) -> list[str]:
     shown = value[:_SHOWN_CHARS].encode("unicode_escape").decode("ascii")
     problems = []
     if "max" in metadata and len(value) > metadata["max"]:
-        problems.append(f"Value '{shown}' at '{path}' failed to satisfy constraint: Member must have length less "
-                        f"than or equal to {metadata['max']}")
+        problems.append(f"Value '{shown}' at '{path}' failed to satisfy constraint: Member must have length "
+                        f"less than or equal to {metadata['max']}")
     pattern = _pattern(metadata["pattern"]) if "pattern" in metadata else None
     if pattern is not None and not pattern.fullmatch(value):
-        problems.append(f"Value '{shown}' at '{path}' failed to satisfy constraint: Member must satisfy regular "
-                        f"expression pattern: {metadata['pattern']}")
+        problems.append(f"Value '{shown}' at '{path}' failed to satisfy constraint: Member must satisfy "
+                        f"regular expression pattern: {metadata['pattern']}")
     return problems

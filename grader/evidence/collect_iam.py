@@ -3,8 +3,8 @@ default version's document), login profiles, access keys and the account summary
 
 from __future__ import annotations
 
-from urllib.parse import unquote
 import json
+from urllib.parse import unquote
 
 
 def _document(raw):
@@ -43,7 +43,8 @@ def _user(collector, iam, user):
         "groups": None if groups is None else [group["GroupName"] for group in groups],
         "attached_policies": collector.pages(target, iam, "list_attached_user_policies", "AttachedPolicies",
                                              UserName=name),
-        "inline_policies": _inline(collector, target, iam, "list_user_policies", "get_user_policy", UserName=name),
+        "inline_policies": _inline(collector, target, iam, "list_user_policies", "get_user_policy",
+                                   UserName=name),
         "login_profile": (login or {}).get("LoginProfile"),
         "access_keys": None if keys is None else [
             {"AccessKeyId": key["AccessKeyId"], "Status": key["Status"], "CreateDate": key.get("CreateDate")}
@@ -54,8 +55,9 @@ def _user(collector, iam, user):
 def _group(collector, iam, group):
     name = group["GroupName"]
     target = f"iam.group:{name}"
-    members = collector.call(target, lambda: [user["UserName"] for page in iam.get_paginator("get_group").paginate(
-        GroupName=name) for user in page.get("Users", [])])
+    members = collector.call(target, lambda: [
+        user["UserName"] for page in iam.get_paginator("get_group").paginate(GroupName=name)
+        for user in page.get("Users", [])])
     return {
         "GroupName": name, "Arn": group.get("Arn"), "Path": group.get("Path"), "members": members,
         "attached_policies": collector.pages(target, iam, "list_attached_group_policies", "AttachedPolicies",
@@ -69,11 +71,13 @@ def _role(collector, iam, role):
     name = role["RoleName"]
     target = f"iam.role:{name}"
     return {
-        "RoleName": name, "Arn": role.get("Arn"), "Path": role.get("Path"), "CreateDate": role.get("CreateDate"),
+        "RoleName": name, "Arn": role.get("Arn"), "Path": role.get("Path"),
+        "CreateDate": role.get("CreateDate"),
         "AssumeRolePolicyDocument": _document(role.get("AssumeRolePolicyDocument")),
         "attached_policies": collector.pages(target, iam, "list_attached_role_policies", "AttachedPolicies",
                                              RoleName=name),
-        "inline_policies": _inline(collector, target, iam, "list_role_policies", "get_role_policy", RoleName=name),
+        "inline_policies": _inline(collector, target, iam, "list_role_policies", "get_role_policy",
+                                   RoleName=name),
     }
 
 
@@ -82,9 +86,11 @@ def _policy(collector, iam, arn):
     policy = (collector.call(target, iam.get_policy, PolicyArn=arn) or {}).get("Policy")
     if not policy:
         return {"Arn": arn, "IsAWSManaged": arn.startswith("arn:aws:iam::aws:"), "Document": None}
-    version = collector.call(target, iam.get_policy_version, PolicyArn=arn, VersionId=policy["DefaultVersionId"])
+    version = collector.call(target, iam.get_policy_version, PolicyArn=arn,
+                             VersionId=policy["DefaultVersionId"])
     return {"Arn": arn, "PolicyName": policy.get("PolicyName"), "Path": policy.get("Path"),
-            "IsAWSManaged": arn.startswith("arn:aws:iam::aws:"), "DefaultVersionId": policy["DefaultVersionId"],
+            "IsAWSManaged": arn.startswith("arn:aws:iam::aws:"),
+            "DefaultVersionId": policy["DefaultVersionId"],
             "Document": _document((version or {}).get("PolicyVersion", {}).get("Document"))}
 
 
@@ -95,12 +101,15 @@ def collect_iam(collector) -> dict:
     roles = collector.pages("iam.roles", iam, "list_roles", "Roles")
     result = {
         "users": None if users is None else collector.map(lambda user: _user(collector, iam, user), users),
-        "groups": None if groups is None else collector.map(lambda group: _group(collector, iam, group), groups),
+        "groups": (None if groups is None
+                   else collector.map(lambda group: _group(collector, iam, group), groups)),
         "roles": None if roles is None else collector.map(lambda role: _role(collector, iam, role), roles),
-        "account_summary": (collector.call("iam.account_summary", iam.get_account_summary) or {}).get("SummaryMap"),
+        "account_summary": (collector.call("iam.account_summary", iam.get_account_summary)
+                            or {}).get("SummaryMap"),
     }
-    attached = sorted({policy["PolicyArn"] for kind in ("users", "groups", "roles") for owner in result[kind] or []
+    attached = sorted({policy["PolicyArn"] for kind in ("users", "groups", "roles")
+                       for owner in result[kind] or []
                        for policy in owner.get("attached_policies") or []})
-    result["policies"] = {arn: policy for arn, policy in zip(
-        attached, collector.map(lambda arn: _policy(collector, iam, arn), attached))}
+    result["policies"] = dict(zip(
+        attached, collector.map(lambda arn: _policy(collector, iam, arn), attached)))
     return result

@@ -27,8 +27,8 @@ def _bucket(collector, bucket, content_urls):
             if not collector.take_content(min(item["Size"], MAX_CONTENT_BYTES)):
                 item["content_truncated"] = True   # no content kept: checks read it as unknown
                 continue
-            reply = collector.call(f"{target}/{item['Key']}", regional.get_object, Bucket=name, Key=item["Key"],
-                                   Range=f"bytes=0-{MAX_CONTENT_BYTES - 1}")
+            reply = collector.call(f"{target}/{item['Key']}", regional.get_object, Bucket=name,
+                                   Key=item["Key"], Range=f"bytes=0-{MAX_CONTENT_BYTES - 1}")
             if reply:
                 item.update(encode_body(reply["Body"].read()))
                 item["content_truncated"] = item["content_truncated"] or item["Size"] > MAX_CONTENT_BYTES
@@ -50,4 +50,5 @@ def collect_s3(collector, content_urls: list[str]) -> dict:
     reply = collector.call("s3.buckets", collector.client("s3").list_buckets)
     if reply is None:
         return {"buckets": None}
-    return {"buckets": collector.map(lambda bucket: _bucket(collector, bucket, content_urls), reply["Buckets"])}
+    return {"buckets": collector.map(lambda bucket: _bucket(collector, bucket, content_urls),
+                                     reply["Buckets"])}

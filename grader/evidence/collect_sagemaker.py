@@ -26,7 +26,8 @@ def _resources(collector, region, kind):
     if summaries is None:
         return None
     if kind == "training_jobs":
-        summaries = sorted(summaries, key=lambda job: str(job.get("CreationTime")), reverse=True)[:MAX_TRAINING_JOBS]
+        summaries = sorted(summaries, key=lambda job: str(job.get("CreationTime")),
+                           reverse=True)[:MAX_TRAINING_JOBS]
 
     def describe_one(summary):
         name = summary[name_field]
@@ -42,4 +43,5 @@ def _resources(collector, region, kind):
 def collect_sagemaker(collector) -> dict:
     jobs = {(region, kind): collector.section(_resources, collector, region, kind)
             for region in collector.regions for kind in RESOURCES}
-    return {region: {kind: jobs[(region, kind)].result() for kind in RESOURCES} for region in collector.regions}
+    return {region: {kind: jobs[(region, kind)].result() for kind in RESOURCES}
+            for region in collector.regions}

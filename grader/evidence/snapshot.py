@@ -15,7 +15,7 @@ import base64
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
@@ -48,7 +48,8 @@ class Collector:
         self.credentials = credentials or {}
         self.errors: list[dict] = []
         self._content_left = MAX_TOTAL_CONTENT_BYTES
-        self._config = Config(retries={"max_attempts": 4, "mode": "standard"}, max_pool_connections=WORKERS * 2)
+        self._config = Config(retries={"max_attempts": 4, "mode": "standard"},
+                              max_pool_connections=WORKERS * 2)
         self._clients: dict = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(WORKERS)                       # items: one user, one bucket, ...
@@ -59,7 +60,8 @@ class Collector:
         key = (service, region or self.regions[0])
         with self._lock:
             if key not in self._clients:
-                self._clients[key] = self.session.client(service, region_name=key[1], endpoint_url=self.endpoint_url,
+                self._clients[key] = self.session.client(service, region_name=key[1],
+                                                         endpoint_url=self.endpoint_url,
                                                          config=self._config, **self.credentials)
             return self._clients[key]
 
@@ -119,7 +121,8 @@ def every_region(session: boto3.Session) -> tuple[list[str], list[dict]]:
     partition = session.get_partition_for_region(CONSOLE_DEFAULT_REGION)
     try:
         reply = session.client("ec2", region_name=CONSOLE_DEFAULT_REGION).describe_regions(
-            AllRegions=True, Filters=[{"Name": "opt-in-status", "Values": ["opt-in-not-required", "opted-in"]}])
+            AllRegions=True, Filters=[{"Name": "opt-in-status",
+                                       "Values": ["opt-in-not-required", "opted-in"]}])
     except (BotoCoreError, ClientError) as error:
         return list(sagemaker_regions(partition)), [{
             "target": "regions", "operation": "DescribeRegions", "code": type(error).__name__,
@@ -144,7 +147,8 @@ def warm_up() -> threading.Thread:
 
     def load():
         for service in ("sts", "iam", "s3", "sagemaker"):
-            _session().client(service, region_name="us-west-2", aws_access_key_id="warm", aws_secret_access_key="up")
+            _session().client(service, region_name="us-west-2", aws_access_key_id="warm",
+                              aws_secret_access_key="up")
     with _session_lock:
         if _warming is None:
             _warming = threading.Thread(target=load, daemon=True)
@@ -160,7 +164,8 @@ def collect_emulated(emulator, account, regions: list[str] | None = None, sectio
     models costs seconds per session)."""
     from .collect_sagemaker import RESOURCES
 
-    credentials = {"aws_access_key_id": account.access_key_id, "aws_secret_access_key": account.secret_access_key,
+    credentials = {"aws_access_key_id": account.access_key_id,
+                   "aws_secret_access_key": account.secret_access_key,
                    "aws_session_token": account.session_token}
     regions = regions or regions_to_read(account.region)
     used = emulator.sagemaker_regions(account)
@@ -171,7 +176,8 @@ def collect_emulated(emulator, account, regions: list[str] | None = None, sectio
         empty = {kind: [] for kind in RESOURCES}
         snapshot["sagemaker"] = {region: snapshot["sagemaker"].get(region, empty) for region in regions}
         snapshot["regions"] = regions
-    snapshot["trainer"] = [dict(model) for model in account.trained_models]   # server-side, never from a client
+    # server-side, never from a client
+    snapshot["trainer"] = [dict(model) for model in account.trained_models]
     return snapshot
 
 
@@ -183,7 +189,8 @@ def collect_live(profile: str | None, region: str | None = None) -> dict:
     try:
         session = boto3.Session(profile_name=profile, region_name=region)
         if session.get_credentials() is None:
-            raise UsageError("no AWS credentials found; pass --profile or configure the default credential chain")
+            raise UsageError(
+                "no AWS credentials found; pass --profile or configure the default credential chain")
     except BotoCoreError as error:
         raise UsageError(f"cannot use AWS profile {profile!r}: {error}") from None
     regions, errors = (regions_to_read(region), []) if region else every_region(session)
@@ -218,7 +225,7 @@ def collect(session: boto3.Session, regions: list[str], *, endpoint_url: str | N
     not_read = [section for section in SECTIONS if section not in sections]
     return {
         "schema": SCHEMA,
-        "collected_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "collected_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "source": source,
         "account_id": identity.get("Account"),
         "collector": {"tool": TOOL, "version": _version(), "caller_arn": identity.get("Arn")},
@@ -244,7 +251,8 @@ def content_urls(sagemaker: dict) -> list[str]:
     urls = []
     for region in sagemaker.values():
         for job in region.get("training_jobs") or []:
-            channels = {channel.get("ChannelName"): channel.get("DataSource", {}).get("S3DataSource", {}).get("S3Uri")
+            channels = {channel.get("ChannelName"):
+                        channel.get("DataSource", {}).get("S3DataSource", {}).get("S3Uri")
                         for channel in job.get("InputDataConfig", [])}
             found = [*channels.values(), job.get("ModelArtifacts", {}).get("S3ModelArtifacts"),
                      test_prefix_beside(channels.get("train"))]
@@ -297,12 +305,15 @@ def read(path: Path) -> dict:
     try:
         snapshot = json.loads(path.read_bytes().decode("utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise UsageError(f"{path} is not valid JSON ({error}); record it again with `grader snapshot`") from None
+        raise UsageError(
+            f"{path} is not valid JSON ({error}); record it again with `grader snapshot`") from None
     except RecursionError:
-        raise UsageError(f"{path} nests too deeply to be a snapshot; record it again with `grader snapshot`") from None
+        raise UsageError(
+            f"{path} nests too deeply to be a snapshot; record it again with `grader snapshot`") from None
     if not isinstance(snapshot, dict) or snapshot.get("schema") != SCHEMA:
         found = snapshot.get("schema") if isinstance(snapshot, dict) else type(snapshot).__name__
-        raise UsageError(f"{path} is not a {SCHEMA} snapshot (schema: {found!r}); record it with `grader snapshot`")
+        raise UsageError(
+            f"{path} is not a {SCHEMA} snapshot (schema: {found!r}); record it with `grader snapshot`")
     for section in ("iam", "s3", "sagemaker"):
         if not isinstance(snapshot.get(section), dict):
             raise UsageError(f"{path} has no '{section}' section; record it again with `grader snapshot`")
@@ -310,7 +321,8 @@ def read(path: Path) -> dict:
     if not isinstance(regions, list) or not all(isinstance(region, str) for region in regions):
         raise UsageError(f"{path} has a malformed 'regions' list; record it again with `grader snapshot`")
     errors = snapshot.setdefault("errors", [])
-    if not isinstance(errors, list) or not all(isinstance(e, dict) and isinstance(e.get("target"), str) for e in errors):
+    if not isinstance(errors, list) or not all(isinstance(e, dict) and isinstance(e.get("target"), str)
+                                               for e in errors):
         raise UsageError(f"{path} has a malformed 'errors' list; record it again with `grader snapshot`")
     return snapshot
 

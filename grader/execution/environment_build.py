@@ -23,16 +23,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from ..cache import cache_root
-
 from . import interpreter
 
-BUILD_INFO = "environment.json"    # written last, inside the folder: a folder without it is not an environment
+# written last, inside the folder: a folder without it is not an environment
+BUILD_INFO = "environment.json"
 STEP_TIMEOUT_S = 1800   # one build step (pip with a cold cache downloads the whole lock)
 SHOWN_PINS = ("pandas", "numpy", "scikit-learn")   # what the progress message names
 
@@ -55,7 +55,8 @@ class Declaration:
     def digest(self) -> str:
         """Of what is installed (the lock's lines, not its comments) and the Python it is made from."""
         lines = [line.strip() for line in self.requirements.read_text().splitlines()]
-        digest = hashlib.sha256("\n".join(line for line in lines if line and not line.startswith("#")).encode())
+        digest = hashlib.sha256(
+            "\n".join(line for line in lines if line and not line.startswith("#")).encode())
         digest.update(f"{Path(sys.executable).resolve()} {sys.version}".encode())
         return digest.hexdigest()[:16]
 
@@ -63,7 +64,8 @@ class Declaration:
         return cache_root() / "environments" / f"{self.name}-{self.digest()}"
 
     def pins(self) -> dict[str, str]:
-        found = re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)", self.requirements.read_text(), re.MULTILINE)
+        found = re.findall(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)", self.requirements.read_text(),
+                           re.MULTILINE)
         return {name.lower(): version for name, version in found}
 
 
@@ -115,7 +117,8 @@ def _remove_leftovers(target: Path) -> None:
 def _build(declaration: Declaration, target: Path, announce: Announce) -> None:
     log_path = target.parent / f"{target.name}.log"
     pins = declaration.pins()
-    shown = ", ".join([*(f"{name} {pins[name]}" for name in SHOWN_PINS if name in pins), f"{len(pins)} packages"])
+    shown = ", ".join([*(f"{name} {pins[name]}" for name in SHOWN_PINS if name in pins),
+                       f"{len(pins)} packages"])
     announce(f"Building the kernel environment '{declaration.name}' ({shown}) in {target}. This happens once "
              "per machine and takes a few minutes; later runs use it offline.")
     started = time.monotonic()
@@ -148,15 +151,17 @@ def _install(declaration: Declaration, temp: Path, target: Path, log_path: Path,
         _step(log, log_path, "compiling", [str(python), "-m", "compileall", "-q", "-j", "0", "-s", str(temp),
                                            "-p", str(target), str(temp / "lib")])
         facts = _step(log, log_path, "reading its versions", [str(python), "-I", interpreter.__file__])
-    return {"name": declaration.name, "requirements_sha256": hashlib.sha256(declaration.requirements.read_bytes())
-            .hexdigest(), "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    return {"name": declaration.name,
+            "requirements_sha256": hashlib.sha256(declaration.requirements.read_bytes()).hexdigest(),
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             **json.loads(facts.splitlines()[-1].replace(str(temp), str(target)))}
 
 
 def _remove_older_builds(name: str, kept: Path) -> None:
     """Builds of an earlier lock (or Python) of the same environment: some 700 MB each, never used again."""
     for folder in kept.parent.iterdir():
-        if folder != kept and re.fullmatch(rf"{re.escape(name)}-[0-9a-f]{{16}}", folder.name) and folder.is_dir():
+        if (folder != kept and re.fullmatch(rf"{re.escape(name)}-[0-9a-f]{{16}}", folder.name)
+                and folder.is_dir()):
             shutil.rmtree(folder, ignore_errors=True)
             for leftover in (folder.with_name(f"{folder.name}.lock"), folder.with_name(f"{folder.name}.log")):
                 leftover.unlink(missing_ok=True)

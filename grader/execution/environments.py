@@ -25,7 +25,8 @@ from .environment_build import Announce, BuildFailed, Declaration, ensure_built,
 
 CURRENT = "current"
 GRADER_PACKAGE = Path(__file__).resolve().parents[1]
-NEVER_SHOWN = (GRADER_PACKAGE, INSTALLED_CONTENT)   # the grader's code, and its rubrics, thresholds, solutions
+# the grader's code, and its rubrics, thresholds, solutions
+NEVER_SHOWN = (GRADER_PACKAGE, INSTALLED_CONTENT)
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,9 @@ class Signature:
 
 SIGNATURES = (
     # Code written for the course's libraries, failing on today's.
-    Signature("course-era", "Series[-1], an integer key read as a position (pandas < 3)", "KeyError", r"^-?\d+$",
-              "import pandas as pd\npd.Series([1.0, 2.0], index=['a', 'b'])[-1]", needs_in_traceback="pandas"),
+    Signature("course-era", "Series[-1], an integer key read as a position (pandas < 3)", "KeyError",
+              r"^-?\d+$", "import pandas as pd\npd.Series([1.0, 2.0], index=['a', 'b'])[-1]",
+              needs_in_traceback="pandas"),
     Signature("course-era", "Series.append / DataFrame.append (pandas < 2)", "AttributeError",
               r"'(Series|DataFrame)' object has no attribute 'append'",
               "import pandas as pd\npd.Series([1.0]).append(pd.Series([2.0]))"),
@@ -54,10 +55,12 @@ SIGNATURES = (
               "from sklearn.preprocessing import OneHotEncoder\nOneHotEncoder(sparse=False)"),
     Signature("course-era", "get_feature_names (scikit-learn < 1.2)", "AttributeError",
               r"object has no attribute 'get_feature_names'$",
-              "from sklearn.preprocessing import OneHotEncoder\nOneHotEncoder().fit([['a']]).get_feature_names()"),
+              "from sklearn.preprocessing import OneHotEncoder\n"
+              "OneHotEncoder().fit([['a']]).get_feature_names()"),
     Signature("course-era", "mean_squared_error(squared=False) (scikit-learn < 1.6)", "TypeError",
               r"got an unexpected keyword argument 'squared'",
-              "from sklearn.metrics import mean_squared_error\nmean_squared_error([1.0], [1.0], squared=False)"),
+              "from sklearn.metrics import mean_squared_error\n"
+              "mean_squared_error([1.0], [1.0], squared=False)"),
     Signature("course-era", "plot_confusion_matrix and the other plot_* functions (scikit-learn < 1.2)",
               "ImportError", r"cannot import name 'plot_\w+' from 'sklearn\.metrics'",
               "from sklearn.metrics import plot_confusion_matrix"),
@@ -67,8 +70,10 @@ SIGNATURES = (
     Signature("current", "OneHotEncoder(sparse_output=...) (scikit-learn >= 1.2)", "TypeError",
               r"got an unexpected keyword argument 'sparse_output'",
               "from sklearn.preprocessing import OneHotEncoder\nOneHotEncoder(sparse_output=False)"),
-    Signature("current", "set_output (scikit-learn >= 1.2)", "AttributeError", r"object has no attribute 'set_output'",
-              "from sklearn.preprocessing import StandardScaler\nStandardScaler().set_output(transform='pandas')"),
+    Signature("current", "set_output (scikit-learn >= 1.2)", "AttributeError",
+              r"object has no attribute 'set_output'",
+              "from sklearn.preprocessing import StandardScaler\n"
+              "StandardScaler().set_output(transform='pandas')"),
     Signature("current", "root_mean_squared_error (scikit-learn >= 1.4)", "ImportError",
               r"cannot import name 'root_mean_squared_error'",
               "from sklearn.metrics import root_mean_squared_error"),

@@ -15,8 +15,8 @@ import time
 from pathlib import Path
 from queue import Empty
 
-from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
 
 from .environment_build import cache_root
@@ -71,12 +71,14 @@ def kernel_environment(home: str, *, python_bin: Path, emulator_env: dict[str, s
     }
 
 
-def fork_server_environment(home: str, environment: KernelEnvironment, emulator_env: dict[str, str]) -> dict[str, str]:
+def fork_server_environment(home: str, environment: KernelEnvironment,
+                            emulator_env: dict[str, str]) -> dict[str, str]:
     """What a sandboxed kernel's environment holds at start-up that library imports may read, with none
     of a run's own values (its account's credentials arrive with the run): the warm-kernel server
     imports the environment's libraries under it. The font cache is the environment's shared one, read
     at import."""
-    return {**kernel_environment(home, python_bin=environment.bin_dir, memory_mb=None, emulator_env=emulator_env),
+    return {**kernel_environment(home, python_bin=environment.bin_dir, memory_mb=None,
+                                 emulator_env=emulator_env),
             "MPLCONFIGDIR": str(_matplotlib_cache(environment) or "")}
 
 

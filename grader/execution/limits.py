@@ -15,14 +15,18 @@ from ..errors import UsageError
 
 @dataclass(frozen=True)
 class RunLimits:
-    cell_timeout: float = 120.0        # CPU seconds one cell may use (slowest course cell: ~30 s, a Monte Carlo loop)
+    # CPU seconds one cell may use (slowest course cell: ~30 s, a Monte Carlo loop)
+    cell_timeout: float = 120.0
     notebook_timeout: float = 600.0    # CPU seconds for all the notebook's cells
-    wall_factor: float = 5.0           # wall-clock backstop of both, for cells that sleep or wait: this many times
-    memory_mb: int = 4096              # per process address space, and memory of the whole sandbox (the SDK flow needs ~1.5 GB)
+    # wall-clock backstop of both, for cells that sleep or wait: this many times
+    wall_factor: float = 5.0
+    # per process address space, and memory of the whole sandbox (the SDK flow needs ~1.5 GB)
+    memory_mb: int = 4096
     output_bytes: int = 1_000_000      # captured output kept per cell; the rest is dropped and noted
     processes: int = 256               # processes and threads of the whole sandbox at once
     disk_mb: int = 1024                # the sandbox's writable space (home, work folder, /tmp), in memory
-    cpu_seconds: float = 1200.0        # CPU time of the whole sandbox (two busy cores for the notebook timeout)
+    # CPU time of the whole sandbox (two busy cores for the notebook timeout)
+    cpu_seconds: float = 1200.0
 
     @property
     def cell_wall_seconds(self) -> float:
@@ -35,7 +39,7 @@ class RunLimits:
     def to_dict(self) -> dict:
         return asdict(self)
 
-    def with_overrides(self, **values) -> "RunLimits":
+    def with_overrides(self, **values) -> RunLimits:
         """These limits with the given fields replaced, ignoring None (an option not given)."""
         chosen = {key: value for key, value in values.items() if value is not None}
         for key, value in chosen.items():

@@ -46,7 +46,8 @@ def provide_console_resources(nb, account, region: str) -> list[dict]:
         problem = bucket_name_problem(name)
         if problem:
             provided.append({"kind": "bucket", "name": name, "created": False,
-                             "reason": f"the notebook names this bucket but it is not a valid bucket name: {problem}"})
+                             "reason": "the notebook names this bucket but it is not a "
+                                       f"valid bucket name: {problem}"})
             continue
         if not s3_access.create_bucket(account.account_id, name, region):
             continue   # an earlier notebook of the activity made it

@@ -18,7 +18,8 @@ SCHEMA = "grader.run-record/1"
 CELL_STATUSES = ("ok", "error", "timeout", "not_run")
 LIMITS = ("cell_timeout", "notebook_timeout", "memory", "output", "cpu_time")
 KERNEL_FATES = ("finished", "died", "killed", "failed_to_start")
-GRADER_TOOLS = ("moto", "nbclient", "sagemaker-course-grader")   # the grader's side of a run (the kernel's: environments)
+# the grader's side of a run (the kernel's: environments)
+GRADER_TOOLS = ("moto", "nbclient", "sagemaker-course-grader")
 
 
 @dataclass
@@ -35,11 +36,13 @@ class CellRecord:
     status: str = "not_run"
     execution_count: int | None = None
     duration_s: float = 0.0
-    cpu_s: float = 0.0                  # CPU time the run's sandbox used while the cell ran (what limits count)
+    # CPU time the run's sandbox used while the cell ran (what limits count)
+    cpu_s: float = 0.0
     stdout: str = ""
     stderr: str = ""
     rich: list[dict] = field(default_factory=list)   # {"mime_types": [...], "text": short text/plain}
-    figures: list[dict] = field(default_factory=list)   # matplotlib figures drawn: {"axes": [{title, lines, points, bars}]}
+    # matplotlib figures drawn: {"axes": [{title, lines, points, bars}]}
+    figures: list[dict] = field(default_factory=list)
     error: CellError | None = None
     limits_hit: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -66,9 +69,11 @@ class RunRecord:
     data_files: list[dict] = field(default_factory=list)
     helpers: list[dict] = field(default_factory=list)     # declared helper modules copied: name, source
     services: dict = field(default_factory=dict)
-    environment: dict = field(default_factory=dict)       # the kernel environment: name, python, versions, why chosen
+    # the kernel environment: name, python, versions, why chosen
+    environment: dict = field(default_factory=dict)
     sandbox: dict = field(default_factory=dict)           # isolation and whole-sandbox usage (grader/sandbox)
-    stages: dict = field(default_factory=dict)            # seconds per stage: setup, kernel start, cells, shutdown
+    # seconds per stage: setup, kernel start, cells, shutdown
+    stages: dict = field(default_factory=dict)
     api_log: list[dict] = field(default_factory=list)
     tools: dict = field(default_factory=dict)
     executed_notebook: str | None = None
@@ -92,7 +97,7 @@ class RunRecord:
         write_atomic(path, json.dumps(self.to_dict(), indent=1, default=str))
 
     @classmethod
-    def from_dict(cls, raw: dict) -> "RunRecord":
+    def from_dict(cls, raw: dict) -> RunRecord:
         raw = {key: value for key, value in raw.items() if key != "summary"}
         cells = []
         for cell in raw.pop("cells", []):
@@ -102,7 +107,7 @@ class RunRecord:
         return cls(**raw, cells=cells, kernel=kernel)
 
     @classmethod
-    def read(cls, path: Path) -> "RunRecord":
+    def read(cls, path: Path) -> RunRecord:
         return cls.from_dict(json.loads(Path(path).read_text()))
 
 

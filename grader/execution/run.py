@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import nbformat
 
 from ..activities import Activity
 from ..emulator import client_environment, emulator_environment
-from ..emulator.client import KERNEL_SITE
 from ..emulator.accounts import Account
+from ..emulator.client import KERNEL_SITE
 from ..evidence.snapshot import read as read_snapshot
 from ..files import write_atomic
 from ..sandbox import HOME as KERNEL_HOME
@@ -74,7 +74,7 @@ def run_submission(activity: Activity, submission: Submission, emulator, *, limi
     student's account, when given, is the starting state; otherwise the console resources the
     notebook needs are inferred from its code. `warm`: fork the kernel from the environment's
     warm-kernel server (imports already done) rather than start a fresh interpreter."""
-    started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.monotonic()
     environment = environment or environments.current()
     workspace = prepare_workspace(submission.path, list(activity.data), data_dir, helpers=activity.helpers,
@@ -105,12 +105,14 @@ def run_submission(activity: Activity, submission: Submission, emulator, *, limi
             isolated = sandbox.report()["isolated"]
             env = kernel_environment(sandbox.home, python_bin=environment.bin_dir,
                                      memory_mb=sandbox.kernel_memory_limit_mb,
-                                     emulator_env=client_environment(aws_url, account, loopback_only=not isolated,
-                                                                     kernel_site=sandbox.kernel_site),
+                                     emulator_env=client_environment(
+                                         aws_url, account, loopback_only=not isolated,
+                                         kernel_site=sandbox.kernel_site),
                                      extra=extra_env)
             run = NotebookRun(executed, workdir=sandbox.workdir, env=env, limits=limits,
-                              km=sandbox.adopt(kernel_manager(environment.python)), explain_error=_explain_error,
-                              kernel_ready=sandbox.kernel_ready, cpu_clock=sandbox.cpu_seconds)
+                              km=sandbox.adopt(kernel_manager(environment.python)),
+                              explain_error=_explain_error, kernel_ready=sandbox.kernel_ready,
+                              cpu_clock=sandbox.cpu_seconds)
             setup_s = time.monotonic() - started
             run.execute()
             record.sandbox = sandbox.report()
@@ -130,7 +132,8 @@ def fork_server_for(environment: KernelEnvironment):
     if isolation_problem() is not None or not warm_kernels.available():
         return None
     env = fork_server_environment(KERNEL_HOME, environment,
-                                  emulator_environment(service_url("aws"), loopback_only=False, kernel_site=str(KERNEL_SITE)))
+                                  emulator_environment(service_url("aws"), loopback_only=False,
+                                                       kernel_site=str(KERNEL_SITE)))
     return warm_kernels.fork_server(environment.python, env)
 
 
@@ -143,8 +146,10 @@ def _start_services(activity: Activity, workdir: Path, sandbox, record: RunRecor
         url = sandbox.serve("market_data", server.app)
         env.update(server.client_environment(url))
         (workdir / ".env").write_text(env_file_text())
-        # `replayed` is the server's own list: it fills in as the notebook asks for dates outside the recording
-        record.services["market_data"] = {"url": url, "synthetic": server.synthetic, "replayed": server.replayed}
+        # `replayed` is the server's own list: it fills in as the notebook asks for dates outside the
+        # recording
+        record.services["market_data"] = {"url": url, "synthetic": server.synthetic,
+                                          "replayed": server.replayed}
     return env
 
 

@@ -146,8 +146,8 @@ def _process_tree_cpu(pid: int | None) -> float:
 class NotebookRun:
     """Runs one notebook; `cells` and `kernel` hold the outcome afterwards."""
 
-    def __init__(self, nb, *, workdir: str, env: dict[str, str], limits: RunLimits, km=None, explain_error=None,
-                 kernel_ready=None, cpu_clock=None):
+    def __init__(self, nb, *, workdir: str, env: dict[str, str], limits: RunLimits, km=None,
+                 explain_error=None, kernel_ready=None, cpu_clock=None):
         self.nb = nb
         # CPU seconds of the whole run (its sandbox's cgroup); None where the sandbox cannot count them,
         # and then the kernel's own process tree is counted instead
@@ -172,7 +172,8 @@ class NotebookRun:
     async def _execute(self) -> None:
         client = _CappedClient(
             self.nb, km=self.km or kernel_manager(), output_bytes=self.limits.output_bytes,
-            allow_errors=True, interrupt_on_timeout=True, shutdown_kernel="immediate", store_widget_state=False,
+            allow_errors=True, interrupt_on_timeout=True, shutdown_kernel="immediate",
+            store_widget_state=False,
             error_on_timeout={"ename": TIMEOUT_ENAME, "evalue": "", "traceback": []},
             extra_arguments=list(KERNEL_ARGUMENTS), startup_timeout=60, iopub_timeout=4,
             resources={"metadata": {"path": self.workdir}},
@@ -207,7 +208,7 @@ class NotebookRun:
             counted = _process_tree_cpu(getattr(client.km.provisioner, "pid", None))
         return counted
 
-    async def _execute_cell(self, client, record: CellRecord, budget: "_Budget") -> None:
+    async def _execute_cell(self, client, record: CellRecord, budget: _Budget) -> None:
         cpu_at_start, started = self._cpu_seconds(client), time.monotonic()
         cpu_left, wall_left = budget.cpu - cpu_at_start, budget.wall - started
         if cpu_left <= 0 or wall_left <= 0:
@@ -256,7 +257,8 @@ class NotebookRun:
                                      [plain(line) for line in reply.get("traceback", [])])
             if record.error.name in MEMORY_ENAMES:
                 record.limits_hit.append("memory")
-                record.notes.append(f"the kernel's memory limit ({self.limits.memory_mb:,} MB) stopped this cell")
+                record.notes.append(
+                    f"the kernel's memory limit ({self.limits.memory_mb:,} MB) stopped this cell")
             explanation = self.explain_error(record.error.name, record.error.value)
             if explanation:
                 record.notes.append(explanation)
@@ -304,7 +306,8 @@ class NotebookRun:
         wall = self.limits.notebook_wall_seconds if by_notebook else self.limits.cell_wall_seconds
         spent = (f"its {cpu:g} s of CPU time" if clock == "CPU" else f"{wall:g} s of wall-clock time, "
                  f"{cpu:g} s of CPU time not used up: it was sleeping or waiting")
-        record.error = CellError("TimeoutError", f"stopped by the grader after the {limit.replace('_', ' ')}: {spent}")
+        record.error = CellError("TimeoutError",
+                                 f"stopped by the grader after the {limit.replace('_', ' ')}: {spent}")
         if by_notebook:
             self._kernel_ended("killed", f"the notebook ran out of its {self._limit_text()}", record)
             return
@@ -314,7 +317,7 @@ class NotebookRun:
             return
         try:   # the interrupt was sent; a kernel that still does not answer is stuck for good
             await client.kc.kernel_info(reply=True, timeout=INTERRUPT_GRACE_S)
-        except (TimeoutError, asyncio.TimeoutError):
+        except TimeoutError:
             await client.km.shutdown_kernel(now=True)
             self._kernel_ended("killed", "the cell ignored the interrupt after its timeout; the kernel was "
                                          "stopped and the remaining cells were not run", record)

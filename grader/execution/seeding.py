@@ -53,16 +53,19 @@ class _Seeder:
             action()
             self.note(kind, name)
         except ClientError as error:
-            self.note(kind, name, False, f"could not be recreated: {error.response['Error'].get('Message', error)}")
+            self.note(kind, name, False,
+                      f"could not be recreated: {error.response['Error'].get('Message', error)}")
         except (BotoCoreError, KeyError, TypeError, ValueError, AttributeError) as error:
-            self.note(kind, name, False, f"could not be recreated: the snapshot's entry is malformed ({error!r:.200})")
+            self.note(kind, name, False,
+                      f"could not be recreated: the snapshot's entry is malformed ({error!r:.200})")
 
     def object_body(self, item) -> bytes | None:
         """The object's recorded content (or zeros of its size), None once a cap is reached."""
         body = decode_body(item)
         if body is None:
             body = b"\0" * min(max(int(item.get("Size") or 0), 0), MAX_PLACEHOLDER_BYTES)
-        if self.objects >= MAX_OBJECTS or self.bytes + len(body) > MAX_BYTES or time.monotonic() > self.deadline:
+        if (self.objects >= MAX_OBJECTS or self.bytes + len(body) > MAX_BYTES
+                or time.monotonic() > self.deadline):
             return None
         self.objects, self.bytes = self.objects + 1, self.bytes + len(body)
         return body
@@ -102,7 +105,8 @@ class _Seeder:
         for attached in owner.get("attached_policies") or []:
             getattr(iam, f"attach_{kind}_policy")(PolicyArn=self.policy_arn(attached["PolicyArn"]), **name)
         for policy_name, document in (owner.get("inline_policies") or {}).items():
-            getattr(iam, f"put_{kind}_policy")(PolicyName=policy_name, PolicyDocument=json.dumps(document), **name)
+            getattr(iam, f"put_{kind}_policy")(PolicyName=policy_name, PolicyDocument=json.dumps(document),
+                                               **name)
 
     def _user(self, iam, user):
         name = user["UserName"]
@@ -112,7 +116,8 @@ class _Seeder:
             iam.add_user_to_group(GroupName=group, UserName=name)
         if user.get("login_profile"):
             iam.create_login_profile(UserName=name, Password=secrets.token_urlsafe(16) + "aA1!",
-                                     PasswordResetRequired=bool(user["login_profile"].get("PasswordResetRequired")))
+                                     PasswordResetRequired=bool(user["login_profile"]
+                                                                .get("PasswordResetRequired")))
         for key in user.get("access_keys") or []:
             made = iam.create_access_key(UserName=name)["AccessKey"]["AccessKeyId"]
             if key.get("Status") == "Inactive":
@@ -125,7 +130,8 @@ class _Seeder:
             region = bucket.get("Region") or self.account.region
             s3 = self.client("s3", region)
             def create(bucket=bucket, region=region, s3=s3):
-                config = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+                config = ({} if region == "us-east-1"
+                          else {"CreateBucketConfiguration": {"LocationConstraint": region}})
                 s3.create_bucket(Bucket=bucket["Name"], **config)
                 skipped = 0
                 for item in bucket.get("objects") or []:
@@ -136,29 +142,33 @@ class _Seeder:
                     s3.put_object(Bucket=bucket["Name"], Key=item["Key"], Body=body)
                 if skipped:
                     self.note("objects", f"{bucket['Name']}: {skipped} object(s)", False,
-                              f"not recreated: seeding recreates at most {MAX_OBJECTS} objects, {MAX_BYTES // 2**20} MB, "
-                              f"in {MAX_SECONDS} s")
+                              f"not recreated: seeding recreates at most {MAX_OBJECTS} objects, "
+                              f"{MAX_BYTES // 2**20} MB, in {MAX_SECONDS} s")
             self.attempt("bucket", bucket["Name"], create)
 
     def sagemaker(self, sagemaker_snapshot):
         for region, resources in sagemaker_snapshot.items():
             client = self.client("sagemaker", region)
             for instance in resources.get("notebook_instances") or []:
-                self.attempt("notebook_instance", instance["NotebookInstanceName"], lambda i=instance: (
+                self.attempt("notebook_instance", instance["NotebookInstanceName"],
+                             lambda i=instance, client=client: (
                     client.create_notebook_instance(
                         NotebookInstanceName=i["NotebookInstanceName"], InstanceType=i["InstanceType"],
-                        RoleArn=self.role_arns.get(i["RoleArn"], self.account.role_arn), RootAccess=i.get("RootAccess", "Enabled")),
+                        RoleArn=self.role_arns.get(i["RoleArn"], self.account.role_arn),
+                        RootAccess=i.get("RootAccess", "Enabled")),
                     i.get("NotebookInstanceStatus") == "Stopped" and client.stop_notebook_instance(
                         NotebookInstanceName=i["NotebookInstanceName"])))
             for model in resources.get("models") or []:
-                self.attempt("model", model["ModelName"], lambda m=model: client.create_model(
+                self.attempt("model", model["ModelName"], lambda m=model, client=client: client.create_model(
                     ModelName=m["ModelName"], PrimaryContainer=m["PrimaryContainer"],
                     ExecutionRoleArn=self.role_arns.get(m["ExecutionRoleArn"], self.account.role_arn)))
             for config in resources.get("endpoint_configs") or []:
-                self.attempt("endpoint_config", config["EndpointConfigName"], lambda c=config: client.create_endpoint_config(
+                self.attempt("endpoint_config", config["EndpointConfigName"],
+                             lambda c=config, client=client: client.create_endpoint_config(
                     EndpointConfigName=c["EndpointConfigName"], ProductionVariants=c["ProductionVariants"]))
             for endpoint in resources.get("endpoints") or []:
-                self.attempt("endpoint", endpoint["EndpointName"], lambda e=endpoint: client.create_endpoint(
+                self.attempt("endpoint", endpoint["EndpointName"],
+                             lambda e=endpoint, client=client: client.create_endpoint(
                     EndpointName=e["EndpointName"], EndpointConfigName=e["EndpointConfigName"]))
             for job in resources.get("training_jobs") or []:
                 self.note("training_job", job["TrainingJobName"], False,
@@ -168,7 +178,8 @@ class _Seeder:
 def seed_from_snapshot(emulator, account, snapshot: dict) -> list[dict]:
     """Recreate the snapshot's state in `account`; returns what was provided (and what was not)."""
     seeder = _Seeder(emulator, account)
-    seeder.note("execution_role", account.role_arn, True, "a SageMaker notebook instance runs with an execution role")
+    seeder.note("execution_role", account.role_arn, True,
+                "a SageMaker notebook instance runs with an execution role")
     for section, seed in (("iam", seeder.iam), ("s3", seeder.s3), ("sagemaker", seeder.sagemaker)):
         try:
             seed(snapshot.get(section) or {})

@@ -56,14 +56,15 @@ def read_submission(path: Path) -> Submission:
     if not raw.strip():
         raise UsageError(f"{name} is empty, not a notebook; {SAVE_AGAIN} (File > Save) and submit that")
     if raw.startswith(codecs.BOM_UTF8):
-        raise UsageError(f"{name} starts with a UTF-8 byte-order mark, which notebook files do not have; save it "
-                         "again as UTF-8 without BOM")
+        raise UsageError(f"{name} starts with a UTF-8 byte-order mark, which notebook files do not have; "
+                         "save it again as UTF-8 without BOM")
     try:
         document = json.loads(raw)
     except RecursionError:
         raise UsageError(f"{name} nests too deeply to be a notebook; {SAVE_AGAIN}") from None
     except UnicodeDecodeError:
-        raise UsageError(f"{name} is not UTF-8 text, so not a notebook; submit the .ipynb file Jupyter saved") from None
+        raise UsageError(
+            f"{name} is not UTF-8 text, so not a notebook; submit the .ipynb file Jupyter saved") from None
     except json.JSONDecodeError as error:
         raise UsageError(f"{name} is not valid notebook JSON (line {error.lineno}, column {error.colno}: "
                          f"{error.msg}); {SAVE_AGAIN}") from None
@@ -74,12 +75,13 @@ def read_submission(path: Path) -> Submission:
         raise UsageError(f"{name} is JSON but not a Jupyter notebook (no cells); submit the .ipynb file")
     language, kernel, kernel_note = _kernel(document)
     if language.lower() != "python":
-        raise UsageError(f"{name} is a notebook for {language} (kernel {kernel!r}); the course notebooks are Python 3: "
-                         "switch the kernel to Python 3 (Kernel > Change kernel) and save")
+        raise UsageError(f"{name} is a notebook for {language} (kernel {kernel!r}); the course notebooks are "
+                         "Python 3: switch the kernel to Python 3 (Kernel > Change kernel) and save")
     version = document.get("nbformat")
     notes = [kernel_note] if kernel_note else []
     if not isinstance(document.get("nbformat_minor"), int):
-        raise UsageError(f"{name} has nbformat_minor {document.get('nbformat_minor')!r}, not an integer; {SAVE_AGAIN}")
+        raise UsageError(
+            f"{name} has nbformat_minor {document.get('nbformat_minor')!r}, not an integer; {SAVE_AGAIN}")
     try:
         notebook = nbformat.reads(raw.decode(), as_version=4)
         nbformat.validate(notebook)
@@ -89,10 +91,11 @@ def read_submission(path: Path) -> Submission:
     except RecursionError:
         raise UsageError(f"{name} nests too deeply to be a notebook; {SAVE_AGAIN}") from None
     except Exception as error:   # nbformat cannot read or upgrade it (nbformat 1, unknown versions, ...)
-        raise UsageError(f"{name} is nbformat {version}, which the grader cannot upgrade ({error}); {SAVE_AGAIN} "
-                         "with Jupyter 4 or later") from None
+        raise UsageError(f"{name} is nbformat {version}, which the grader cannot upgrade ({error}); "
+                         f"{SAVE_AGAIN} with Jupyter 4 or later") from None
     if version != 4:
-        notes.append(f"nbformat {version} notebook upgraded to nbformat 4 with nbformat {nbformat.__version__}")
+        notes.append(
+            f"nbformat {version} notebook upgraded to nbformat 4 with nbformat {nbformat.__version__}")
     accepted_as = {"nbformat": version, "kernel": kernel, "language": language, "runs_on": KERNEL_NAME}
     return Submission(path=path.resolve(), sha256=hashlib.sha256(raw).hexdigest(), notebook=notebook,
                       accepted_as=accepted_as, notes=tuple(notes))
@@ -122,7 +125,8 @@ def _kernel(document: dict) -> tuple[str, str | None, str | None]:
     language = str(language)
     if name is None:
         told = f"its language_info says {language}" if info.get("name") else "it names no language"
-        return language, None, f"no kernelspec in the notebook's metadata ({told}): run on the Python 3 kernel"
+        return (language, None,
+                f"no kernelspec in the notebook's metadata ({told}): run on the Python 3 kernel")
     if name != KERNEL_NAME and language.lower() == "python":
         return language, name, f"kernelspec {name!r} is a Python kernel: run on the grader's Python 3 kernel"
     return language, name, None

@@ -14,7 +14,8 @@ from pathlib import Path
 from ..datasets import materialise
 
 DATA_FOLDERS = ("Data", "Resources")
-HELPER_MODULE_BYTES = 1_000_000   # declared helper modules (e.g. MCForecastTools.py) up to this size are copied
+# declared helper modules (e.g. MCForecastTools.py) up to this size are copied
+HELPER_MODULE_BYTES = 1_000_000
 
 
 @dataclass
@@ -34,7 +35,8 @@ def _helper_source(name: str, notebook: Path, activity_folder: Path) -> tuple[Pa
     """The submission's own copy of a declared helper if it sent one, else the activity's."""
     for folder, source in ((notebook.parent, "submission"), (activity_folder / "helpers", "activity")):
         candidate = folder / name
-        if candidate.is_file() and not candidate.is_symlink() and candidate.stat().st_size <= HELPER_MODULE_BYTES:
+        if (candidate.is_file() and not candidate.is_symlink()
+                and candidate.stat().st_size <= HELPER_MODULE_BYTES):
             return candidate, source
     return None
 

@@ -19,7 +19,8 @@ from ..evidence import snapshot as snapshots
 class GradingOptions:
     submissions: list[Path] = field(default_factory=list)
     snapshot: Path | None = None        # grade this recorded account state (console work)
-    start_from: Path | None = None      # run the notebooks from this account state (the student's real account)
+    # run the notebooks from this account state (the student's real account)
+    start_from: Path | None = None
     live: bool = False
     profile: str | None = None
     region: str | None = None
@@ -27,7 +28,8 @@ class GradingOptions:
     limits: dict = field(default_factory=dict)
     isolate: str = "auto"               # sandbox: "auto" (when this machine can), "required" or "off"
     warm: bool = True                   # kernels forked from a warm-kernel server (imports done once)
-    environment: str | None = None      # kernel environment of every run; None: the activity's, and another era's on demand
+    # kernel environment of every run; None: the activity's, and another era's on demand
+    environment: str | None = None
     evidence_from: Path | None = None   # rescore: the folder where a run of these notebooks left its evidence
 
 
@@ -76,7 +78,8 @@ def gather(activity: Activity, options: GradingOptions, on_run=None, announce=No
     if options.snapshot:
         return Gathered(Evidence(activity, snapshots.read(options.snapshot)))
     if options.live:
-        return Gathered(Evidence(activity, snapshots.collect_live(options.profile, options.region)))   # all regions unless given
+        # all regions unless given
+        return Gathered(Evidence(activity, snapshots.collect_live(options.profile, options.region)))
     raise UsageError(f"nothing to grade for {activity.id}: give the notebook(s), --snapshot FILE or --live")
 
 
@@ -119,14 +122,16 @@ def run_notebooks(activity: Activity, options: GradingOptions, emulator, on_run=
     if after < before:
         emulator.remove_account(outcomes[-1].account.account_id)
         return _decided(retried, f"re-run on '{diagnosis.environment}' because {diagnosis.reason}; kept: "
-                                 f"{after} cell(s) not ok there against {before} on '{first}'", outcomes, on_run)
+                                 f"{after} cell(s) not ok there against {before} on '{first}'",
+                        outcomes, on_run)
     emulator.remove_account(retried[-1].account.account_id)
     return _decided(outcomes, f"{diagnosis.reason}; the re-run on '{diagnosis.environment}' was not better "
                               f"({after} cell(s) not ok against {before}), so the run on '{first}' is kept",
                     retried, on_run)
 
 
-def _run_in(activity: Activity, options: GradingOptions, emulator, matched, environment, why: str, on_run) -> list:
+def _run_in(activity: Activity, options: GradingOptions, emulator, matched, environment, why: str,
+            on_run) -> list:
     from ..datasets import DataFileMissing
     from ..execution import default_limits, run_submission
 
@@ -186,6 +191,7 @@ def _run_notebooks(activity: Activity, options: GradingOptions, on_run=None, ann
         account = outcomes[-1].account
         state = snapshots.collect_emulated(emulator, account, sections=activity.snapshot)   # what checks read
         emulator.remove_account(account.account_id)
-        timings = {"emulator_start_s": started - clock, "runs_s": ran - started, "snapshot_s": time.monotonic() - ran}
+        timings = {"emulator_start_s": started - clock, "runs_s": ran - started,
+                   "snapshot_s": time.monotonic() - ran}
     return Gathered(Evidence(activity, state, [outcome.record for outcome in outcomes]), outcomes,
                     {stage: round(seconds, 3) for stage, seconds in timings.items()})

@@ -56,15 +56,16 @@ def validate(activity: Activity, options: GradingOptions) -> Path:
     from ..execution import environments
 
     if options.start_from and not options.submissions:
-        raise UsageError("--start-from needs the notebook(s) to run; to grade the snapshot itself use --snapshot FILE")
+        raise UsageError(
+            "--start-from needs the notebook(s) to run; to grade the snapshot itself use --snapshot FILE")
     if not (options.submissions or options.snapshot or options.live):
-        raise UsageError(f"give the notebook(s) to grade, --snapshot FILE or --live (activity {activity.id} has "
-                         f"{', '.join(activity.notebooks)})")
+        raise UsageError(f"give the notebook(s) to grade, --snapshot FILE or --live (activity {activity.id} "
+                         f"has {', '.join(activity.notebooks)})")
     if options.live and (options.submissions or options.snapshot):
         raise UsageError("--live grades the account as it is: do not combine it with notebooks or --snapshot")
     if options.snapshot and options.submissions:
-        raise UsageError("--snapshot grades a recorded account without running anything; to run the notebooks "
-                         "from that account state use --start-from FILE")
+        raise UsageError("--snapshot grades a recorded account without running anything; to run the "
+                         "notebooks from that account state use --start-from FILE")
     if options.submissions:
         read_submissions(activity, options)
     for snapshot in (options.snapshot, options.start_from):
@@ -85,8 +86,8 @@ def validate(activity: Activity, options: GradingOptions) -> Path:
 # no:unraisableexception: its gc.collect() passes cost ~0.5 s per grading in a process holding the
 # notebook stack's objects, and a rubric raises nothing unraisable. A grading is one process whatever
 # options the project's own test suite is given (addopts, xdist).
-PYTEST_ARGUMENTS = ["-o", "addopts=", "-p", "no:xdist", "-p", "no:cacheprovider", "-p", "no:unraisableexception",
-                    "-q", "--import-mode=importlib"]
+PYTEST_ARGUMENTS = ["-o", "addopts=", "-p", "no:xdist", "-p", "no:cacheprovider", "-p",
+                    "no:unraisableexception", "-q", "--import-mode=importlib"]
 
 
 def grade_submission(activity: Activity, options: GradingOptions, *, out: Path | None = None,
@@ -110,7 +111,8 @@ def grade_submission(activity: Activity, options: GradingOptions, *, out: Path |
     if code == pytest.ExitCode.INTERRUPTED:
         raise KeyboardInterrupt
     if grading.result is None:
-        raise RuntimeError(f"the rubric did not run (pytest exit code {code}):\n{pytest_output.getvalue()[-3000:]}")
+        raise RuntimeError(
+            f"the rubric did not run (pytest exit code {code}):\n{pytest_output.getvalue()[-3000:]}")
     result = grading.result if staff else grading.result.for_students()
     result.write(result_path, for_students=not staff)
     return Graded(result, folder)

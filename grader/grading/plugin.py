@@ -29,9 +29,9 @@ import pytest
 from ..activities import load
 from ..checks.outcome import Outcome
 from ..errors import UsageError
-from ..execution.run import write_run
-from ..execution.record import tool_versions
 from ..evidence import snapshot as snapshots
+from ..execution.record import tool_versions
+from ..execution.run import write_run
 from ..files import remove_stale, write_atomic
 from ..sandbox import IsolationUnavailable
 from ..terminal import inert
@@ -56,7 +56,7 @@ class Grading:
         self.refused: Exception | None = None   # bad input (UsageError) or a sandbox that could not be had
 
     @classmethod
-    def from_command_line(cls, config) -> "Grading":
+    def from_command_line(cls, config) -> Grading:
         option = config.option
         options = GradingOptions(submissions=list(option.submission), snapshot=option.snapshot,
                                  start_from=option.start_from, live=option.live, profile=option.profile,
@@ -71,7 +71,8 @@ class Grading:
     @property
     def source(self) -> str:
         options = self.options
-        return ("notebook run on the emulator, rescored from its stored evidence" if options.evidence_from else
+        return ("notebook run on the emulator, rescored from its stored evidence"
+                if options.evidence_from else
                 "notebook run on the emulator" if options.submissions else
                 f"snapshot {options.snapshot}" if options.snapshot else "live AWS account")
 
@@ -93,19 +94,24 @@ def pytest_addoption(parser):
                     help="notebook to run and grade (repeat for activities with several notebooks, in order)")
     group.addoption("--snapshot", type=Path, metavar="FILE", help="grade this recorded account snapshot")
     group.addoption("--start-from", type=Path, metavar="FILE",
-                    help="with --submission: run the notebooks from this account snapshot (the student's account)")
+                    help="with --submission: run the notebooks from this account "
+                         "snapshot (the student's account)")
     group.addoption("--live", action="store_true", help="grade a live AWS account (read-only calls)")
     group.addoption("--profile", help="AWS profile for --live")
-    group.addoption("--aws-region", dest="aws_region", help="region to read for --live (default: the activity's)")
+    group.addoption("--aws-region", dest="aws_region",
+                    help="region to read for --live (default: the activity's)")
     group.addoption("--data-dir", type=Path, help="folder with the course data files")
     group.addoption("--cell-timeout", type=float, help="CPU seconds one cell may use")
     group.addoption("--notebook-timeout", type=float, help="CPU seconds a notebook's cells may use")
     group.addoption("--memory-mb", type=int, help="kernel memory limit in MB")
     group.addoption("--output-limit", type=int, help="bytes of output kept per cell")
-    group.addoption("--cold-kernels", action="store_true", help="start every kernel from scratch (no warm server)")
-    group.addoption("--environment", metavar="NAME", help="kernel environment of the runs (default: the activity's)")
+    group.addoption("--cold-kernels", action="store_true",
+                    help="start every kernel from scratch (no warm server)")
+    group.addoption("--environment", metavar="NAME",
+                    help="kernel environment of the runs (default: the activity's)")
     group.addoption("--result-json", type=Path, metavar="FILE", help="write the graded result here")
-    group.addoption("--grader-out", type=Path, metavar="DIR", help="also save run records and executed notebooks")
+    group.addoption("--grader-out", type=Path, metavar="DIR",
+                    help="also save run records and executed notebooks")
     group.addoption("--staff", action="store_true", help="keep hidden checks' messages in --result-json")
     group.addoption("--evidence-from", type=Path, metavar="DIR",
                     help="with --submission: grade the evidence a run of it left in DIR (run records, "
@@ -115,9 +121,10 @@ def pytest_addoption(parser):
 @pytest.hookimpl(trylast=True)   # after a Grading object handed in by grade_submission() has stashed itself
 def pytest_configure(config):
     config.addinivalue_line("markers", "points(n): points the check is worth (default 1)")
-    config.addinivalue_line("markers", "visibility(v): 'visible' (default) or 'hidden' (students see title and score)")
-    config.addinivalue_line("markers", "needs(*operations, calls=regex): what the check needs from the run, to name "
-                                       "the failed cell that blocked it")
+    config.addinivalue_line("markers",
+                            "visibility(v): 'visible' (default) or 'hidden' (students see title and score)")
+    config.addinivalue_line("markers", "needs(*operations, calls=regex): what the check needs from the run, "
+                                       "to name the failed cell that blocked it")
     if GRADING not in config.stash:   # plain pytest: the grading is what its command line says
         config.stash[GRADING] = Grading.from_command_line(config)
 
@@ -262,7 +269,8 @@ def _run_saver(grading: Grading):
 def pytest_runtest_makereport(item, call):
     report = (yield).get_result()
     if report.when == "call" or (report.when == "setup" and not report.passed):
-        item.config.stash[GRADING].checks.setdefault(_activity_id(item.path), []).append(_result(item, call, report))
+        checks = item.config.stash[GRADING].checks
+        checks.setdefault(_activity_id(item.path), []).append(_result(item, call, report))
 
 
 def check_identity(item) -> dict:
@@ -286,10 +294,12 @@ def _result(item, call, report) -> CheckResult:
             outcome = Outcome("skip", str(call.excinfo.value) if call.excinfo else "")
         else:
             error = call.excinfo.value if call.excinfo else None
-            outcome = Outcome("error", f"{type(error).__name__}: {error}" if error else report.longreprtext[-300:])
+            outcome = Outcome("error",
+                              f"{type(error).__name__}: {error}" if error else report.longreprtext[-300:])
     identity = check_identity(item)
     run_evidence = getattr(item.config.stash[GRADING].gathered.get(_activity_id(item.path)), "evidence", None)
-    blocked = (attribution.blocked_by(run_evidence.runs, attribution.needs_of(item.get_closest_marker("needs")))
+    blocked = (attribution.blocked_by(run_evidence.runs,
+                                      attribution.needs_of(item.get_closest_marker("needs")))
                if run_evidence and outcome.status in ("fail", "error") else None)
     return CheckResult(**identity, status=outcome.status,
                        points=points_for(outcome.status, identity["max_points"]),
@@ -297,7 +307,8 @@ def _result(item, call, report) -> CheckResult:
 
 
 def _stage_timings(gathered, total_s: float) -> dict:
-    """Where the grading's time went: the evidence's stages, and the rubric (the rest: collection and checks)."""
+    """Where the grading's time went: the evidence's stages, and the rubric (the rest: collection and
+    checks)."""
     stages = dict(getattr(gathered, "timings", {}) or {})
     stages["rubric_s"] = round(max(total_s - sum(stages.values()), 0.0), 3)
     return stages
@@ -305,7 +316,8 @@ def _stage_timings(gathered, total_s: float) -> dict:
 
 def _environment_summary(run) -> dict:
     """Which kernel environment ran the notebook and why (a re-run in another era says so)."""
-    return {key: run.environment[key] for key in ("name", "chosen", "note", "other_run") if key in run.environment}
+    return {key: run.environment[key] for key in ("name", "chosen", "note", "other_run")
+            if key in run.environment}
 
 
 def _condensed(run) -> dict:
@@ -329,7 +341,8 @@ def pytest_sessionfinish(session, exitstatus):
         return   # an interrupted or refused session grades nothing
     if len(grading.checks) != 1:   # e.g. `pytest rubrics`: tests ran, but no single grade to give
         if grading.result_json:
-            raise UsageError("--result-json grades one activity at a time; run pytest on one rubrics/<activity> folder")
+            raise UsageError(
+                "--result-json grades one activity at a time; run pytest on one rubrics/<activity> folder")
         return
     (activity_id, checks), = grading.checks.items()
     gathered = grading.gathered.get(activity_id)
@@ -341,8 +354,9 @@ def pytest_sessionfinish(session, exitstatus):
         activity=activity_id, submission=[Path(path).name for path in grading.options.submissions],
         source=grading.source,
         checks=checks, runs=[{"notebook": run.notebook, "file": run.submission["name"],
-                              "sha256": run.submission["sha256"], **run.summary(), "duration_s": run.duration_s,
-                              "stages": run.stages, **_condensed(run), "environment": _environment_summary(run)}
+                              "sha256": run.submission["sha256"], **run.summary(),
+                              "duration_s": run.duration_s, "stages": run.stages, **_condensed(run),
+                              "environment": _environment_summary(run)}
                              for run in runs],
         missing_notebooks=[name for name in load(activity_id).notebooks if name not in ran] if runs else [],
         synthetic_data=any(run.synthetic_data for run in runs),

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..files import write_atomic
@@ -41,7 +41,8 @@ class CheckResult:
     message: str
     evidence: dict = field(default_factory=dict)
     visibility: str = "visible"
-    blocked_by: dict | None = None      # {"notebook", "cell", "error"} of the failed cell it could not get past
+    # {"notebook", "cell", "error"} of the failed cell it could not get past
+    blocked_by: dict | None = None
     adjusted: dict | None = None        # {"points" (as graded), "reason", "by"} when staff set its points
 
     @property
@@ -73,7 +74,7 @@ class GradeResult:
     duration_s: float = 0.0             # grading time, run and checks
     stages: dict = field(default_factory=dict)    # seconds per stage of the grading (docs/results.md)
     environment: dict = field(default_factory=dict)   # python and tool versions that did the work
-    graded_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    graded_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     adjustments: list[dict] = field(default_factory=list)   # {"kind", "points", "reason", "by"}: in the score
     flags: list[str] = field(default_factory=list)    # triage words (grader/review/flags.py)
     notes: list[str] = field(default_factory=list)    # what staff should know of it (files set aside, ...)
@@ -91,7 +92,7 @@ class GradeResult:
     def manual_points(self) -> float:
         return sum(check.max_points for check in self.checks if not check.decided)
 
-    def for_students(self) -> "GradeResult":
+    def for_students(self) -> GradeResult:
         """The copy students may see: hidden checks keep only their title, points and the picture of the
         student's model (MODEL_PICTURE). Reports derive the
         student view of a staff grading from this, so it is what a student-view grading writes."""
@@ -109,7 +110,7 @@ class GradeResult:
         write_atomic(path, json.dumps(self.to_dict(for_students=for_students), indent=1, default=str))
 
     @classmethod
-    def read(cls, path: Path) -> "GradeResult":
+    def read(cls, path: Path) -> GradeResult:
         """ValueError for a file that is not a result (`grader report` reads whatever folders it is given)."""
         if Path(path).stat().st_size > MAX_RESULT_BYTES:
             raise ValueError(f"{path} is larger than {MAX_RESULT_BYTES // 1_000_000} MB, more than a graded "
@@ -123,10 +124,11 @@ class GradeResult:
         return cls.from_dict(raw)
 
     @classmethod
-    def from_dict(cls, raw: dict) -> "GradeResult":
+    def from_dict(cls, raw: dict) -> GradeResult:
         raw = dict(raw)
         checks = [CheckResult(**check) for check in raw.pop("checks")]
-        if raw.get("schema") != SCHEMA:   # scored again by today's rule, so old and new results share one maximum
+        # scored again by today's rule, so old and new results share one maximum
+        if raw.get("schema") != SCHEMA:
             for check in checks:
                 check.points = points_for(check.status, check.max_points)
         raw["schema"] = SCHEMA

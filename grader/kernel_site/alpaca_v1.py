@@ -8,12 +8,14 @@ indexed by New York time) and with v1's `limit` (default 100, at most 1000, coun
 end). The first call leaves a note in the run record. Standard library at import; pandas when called.
 """
 
-V1_TIMEFRAMES = {"day": "1Day", "1D": "1Day", "minute": "1Min", "1Min": "1Min", "5Min": "5Min", "15Min": "15Min"}
+V1_TIMEFRAMES = {"day": "1Day", "1D": "1Day", "minute": "1Min", "1Min": "1Min", "5Min": "5Min",
+                 "15Min": "15Min"}
 V1_DEFAULT_LIMIT = 100
 V1_MAX_LIMIT = 1000
 NEW_YORK = "America/New_York"
-NOTE = ("REST.get_barset (market data v1) was removed in alpaca-trade-api 2.0.0; the grader served it through "
-        "REST.get_bars (v2) in get_barset's layout: the same daily prices, limit counted back from the end")
+NOTE = ("REST.get_barset (market data v1) was removed in alpaca-trade-api 2.0.0; the grader served it "
+        "through REST.get_bars (v2) in get_barset's layout: the same daily prices, limit "
+        "counted back from the end")
 _noted = []
 
 
@@ -52,7 +54,8 @@ def get_barset(self, symbols, timeframe, limit=None, start=None, end=None, after
 
     symbols = [s.strip() for s in symbols.split(",")] if isinstance(symbols, str) else list(symbols)
     if timeframe not in V1_TIMEFRAMES:
-        raise ValueError(f"invalid timeframe {timeframe!r} for get_barset; v1 took one of {', '.join(V1_TIMEFRAMES)}")
+        raise ValueError(
+            f"invalid timeframe {timeframe!r} for get_barset; v1 took one of {', '.join(V1_TIMEFRAMES)}")
     limit = min(int(limit), V1_MAX_LIMIT) if limit else V1_DEFAULT_LIMIT
     last = pd.Timestamp(end or until) if (end or until) else pd.Timestamp.now(tz=NEW_YORK)
     first = pd.Timestamp(start or after) if (start or after) else last - pd.Timedelta(days=2 * limit + 7)

@@ -129,7 +129,8 @@ def load_boston(*, return_X_y=False):
 
 def _sklearn_load_boston(module):
     if "load_boston" not in vars(module):   # scikit-learn < 1.2 (the course-era environment) has its own
-        module.load_boston = load_boston  # a real attribute, so the module __getattr__ that raises is not reached
+        # a real attribute, so the module __getattr__ that raises is not reached
+        module.load_boston = load_boston
 
 
 def _alpaca_v1_barset(module):

@@ -10,8 +10,8 @@ a binary classifier's threshold tuned for ``binary_classifier_model_selection_cr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 
@@ -79,7 +79,8 @@ def loss_and_gradient(hp, scores: np.ndarray, targets: np.ndarray):
                 np.where(small, residual, delta * np.sign(residual)))
     if loss == "quantile_loss":
         tau = hp["quantile"]
-        return np.where(residual > 0, (1 - tau) * residual, -tau * residual), np.where(residual > 0, 1 - tau, -tau)
+        return (np.where(residual > 0, (1 - tau) * residual, -tau * residual),
+                np.where(residual > 0, 1 - tau, -tau))
     eps = hp["loss_insensitivity"]
     excess = np.maximum(np.abs(residual) - eps, 0)
     if loss == "eps_insensitive_squared_loss":
@@ -203,7 +204,8 @@ def train(hp, train_set: Dataset, validation: Dataset | None = None, *, seed: in
             scores = np.einsum("bd,mdk->mbk", xb, w) + b[:, None, :]
             _, grad = loss_and_gradient(hp, scores, tb)
             grad = grad * wb[None, :, None] / wb.sum()
-            grad_w = np.einsum("bd,mbk->mdk", xb, grad) + decays[:, None, None] * w + l1[:, None, None] * np.sign(w)
+            grad_w = (np.einsum("bd,mbk->mdk", xb, grad) + decays[:, None, None] * w
+                      + l1[:, None, None] * np.sign(w))
             grad_b = grad.sum(1) + bias_decay * decays[:, None] * b
             if not hp["use_bias"]:
                 grad_b = np.zeros_like(b)
@@ -225,7 +227,8 @@ def train(hp, train_set: Dataset, validation: Dataset | None = None, *, seed: in
                 log(f"Early stop condition met. Stopping training after epoch {epoch}.")
                 break
 
-    models = [_to_original_units(hp, best_w[i], best_b[i], feature_mean, feature_scale, label_mean, label_scale)
+    models = [_to_original_units(hp, best_w[i], best_b[i], feature_mean, feature_scale, label_mean,
+                                 label_scale)
               for i in range(m)]
     sel_data = validation if validation is not None else train_set
     chosen, metric, value = _select(hp, models, best_loss, sel_data)
@@ -239,7 +242,8 @@ def _to_original_units(hp, w, b, feature_mean, feature_scale, label_mean, label_
     bias = (b - (feature_mean / feature_scale) @ w) * label_scale + label_mean
     return LinearModel(hp["predictor_type"], hp["loss"], weights.shape[0], weights.tolist(), bias.tolist(),
                        threshold=0.0 if hp["loss"] == "hinge_loss" else 0.5,
-                       num_classes=hp["num_classes"] if hp["predictor_type"] == "multiclass_classifier" else None)
+                       num_classes=(hp["num_classes"] if hp["predictor_type"] == "multiclass_classifier"
+                                    else None))
 
 
 def _select(hp, models: list[LinearModel], losses: np.ndarray, data: Dataset):

@@ -40,15 +40,16 @@ def read_channel(name: str, objects: list[tuple[str, bytes]], content_type: str 
             try:
                 records = recordio.read(body)
             except recordio.RecordIOError as error:
-                raise DataError(f"ClientError: Unable to read data channel '{name}'. Requested content-type is "
-                                f"'{RECORDIO}'. Please verify the data matches the requested content-type. "
-                                f"({key}: {error})") from None
+                raise DataError(f"ClientError: Unable to read data channel '{name}'. Requested content-type "
+                                f"is '{RECORDIO}'. Please verify the data matches the requested "
+                                f"content-type. ({key}: {error})") from None
             if records.count == 0:
                 continue
             if records.feature_dtype != "float32":
                 raise DataError(f"ClientError: The features in {where} are {records.feature_dtype} tensors; "
-                                "linear-learner reads only Float32 tensors from application/x-recordio-protobuf. "
-                                "Cast them with .astype('float32') before write_numpy_to_dense_tensor.")
+                                "linear-learner reads only Float32 tensors from "
+                                "application/x-recordio-protobuf. Cast them with .astype('float32') before "
+                                "write_numpy_to_dense_tensor.")
             if records.labels is None:
                 raise DataError(f"ClientError: The data in {where} has no labels. Write them with "
                                 "write_numpy_to_dense_tensor(buf, features, labels).")
@@ -59,16 +60,17 @@ def read_channel(name: str, objects: list[tuple[str, bytes]], content_type: str 
             if rows.size == 0:
                 continue
             if rows.shape[1] < 2:
-                raise DataError(f"ClientError: {where} has one column; text/csv training data needs the label "
-                                "in the first column and at least one feature after it.")
+                raise DataError(f"ClientError: {where} has one column; text/csv training data needs the "
+                                "label in the first column and at least one feature after it.")
             features.append(rows[:, 1:])
             labels.append(rows[:, 0])
         else:
-            raise DataError(f"ClientError: Content type '{content_type}' of channel '{name}' is not supported by "
-                            f"linear-learner; use '{RECORDIO}' or '{CSV}'.")
+            raise DataError(f"ClientError: Content type '{content_type}' of channel '{name}' is not "
+                            f"supported by linear-learner; use '{RECORDIO}' or '{CSV}'.")
     if not features:
         raise DataError(f"ClientError: Channel '{name}' contains no records.")
     widths = sorted({f.shape[1] for f in features})
     if len(widths) > 1:
-        raise DataError(f"ClientError: Objects in channel '{name}' have different numbers of features: {widths}.")
+        raise DataError(
+            f"ClientError: Objects in channel '{name}' have different numbers of features: {widths}.")
     return Dataset(np.vstack(features), np.concatenate(labels))

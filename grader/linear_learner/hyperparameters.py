@@ -6,8 +6,9 @@ Values arrive as strings (SageMaker's ``HyperParameters`` is a string-to-string 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 PREDICTOR_TYPES = ("binary_classifier", "multiclass_classifier", "regressor")
 LOSSES = {
@@ -16,7 +17,8 @@ LOSSES = {
     "binary_classifier": ("logistic", "hinge_loss"),
     "multiclass_classifier": ("softmax_loss", "logistic", "hinge_loss"),
 }
-DEFAULT_LOSS = {"regressor": "squared_loss", "binary_classifier": "logistic", "multiclass_classifier": "softmax_loss"}
+DEFAULT_LOSS = {"regressor": "squared_loss", "binary_classifier": "logistic",
+                "multiclass_classifier": "softmax_loss"}
 SELECTION_CRITERIA = ("accuracy", "f1", "f_beta", "precision_at_target_recall", "recall_at_target_precision",
                       "cross_entropy_loss", "loss_function")
 
@@ -48,7 +50,8 @@ SPECS: dict[str, Spec] = {
     "mini_batch_size": Spec("int", 1000, _positive, "a positive integer"),
     "epochs": Spec("int", 15, _positive, "a positive integer"),
     "num_models": Spec("int", "auto", _positive, "a positive integer", auto=True),
-    "loss": Spec("choice", "auto", choices=("auto",) + tuple(sorted({l for ls in LOSSES.values() for l in ls}))),
+    "loss": Spec("choice", "auto",
+                 choices=("auto",) + tuple(sorted({loss for losses in LOSSES.values() for loss in losses}))),
     "binary_classifier_model_selection_criteria": Spec("choice", "accuracy", choices=SELECTION_CRITERIA),
     "target_recall": Spec("float", 0.8, _open_unit, "a number in (0, 1)"),
     "target_precision": Spec("float", 0.8, _open_unit, "a number in (0, 1)"),
@@ -89,7 +92,8 @@ SPECS: dict[str, Spec] = {
     "early_stopping_tolerance": Spec("float", 0.001, _positive, "a positive number"),
 }
 # Names the platform and the SDK may pass that the algorithm ignores.
-IGNORED = {"_kvstore", "_num_gpus", "_num_kv_servers", "_log_level", "_tuning_objective_metric", "_enable_profiler"}
+IGNORED = {"_kvstore", "_num_gpus", "_num_kv_servers", "_log_level", "_tuning_objective_metric",
+           "_enable_profiler"}
 
 
 def _convert(name: str, spec: Spec, raw: str) -> Any:
@@ -100,7 +104,8 @@ def _convert(name: str, spec: Spec, raw: str) -> Any:
         return text
     if spec.kind == "choice":
         raise HyperparameterError(
-            f"ClientError: Hyperparameter {name}={text!r} is not valid; allowed values: {', '.join(spec.choices)}.")
+            f"ClientError: Hyperparameter {name}={text!r} is not valid; allowed values: "
+            f"{', '.join(spec.choices)}.")
     try:
         if spec.kind == "bool":
             lowered = text.lower()

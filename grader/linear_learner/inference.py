@@ -38,7 +38,8 @@ def _row_from_json(instance, budget: int) -> list[float]:
         for key, value in zip(tensor["keys"], values):
             row[int(key)] = value
         return row
-    raise PayloadError('each instance must look like {"features": [...]} or {"data": {"features": {"values": [...]}}}')
+    raise PayloadError(
+        'each instance must look like {"features": [...]} or {"data": {"features": {"values": [...]}}}')
 
 
 def parse_payload(body: bytes, content_type: str | None) -> np.ndarray:
@@ -82,11 +83,12 @@ def check_shape(model: LinearModel, rows: np.ndarray) -> None:
     """The records fit the model, and their scores fit in one response (they are computed in the
     emulator's process, outside any sandbox)."""
     if rows.shape[1] != model.feature_dim:
-        raise PayloadError(f"Invalid payload: each record must have {model.feature_dim} features (the model's "
-                           f"feature_dim) but the request has {rows.shape[1]}.")
+        raise PayloadError(f"Invalid payload: each record must have {model.feature_dim} features (the "
+                           f"model's feature_dim) but the request has {rows.shape[1]}.")
     if rows.shape[0] * model.outputs > MAX_SCORES:
-        raise PayloadError(f"Invalid payload: {rows.shape[0]:,} records x {model.outputs:,} scores each is more than "
-                           f"one response holds ({MAX_SCORES:,} scores); send fewer records per request.")
+        raise PayloadError(f"Invalid payload: {rows.shape[0]:,} records x {model.outputs:,} scores each is "
+                           f"more than one response holds ({MAX_SCORES:,} scores); send fewer records "
+                           "per request.")
 
 
 def format_predictions(predictions: list[dict], accept: str | None) -> tuple[bytes, str]:

@@ -39,9 +39,11 @@ def evaluate(model: LinearModel, hp, features: np.ndarray, labels: np.ndarray) -
         precision = tp / (tp + fp) if tp + fp else 0.0
         recall = tp / (tp + fn) if tp + fn else 0.0
         beta2 = hp["f_beta"] ** 2
-        f_beta = (1 + beta2) * precision * recall / (beta2 * precision + recall) if precision + recall else 0.0
-        metrics.update(binary_classification_accuracy=float(np.mean(predictions == labels)), precision=precision,
-                       recall=recall, binary_f_beta=f_beta, roc_auc_score=_roc_auc(model.binary_scores(features), labels))
+        f_beta = ((1 + beta2) * precision * recall / (beta2 * precision + recall) if precision + recall
+                  else 0.0)
+        metrics.update(binary_classification_accuracy=float(np.mean(predictions == labels)),
+                       precision=precision, recall=recall, binary_f_beta=f_beta,
+                       roc_auc_score=_roc_auc(model.binary_scores(features), labels))
         return metrics
     classes = range(model.num_classes)
     precisions, recalls = [], []
@@ -55,8 +57,10 @@ def evaluate(model: LinearModel, hp, features: np.ndarray, labels: np.ndarray) -
     top_k = np.argsort(-raw, axis=1)[:, : hp["accuracy_top_k"]]
     metrics.update(
         multiclass_accuracy=float(np.mean(predictions == labels)),
-        multiclass_top_k_accuracy=float(np.mean([label in row for label, row in zip(labels.astype(int), top_k)])),
+        multiclass_top_k_accuracy=float(
+            np.mean([label in row for label, row in zip(labels.astype(int), top_k)])),
         macro_precision=macro_p, macro_recall=macro_r,
-        macro_f_beta=(1 + beta2) * macro_p * macro_r / (beta2 * macro_p + macro_r) if macro_p + macro_r else 0.0)
+        macro_f_beta=((1 + beta2) * macro_p * macro_r / (beta2 * macro_p + macro_r) if macro_p + macro_r
+                      else 0.0))
     return metrics
 

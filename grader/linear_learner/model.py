@@ -72,7 +72,7 @@ class LinearModel:
         return buffer.getvalue()
 
     @classmethod
-    def from_artifact(cls, data: bytes) -> "LinearModel":
+    def from_artifact(cls, data: bytes) -> LinearModel:
         """Raises ValueError when the bytes are not a model this emulator wrote; never reads more
         than MAX_ARTIFACT_BYTES stored or MAX_UNPACKED_BYTES unpacked."""
         if len(data) > MAX_ARTIFACT_BYTES:
@@ -88,8 +88,8 @@ class LinearModel:
             fields.pop("format", None)
             model = cls(**fields)
             model.check_shape()
-        except (tarfile.TarError, KeyError, AttributeError, TypeError, ValueError, RecursionError, OSError, EOFError,
-                zlib.error) as error:
+        except (tarfile.TarError, KeyError, AttributeError, TypeError, ValueError, RecursionError, OSError,
+                EOFError, zlib.error) as error:
             raise ValueError(f"not a linear-learner model artifact ({error})") from None
         return model
 
@@ -104,5 +104,5 @@ class LinearModel:
         weights, bias = np.asarray(self.weights, float), np.asarray(self.bias, float)
         if weights.shape != (self.feature_dim, self.outputs) or bias.shape != (self.outputs,):
             raise ValueError(f"a {self.predictor_type} with {self.feature_dim} features has "
-                             f"{self.feature_dim}x{self.outputs} weights and {self.outputs} bias value(s), not "
-                             f"{'x'.join(map(str, weights.shape))} and {bias.size}")
+                             f"{self.feature_dim}x{self.outputs} weights and {self.outputs} bias value(s), "
+                             f"not {'x'.join(map(str, weights.shape))} and {bias.size}")

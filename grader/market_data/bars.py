@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import math
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta, timezone
-from functools import lru_cache
+from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from importlib import resources
 from zoneinfo import ZoneInfo
 
@@ -32,9 +32,9 @@ class Bar:
     @property
     def timestamp(self) -> datetime:
         """Alpaca stamps a daily bar with midnight New York time (05:00 or 04:00 UTC)."""
-        return datetime.combine(self.day, time(), NEW_YORK).astimezone(timezone.utc)
+        return datetime.combine(self.day, time(), NEW_YORK).astimezone(UTC)
 
-    def moved(self, days: int) -> "Bar":
+    def moved(self, days: int) -> Bar:
         return replace(self, day=self.day + timedelta(days=days))
 
 
@@ -42,7 +42,7 @@ def _optional(text: str, kind):
     return kind(text) if text else None
 
 
-@lru_cache(maxsize=None)
+@cache
 def daily_bars(symbol: str) -> tuple[Bar, ...]:
     """All recorded bars of a symbol, oldest first; empty for a symbol we have no recording of."""
     if symbol not in SYMBOLS:

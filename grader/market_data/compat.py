@@ -15,7 +15,8 @@ from importlib import metadata
 # method -> (release that removed it, what to call instead)
 _REMOVED = {
     "get_barset": ("2.0.0", "REST.get_bars(symbols, TimeFrame.Day, start, end).df, whose DataFrame is one "
-                            "long table with a 'symbol' column instead of get_barset's column group per symbol"),
+                            "long table with a 'symbol' column instead of "
+                            "get_barset's column group per symbol"),
     "get_aggs": ("2.0.0", "REST.get_bars(symbol, TimeFrame(amount, unit), start, end)"),
     "get_last_trade": ("2.0.0", "REST.get_latest_trade(symbol)"),
     "get_last_quote": ("2.0.0", "REST.get_latest_quote(symbol)"),
@@ -38,5 +39,5 @@ def explain_missing_method(ename: str, evalue: str) -> str | None:
     method = match.group(1)
     removed_in, replacement = _REMOVED[method]
     return (f"The installed alpaca-trade-api {_installed_version()} has no REST.{method}: it was removed in "
-            f"alpaca-trade-api {removed_in} together with the other market-data v1 methods (Alpaca deprecated "
-            f"that API on 2021-09-26). The replacement is {replacement}.")
+            f"alpaca-trade-api {removed_in} together with the other market-data v1 methods (Alpaca "
+            f"deprecated that API on 2021-09-26). The replacement is {replacement}.")

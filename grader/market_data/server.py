@@ -16,7 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from werkzeug.wrappers import Request, Response
 
@@ -78,7 +78,7 @@ def _instant(text: str | None, name: str, default: datetime) -> datetime:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise _invalid(f"invalid {name}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _limit(text: str | None) -> int:
@@ -102,8 +102,9 @@ def _bars_page(symbols: list[str], args) -> tuple[dict[str, list[dict]], str | N
     """One page of bars, symbol by symbol; ``limit`` caps the page's total across symbols, as at Alpaca.
     The third value describes the replay when the window lies outside the recording, else None."""
     _check_daily(args.get("timeframe"))
-    now = datetime.now(timezone.utc)
-    start = _instant(args.get("start"), "start", datetime.combine(now.astimezone(NEW_YORK).date(), time(), NEW_YORK))
+    now = datetime.now(UTC)
+    start = _instant(args.get("start"), "start",
+                     datetime.combine(now.astimezone(NEW_YORK).date(), time(), NEW_YORK))
     end = _instant(args.get("end"), "end", now)
     if end < start:
         raise _invalid("end should not be before start")
@@ -160,7 +161,8 @@ def _respond(request: Request) -> tuple[dict, int, dict | None]:
         return {"bars": found, "symbol": single.group(1), "next_page_token": token}, len(found), replay
     if request.method == "GET" and request.path == "/v2/account":
         return _ACCOUNT, 0, None
-    raise _ApiError(404, {"message": f"not served by the offline Alpaca stub: {request.method} {request.path}"})
+    raise _ApiError(404,
+                    {"message": f"not served by the offline Alpaca stub: {request.method} {request.path}"})
 
 
 def env_file_text() -> str:
@@ -201,7 +203,7 @@ class MarketDataServer:
         url = url or self.url
         return {"APCA_API_BASE_URL": url, "APCA_API_DATA_URL": url}
 
-    def start(self) -> "MarketDataServer":
+    def start(self) -> MarketDataServer:
         self._http = LoopbackServer(self._wsgi, self._port, "market-data")
         self._http.start()
         return self
@@ -210,7 +212,7 @@ class MarketDataServer:
         if self._http:
             self._http.stop()
 
-    def __enter__(self) -> "MarketDataServer":
+    def __enter__(self) -> MarketDataServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -71,14 +71,16 @@ def summary_page(submissions: list[Submission], links: dict[str, str], exports: 
     times = [result.duration_s for result in results]
     rows = [{"student": submission.student, "name": submission.name, "link": links.get(submission.student),
              "result": submission.result, "percentage": view.percentage(submission.result),
-             "status": view.status(submission.result), "cause": _first_cause(submission)} for submission in submissions]
+             "status": view.status(submission.result), "cause": _first_cause(submission)}
+            for submission in submissions]
     return environment().get_template("summary.html.j2").render(
         activity=results[0].activity if results else "", rows=rows, rates=check_rates(submissions),
         histogram=histogram(scores, max_score) if results else None, max_score=max_score,
         mean=statistics.fmean(scores) if scores else 0, median=statistics.median(scores) if scores else 0,
-        total_time=sum(times), mean_time=statistics.fmean(times) if times else 0, max_time=max(times, default=0),
-        problems=[row for row in rows if row["status"] != "graded"], exports=exports, triage=view.triage(submissions),
-        links=links, similar=similar or [], changes=[(student, links.get(student), view.change_text(change))
+        total_time=sum(times), mean_time=statistics.fmean(times) if times else 0,
+        max_time=max(times, default=0), problems=[row for row in rows if row["status"] != "graded"],
+        exports=exports, triage=view.triage(submissions), links=links, similar=similar or [],
+        changes=[(student, links.get(student), view.change_text(change))
                  for student, change in sorted((changes or {}).items())])
 
 
@@ -99,7 +101,8 @@ def write_class_report(submissions: list[Submission], out: Path, *, staff: bool 
         write_submission_page(submission.result, out / submission.student / REPORT_FILE, staff=staff)
         links[submission.student] = f"{quote(submission.student)}/{REPORT_FILE}"
     exports = (GRADES_FILE, JUNIT_FILE) + ((IMPORT_FILE,) if canvas is not None else ())
-    return {"index": write_atomic(out / INDEX_FILE, summary_page(submissions, links, exports, changes, similar)),
+    return {"index": write_atomic(out / INDEX_FILE,
+                                  summary_page(submissions, links, exports, changes, similar)),
             "grades": write_atomic(out / GRADES_FILE, grades_csv(submissions)),
             "junit": write_atomic(out / JUNIT_FILE, junit_xml([(s.student, s.result) for s in submissions])),
             "reports": out, **write_canvas_files(out, canvas)}

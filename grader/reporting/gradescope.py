@@ -47,8 +47,8 @@ def results(result: GradeResult) -> dict:
         summary += [""] + cause_lines(cause)
     tests = []
     for number, check in enumerate(result.checks, 1):
-        test = {"name": check.title, "number": str(number), "score": check.points, "max_score": check.max_points,
-                "output": _output(check), "output_format": "text",
+        test = {"name": check.title, "number": str(number), "score": check.points,
+                "max_score": check.max_points, "output": _output(check), "output_format": "text",
                 "visibility": VISIBILITY.get(check.visibility, "visible"), "tags": [check.id]}
         if check.status in STATUS:
             test["status"] = STATUS[check.status]
@@ -58,6 +58,7 @@ def results(result: GradeResult) -> dict:
                       "number": str(len(tests) + 1), "score": line["points"], "max_score": 0,
                       "output": plain(line["reason"]), "visibility": "visible",
                       "tags": [f"review.{line['kind']}"]})
-    return {"score": result.score, "execution_time": round(result.duration_s), "output": plain("\n".join(summary)),
-            "output_format": "text", "visibility": "visible", "stdout_visibility": "hidden", "tests": tests}
+    return {"score": result.score, "execution_time": round(result.duration_s),
+            "output": plain("\n".join(summary)), "output_format": "text", "visibility": "visible",
+            "stdout_visibility": "hidden", "tests": tests}
 

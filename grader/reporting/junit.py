@@ -41,7 +41,7 @@ def junit_xml(named_results: list[tuple[str, GradeResult]]) -> bytes:
     root = ElementTree.Element("testsuites", name="grader")
     for name, result in named_results:
         root.append(suite(name, result))
-    for attribute, tag in (("tests", None), ("failures", "failure"), ("errors", "error"), ("skipped", "skipped")):
+    for attribute in ("tests", "failures", "errors", "skipped"):
         root.set(attribute, str(sum(int(child.get(attribute)) for child in root)))
     ElementTree.indent(root)
     return ElementTree.tostring(root, encoding="utf-8", xml_declaration=True)

@@ -20,7 +20,8 @@ def write_submission_outputs(result: GradeResult, folder: Path, *, html: Path | 
     """[(label, path)] of what was written."""
     written = [("report", write_submission_page(result, html or Path(folder) / REPORT_FILE, staff=staff))]
     if gradescope_file:
-        written.append(("gradescope", write_atomic(gradescope_file, json.dumps(gradescope.results(result), indent=1))))
+        written.append(("gradescope", write_atomic(gradescope_file,
+                                                   json.dumps(gradescope.results(result), indent=1))))
     if junit:
         written.append(("junit", write_atomic(junit, junit_xml([(Path(folder).name, result)]))))
     return written

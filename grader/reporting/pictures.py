@@ -16,7 +16,8 @@ WIDTH, HEIGHT, MARGIN = 360, 300, 44
 
 def _svg(width: int, height: int, label: str, body: list[str]) -> Markup:
     return Markup(f'<svg class="picture" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-                  f'role="img" aria-label="{escape(label)}"><title>{escape(label)}</title>{"".join(body)}</svg>')
+                  f'role="img" aria-label="{escape(label)}"><title>{escape(label)}</title>'
+                  f'{"".join(body)}</svg>')
 
 
 def _text(x: float, y: float, text, anchor: str = "middle", css: str = "", turned: bool = False) -> str:
@@ -50,16 +51,22 @@ def predicted_vs_actual(sample: list, metrics: dict) -> Markup:
         return HEIGHT - MARGIN - (value - low) / span * (HEIGHT - 2 * MARGIN)
 
     body = [f'<rect x="{MARGIN}" y="{MARGIN}" width="{plot}" height="{HEIGHT - 2 * MARGIN}" class="frame"/>',
-            f'<line x1="{x(low):.1f}" y1="{y(low):.1f}" x2="{x(high):.1f}" y2="{y(high):.1f}" class="ideal"/>']
+            f'<line x1="{x(low):.1f}" y1="{y(low):.1f}" x2="{x(high):.1f}" y2="{y(high):.1f}" '
+            'class="ideal"/>']
     for tick in _ticks(low, high):
-        body += [_text(x(tick), HEIGHT - MARGIN + 14, f"{tick:g}"), _text(MARGIN - 4, y(tick) + 4, f"{tick:g}", "end")]
-    body += [f'<circle cx="{x(actual):.1f}" cy="{y(predicted):.1f}" r="2.5" class="point"/>' for actual, predicted in sample]
+        body += [_text(x(tick), HEIGHT - MARGIN + 14, f"{tick:g}"),
+                 _text(MARGIN - 4, y(tick) + 4, f"{tick:g}", "end")]
+    body += [f'<circle cx="{x(actual):.1f}" cy="{y(predicted):.1f}" r="2.5" class="point"/>'
+             for actual, predicted in sample]
     body += [_text(WIDTH / 2, HEIGHT - 8, "actual"), _text(14, HEIGHT / 2, "predicted", turned=True)]
     required = metrics.get("required", {})
-    said = [f"RMSE {metrics['rmse']:.3g}" + (f" (at most {required['rmse_max']:g})" if "rmse_max" in required else ""),
-            f"R2 {metrics['r2']:.3g}" + (f" (at least {required['r2_min']:g})" if "r2_min" in required else "")]
+    said = [f"RMSE {metrics['rmse']:.3g}"
+            + (f" (at most {required['rmse_max']:g})" if "rmse_max" in required else ""),
+            f"R2 {metrics['r2']:.3g}"
+            + (f" (at least {required['r2_min']:g})" if "r2_min" in required else "")]
     body.append(_text(WIDTH / 2, 16, "; ".join(said)))
-    body.append(_text(WIDTH / 2, 30, f"{len(sample)} of {metrics.get('records', len(sample))} test records", css="small"))
+    body.append(_text(WIDTH / 2, 30, f"{len(sample)} of {metrics.get('records', len(sample))} test records",
+                      css="small"))
     return _svg(WIDTH, HEIGHT, "Predicted against actual values on the test set", body)
 
 
@@ -76,9 +83,10 @@ def confusion_matrix(matrix: list, metrics: dict) -> Markup:
             count = matrix[row][column]
             css = "right" if row == column else "wrong"
             shade = 0.15 + 0.85 * count / total
-            body.append(f'<rect x="{left + column * cell}" y="{top + row * cell}" width="{cell}" height="{cell}" '
-                        f'class="{css}" fill-opacity="{shade:.2f}"/>')
-            body.append(_text(left + column * cell + cell / 2, top + row * cell + cell / 2 + 5, count, css="count"))
+            body.append(f'<rect x="{left + column * cell}" y="{top + row * cell}" width="{cell}" '
+                        f'height="{cell}" class="{css}" fill-opacity="{shade:.2f}"/>')
+            body.append(_text(left + column * cell + cell / 2, top + row * cell + cell / 2 + 5, count,
+                              css="count"))
     required = metrics.get("required", {}).get("accuracy_min")
     body.append(_text(left + cell, 16, f"accuracy {metrics['accuracy']:.3f}"
                       + (f" (at least {required:g})" if required is not None else "")))
@@ -95,10 +103,13 @@ def leftover_costs(leftovers: list) -> Markup:
         y = 10 + position * row_height
         body.append(_text(label_width - 6, y + 15, f"{item.get('name')} ({item.get('region')})"[:32], "end"))
         width = bar_width * (cost or 0) / top
-        body.append(f'<rect x="{label_width}" y="{y + 3}" width="{width:.1f}" height="{row_height - 8}" class="cost"/>')
+        body.append(
+            f'<rect x="{label_width}" y="{y + 3}" width="{width:.1f}" '
+            f'height="{row_height - 8}" class="cost"/>')
         said = "unknown cost" if cost is None else f"${cost:,.2f}/month"
         body.append(_text(label_width + width + 6, y + 15, said, "start"))
-    return _svg(label_width + bar_width + 110, 20 + len(rows) * row_height, "Monthly cost of what is left", body)
+    return _svg(label_width + bar_width + 110, 20 + len(rows) * row_height, "Monthly cost of what is left",
+                body)
 
 
 def histogram(scores: list[float], max_score: float, bins: int = 10) -> Markup:
@@ -113,7 +124,8 @@ def histogram(scores: list[float], max_score: float, bins: int = 10) -> Markup:
     for position, count in enumerate(counts):
         x = MARGIN + position * bar
         h = height * count / top
-        body.append(f'<rect x="{x + 2}" y="{20 + height - h:.1f}" width="{bar - 4}" height="{h:.1f}" class="bar"/>')
+        body.append(
+            f'<rect x="{x + 2}" y="{20 + height - h:.1f}" width="{bar - 4}" height="{h:.1f}" class="bar"/>')
         if count:
             body.append(_text(x + bar / 2, 16 + height - h, count))
         body.append(_text(x + bar / 2, height + 36, f"{position * max_score / bins:g}", css="small"))
@@ -127,6 +139,7 @@ def for_check(evidence: dict) -> Markup | None:
         return predicted_vs_actual(evidence["sample"], evidence)
     if evidence.get("confusion_matrix") and "accuracy" in evidence:
         return confusion_matrix(evidence["confusion_matrix"], evidence)
-    if any(item.get("cost_per_hour") != 0 for item in evidence.get("leftovers") or []):   # free metadata: no picture
+    # free metadata: no picture
+    if any(item.get("cost_per_hour") != 0 for item in evidence.get("leftovers") or []):
         return leftover_costs(evidence["leftovers"])
     return None

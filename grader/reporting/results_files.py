@@ -26,7 +26,8 @@ def result_paths(paths: list[Path]) -> list[Path]:
         if path.is_dir():
             inside = sorted(path.rglob(RESULT_FILE))
             if not inside:
-                raise UsageError(f"{path} holds no {RESULT_FILE}; give result files or the folders grading wrote")
+                raise UsageError(
+                    f"{path} holds no {RESULT_FILE}; give result files or the folders grading wrote")
             found += inside
         elif path.is_file():
             found.append(path)
@@ -53,7 +54,8 @@ def read_submissions(paths: list[Path], *, student_view: bool = False) -> list[S
         submissions.append(Submission(name, result.for_students() if student_view else result, path))
     activities = sorted({submission.result.activity for submission in submissions})
     if len(activities) > 1:
-        raise UsageError(f"the results are of several activities ({', '.join(activities)}); report one activity at a time")
+        raise UsageError(
+            f"the results are of several activities ({', '.join(activities)}); report one activity at a time")
     return sorted(submissions, key=lambda submission: submission.student)
 
 

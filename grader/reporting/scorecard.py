@@ -6,8 +6,8 @@ from __future__ import annotations
 import textwrap
 
 from ..grading.result import CheckResult, GradeResult
-from .view import Cause, causes, fix_first, review_lines, same_reason, warnings
 from ..terminal import inert
+from .view import Cause, causes, fix_first, review_lines, same_reason, warnings
 
 LABELS = {"pass": "PASS", "fail": "FAIL", "error": "ERROR", "manual": "MANUAL", "skip": "SKIP"}
 CHECK_INDENT = 17
@@ -56,8 +56,8 @@ def cause_lines(cause: Cause, width: int = 100) -> list[str]:
         lines.append(f"    line {failure['line']}: {_shown(failure['code']) or '(blank line)'}")
     value = failure.get("value")
     if value:
-        lines.append(f"    the value '{_shown(value['value'])}' appears in cell {value['cell']}, line {value['line']}: "
-                     f"{_shown(value['code'])}")
+        lines.append(f"    the value '{_shown(value['value'])}' appears in cell {value['cell']}, line "
+                     f"{value['line']}: {_shown(value['code'])}")
         if value.get("note"):
             lines.append(f"    grader's note: {_shown(value['note'])}")
     if failure.get("hint"):
@@ -79,10 +79,12 @@ def render(result: GradeResult, width: int = 100) -> str:
     lines = [f"{result.activity}: {source}"]
     for run in result.runs:
         ran = _shown(run.get("file", run["notebook"]))
-        graded_as = f" as {_shown(run['notebook'])}" if run.get("file", run["notebook"]) != run["notebook"] else ""
+        graded_as = (f" as {_shown(run['notebook'])}" if run.get("file", run["notebook"]) != run["notebook"]
+                     else "")
         environment = run.get("environment", {})
         on = f" on {_shown(environment['name'])}" if environment.get("name", "current") != "current" else ""
-        lines.append(f"  ran {ran}{graded_as}{on}: {run['ok']}/{run['cells']} cells ok in {run['duration_s']:.1f} s"
+        lines.append(f"  ran {ran}{graded_as}{on}: {run['ok']}/{run['cells']} cells ok "
+                     f"in {run['duration_s']:.1f} s"
                      + (f"; kernel {run['kernel']}" if run["kernel"] != "finished" else ""))
         if environment.get("note"):
             lines.append(f"    kernel environment: {_shown(environment['note'])}")
@@ -94,7 +96,8 @@ def render(result: GradeResult, width: int = 100) -> str:
                                               for number, text in enumerate(first, 1)]
     for cause in found:
         lines += [""] + cause_lines(cause, width)
-    others = sum(len(run.get("failures", [])) for run in result.runs) - sum(1 + len(c.followers) for c in found)
+    others = (sum(len(run.get("failures", [])) for run in result.runs)
+              - sum(1 + len(c.followers) for c in found))
     if others > 0:
         lines.append(f"  ({others} other cell(s) failed: see report.html)")
     lines.append("")

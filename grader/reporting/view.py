@@ -54,7 +54,8 @@ def causes(result: GradeResult, checks: list[CheckResult]) -> tuple[list[Cause],
                                         "unfinished": blocked.get("unfinished", False)})
         (found[key].checks if key else rest).append(check)
     order = {run["notebook"]: position for position, run in enumerate(result.runs)}
-    ordered = sorted(found.values(), key=lambda cause: (order.get(cause.notebook, len(order)), cause.failure["cell"]))
+    ordered = sorted(found.values(),
+                     key=lambda cause: (order.get(cause.notebook, len(order)), cause.failure["cell"]))
     return ordered, sorted(rest, key=lambda check: STATUS_ORDER.get(check.status, 1))
 
 
@@ -134,11 +135,11 @@ def warnings(result: GradeResult, checks: list[CheckResult] | None = None) -> li
     `checks` (default: all) among the result's checks."""
     said = [f"Could not be graded: {result.error}"] if result.error else []
     if result.unisolated:
-        said.append(f"The notebooks ran WITHOUT a sandbox ({result.unisolated}): fine for a self-check, not for "
-                    "grading for credit.")
+        said.append(f"The notebooks ran WITHOUT a sandbox ({result.unisolated}): fine for a self-check, not "
+                    "for grading for credit.")
     if result.synthetic_data:
-        said.append("Graded on a SYNTHETIC stand-in for the course data (or replayed market data): the grade is "
-                    "indicative; grade with --data-dir for the real files.")
+        said.append("Graded on a SYNTHETIC stand-in for the course data (or replayed market data): the grade "
+                    "is indicative; grade with --data-dir for the real files.")
     for name in result.missing_notebooks:
         said.append(f"{name} was not submitted: its checks fail.")
     said += run_problems(result)
@@ -149,7 +150,8 @@ def warnings(result: GradeResult, checks: list[CheckResult] | None = None) -> li
                     "points, so every submission is scored out of the same maximum.")
     errors = sum(check.status == "error" for check in checks)
     if errors:
-        said.append(f"{errors} check(s) could not read their evidence (status error): they score 0 until it can be read.")
+        said.append(f"{errors} check(s) could not read their evidence (status error): they score 0 until it "
+                    "can be read.")
     return said
 
 

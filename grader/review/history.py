@@ -6,7 +6,7 @@ an adjustment, the late policy)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..files import write_atomic
@@ -26,7 +26,7 @@ def keep(folder: Path, *, stamp: dict | None, run: str) -> Path | None:
     history.mkdir(parents=True, exist_ok=True)
     numbers = [int(path.stem) for path in history.glob("[0-9]*.json") if path.stem.isdigit()]
     number = 1 + max(numbers, default=0)
-    entry = {"kept_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "run": run,
+    entry = {"kept_at": datetime.now(UTC).isoformat(timespec="seconds"), "run": run,
              "stamp": stamp or {}, "result": result}
     return write_atomic(history / f"{number:03d}.json", json.dumps(entry, indent=1))
 

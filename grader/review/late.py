@@ -16,7 +16,7 @@ import json
 import math
 import re
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import UsageError
@@ -35,7 +35,7 @@ def parse_due(text: str) -> datetime:
         due = datetime.fromisoformat(text.strip())
     except ValueError:
         raise UsageError(f"--due {text}: give a date and time such as 2026-12-01T23:59-08:00") from None
-    return due if due.tzinfo else due.replace(tzinfo=timezone.utc)
+    return due if due.tzinfo else due.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class LatePolicy:
     penalty: str             # SPEC as given
 
     @classmethod
-    def given(cls, due: str | None, penalty: str | None) -> "LatePolicy | None":
+    def given(cls, due: str | None, penalty: str | None) -> LatePolicy | None:
         if not due and not penalty:
             return None
         if not due or not penalty:
@@ -81,7 +81,7 @@ class LatePolicy:
         write_atomic(Path(out) / POLICY_FILE, json.dumps(asdict(self)))
 
     @classmethod
-    def saved(cls, out: Path) -> "LatePolicy | None":
+    def saved(cls, out: Path) -> LatePolicy | None:
         path = Path(out) / POLICY_FILE
         try:
             return cls(**json.loads(path.read_text()))

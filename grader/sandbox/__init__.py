@@ -42,7 +42,8 @@ def isolation_problem() -> str | None:
         userns = os.geteuid() != 0
         spec = {"userns": userns, "uid": 0 if userns else 65534, "gid": 0 if userns else 65534,
                 "cgroup_procs": [], "root": f"{scratch}/root", "hostname": "probe",
-                "binds": [{"source": folder, "target": folder} for folder in ("/usr", "/bin", "/lib", "/lib64")
+                "binds": [{"source": folder, "target": folder}
+                          for folder in ("/usr", "/bin", "/lib", "/lib64")
                           if os.path.exists(folder)],
                 "masks": [], "home": {"path": "/home/probe", "size_mb": 1, "copy_from": f"{scratch}/home"},
                 "shm_mb": 1, "bridges": [], "rlimits": {}, "cwd": "/", "argv": ["/bin/true"], "env": {},

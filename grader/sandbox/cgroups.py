@@ -25,7 +25,8 @@ def _own_path(controller: str | None) -> str:
     """Where this process sits in a hierarchy ('' controller name for v2)."""
     for line in Path("/proc/self/cgroup").read_text().splitlines():
         _, controllers, path = line.split(":", 2)
-        if (controller is None and controllers == "") or (controller and controller in controllers.split(",")):
+        if ((controller is None and controllers == "")
+                or (controller and controller in controllers.split(","))):
             return path.lstrip("/")
     raise FileNotFoundError(f"no {controller or 'v2'} cgroup for this process")
 
@@ -41,7 +42,7 @@ class RunCgroup:
     folders: dict[str, Path] = field(default_factory=dict)   # controller ('' on v2) -> the run's folder
 
     @classmethod
-    def create(cls, name: str, *, memory_bytes: int, max_processes: int) -> "RunCgroup | None":
+    def create(cls, name: str, *, memory_bytes: int, max_processes: int) -> RunCgroup | None:
         group = cls(PREFIX + name, 2 if _v2() else 1)
         try:
             if group.version == 2:
@@ -92,7 +93,8 @@ class RunCgroup:
             if self.version == 2:
                 stat = dict(line.split() for line in (self.folders[""] / "cpu.stat").read_text().splitlines())
                 return int(stat["usage_usec"]) / 1e6
-            return int((self.folders["cpuacct"] / "cpuacct.usage").read_text()) / 1e9 if "cpuacct" in self.folders else 0.0
+            return (int((self.folders["cpuacct"] / "cpuacct.usage").read_text()) / 1e9
+                    if "cpuacct" in self.folders else 0.0)
         except (OSError, KeyError, ValueError):
             return 0.0
 

@@ -36,7 +36,8 @@ MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 0x20, 0x1000, 0x4000, 0x40000
 MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 24, 38
 SYS_PIVOT_ROOT = {"x86_64": 155, "aarch64": 41}
-FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2)
+FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
+                     signal.SIGUSR2)
 DEVICES = ("null", "zero", "full", "random", "urandom")
 OLD_ROOT = ".old-root"
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
@@ -58,8 +59,9 @@ def _check(result: int, step: str) -> int:
 
 
 def _mount(source, target, fstype, flags, data=None):
-    _check(_libc.mount(source and source.encode(), target.encode(), fstype and fstype.encode(), ctypes.c_ulong(flags),
-                       data and data.encode()), f"mount {source or fstype} on {target}")
+    _check(_libc.mount(source and source.encode(), target.encode(), fstype and fstype.encode(),
+                       ctypes.c_ulong(flags), data and data.encode()),
+           f"mount {source or fstype} on {target}")
 
 
 def _prctl(option: int, value: int) -> None:
@@ -115,7 +117,7 @@ def _tmpfs(target: str, size_mb: int, mode: int = 0o755, read_only: bool = False
 
 def _copy_tree(source: str, target: str, uid: int, gid: int) -> None:
     """Copy the staged workspace into the sandbox's own tmpfs, owned by the sandbox user."""
-    for folder, dirs, files in os.walk(source):
+    for folder, _dirs, files in os.walk(source):
         inside = os.path.join(target, os.path.relpath(folder, source))
         _makedirs(inside)
         os.chown(inside, uid, gid)
@@ -139,7 +141,8 @@ def _build_root(spec: dict) -> None:
     _makedirs(new(home["path"] + "/tmp"), 0o700)
     os.chown(new(home["path"] + "/tmp"), spec["uid"], spec["gid"])
     _bind(new(home["path"] + "/tmp"), new("/tmp"), writable=True)
-    for bind in spec["binds"]:        # after /tmp, so a bind below /tmp (the kernel's IPC folder) stays on top
+    # after /tmp, so a bind below /tmp (the kernel's IPC folder) stays on top
+    for bind in spec["binds"]:
         _bind(bind["source"], new(bind["target"]), bind.get("writable", False))
     for masked in spec["masks"]:      # e.g. the grader's own package inside a bound site-packages
         if os.path.isdir(new(masked)):
@@ -174,7 +177,8 @@ def _drop_privileges(spec: dict) -> None:
     """No way back: an unprivileged uid (or, in a user namespace, root without any capability),
     an empty bounding set, and no_new_privs so no setuid binary or file capability can raise it."""
     for capability in range(64):
-        if _libc.prctl(PR_CAPBSET_DROP, ctypes.c_ulong(capability), 0, 0, 0) == -1 and ctypes.get_errno() == 22:
+        if (_libc.prctl(PR_CAPBSET_DROP, ctypes.c_ulong(capability), 0, 0, 0) == -1
+                and ctypes.get_errno() == 22):
             break   # EINVAL: past the last capability this kernel knows
     if spec["userns"]:
         header = struct.pack("II", _LINUX_CAPABILITY_VERSION_3, 0)
@@ -274,7 +278,8 @@ def _init(spec: dict, run_kernel) -> None:
         quiet = os.open("/dev/null", os.O_RDWR)   # the kernel talks over ZMQ; its own prints go nowhere
         for fd in (0, 1, 2):
             os.dup2(quiet, fd)
-        os.closerange(3, os.sysconf("SC_OPEN_MAX"))   # a warm kernel does not exec: nothing of ours stays open
+        # a warm kernel does not exec: nothing of ours stays open
+        os.closerange(3, os.sysconf("SC_OPEN_MAX"))
         os.setsid()
         os.chdir(spec["cwd"])
         run_kernel(spec)
@@ -307,7 +312,7 @@ def enter(spec: dict, run_kernel=exec_kernel) -> None:
         try:
             _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
             _init(spec, run_kernel)
-        except BaseException as error:   # noqa: BLE001  (anything: the run cannot start, say why)
+        except BaseException as error:   # anything: the run cannot start, say why
             print(f"grader sandbox: {error}", file=sys.stderr, flush=True)
             os._exit(SETUP_FAILED)
     _forward_signals_to(init)

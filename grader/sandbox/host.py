@@ -55,7 +55,7 @@ class HostRun:
     def kernel_ready(self) -> None:
         """Nothing to close: the kernel runs as the grader's user."""
 
-    def __enter__(self) -> "HostRun":
+    def __enter__(self) -> HostRun:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -17,9 +17,8 @@ import shutil
 import tempfile
 import threading
 import time
-from pathlib import Path
-
 from dataclasses import dataclass
+from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 
@@ -32,7 +31,8 @@ WORKDIR = HOME + "/work"
 KERNEL_SITE = "/opt/grader/kernel_site"
 KERNEL_SITE_SOURCE = Path(__file__).resolve().parents[1] / "kernel_site"
 SYSTEM_FOLDERS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
-SERVICE_PORTS = {"aws": 4566, "market_data": 5080}   # loopback ports inside; any free port works, these are fixed
+# loopback ports inside; any free port works, these are fixed
+SERVICE_PORTS = {"aws": 4566, "market_data": 5080}
 
 
 def service_url(service: str) -> str:
@@ -75,7 +75,8 @@ class IsolatedRun:
         self.fork_server = fork_server          # a warm-kernel server for this environment, if any
         self.warm, self.warm_error = False, ""
         self.userns = os.geteuid() != 0
-        self.uid = self.gid = 0 if self.userns else secrets.randbelow(UID_RANGE[1] - UID_RANGE[0]) + UID_RANGE[0]
+        self.uid = self.gid = (0 if self.userns
+                               else secrets.randbelow(UID_RANGE[1] - UID_RANGE[0]) + UID_RANGE[0])
         self.folder = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))
         self.ipc = self.folder / "ipc"
         self.sockets = self.folder / "sockets"
@@ -126,7 +127,8 @@ class IsolatedRun:
         manager.transport, manager.ip = "ipc", str(self.ipc / "kernel")
         manager.connection_file = str(self.ipc / CONNECTION_FILE)
         manager.kernel_id = secrets.token_hex(8)
-        provisioner = SandboxProvisioner(kernel_id=manager.kernel_id, kernel_spec=manager.kernel_spec, parent=manager)
+        provisioner = SandboxProvisioner(kernel_id=manager.kernel_id, kernel_spec=manager.kernel_spec,
+                                         parent=manager)
         provisioner.sandbox = self
         manager.provisioner = provisioner
         return manager
@@ -151,18 +153,20 @@ class IsolatedRun:
             os.chown(path, self.uid, self.gid)
 
     # --- life cycle ---
-    def __enter__(self) -> "IsolatedRun":
+    def __enter__(self) -> IsolatedRun:
         try:
             for folder in (self.ipc, self.sockets, self.folder / "root"):
                 folder.mkdir(mode=0o700)
             os.chmod(self.sockets, 0o711)
-            os.chown(self.ipc, self.uid if not self.userns else os.getuid(), self.gid if not self.userns else os.getgid())
+            os.chown(self.ipc, self.uid if not self.userns else os.getuid(),
+                     self.gid if not self.userns else os.getgid())
             os.chmod(self.folder, 0o711)
             (self.folder / "passwd").write_text(f"root:x:0:0:root:/root:/usr/sbin/nologin\n"
                                                 f"student:x:{self.uid}:{self.gid}:student:{HOME}:/bin/sh\n")
             (self.folder / "group").write_text(f"root:x:0:\nstudent:x:{self.gid}:\n")
             if cgroups.available():
-                self.cgroup = cgroups.RunCgroup.create(self.folder.name, memory_bytes=self.limits.memory_mb << 20,
+                self.cgroup = cgroups.RunCgroup.create(self.folder.name,
+                                                       memory_bytes=self.limits.memory_mb << 20,
                                                        max_processes=self.limits.processes)
         except BaseException:
             self._remove()
@@ -237,7 +241,8 @@ class IsolatedRun:
         """What the run record keeps about the isolation and the limits of the whole sandbox."""
         report = {"isolated": True, "kind": self.kind, "user_namespace": self.userns, "uid": self.uid,
                   "warm_kernel": self.warm, **({"warm_error": self.warm_error} if self.warm_error else {}),
-                  "limits_enforced_by": f"cgroup v{self.cgroup.version}" if self.cgroup else "per-process rlimits",
+                  "limits_enforced_by": (f"cgroup v{self.cgroup.version}" if self.cgroup
+                                         else "per-process rlimits"),
                   "setup_error": self.setup_log.read_text()[-2000:] if self.setup_log.exists() else "",
                   "limit_hit": self.limit_hit}
         if self.cgroup:

@@ -62,7 +62,8 @@ class ForkedKernel:
 
     def _read_exit(self) -> None:
         line = _read_line(self._connection)
-        self.returncode = json.loads(line)["exit"] if line else -signal.SIGKILL   # server gone: so is the kernel
+        # server gone: so is the kernel
+        self.returncode = json.loads(line)["exit"] if line else -signal.SIGKILL
         self._connection.close()
         if self._pidfd is not None:
             os.close(self._pidfd)
@@ -98,9 +99,9 @@ class ForkServer:
         self.socket = self.folder / "server.sock"
         self._log = open(self.folder / "server.log", "wb")
         env = {**env, "HOME": str(self.folder), "TMPDIR": str(self.folder)}   # its own, never a kernel's
-        self._process = subprocess.Popen([str(python), str(ZYGOTE), str(self.socket)], env=env, cwd=self.folder,
-                                         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=self._log,
-                                         start_new_session=True)
+        self._process = subprocess.Popen([str(python), str(ZYGOTE), str(self.socket)], env=env,
+                                         cwd=self.folder, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                         stderr=self._log, start_new_session=True)
         self._owner = os.getpid()
         self._pidfd = os.pidfd_open(self._process.pid)   # its liveness, seen from forks of the owner too
         self._ready = threading.Event()
@@ -144,7 +145,8 @@ class ForkServer:
         connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         connection.connect(str(self.socket))
         connection.sendall(json.dumps({"spec": str(spec_path)}).encode() + b"\n")
-        reply = json.loads(await asyncio.to_thread(_read_line, connection) or b'{"error": "the server closed"}')
+        reply = json.loads(await asyncio.to_thread(_read_line, connection)
+                           or b'{"error": "the server closed"}')
         if "pid" not in reply:
             connection.close()
             raise ForkServerError(reply.get("error", "no reply"))

@@ -23,7 +23,7 @@ import socket
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import enter  # noqa: E402  (the same sandbox a cold kernel enters)
+import enter  # the same sandbox a cold kernel enters
 
 # What course notebooks import, heaviest first. A module an environment lacks is skipped.
 PRELOAD = ("numpy", "pandas", "scipy", "sklearn", "sklearn.linear_model", "sklearn.model_selection",
@@ -31,8 +31,8 @@ PRELOAD = ("numpy", "pandas", "scipy", "sklearn", "sklearn.linear_model", "sklea
            "sagemaker", "sagemaker.amazon.amazon_estimator", "sagemaker.predictor", "sagemaker.serializers",
            "sagemaker.deserializers", "IPython", "ipykernel.kernelapp", "alpaca_trade_api", "dotenv", "path",
            # what the kernel app itself imports while it starts (the debugger's debugpy most of all)
-           "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger", "sqlite3", "pdb", "tornado.queues",
-           "grader_ipython")
+           "ipykernel.ipkernel", "ipykernel.zmqshell", "ipykernel.debugger", "sqlite3", "pdb",
+           "tornado.queues", "grader_ipython")
 KERNEL_MODULE_ARGS = 3   # argv = [python, "-m", "ipykernel_launcher", ...kernel options]
 
 
@@ -42,7 +42,7 @@ def preload() -> list[str]:
         try:
             importlib.import_module(name)
             loaded.append(name)
-        except Exception:   # noqa: BLE001  (an environment may lack it; a kernel imports what it needs)
+        except Exception:   # an environment may lack it; a kernel imports what it needs
             pass
     return loaded
 
@@ -100,7 +100,8 @@ def serve(path: str) -> None:
     buffers: dict[socket.socket, bytes] = {}
     parent = os.getppid()
     print("ready", flush=True)
-    while os.getppid() == parent:   # the grader gone (this server reparented): so is the server, and its kernels
+    # the grader gone (this server reparented): so is the server, and its kernels
+    while os.getppid() == parent:
         for key, _ in selector.select(timeout=0.5):
             if key.fileobj is wakeup:
                 wakeup.recv(4096)

@@ -45,7 +45,7 @@ class Connection:
         self._reader.close()
         self.socket.close()
 
-    def __enter__(self) -> "Connection":
+    def __enter__(self) -> Connection:
         return self
 
     def __exit__(self, *exc) -> None:

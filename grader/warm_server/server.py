@@ -77,7 +77,7 @@ def rehearse() -> None:
         solution = load("iam-user").notebook("solution")
         with tempfile.TemporaryDirectory(prefix="grader-rehearsal-") as scratch:
             main(["check", "iam-user", str(solution), "--out", scratch, "--no-warm-server"])
-    except Exception:   # noqa: BLE001  (a project without that activity: gradings only start colder)
+    except Exception:   # a project without that activity: gradings only start colder
         traceback.print_exc()
     rubrics = str(project_dir() / "rubrics")
     for name in set(sys.modules) - before:
@@ -255,13 +255,13 @@ class Server:
             code = main(request["argv"])
         except SystemExit as stopped:
             code = stopped.code if isinstance(stopped.code, int) else (0 if stopped.code is None else 2)
-        except BaseException:   # noqa: BLE001  (the command's own crash, shown as the command would show it)
+        except BaseException:   # the command's own crash, shown as the command would show it
             traceback.print_exc()
         finally:
             for stream in (sys.stdout, sys.stderr):
                 try:
                     stream.flush()
-                except Exception:   # noqa: BLE001  (the terminal may be gone)
+                except Exception:   # the terminal may be gone
                     pass
             os._exit(code)
 
