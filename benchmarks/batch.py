@@ -21,9 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from plain_run import plain_run
+
 from grader.activities import load
 from grader.emulator import Emulator
-from plain_run import plain_run
 
 PROJECT = Path(__file__).resolve().parents[1]
 

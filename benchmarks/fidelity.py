@@ -17,7 +17,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from emulated_sagemaker import EmulatedSageMaker, boston_rm  # noqa: E402
+from emulated_sagemaker import EmulatedSageMaker, boston_rm
 
 REAL = {"rainfall": ("R2", "-0.09 to -0.06", (-0.15, 0.02)),
         "housing": ("R2", "0.49", (0.40, 0.56)),

@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fidelity import course_split, datasets, split_options  # noqa: E402
+from fidelity import course_split, datasets, split_options
 
-from grader.activities import load  # noqa: E402
-from grader.checks.labels import agreement, course_table  # noqa: E402
-from grader.recordio import Records  # noqa: E402
+from grader.activities import load
+from grader.checks.labels import agreement, course_table
+from grader.recordio import Records
 
 
 def uploaded(x, y) -> Records:

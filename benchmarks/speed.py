@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from emulated_sagemaker import EmulatedSageMaker  # noqa: E402
-from fidelity import datasets  # noqa: E402
+from emulated_sagemaker import EmulatedSageMaker
+from fidelity import datasets
 
-from grader import recordio  # noqa: E402
+from grader import recordio
 
 
 def timed(action):

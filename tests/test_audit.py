@@ -7,7 +7,6 @@ import io
 import json
 import re
 import time
-
 from pathlib import Path
 
 import boto3

@@ -8,14 +8,14 @@ import io
 import pytest
 
 from grader.audit.files import csv_rows, write_csv
-from grader.checks.leftovers import find
 from grader.audit.record import build, verdict
 from grader.audit.regions import RegionChoice
 from grader.audit.roster import NOT_ON_ROSTER, not_audited, read_roster, student_of
 from grader.audit.text import money
-from grader.terminal import inert
 from grader.checks import prices
+from grader.checks.leftovers import find
 from grader.errors import UsageError
+from grader.terminal import inert
 
 GB_MONTH = 730   # hours
 

@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from graded_results import solution
 from rich.console import Console
 
 from grader.activities import load
@@ -19,7 +20,6 @@ from grader.errors import UsageError
 from grader.grading.grade import RESULT_FILE
 from grader.reporting import view
 from grader.reporting.results_files import read_submissions
-from graded_results import solution
 
 PROJECT = Path(__file__).resolve().parents[1]
 IAM = load("iam-user")

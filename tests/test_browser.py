@@ -5,10 +5,10 @@ run none of the student's script, work with JavaScript off, and fetch nothing bu
 from pathlib import Path
 
 import pytest
+from graded_results import class_of, hostile, solution
 
 from grader.reporting.class_summary import write_class_report
 from grader.reporting.html import write_submission_page
-from graded_results import class_of, hostile, solution
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -11,6 +11,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from graded_results import HIDDEN_MESSAGE, HIDDEN_TITLE, hostile, solution
+from html_checks import strict
 
 from grader.activities import load
 from grader.batch import store
@@ -22,8 +24,6 @@ from grader.grading.grade import RESULT_FILE
 from grader.grading.result import GradeResult
 from grader.reporting.canvas_import import describe, place
 from grader.reporting.results_files import Submission
-from graded_results import HIDDEN_MESSAGE, HIDDEN_TITLE, hostile, solution
-from html_checks import strict
 
 HOUSING = load("housing")
 NOTEBOOK = b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'

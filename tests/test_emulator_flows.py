@@ -5,7 +5,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import FLOWS, course_workdir, env_from_file, run_flow
 
 # Records every address the client process connects to, with no blocking hook in the way.

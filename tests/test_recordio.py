@@ -2,8 +2,8 @@ import io
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 import sagemaker.amazon.common as smac
+import scipy.sparse as sp
 
 from grader import recordio
 

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from graded_results import IMG, SCRIPT
+from html_checks import external_references, strict
 
 from grader.activities import load
 from grader.cli import main
 from grader.grading.result import GradeResult
 from grader.reporting.html import submission_page
-from graded_results import IMG, SCRIPT
-from html_checks import external_references, strict
 
 HOUSING = load("housing")
 pytestmark = pytest.mark.slow

@@ -8,10 +8,13 @@ import json
 import re
 import xml.etree.ElementTree as ElementTree
 from dataclasses import replace
+from html import unescape as html_unescape
 from pathlib import Path
 
 import html5lib
 import pytest
+from graded_results import HIDDEN_ID, HIDDEN_MESSAGE, HIDDEN_TITLE, IMG, SCRIPT, class_of, hostile, solution
+from html_checks import external_references, strict
 
 from grader.cli import main
 from grader.grading.result import GradeResult, points_for
@@ -19,12 +22,10 @@ from grader.reporting import gradescope, view
 from grader.reporting.class_summary import check_rates, write_class_report
 from grader.reporting.gradebook import grades_csv
 from grader.reporting.html import submission_page
-from grader.reporting.scorecard import render
-from html import unescape as html_unescape
 from grader.reporting.junit import junit_xml
 from grader.reporting.results_files import Submission, read_submissions
-from html_checks import external_references, strict
-from graded_results import HIDDEN_ID, HIDDEN_MESSAGE, HIDDEN_TITLE, IMG, SCRIPT, class_of, hostile, solution
+from grader.reporting.scorecard import render
+
 
 def test_the_strict_parser_refuses_broken_html():
     with pytest.raises(html5lib.html5parser.ParseError):

@@ -11,7 +11,7 @@ import importlib.util
 import json
 import sys
 import tomllib
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,7 @@ ACTIVITIES = ("iam-user", "sagemaker-notebook", "cleanup")
 NOT_LOST = ("pass", "manual", "skip")
 
 
-@lru_cache(maxsize=None)
+@cache
 def grade(activity: str, file: str, scratch: str) -> dict:
     out = Path(scratch) / (file.replace("/", "__") + ".result.json")
     code = main(["check", activity, "--snapshot", str(SNAPSHOTS / file), "--json", str(out),

@@ -4,11 +4,11 @@ versions run (with a note in the record); a notebook for another language is ref
 import json
 
 import pytest
+from real_notebooks import PYTHON_INFO, write_v3, write_v4
 
 from grader.cli import main
 from grader.errors import UsageError
 from grader.execution import read_submission
-from real_notebooks import PYTHON_INFO, write_v3, write_v4
 
 CELLS = ["import sys\nprint(sys.version_info[0])", "# YOUR CODE HERE", "print('done')"]
 

@@ -5,7 +5,6 @@ every cleanup run. Run it again after changing what the class leaves behind:
     python activities/cleanup/make_after_class.py
 """
 
-import json
 from pathlib import Path
 
 import boto3

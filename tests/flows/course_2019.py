@@ -1,21 +1,21 @@
 # Written like the course's 2019 notebooks: v1 names, Data/ CSVs, RecordIO, fit, deploy, predict
 # with csv_serializer and json_deserializer, delete_endpoint. argv[1] is "rainfall" (regressor)
 # or "credit" (binary classifier). Prints a JSON summary line.
-import sys
-import os
 import io
 import json
+import os
+import sys
+
+import boto3
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
-from sklearn.metrics import mean_squared_error, r2_score
-
 import sagemaker
 import sagemaker.amazon.common as smac
-from sagemaker.predictor import csv_serializer, json_deserializer
 from sagemaker import get_execution_role
 from sagemaker.amazon.amazon_estimator import get_image_uri
-import boto3
+from sagemaker.predictor import csv_serializer, json_deserializer
+from sklearn.metrics import mean_squared_error, r2_score
+from sklearn.model_selection import train_test_split
 
 problem = sys.argv[1]
 if problem == "rainfall":
@@ -45,20 +45,20 @@ smac.write_numpy_to_dense_tensor(buf, np.array(X_train).astype("float32"), np.ar
 buf.seek(0)
 key = "linear_train.data"
 boto3.resource("s3").Bucket(bucket).Object(os.path.join(prefix, "train", key)).upload_fileobj(buf)
-s3_train_data = "s3://{}/{}/train/{}".format(bucket, prefix, key)
+s3_train_data = f"s3://{bucket}/{prefix}/train/{key}"
 
 buf = io.BytesIO()
 smac.write_numpy_to_dense_tensor(buf, np.array(X_test).astype("float32"), np.array(y_test).astype("float32"))
 buf.seek(0)
 key = "linear_test.data"
 boto3.resource("s3").Bucket(bucket).Object(os.path.join(prefix, "test", key)).upload_fileobj(buf)
-s3_test_data = "s3://{}/{}/test/{}".format(bucket, prefix, key)
+s3_test_data = f"s3://{bucket}/{prefix}/test/{key}"
 
 container = get_image_uri(boto3.Session().region_name, "linear-learner")
 sess = sagemaker.Session()
 linear = sagemaker.estimator.Estimator(
     container, role, train_instance_count=1, train_instance_type="ml.m4.xlarge",
-    output_path="s3://{}/{}/output".format(bucket, prefix), sagemaker_session=sess)
+    output_path=f"s3://{bucket}/{prefix}/output", sagemaker_session=sess)
 linear.set_hyperparameters(**hyperparameters)
 linear.fit({"train": s3_train_data, "test": s3_test_data})
 
