@@ -29,21 +29,21 @@ def datasets(data_dir: Path):
     if (data_dir / "x_austin_final.csv").exists():
         x = pd.read_csv(data_dir / "x_austin_final.csv")[["TempAvgF"]].values
         y = pd.read_csv(data_dir / "y_austin_final.csv", header=None).iloc[:, 0].values
-        yield "rainfall", x, y, dict(feature_dim=1, mini_batch_size=100, predictor_type="regressor", epochs=10,
-                                     num_models=32, loss="absolute_loss")
+        yield "rainfall", x, y, {"feature_dim": 1, "mini_batch_size": 100, "predictor_type": "regressor",
+                                     "epochs": 10, "num_models": 32, "loss": "absolute_loss"}
     else:
         print(f"rainfall: skipped, x_austin_final.csv not found in {data_dir} (pass --data-dir)")
     x, y = boston_rm()
-    yield "housing", x, y, dict(feature_dim=1, mini_batch_size=100, predictor_type="regressor", epochs=10,
-                                num_models=32, loss="absolute_loss")
+    yield "housing", x, y, {"feature_dim": 1, "mini_batch_size": 100, "predictor_type": "regressor", "epochs": 10,
+                                "num_models": 32, "loss": "absolute_loss"}
     if not (data_dir / "german_credit_data.csv").exists():
         print(f"credit-risk: skipped, german_credit_data.csv not found in {data_dir} (pass --data-dir)")
         return
     credit = pd.read_csv(data_dir / "german_credit_data.csv", index_col=0)
     y = (credit["Risk"] == "bad").astype(int).values
     x = pd.get_dummies(credit.drop(columns="Risk")).astype(float).values
-    yield "credit-risk", x, y, dict(feature_dim=x.shape[1], mini_batch_size=100, predictor_type="binary_classifier",
-                                    epochs=10, num_models=32)
+    yield "credit-risk", x, y, {"feature_dim": x.shape[1], "mini_batch_size": 100,
+                                    "predictor_type": "binary_classifier", "epochs": 10, "num_models": 32}
 
 
 def split_options() -> argparse.Namespace:

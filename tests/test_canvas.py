@@ -254,7 +254,7 @@ def test_results_are_placed_by_canvas_id_then_sis_login_then_name_never_on_a_row
     assert {key: submission.student for key, submission in placement.rows.items()} == \
         {"12345": "12345", "23456": "ASmith", "45678": "900400"}
     assert placement.matched_by == {"12345": "Canvas user id", "ASmith": "SIS login", "900400": "SIS user id"}
-    reasons = dict((submission.student, reason) for submission, reason in placement.not_imported)
+    reasons = {submission.student: reason for submission, reason in placement.not_imported}
     assert reasons["kb"].startswith("its name matches 2 gradebook students (Kim, Bo; Kim, Bo)")
     assert reasons["jd"].startswith("not in the gradebook")
     assert made[1].name == "Smith, Ann"   # the gradebook as a roster

@@ -156,7 +156,7 @@ def test_account_and_unserved_endpoints(alpaca):
 
 def test_removed_client_methods_are_explained():
     with pytest.raises(AttributeError) as missing:
-        tradeapi.REST("PLACEHOLDER-KEY-ID", "PLACEHOLDER-SECRET", api_version="v2").get_barset
+        _ = tradeapi.REST("PLACEHOLDER-KEY-ID", "PLACEHOLDER-SECRET", api_version="v2").get_barset
     note = explain_missing_method("AttributeError", str(missing.value))
 
     assert note.startswith("The installed alpaca-trade-api 3.2.0 has no REST.get_barset")

@@ -23,16 +23,16 @@ if problem == "rainfall":
     X = features["TempAvgF"].values.reshape(-1, 1)
     y = pd.read_csv("Data/y_austin_final.csv", names=["PrecipitationSumInches"], header=None)
     y = y.iloc[:, 0].values
-    hyperparameters = dict(feature_dim=1, mini_batch_size=100, predictor_type="regressor", epochs=10,
-                           num_models=32, loss="absolute_loss")
+    hyperparameters = {"feature_dim": 1, "mini_batch_size": 100, "predictor_type": "regressor", "epochs": 10,
+                       "num_models": 32, "loss": "absolute_loss"}
 else:
     from sklearn.preprocessing import StandardScaler
     credit = pd.read_csv("Data/german_credit_data.csv", index_col=0)
     y = (credit["Risk"] == "bad").astype(int).values
     X = pd.get_dummies(credit.drop(columns="Risk")).astype(float).values
     X = StandardScaler().fit_transform(X)
-    hyperparameters = dict(feature_dim=X.shape[1], mini_batch_size=100, predictor_type="binary_classifier",
-                           epochs=10, num_models=32)
+    hyperparameters = {"feature_dim": X.shape[1], "mini_batch_size": 100, "predictor_type": "binary_classifier",
+                       "epochs": 10, "num_models": 32}
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2)
 
 bucket = "sagemaker-20191007-2307"
