@@ -27,10 +27,12 @@ def timed(action, *args):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    parser.add_argument("--data-dir", type=Path,
+                        default=Path(__file__).resolve().parents[2] / "shared" / "data")
     args = parser.parse_args()
     with EmulatedSageMaker() as sagemaker:
-        print(f"{'dataset':<14} {'rows':>6} {'fit s':>7} {'deploy s':>9} {'predict s':>10} {'total s':>8}  (target < 1 s)")
+        print(f"{'dataset':<14} {'rows':>6} {'fit s':>7} {'deploy s':>9} {'predict s':>10} {'total s':>8}"
+              "  (target < 1 s)")
         for activity, x, y, hyperparameters in datasets(args.data_dir):
             cut = int(len(x) * 0.8)
             model, fit_s = timed(sagemaker.fit, x[:cut], y[:cut], hyperparameters)
@@ -48,8 +50,8 @@ def main():
         _, decode_s = timed(recordio.read, encoded)
         print(f"RecordIO decode of 100,000 x 10 ({len(encoded) / 1e6:.1f} MB): {decode_s:.3f} s")
         accounts = [timed(sagemaker.emulator.new_account)[1] for _ in range(10)]
-        print(f"fresh account (role, managed policies, credentials): median {np.median(accounts) * 1000:.0f} ms "
-              f"over 10")
+        print(f"fresh account (role, managed policies, credentials): "
+              f"median {np.median(accounts) * 1000:.0f} ms over 10")
 
 
 if __name__ == "__main__":

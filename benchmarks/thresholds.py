@@ -43,7 +43,8 @@ def main() -> None:
                     false_fail += not ok and not shuffled
                     missed += ok and shuffled
             limits = ", ".join(f"{k}={v}" for k, v in thresholds.items())
-            print(f"{activity:<12} {limits:<28} {false_fail:>10} of {args.splits:<8} {missed:>11} of {args.splits}")
+            print(f"{activity:<12} {limits:<28} {false_fail:>10} of {args.splits:<8} "
+                  f"{missed:>11} of {args.splits}")
 
 
 if __name__ == "__main__":
