@@ -31,8 +31,8 @@ else:
     y = (credit["Risk"] == "bad").astype(int).values
     X = pd.get_dummies(credit.drop(columns="Risk")).astype(float).values
     X = StandardScaler().fit_transform(X)
-    hyperparameters = {"feature_dim": X.shape[1], "mini_batch_size": 100, "predictor_type": "binary_classifier",
-                       "epochs": 10, "num_models": 32}
+    hyperparameters = {"feature_dim": X.shape[1], "mini_batch_size": 100,
+                       "predictor_type": "binary_classifier", "epochs": 10, "num_models": 32}
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2)
 
 bucket = "sagemaker-20191007-2307"
@@ -41,7 +41,8 @@ role = get_execution_role()
 boto3.client("s3").create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
 
 buf = io.BytesIO()
-smac.write_numpy_to_dense_tensor(buf, np.array(X_train).astype("float32"), np.array(y_train).astype("float32"))
+smac.write_numpy_to_dense_tensor(buf, np.array(X_train).astype("float32"),
+                                 np.array(y_train).astype("float32"))
 buf.seek(0)
 key = "linear_train.data"
 boto3.resource("s3").Bucket(bucket).Object(os.path.join(prefix, "train", key)).upload_fileobj(buf)
@@ -70,9 +71,11 @@ result = linear_predictor.predict(X_test)
 field = "score" if problem == "rainfall" else "predicted_label"
 y_predictions = np.array([r[field] for r in result["predictions"]])
 summary = {"role": role, "n": len(y_predictions), "job": linear.latest_training_job.name,
-           "endpoint": linear_predictor.endpoint, "predictions": y_predictions.tolist(), "truth": y_test.tolist()}
+           "endpoint": linear_predictor.endpoint, "predictions": y_predictions.tolist(),
+           "truth": y_test.tolist()}
 if problem == "rainfall":
-    summary.update(rmse=np.sqrt(mean_squared_error(y_test, y_predictions)), r2=r2_score(y_test, y_predictions))
+    summary.update(rmse=np.sqrt(mean_squared_error(y_test, y_predictions)),
+                   r2=r2_score(y_test, y_predictions))
 else:
     summary.update(accuracy=float(np.mean(y_predictions == y_test)))
 sagemaker.Session().delete_endpoint(linear_predictor.endpoint)
