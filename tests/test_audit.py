@@ -441,8 +441,8 @@ def iam_action(service: str, operation: str) -> str:
 
 
 @pytest.mark.slow
-def test_the_audit_only_reads_and_the_documented_policy_covers_every_call(aws_config, botocore_watch,
-                                                                          tmp_path):
+def test_the_audit_only_reads_and_the_documented_policy_covers_every_call(
+        aws_config, botocore_watch, tmp_path):
     seen, violations = botocore_watch
     audit(tmp_path / "class", *CLASS, "--roster", str(aws_config["roster"]),
           "--plan-cleanup", str(tmp_path / "p.sh"))

@@ -73,8 +73,8 @@ def test_students_never_see_a_hidden_check_staff_see_it_marked():
 
 
 @pytest.mark.parametrize("regressor", [True, False], ids=["predicted-vs-actual", "confusion-matrix"])
-def test_a_student_report_shows_their_model_even_when_the_quality_check_is_hidden(regressor, tmp_path,
-                                                                                  capsys):
+def test_a_student_report_shows_their_model_even_when_the_quality_check_is_hidden(
+        regressor, tmp_path, capsys):
     result = solution(hidden=False) if regressor else hostile()
     quality = next(check for check in result.checks
                    if "rmse" in check.evidence or "accuracy" in check.evidence)

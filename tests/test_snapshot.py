@@ -187,8 +187,8 @@ def live_environment(emulator, account, monkeypatch):
 
 
 @pytest.mark.slow   # reads every region (about 30) of the emulated account
-def test_grader_snapshot_live_reads_the_default_credential_chain(live_environment, course_account, tmp_path,
-                                                                 capsys):
+def test_grader_snapshot_live_reads_the_default_credential_chain(
+        live_environment, course_account, tmp_path, capsys):
     assert main(["snapshot", "--live", "--out", str(tmp_path / "live.json")]) == 0
     snapshot = snapshots.read(tmp_path / "live.json")
     assert snapshot["source"] == "live" and snapshot["account_id"] == live_environment.account_id

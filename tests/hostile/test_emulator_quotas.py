@@ -67,8 +67,8 @@ def test_each_quota_answers_with_the_error_aws_gives(emulator, account, monkeypa
     assert error_code(users[-1][2]) == "LimitExceeded"
 
 
-def test_after_its_request_quota_an_account_is_throttled_and_its_log_stops_growing(emulator, account,
-                                                                                   monkeypatch):
+def test_after_its_request_quota_an_account_is_throttled_and_its_log_stops_growing(
+        emulator, account, monkeypatch):
     monkeypatch.setattr(quotas, "MAX_REQUESTS", 50)
     s3 = KeptAlive(emulator, account)
     answers = [s3.send("GET", "/") for _ in range(60)]
