@@ -23,13 +23,15 @@ IMAGE = "174872318107.dkr.ecr.us-west-2.amazonaws.com/linear-learner:1"
 
 
 def populate(emulator, account, index: int) -> None:
-    session = boto3.Session(aws_access_key_id=account.access_key_id, aws_secret_access_key=account.secret_access_key,
+    session = boto3.Session(aws_access_key_id=account.access_key_id,
+                            aws_secret_access_key=account.secret_access_key,
                             aws_session_token=account.session_token, region_name="us-west-2")
     sm, s3 = (session.client(name, endpoint_url=emulator.url) for name in ("sagemaker", "s3"))
     name = f"linear-learner-{index}"
     sm.create_model(ModelName=name, ExecutionRoleArn=account.role_arn, PrimaryContainer={"Image": IMAGE})
     sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[{
-        "VariantName": "AllTraffic", "ModelName": name, "InitialInstanceCount": 1, "InstanceType": "ml.m4.xlarge"}])
+        "VariantName": "AllTraffic", "ModelName": name, "InitialInstanceCount": 1,
+        "InstanceType": "ml.m4.xlarge"}])
     sm.create_endpoint(EndpointName=name, EndpointConfigName=name)
     sm.create_notebook_instance(NotebookInstanceName=f"sm-test-{index}", InstanceType="ml.t2.medium",
                                 RoleArn=account.role_arn)
@@ -41,7 +43,8 @@ def populate(emulator, account, index: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=int, default=40)
-    parser.add_argument("--all-regions", action="store_true", help="read every region instead of the default two")
+    parser.add_argument("--all-regions", action="store_true",
+                        help="read every region instead of the default two")
     args = parser.parse_args()
     with Emulator() as emulator, tempfile.TemporaryDirectory() as scratch:
         started = time.perf_counter()
@@ -60,7 +63,8 @@ def main() -> None:
                           AWS_EC2_METADATA_DISABLED="true")
         for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
             os.environ.pop(key, None)
-        options = AuditOptions(out=Path(scratch) / "audit", profiles=[f"student{i}" for i in range(args.accounts)],
+        options = AuditOptions(out=Path(scratch) / "audit",
+                               profiles=[f"student{i}" for i in range(args.accounts)],
                                all_regions=args.all_regions)
         printed = io.StringIO()
         started = time.perf_counter()
@@ -69,8 +73,10 @@ def main() -> None:
         elapsed = time.perf_counter() - started
         summary = printed.getvalue().splitlines()
         print(summary[1].strip())
-        print(f"audit of {args.accounts} accounts ({'every region' if args.all_regions else 'us-west-2, us-east-1'}): "
-              f"{elapsed:.1f} s, {elapsed / args.accounts:.2f} s per account, exit {code} (target: under 30 s)")
+        print(f"audit of {args.accounts} accounts "
+              f"({'every region' if args.all_regions else 'us-west-2, us-east-1'}): "
+              f"{elapsed:.1f} s, {elapsed / args.accounts:.2f} s per account, exit {code} "
+              "(target: under 30 s)")
 
 
 if __name__ == "__main__":

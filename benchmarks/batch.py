@@ -21,9 +21,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from plain_run import plain_run
+
 from grader.activities import load
 from grader.emulator import Emulator
-from plain_run import plain_run
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -32,7 +33,8 @@ def make_class(activity, folder: Path) -> list[Path]:
     sources = [activity.notebook("solution"), activity.notebook("starter")]
     sources += sorted((PROJECT / "fixtures" / "submissions" / activity.id).glob("*.ipynb"))
     folder.mkdir(parents=True)
-    return [Path(shutil.copy(source, folder / f"student{number:02d}.ipynb")) for number, source in enumerate(sources, 1)]
+    return [Path(shutil.copy(source, folder / f"student{number:02d}.ipynb"))
+            for number, source in enumerate(sources, 1)]
 
 
 def load_average() -> str:
@@ -65,8 +67,9 @@ def check_loop(activity, notebooks: list[Path], scratch: Path) -> tuple[float, d
 def batch(activity, folder: Path, scratch: Path, workers: int) -> tuple[float, dict]:
     out = scratch / "graded"
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "grader.cli", "grade", activity.id, str(folder), "--out", str(out),
-                           "--workers", str(workers)], capture_output=True, text=True, cwd=PROJECT)
+    done = subprocess.run([sys.executable, "-m", "grader.cli", "grade", activity.id, str(folder),
+                           "--out", str(out), "--workers", str(workers)],
+                          capture_output=True, text=True, cwd=PROJECT)
     seconds = time.perf_counter() - started
     if done.returncode:
         sys.exit(f"grader grade failed:\n{done.stdout}\n{done.stderr}")

@@ -29,8 +29,10 @@ class EmulatedSageMaker:
                                 aws_secret_access_key=self.account.secret_access_key,
                                 aws_session_token=self.account.session_token, region_name="us-west-2")
         self.client = lambda service: session.client(service, endpoint_url=self.emulator.url)
-        self.s3, self.sagemaker, self.runtime = self.client("s3"), self.client("sagemaker"), self.client("sagemaker-runtime")
-        self.s3.create_bucket(Bucket="sagemaker-bench", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+        self.s3, self.sagemaker = self.client("s3"), self.client("sagemaker")
+        self.runtime = self.client("sagemaker-runtime")
+        self.s3.create_bucket(Bucket="sagemaker-bench",
+                              CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
         self.count = 0
         return self
 
@@ -43,7 +45,8 @@ class EmulatedSageMaker:
         self.s3.put_object(Bucket="sagemaker-bench", Key=f"{name}/train/data",
                            Body=recordio.write_dense(np.asarray(x, np.float32), np.asarray(y, np.float32)))
         self.sagemaker.create_training_job(
-            TrainingJobName=name, AlgorithmSpecification={"TrainingImage": IMAGE, "TrainingInputMode": "File"},
+            TrainingJobName=name, AlgorithmSpecification={"TrainingImage": IMAGE,
+                                                          "TrainingInputMode": "File"},
             RoleArn=self.account.role_arn, HyperParameters={k: str(v) for k, v in hyperparameters.items()},
             InputDataConfig=[{"ChannelName": "train", "DataSource": {"S3DataSource": {
                 "S3DataType": "S3Prefix", "S3Uri": f"s3://sagemaker-bench/{name}/train/"}}}],
@@ -64,7 +67,8 @@ class EmulatedSageMaker:
         self.sagemaker.create_model(ModelName=name, ExecutionRoleArn=self.account.role_arn,
                                     PrimaryContainer={"Image": IMAGE, "ModelDataUrl": model_url})
         self.sagemaker.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[{
-            "VariantName": "AllTraffic", "ModelName": name, "InitialInstanceCount": 1, "InstanceType": "ml.m4.xlarge"}])
+            "VariantName": "AllTraffic", "ModelName": name, "InitialInstanceCount": 1,
+            "InstanceType": "ml.m4.xlarge"}])
         self.sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=name)
         return name
 

@@ -19,7 +19,8 @@ from grader.execution import environments
 
 
 def size_mb(folder: Path) -> float:
-    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file() and not path.is_symlink()) / 2**20
+    return sum(path.stat().st_size for path in folder.rglob("*") if path.is_file()
+               and not path.is_symlink()) / 2**20
 
 
 def main():
@@ -40,11 +41,13 @@ def main():
         again_s = time.perf_counter() - started
         folder = environment.python.parents[1]
         log = folder.with_name(f"{folder.name}.log").read_text()
-        print(f"{args.name}: first build {built_s:.0f} s, {size_mb(folder):.0f} MB on disk; a later use {again_s:.2f} s")
+        print(f"{args.name}: first build {built_s:.0f} s, {size_mb(folder):.0f} MB on disk; "
+              f"a later use {again_s:.2f} s")
         print(f"  pip: {log.count('Downloading ')} downloaded, {log.count('Using cached ')} from its cache, "
               f"{log.count('Processing /')} from local files (pip's cache: "
               f"{'empty at the start' if args.cold_pip_cache else 'as this machine has it'})")
-        print(f"  versions: {', '.join(f'{name} {version}' for name, version in environment.versions.items())}")
+        print("  versions: "
+              f"{', '.join(f'{name} {version}' for name, version in environment.versions.items())}")
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

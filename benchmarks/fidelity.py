@@ -17,7 +17,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from emulated_sagemaker import EmulatedSageMaker, boston_rm  # noqa: E402
+from emulated_sagemaker import EmulatedSageMaker, boston_rm
 
 REAL = {"rainfall": ("R2", "-0.09 to -0.06", (-0.15, 0.02)),
         "housing": ("R2", "0.49", (0.40, 0.56)),
@@ -29,28 +29,29 @@ def datasets(data_dir: Path):
     if (data_dir / "x_austin_final.csv").exists():
         x = pd.read_csv(data_dir / "x_austin_final.csv")[["TempAvgF"]].values
         y = pd.read_csv(data_dir / "y_austin_final.csv", header=None).iloc[:, 0].values
-        yield "rainfall", x, y, dict(feature_dim=1, mini_batch_size=100, predictor_type="regressor", epochs=10,
-                                     num_models=32, loss="absolute_loss")
+        yield "rainfall", x, y, {"feature_dim": 1, "mini_batch_size": 100, "predictor_type": "regressor",
+                                 "epochs": 10, "num_models": 32, "loss": "absolute_loss"}
     else:
         print(f"rainfall: skipped, x_austin_final.csv not found in {data_dir} (pass --data-dir)")
     x, y = boston_rm()
-    yield "housing", x, y, dict(feature_dim=1, mini_batch_size=100, predictor_type="regressor", epochs=10,
-                                num_models=32, loss="absolute_loss")
+    yield "housing", x, y, {"feature_dim": 1, "mini_batch_size": 100, "predictor_type": "regressor",
+                            "epochs": 10, "num_models": 32, "loss": "absolute_loss"}
     if not (data_dir / "german_credit_data.csv").exists():
         print(f"credit-risk: skipped, german_credit_data.csv not found in {data_dir} (pass --data-dir)")
         return
     credit = pd.read_csv(data_dir / "german_credit_data.csv", index_col=0)
     y = (credit["Risk"] == "bad").astype(int).values
     x = pd.get_dummies(credit.drop(columns="Risk")).astype(float).values
-    yield "credit-risk", x, y, dict(feature_dim=x.shape[1], mini_batch_size=100, predictor_type="binary_classifier",
-                                    epochs=10, num_models=32)
+    yield "credit-risk", x, y, {"feature_dim": x.shape[1], "mini_batch_size": 100,
+                                "predictor_type": "binary_classifier", "epochs": 10, "num_models": 32}
 
 
 def split_options() -> argparse.Namespace:
     """--splits (random course-style splits per activity) and --data-dir, for the split benchmarks."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--splits", type=int, default=200)
-    parser.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    parser.add_argument("--data-dir", type=Path,
+                        default=Path(__file__).resolve().parents[2] / "shared" / "data")
     return parser.parse_args()
 
 
@@ -67,7 +68,8 @@ def course_split(activity: str, x, y, seed: int):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--splits", type=int, default=20)
-    parser.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    parser.add_argument("--data-dir", type=Path,
+                        default=Path(__file__).resolve().parents[2] / "shared" / "data")
     args = parser.parse_args()
     print(f"{'activity':<12} {'metric':<9} {'emulator min':>12} {'median':>8} {'max':>8} {'in target':>10}   "
           f"{'exact fit in target':>19}   real SageMaker   target")
@@ -79,13 +81,15 @@ def main():
                 x_train, x_test, y_train, y_test = course_split(activity, x, y, split)
                 predictions = sagemaker.fit_deploy_predict(x_train, y_train, x_test, hyperparameters)
                 values.append(score(metric, y_test, predictions))
-                exact.append(score(metric, y_test, exact_fit(hyperparameters, x_train, y_train).predict(x_test)))
+                exact.append(score(metric, y_test,
+                                   exact_fit(hyperparameters, x_train, y_train).predict(x_test)))
             values, exact = np.array(values), np.array(exact)
-            print(f"{activity:<12} {metric:<9} {values.min():>12.3f} {np.median(values):>8.3f} {values.max():>8.3f} "
+            print(f"{activity:<12} {metric:<9} {values.min():>12.3f} {np.median(values):>8.3f} "
+                  f"{values.max():>8.3f} "
                   f"{np.mean((values >= low) & (values <= high)):>9.0%}   "
                   f"{np.mean((exact >= low) & (exact <= high)):>19.0%}   {real:<15}  [{low}, {high}]")
-    print("exact fit: scikit-learn's exact minimiser of the same loss on the same splits, to show how much of the "
-          "spread is the data's")
+    print("exact fit: scikit-learn's exact minimiser of the same loss on the same splits, "
+          "to show how much of the spread is the data's")
 
 
 def score(metric, truth, predictions) -> float:

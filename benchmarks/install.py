@@ -29,23 +29,27 @@ def timed(command, **kwargs):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--python", default="python3.11")
-    parser.add_argument("--keep", type=Path, help="build the venv here and keep it (default: a temporary folder)")
+    parser.add_argument("--keep", type=Path, help="build the venv here and keep it "
+                                                  "(default: a temporary folder)")
     args = parser.parse_args()
     folder = args.keep or Path(tempfile.mkdtemp())
     venv = folder / "venv"
     try:
         subprocess.run([args.python, "-m", "venv", str(venv)], check=True)
-        pip_version = subprocess.run([venv / "bin" / "pip", "--version"], capture_output=True, text=True).stdout.split()[1]
+        pip_version = subprocess.run([venv / "bin" / "pip", "--version"], capture_output=True,
+                                     text=True).stdout.split()[1]
         install, install_s = timed([venv / "bin" / "pip", "install", "-c", "constraints.txt", ".[test]"],
                                    cwd=ROOT)
         log = install.stdout + install.stderr
-        backtracking = len(re.findall(r"^INFO: pip is (?:still )?looking at multiple versions", log, re.MULTILINE))
+        backtracking = len(re.findall(r"^INFO: pip is (?:still )?looking at multiple versions", log,
+                                      re.MULTILINE))
         collected = Counter(re.sub(r"[<>=!~;\[ (].*", "", line.split()[1]).lower()
                             for line in log.splitlines() if line.startswith("Collecting "))
         again = sorted(name for name, count in collected.items() if count > 1)
         print(f"pip install '.[test]' (pip {pip_version}): {install_s:.0f} s, exit {install.returncode}, "
               f"{backtracking} backtracking notices, collected twice: {', '.join(again) or 'none'}")
-        collect, collect_s = timed([venv / "bin" / "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"], cwd=ROOT)
+        collect, collect_s = timed([venv / "bin" / "pytest", "--collect-only", "-q", "-p",
+                                    "no:cacheprovider"], cwd=ROOT)
         summary = (collect.stdout.strip().splitlines() or ["no output"])[-1]
         print(f"pytest --collect-only: {collect_s:.0f} s ({summary})")
     finally:

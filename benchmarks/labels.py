@@ -13,16 +13,17 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from fidelity import course_split, datasets, split_options  # noqa: E402
+from fidelity import course_split, datasets, split_options
 
-from grader.activities import load  # noqa: E402
-from grader.checks.labels import agreement, course_table  # noqa: E402
-from grader.recordio import Records  # noqa: E402
+from grader.activities import load
+from grader.checks.labels import agreement, course_table
+from grader.recordio import Records
 
 
 def uploaded(x, y) -> Records:
     """What the notebook uploads: float32 features and labels, as write_numpy_to_dense_tensor stores them."""
-    return Records(features=np.asarray(x, np.float32), labels=np.asarray(y, np.float32), feature_dtype="float32",
+    return Records(features=np.asarray(x, np.float32), labels=np.asarray(y, np.float32),
+                   feature_dtype="float32",
                    label_dtype="float32")
 
 
@@ -47,8 +48,8 @@ def main() -> None:
                 missed += not fails and shuffled
                 if shuffled and found:
                     shares.append(found["share"])
-        print(f"{activity_id:<12} {limit:>6} {false_fail:>10} of {args.splits:<8} {missed:>11} of {args.splits:<8} "
-              f"{min(shares):>30.1%} / {float(np.median(shares)):.1%}")
+        print(f"{activity_id:<12} {limit:>6} {false_fail:>10} of {args.splits:<8} "
+              f"{missed:>11} of {args.splits:<8} {min(shares):>30.1%} / {float(np.median(shares)):.1%}")
 
 
 if __name__ == "__main__":

@@ -22,11 +22,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from plain_run import plain_run
+
 from grader.activities import load
 from grader.emulator import Emulator
 from grader.grading.gather import GradingOptions
 from grader.grading.grade import grade_submission
-from plain_run import plain_run
 
 PROJECT = Path(__file__).resolve().parents[1]
 STAGES = ("emulator_start_s", "setup_s", "kernel_start_s", "cells_s", "shutdown_s", "snapshot_s", "rubric_s")
@@ -79,22 +80,24 @@ def main() -> None:
                 notebook = activity.notebook("solution")
                 seconds, errors = plain_run(activity, notebook, emulator)
                 if errors:
-                    raise SystemExit(f"the plain run of {notebook.name} failed, so it is no baseline: {errors[0]}")
+                    raise SystemExit(f"the plain run of {notebook.name} failed, "
+                                     f"so it is no baseline: {errors[0]}")
                 times[activity_id]["plain"].append(seconds)
                 times[activity_id]["check"].append(fresh_check(activity_id, notebook, out))
                 elapsed, split = warm_grade(activity, notebook, out)
                 times[activity_id]["warm"].append(elapsed)
                 stages[activity_id].append(split)
-    print(f"{'activity':<12} {'plain s':>8} {'check s':>8} {'warm s':>7} {'check/plain':>12} {'warm/plain':>11}"
-          f"  (medians of {args.repeat}; target warm/plain <= 0.5)")
+    print(f"{'activity':<12} {'plain s':>8} {'check s':>8} {'warm s':>7} {'check/plain':>12} "
+          f"{'warm/plain':>11}  (medians of {args.repeat}; target warm/plain <= 0.5)")
     for activity_id, columns in times.items():
         plain, check, warm = (statistics.median(columns[name]) for name in ("plain", "check", "warm"))
-        print(f"{activity_id:<12} {plain:>8.2f} {check:>8.2f} {warm:>7.2f} {check / plain:>12.2f} {warm / plain:>11.2f}")
+        print(f"{activity_id:<12} {plain:>8.2f} {check:>8.2f} {warm:>7.2f} {check / plain:>12.2f} "
+              f"{warm / plain:>11.2f}")
     print("\nwhere a warm grading's time goes (median s):")
     print(f"{'activity':<12} " + " ".join(f"{stage.removesuffix('_s'):>13}" for stage in STAGES))
     for activity_id, splits in stages.items():
-        print(f"{activity_id:<12} " + " ".join(f"{statistics.median(s.get(stage, 0.0) for s in splits):>13.3f}"
-                                             for stage in STAGES))
+        medians = (statistics.median(split.get(stage, 0.0) for split in splits) for stage in STAGES)
+        print(f"{activity_id:<12} " + " ".join(f"{median:>13.3f}" for median in medians))
     print(f"\ncommand start (importing the grader, pytest and its plugin): {command_start():.2f} s")
     print("cells_s is the notebook's own work (its imports are already done in a warm kernel); the other "
           "stages are the grader's overhead")

@@ -54,8 +54,8 @@ def graded_runs(repeat: int, folder: Path) -> None:
     median = {way: statistics.median(taken) for way, taken in times.items()}
     print(f"grader run, one-cell notebook, {repeat} interleaved rounds, cold kernels: sandboxed median "
           f"{median['sandboxed']:.3f} s, unsandboxed median {median['unsandboxed']:.3f} s, added "
-          f"{median['sandboxed'] - median['unsandboxed']:+.3f} s (target < 0.3 s); sandboxed with a warm kernel "
-          f"(the default): {median['sandboxed warm']:.3f} s")
+          f"{median['sandboxed'] - median['unsandboxed']:+.3f} s (target < 0.3 s); "
+          f"sandboxed with a warm kernel (the default): {median['sandboxed warm']:.3f} s")
 
 
 def sandbox_alone(repeat: int, folder: Path) -> None:
@@ -66,7 +66,8 @@ def sandbox_alone(repeat: int, folder: Path) -> None:
         with open_run(home, sandbox_limits(default_limits(load("iam-user"))), environments.current()) as run:
             (run.folder / "spec.json").write_text(json.dumps(run.spec(argv=["/bin/true"], env={})))
             started = time.perf_counter()
-            subprocess.run([sys.executable, "-I", "-S", str(ENTER), str(run.folder / "spec.json")], check=True)
+            subprocess.run([sys.executable, "-I", "-S", str(ENTER), str(run.folder / "spec.json")],
+                           check=True)
             times.append(time.perf_counter() - started)
     print(f"sandbox alone (enter, namespaces, cgroup, new root, bridges, /bin/true): median "
           f"{statistics.median(times) * 1000:.0f} ms, min {min(times) * 1000:.0f} ms over {repeat}")

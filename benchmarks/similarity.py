@@ -16,9 +16,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from similarity_class import HOUSING, make_class  # noqa: E402
+from similarity_class import HOUSING, make_class
 
-from grader.review import similarity  # noqa: E402
+from grader.review import similarity
 
 
 def main() -> None:

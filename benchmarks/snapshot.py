@@ -18,11 +18,13 @@ IMAGE = "174872318107.dkr.ecr.us-west-2.amazonaws.com/linear-learner:1"
 
 
 def populate(emulator, account, resources: int) -> dict:
-    session = boto3.Session(aws_access_key_id=account.access_key_id, aws_secret_access_key=account.secret_access_key,
+    session = boto3.Session(aws_access_key_id=account.access_key_id,
+                            aws_secret_access_key=account.secret_access_key,
                             aws_session_token=account.session_token, region_name="us-west-2")
     iam, s3, sm = (session.client(name, endpoint_url=emulator.url) for name in ("iam", "s3", "sagemaker"))
     share = resources // 10   # users, keys, profiles and each SageMaker kind; half as many groups and buckets
-    made = {"users": 0, "access_keys": 0, "login_profiles": 0, "groups": 0, "buckets": 0, "objects": 0, "notebook_instances": 0, "models": 0,
+    made = {"users": 0, "access_keys": 0, "login_profiles": 0, "groups": 0, "buckets": 0, "objects": 0,
+            "notebook_instances": 0, "models": 0,
             "endpoint_configs": 0, "endpoints": 0}
     for i in range(share):
         iam.create_user(UserName=f"user{i}")
@@ -35,15 +37,18 @@ def populate(emulator, account, resources: int) -> dict:
         iam.add_user_to_group(GroupName=f"group{i}", UserName=f"user{i}")
         made["groups"] += 1
     for i in range(share // 2):
-        s3.create_bucket(Bucket=f"sagemaker-bench-{i}", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+        s3.create_bucket(Bucket=f"sagemaker-bench-{i}",
+                         CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
         made["buckets"] += 1
         for j in range(4):
             s3.put_object(Bucket=f"sagemaker-bench-{i}", Key=f"prefix/{j}.data", Body=b"x" * 100)
             made["objects"] += 1
     for i in range(share):
-        sm.create_notebook_instance(NotebookInstanceName=f"nb-{i}", InstanceType="ml.t2.medium", RoleArn=account.role_arn)
+        sm.create_notebook_instance(NotebookInstanceName=f"nb-{i}", InstanceType="ml.t2.medium",
+                                    RoleArn=account.role_arn)
         sm.create_model(ModelName=f"model-{i}", ExecutionRoleArn=account.role_arn,
-                        PrimaryContainer={"Image": IMAGE, "ModelDataUrl": "s3://sagemaker-bench-0/model.tar.gz"})
+                        PrimaryContainer={"Image": IMAGE,
+                                          "ModelDataUrl": "s3://sagemaker-bench-0/model.tar.gz"})
         sm.create_endpoint_config(EndpointConfigName=f"config-{i}", ProductionVariants=[{
             "VariantName": "AllTraffic", "ModelName": f"model-{i}", "InitialInstanceCount": 1,
             "InstanceType": "ml.m4.xlarge"}])
@@ -69,7 +74,8 @@ def main() -> None:
              **{kind: len(snapshot["sagemaker"]["us-west-2"][kind]) for kind in
                 ("notebook_instances", "models", "endpoint_configs", "endpoints")}}
     print(f"account with {total} resources ({', '.join(f'{k} {v}' for k, v in made.items())})")
-    print(f"snapshot collected in {elapsed:.2f} s; read back: {found}; {len(snapshot['errors'])} failed calls")
+    print(f"snapshot collected in {elapsed:.2f} s; read back: {found}; "
+          f"{len(snapshot['errors'])} failed calls")
 
 
 if __name__ == "__main__":

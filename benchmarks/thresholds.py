@@ -13,10 +13,10 @@ import numpy as np
 from sklearn.metrics import mean_squared_error, r2_score
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from emulated_sagemaker import EmulatedSageMaker  # noqa: E402
-from fidelity import course_split, datasets, split_options  # noqa: E402
+from emulated_sagemaker import EmulatedSageMaker
+from fidelity import course_split, datasets, split_options
 
-from grader.activities import load  # noqa: E402
+from grader.activities import load
 
 
 def passes(thresholds: dict, truth, predictions) -> bool:
@@ -43,7 +43,8 @@ def main() -> None:
                     false_fail += not ok and not shuffled
                     missed += ok and shuffled
             limits = ", ".join(f"{k}={v}" for k, v in thresholds.items())
-            print(f"{activity:<12} {limits:<28} {false_fail:>10} of {args.splits:<8} {missed:>11} of {args.splits}")
+            print(f"{activity:<12} {limits:<28} {false_fail:>10} of {args.splits:<8} "
+                  f"{missed:>11} of {args.splits}")
 
 
 if __name__ == "__main__":

@@ -28,11 +28,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from plain_run import plain_run
+
 from grader.activities import load
 from grader.emulator import Emulator
 from grader.grading.gather import GradingOptions
 from grader.grading.grade import RESULT_FILE, submission_key
-from plain_run import plain_run
 
 PROJECT = Path(__file__).resolve().parents[1]
 STAGES = ("emulator_start_s", "setup_s", "kernel_start_s", "cells_s", "shutdown_s", "snapshot_s", "rubric_s")

@@ -34,7 +34,8 @@ def account(emulator):
 @pytest.fixture
 def aws(emulator, account):
     """boto3 clients for the test's own fresh account: aws('s3')."""
-    session = boto3.Session(aws_access_key_id=account.access_key_id, aws_secret_access_key=account.secret_access_key,
+    session = boto3.Session(aws_access_key_id=account.access_key_id,
+                            aws_secret_access_key=account.secret_access_key,
                             aws_session_token=account.session_token, region_name=account.region)
     return lambda service: session.client(service, endpoint_url=emulator.url)
 
@@ -52,13 +53,16 @@ def env_from_file(emulator, account, tmp_path) -> dict:
     write_env_file(env_file, client_environment(emulator.url, account))
     home = tmp_path / "home"
     home.mkdir(exist_ok=True)
-    return {**read_env_file(env_file), "PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin", "HOME": str(home)}
+    return {**read_env_file(env_file), "PATH": os.path.dirname(sys.executable) + ":/usr/bin:/bin",
+            "HOME": str(home)}
 
 
 def run_flow(env: dict, cwd: Path, *args: str, prelude: str = "") -> dict:
     """Run a client script in a fresh process and return the JSON it prints after SUMMARY."""
-    code = f"{prelude}\nimport runpy, sys\nsys.argv = {list(args)!r}\nrunpy.run_path(sys.argv[0], run_name='__main__')"
-    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
+    code = (f"{prelude}\nimport runpy, sys\nsys.argv = {list(args)!r}\n"
+            "runpy.run_path(sys.argv[0], run_name='__main__')")
+    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=cwd, capture_output=True, text=True,
+                          timeout=300)
     # The SDK prints progress dots without a newline, so the summary may share a line with them.
     lines = [line.split("SUMMARY ", 1)[1] for line in done.stdout.splitlines() if "SUMMARY " in line]
     assert done.returncode == 0 and lines, f"flow failed:\n{done.stdout[-3000:]}\n{done.stderr[-5000:]}"

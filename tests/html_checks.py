@@ -1,4 +1,5 @@
-"""What every HTML page the grader writes must pass: strict HTML5 parsing and nothing a browser would fetch."""
+"""What every HTML page the grader writes must pass: strict HTML5 parsing and nothing a browser would
+fetch."""
 
 import re
 
@@ -9,7 +10,8 @@ def strict(page: str):
     return html5lib.HTMLParser(strict=True).parse(page)
 
 
-LOADS = ("href", "src", "srcset", "action", "formaction", "data", "poster", "{http://www.w3.org/1999/xlink}href")
+LOADS = ("href", "src", "srcset", "action", "formaction", "data", "poster",
+         "{http://www.w3.org/1999/xlink}href")
 
 
 def external_references(page: str) -> list[str]:

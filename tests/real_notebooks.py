@@ -26,8 +26,8 @@ def write_v3(path: Path, cells: list[str], metadata: dict | None = None) -> Path
     return path
 
 
-def write_v4(path: Path, cells: list[str], *, kernelspec: dict | None = None, language_info: dict | None = None,
-             markdown: dict[int, str] | None = None) -> Path:
+def write_v4(path: Path, cells: list[str], *, kernelspec: dict | None = None,
+             language_info: dict | None = None, markdown: dict[int, str] | None = None) -> Path:
     """nbformat 4; no kernelspec unless given (as after a conversion from nbformat 2 or 3).
     `markdown` puts a markdown cell before the code cell of that index."""
     metadata = {}
@@ -41,5 +41,6 @@ def write_v4(path: Path, cells: list[str], *, kernelspec: dict | None = None, la
             out.append({"cell_type": "markdown", "metadata": {}, "source": _lines(markdown[index])})
         out.append({"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
                     "source": _lines(code)})
-    path.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 2, "metadata": metadata, "cells": out}, indent=1))
+    path.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 2, "metadata": metadata, "cells": out},
+                               indent=1))
     return path

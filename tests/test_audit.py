@@ -7,7 +7,6 @@ import io
 import json
 import re
 import time
-
 from pathlib import Path
 
 import boto3
@@ -27,21 +26,25 @@ HOSTILE_NAME = "<img src=x onerror=alert(1)>"
 
 def client(account, service, emulator, region="us-west-2"):
     return boto3.client(service, region_name=region, endpoint_url=emulator.url,
-                        aws_access_key_id=account.access_key_id, aws_secret_access_key=account.secret_access_key,
+                        aws_access_key_id=account.access_key_id,
+                        aws_secret_access_key=account.secret_access_key,
                         aws_session_token=account.session_token)
 
 
 def deploy(sm, name, instance_type, count=1):
     """A model, its endpoint configuration and an InService endpoint."""
     sm.create_model(ModelName=name, ExecutionRoleArn="arn:aws:iam::123456789012:role/service-role/x",
-                    PrimaryContainer={"Image": "174872318107.dkr.ecr.us-west-2.amazonaws.com/linear-learner:1"})
+                    PrimaryContainer={
+                        "Image": "174872318107.dkr.ecr.us-west-2.amazonaws.com/linear-learner:1"})
     sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[{
-        "VariantName": "AllTraffic", "ModelName": name, "InitialInstanceCount": count, "InstanceType": instance_type}])
+        "VariantName": "AllTraffic", "ModelName": name, "InitialInstanceCount": count,
+        "InstanceType": instance_type}])
     sm.create_endpoint(EndpointName=name, EndpointConfigName=name)
 
 
 def running_training_job(sm, account_id, name, role):
-    """A training job the emulator reports InProgress (its own trainer finishes at once: wait, then rewind)."""
+    """A training job the emulator reports InProgress (its own trainer finishes at once: wait, then
+    rewind)."""
     sm.create_training_job(
         TrainingJobName=name, RoleArn=role, AlgorithmSpecification={
             "TrainingImage": "174872318107.dkr.ecr.us-west-2.amazonaws.com/linear-learner:1",
@@ -53,14 +56,16 @@ def running_training_job(sm, account_id, name, role):
         ResourceConfig={"InstanceType": "ml.m4.xlarge", "InstanceCount": 2, "VolumeSizeInGB": 10},
         StoppingCondition={"MaxRuntimeInSeconds": 3600})
     deadline = time.time() + 30
-    while sm.describe_training_job(TrainingJobName=name)["TrainingJobStatus"] == "InProgress" and time.time() < deadline:
+    while (sm.describe_training_job(TrainingJobName=name)["TrainingJobStatus"] == "InProgress"
+           and time.time() < deadline):
         time.sleep(0.05)
     sagemaker_backends[account_id]["us-west-2"].training_jobs[name].training_job_status = "InProgress"
 
 
 def profile_lines(name, account, url):
     return [f"[profile {name}]", "region = us-west-2", f"endpoint_url = {url}",
-            f"aws_access_key_id = {account.access_key_id}", f"aws_secret_access_key = {account.secret_access_key}",
+            f"aws_access_key_id = {account.access_key_id}",
+            f"aws_secret_access_key = {account.secret_access_key}",
             f"aws_session_token = {account.session_token}", ""]
 
 
@@ -68,13 +73,15 @@ def profile_lines(name, account, url):
 def classroom(emulator, tmp_path_factory):
     """Accounts as a class leaves them: alice left an endpoint and a bucket, bob notebooks (one stopped, in
     us-east-1) and a running training job, carol deleted her endpoint (Deleting), frank cleaned up,
-    mallory's keys are wrong, the profile "gone" points at an endpoint nobody answers, and an organization whose member dave left a 2-instance endpoint."""
+    mallory's keys are wrong, the profile "gone" points at an endpoint nobody answers, and an organization
+    whose member dave left a 2-instance endpoint."""
     folder = tmp_path_factory.mktemp("classroom")
     made = {name: emulator.new_account() for name in ("alice", "bob", "carol", "frank", "instructor")}
     alice, bob, carol = (client(made[name], "sagemaker", emulator) for name in ("alice", "bob", "carol"))
     deploy(alice, "linear-learner-alice", "ml.m4.xlarge")
     s3 = client(made["alice"], "s3", emulator)
-    s3.create_bucket(Bucket="sagemaker-20191007-2307", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    s3.create_bucket(Bucket="sagemaker-20191007-2307",
+                     CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
     s3.put_object(Bucket="sagemaker-20191007-2307", Key="p/train/linear_train.data", Body=b"x" * 2000)
     s3.put_object(Bucket="sagemaker-20191007-2307", Key="p/test/linear_test.data", Body=b"x" * 1000)
     bob.create_notebook_instance(NotebookInstanceName="sm-test", InstanceType="ml.t2.medium",
@@ -85,8 +92,8 @@ def classroom(emulator, tmp_path_factory):
     bob_east.stop_notebook_instance(NotebookInstanceName="sm-test-east")
     running_training_job(bob, made["bob"].account_id, "linear-learner-bob", made["bob"].role_arn)
     deploy(carol, "linear-learner-carol", "ml.m4.xlarge")
-    sagemaker_backends[made["carol"].account_id]["us-west-2"].endpoints["linear-learner-carol"].endpoint_status = \
-        "Deleting"
+    carols = sagemaker_backends[made["carol"].account_id]["us-west-2"].endpoints
+    carols["linear-learner-carol"].endpoint_status = "Deleting"
 
     organizations = client(made["instructor"], "organizations", emulator)
     organizations.create_organization(FeatureSet="ALL")
@@ -96,19 +103,22 @@ def classroom(emulator, tmp_path_factory):
         RoleArn=f"arn:aws:iam::{members['dave']}:role/OrganizationAccountAccessRole", RoleSessionName="setup")
     credentials = assumed["Credentials"]
     boto3.client("sagemaker", region_name="us-west-2", endpoint_url=emulator.url,
-                 aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"],
+                 aws_access_key_id=credentials["AccessKeyId"],
+                 aws_secret_access_key=credentials["SecretAccessKey"],
                  aws_session_token=credentials["SessionToken"])
     deploy(boto3.client("sagemaker", region_name="us-west-2", endpoint_url=emulator.url,
                         aws_access_key_id=credentials["AccessKeyId"],
                         aws_secret_access_key=credentials["SecretAccessKey"],
-                        aws_session_token=credentials["SessionToken"]), "linear-learner-dave", "ml.m5.large", count=2)
+                        aws_session_token=credentials["SessionToken"]),
+           "linear-learner-dave", "ml.m5.large", count=2)
 
     config = []
     for name in ("alice", "bob", "carol", "frank", "instructor"):
         config += profile_lines(name, made[name], emulator.url)
     config += ["[profile mallory]", "region = us-west-2", f"endpoint_url = {emulator.url}",
                "aws_access_key_id = AKIAWRONGWRONGWRONG1", "aws_secret_access_key = wrong", "",
-               "[profile gone]", "region = us-west-2", "endpoint_url = http://127.0.0.1:9",   # nothing listens
+               "[profile gone]", "region = us-west-2",
+               "endpoint_url = http://127.0.0.1:9",   # nothing listens
                f"aws_access_key_id = {made['frank'].access_key_id}", "aws_secret_access_key = x", ""]
     (folder / "config").write_text("\n".join(config))
 
@@ -118,7 +128,8 @@ def classroom(emulator, tmp_path_factory):
     roster = folder / "roster.csv"
     roster.write_text("account,student,email\n"
                       f"alice,Alice Ng,alice@example.edu\n{made['bob'].account_id},Bob Roy,bob@example.edu\n"
-                      "carol,Carol Diaz,c@example.edu\nfrank,Frank Li,f@example.edu\ndave,Dave Kim,d@example.edu\n"
+                      "carol,Carol Diaz,c@example.edu\nfrank,Frank Li,f@example.edu\n"
+                      "dave,Dave Kim,d@example.edu\n"
                       f"mallory,Mallory,m@example.edu\nhostile,<script>alert(1)</script>,x@example.edu\n"
                       "zed,Zed Absent,z@example.edu\n")
     yield {"folder": folder, "accounts": made, "members": members, "roster": roster, "snapshots": snapshots}
@@ -134,9 +145,9 @@ def hostile_snapshot():
     config = {"EndpointConfigName": "c", "CreationTime": "2026-11-30T08:00:00+00:00",
               "ProductionVariants": [{"VariantName": "AllTraffic", "InstanceType": "ml.t2.medium",
                                       "InitialInstanceCount": 1}]}
-    return {"schema": "grader.account-snapshot/1", "collected_at": "2026-12-01T08:00:00+00:00", "source": "fixture",
-            "account_id": "999988887777", "regions": ["us-west-2", "us-east-1"], "iam": {}, "errors": [],
-            "s3": {"buckets": []},
+    return {"schema": "grader.account-snapshot/1", "collected_at": "2026-12-01T08:00:00+00:00",
+            "source": "fixture", "account_id": "999988887777", "regions": ["us-west-2", "us-east-1"],
+            "iam": {}, "errors": [], "s3": {"buckets": []},
             "sagemaker": {"us-west-2": {"endpoints": [endpoint], "endpoint_configs": [config], "models": [],
                                         "notebook_instances": [], "training_jobs": []},
                           "us-east-1": {kind: [] for kind in ("endpoints", "endpoint_configs", "models",
@@ -166,19 +177,21 @@ def audit(tmp_path, *options):
     return code, json.loads((out / "audit.json").read_text()), out
 
 
-CLASS = ["--profile", "alice", "--profile", "bob", "--profile", "carol", "--profile", "frank", "--profile", "mallory",
-         "--profile", "gone", "--org"]
+CLASS = ["--profile", "alice", "--profile", "bob", "--profile", "carol", "--profile", "frank",
+         "--profile", "mallory", "--profile", "gone", "--org"]
 
 
 @pytest.fixture(scope="module")
 def class_audit(classroom, tmp_path_factory):
-    """One audit of the whole class (profiles, organization, a snapshot, roster, cleanup plan), read by many tests."""
+    """One audit of the whole class (profiles, organization, a snapshot, roster, cleanup plan), read by
+    many tests."""
     folder = tmp_path_factory.mktemp("class-audit")
     printed = io.StringIO()
     with pytest.MonkeyPatch.context() as monkeypatch, contextlib.redirect_stdout(printed):
         instructor_environment(monkeypatch, classroom)
         code, result, out = audit(folder, *CLASS, "--snapshots", str(classroom["snapshots"]),
-                                  "--roster", str(classroom["roster"]), "--plan-cleanup", str(folder / "plan.sh"))
+                                  "--roster", str(classroom["roster"]),
+                                  "--plan-cleanup", str(folder / "plan.sh"))
     return {"code": code, "audit": result, "out": out, "printed": printed.getvalue(),
             "plan": (folder / "plan.sh").read_text(), **classroom}
 
@@ -197,10 +210,12 @@ def test_every_kind_of_leftover_is_found_with_its_cost(class_audit):
     alice, bob, dave = (account_of(result, name) for name in ("Alice Ng", "Bob Roy", "Dave Kim"))
 
     endpoint = leftover(alice, "endpoints", "linear-learner-alice")
-    assert (endpoint["state"], endpoint["details"], endpoint["region"]) == ("InService", "1 x ml.m4.xlarge", "us-west-2")
+    assert (endpoint["state"], endpoint["details"], endpoint["region"]) == (
+        "InService", "1 x ml.m4.xlarge", "us-west-2")
     assert endpoint["cost_per_hour"] == pytest.approx(0.24)
     assert endpoint["cost_per_month"] == pytest.approx(0.24 * HOURS_PER_MONTH)
-    assert endpoint["age"].endswith(" h") and endpoint["created"] and "delete-endpoint" in endpoint["delete_commands"][0]
+    assert endpoint["age"].endswith(" h") and endpoint["created"]
+    assert "delete-endpoint" in endpoint["delete_commands"][0]
     for kind in ("endpoint_configs", "models"):
         free = leftover(alice, kind, "linear-learner-alice")
         assert (free["bills"], free["cost_per_hour"]) == (False, 0.0)
@@ -209,12 +224,14 @@ def test_every_kind_of_leftover_is_found_with_its_cost(class_audit):
     assert bucket["details"] == "2 object(s), 3.0 KB" and bucket["bills"] is True
 
     running = leftover(bob, "notebook_instances", "sm-test")
-    assert running["state"] == "InService" and running["cost_per_hour"] == pytest.approx(0.0464 + 5 * ML_STORAGE_GB_HOUR)
+    assert running["state"] == "InService"
+    assert running["cost_per_hour"] == pytest.approx(0.0464 + 5 * ML_STORAGE_GB_HOUR)
     stopped = leftover(bob, "notebook_instances", "sm-test-east")
     assert (stopped["state"], stopped["region"]) == ("Stopped", "us-east-1")
     assert stopped["cost_per_hour"] == pytest.approx(10 * ML_STORAGE_GB_HOUR)   # the volume only
     job = leftover(bob, "training_jobs", "linear-learner-bob")
-    assert job["state"] == "InProgress" and job["cost_per_hour"] == pytest.approx(2 * 0.24 + 20 * ML_STORAGE_GB_HOUR)
+    assert job["state"] == "InProgress"
+    assert job["cost_per_hour"] == pytest.approx(2 * 0.24 + 20 * ML_STORAGE_GB_HOUR)
 
     member = leftover(dave, "endpoints", "linear-learner-dave")
     assert member["details"] == "2 x ml.m5.large" and member["cost_per_hour"] == pytest.approx(0.23)
@@ -230,7 +247,8 @@ def test_every_kind_of_leftover_is_found_with_its_cost(class_audit):
 @pytest.mark.slow
 def test_an_endpoint_being_deleted_is_not_counted(class_audit):
     carol = account_of(class_audit["audit"], "Carol Diaz")
-    assert sorted(item["kind"] for item in carol["leftovers"]) == ["endpoint_configs", "models"]   # free, listed
+    # free, listed
+    assert sorted(item["kind"] for item in carol["leftovers"]) == ["endpoint_configs", "models"]
     assert carol["cost_per_hour"] == 0 and carol["status"] == "clean" and carol["billing"] == 0
 
 
@@ -255,7 +273,8 @@ def test_the_organization_is_read_through_its_member_role(class_audit):
     organization = [account for account in result["accounts"] if account["source"]["kind"] == "organization"]
     assert {account["account_id"] for account in organization} == {
         class_audit["accounts"]["instructor"].account_id, *class_audit["members"].values()}
-    instructor = next(a for a in organization if a["account_id"] == class_audit["accounts"]["instructor"].account_id)
+    instructor = next(a for a in organization
+                      if a["account_id"] == class_audit["accounts"]["instructor"].account_id)
     assert instructor["also_reached_as"] == [] and instructor["status"] == "clean"
     erin = next(a for a in organization if a["account_id"] == class_audit["members"]["erin"])
     assert erin["status"] == "clean" and erin["student"] == "(not on the roster)"
@@ -276,8 +295,8 @@ def test_the_roster_maps_accounts_to_students(class_audit):
     row = next(row for row in rows if row["name"] == "linear-learner-alice" and row["type"] == "endpoint")
     assert (row["account"], row["region"], row["service"], row["state"], row["cost_per_hour"]) == (
         accounts["alice"].account_id, "us-west-2", "sagemaker", "InService", "0.24")
-    assert list(rows[0])[:12] == ["student", "account", "region", "service", "type", "name", "state", "created",
-                                  "age", "cost_per_hour", "cost_per_month", "how_to_delete"]
+    assert list(rows[0])[:12] == ["student", "account", "region", "service", "type", "name", "state",
+                                  "created", "age", "cost_per_hour", "cost_per_month", "how_to_delete"]
 
 
 @pytest.mark.slow
@@ -289,12 +308,14 @@ def test_the_page_is_self_contained_strict_html_with_everything_escaped(class_au
     mentioned = re.findall(r"(?i)\b(?:https?|ftp)://[^\s\"]+", "".join(document.itertext()))
     assert set(mentioned) == {"http://127.0.0.1:9/"}   # only as text: the endpoint that could not be reached
     attributes = {name for element in document.iter() for name in element.attrib}
-    assert attributes <= {"lang", "charset", "name", "content", "class", "id"}, "nothing a browser would fetch"
+    assert attributes <= {"lang", "charset", "name", "content", "class", "id"}, \
+        "nothing a browser would fetch"
     assert document.findall(".//script") == [] and document.findall(".//img") == []
     assert document.findall(".//link") == [] and len(document.findall(".//style")) == 1
     text = "".join(document.itertext())
     assert HOSTILE_NAME in text and "<script>alert(1)</script>" in text
-    assert "Mallory" in text and "InvalidClientTokenId" in text                  # accounts that could not be read
+    # accounts that could not be read
+    assert "Mallory" in text and "InvalidClientTokenId" in text
     assert "linear-learner-alice" in text and "Zed Absent" in text
     total = class_audit["audit"]["totals"]["cost_per_hour"]
     assert document.find(".//meta[@name='grader-audit-cost-per-hour']").get("content") == f"{total:.6f}"
@@ -304,12 +325,13 @@ def test_the_page_is_self_contained_strict_html_with_everything_escaped(class_au
 def test_the_cleanup_plan_lists_exact_commands_and_nothing_was_deleted(class_audit, emulator):
     plan = class_audit["plan"]
     lines = [line.strip() for line in plan.splitlines()]
-    assert ("aws sagemaker delete-endpoint --endpoint-name linear-learner-alice --region us-west-2 --profile alice"
-            in lines)
-    assert ("aws sagemaker stop-notebook-instance --notebook-instance-name sm-test --region us-west-2 --profile bob"
-            in lines)
+    assert ("aws sagemaker delete-endpoint --endpoint-name linear-learner-alice --region us-west-2 "
+            "--profile alice" in lines)
+    assert ("aws sagemaker stop-notebook-instance --notebook-instance-name sm-test --region us-west-2 "
+            "--profile bob" in lines)
     assert "aws s3 rb s3://sagemaker-20191007-2307 --force --region us-west-2 --profile alice" in lines
-    assert "aws sagemaker delete-endpoint --endpoint-name '<img src=x onerror=alert(1)>' --region us-west-2" in plan
+    assert ("aws sagemaker delete-endpoint --endpoint-name '<img src=x onerror=alert(1)>' "
+            "--region us-west-2" in plan)
     assert "# <script>alert(1)</script>: account 999988887777" in plan   # a comment line, nothing runs
     assert "set -euo pipefail" in lines   # sections and how they run: tests/test_cleanup_plan.py
     assert all("<script>" not in line for line in lines if not line.startswith("#"))
@@ -350,7 +372,8 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys, options
 
 READ_PREFIXES = ("List", "Describe", "Get")
 ENTRY = {("sts", "GetCallerIdentity"), ("sts", "AssumeRole")}
-S3_ACTIONS = {"ListBuckets": "s3:ListAllMyBuckets", "ListObjectsV2": "s3:ListBucket", "ListObjects": "s3:ListBucket"}
+S3_ACTIONS = {"ListBuckets": "s3:ListAllMyBuckets", "ListObjectsV2": "s3:ListBucket",
+              "ListObjects": "s3:ListBucket"}
 
 
 @pytest.fixture
@@ -367,7 +390,8 @@ def botocore_watch(monkeypatch):
         if not (model.name.startswith(READ_PREFIXES) or call in ENTRY):
             violations.append(call)
             return AWSResponse("https://refused.invalid", 400, {}, None), {
-                "Error": {"Code": "RefusedByTest", "Message": "not a read"}, "ResponseMetadata": {"HTTPStatusCode": 400}}
+                "Error": {"Code": "RefusedByTest", "Message": "not a read"},
+                "ResponseMetadata": {"HTTPStatusCode": 400}}
 
     def create_client(self, *args, **kwargs):
         made = original(self, *args, **kwargs)
@@ -417,9 +441,11 @@ def iam_action(service: str, operation: str) -> str:
 
 
 @pytest.mark.slow
-def test_the_audit_only_reads_and_the_documented_policy_covers_every_call(aws_config, botocore_watch, tmp_path):
+def test_the_audit_only_reads_and_the_documented_policy_covers_every_call(
+        aws_config, botocore_watch, tmp_path):
     seen, violations = botocore_watch
-    audit(tmp_path / "class", *CLASS, "--roster", str(aws_config["roster"]), "--plan-cleanup", str(tmp_path / "p.sh"))
+    audit(tmp_path / "class", *CLASS, "--roster", str(aws_config["roster"]),
+          "--plan-cleanup", str(tmp_path / "p.sh"))
     audit(tmp_path / "every-region", "--profile", "alice", "--all-regions")
     assert violations == []
     calls = set(seen)

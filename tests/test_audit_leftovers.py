@@ -8,30 +8,35 @@ import io
 import pytest
 
 from grader.audit.files import csv_rows, write_csv
-from grader.checks.leftovers import find
 from grader.audit.record import build, verdict
 from grader.audit.regions import RegionChoice
 from grader.audit.roster import NOT_ON_ROSTER, not_audited, read_roster, student_of
 from grader.audit.text import money
-from grader.terminal import inert
 from grader.checks import prices
+from grader.checks.leftovers import find
 from grader.errors import UsageError
+from grader.terminal import inert
 
 GB_MONTH = 730   # hours
 
 
-def reading(region_resources=None, buckets=(), errors=(), regions_not_read=(), observed_at="2026-12-01T12:00:00+00:00"):
-    resources = {kind: [] for kind in ("endpoints", "endpoint_configs", "models", "notebook_instances", "training_jobs")}
+def reading(region_resources=None, buckets=(), errors=(), regions_not_read=(),
+            observed_at="2026-12-01T12:00:00+00:00"):
+    resources = {kind: [] for kind in ("endpoints", "endpoint_configs", "models", "notebook_instances",
+                                       "training_jobs")}
     resources.update(region_resources or {})
-    return {"source": {"kind": "profile", "label": "alice", "profile": "alice", "description": "profile alice"},
+    return {"source": {"kind": "profile", "label": "alice", "profile": "alice",
+                       "description": "profile alice"},
             "account_id": "111122223333", "observed_at": observed_at, "regions": ["us-west-2"],
             "regions_not_read": list(regions_not_read), "sagemaker": {"us-west-2": resources},
-            "s3": {"buckets": None if buckets is None else list(buckets)}, "errors": list(errors), "failure": None}
+            "s3": {"buckets": None if buckets is None else list(buckets)}, "errors": list(errors),
+            "failure": None}
 
 
 def config(name, instance_type="ml.m4.xlarge", count=1, **variant):
     return {"EndpointConfigName": name, "ProductionVariants": [
-        {"VariantName": "AllTraffic", "InstanceType": instance_type, "InitialInstanceCount": count, **variant}]}
+        {"VariantName": "AllTraffic", "InstanceType": instance_type, "InitialInstanceCount": count,
+         **variant}]}
 
 
 def endpoint(name, status="InService", config_name=None, current=None):
@@ -63,7 +68,8 @@ def test_prices_come_from_the_region_and_say_so():
 
 def test_a_region_without_its_own_price_is_an_estimate_and_an_unknown_type_has_no_price():
     estimate = prices.endpoint_quote("ml.m4.xlarge", 1, "eu-north-1")
-    assert estimate.per_hour == pytest.approx(0.24) and "estimated from the us-east-1 list price" in estimate.basis
+    assert estimate.per_hour == pytest.approx(0.24)
+    assert "estimated from the us-east-1 list price" in estimate.basis
     assert prices.endpoint_quote("ml.x99.huge", 1, "us-west-2") is None
     assert prices.notebook_quote("ml.x99.huge", "InService", 5, "us-west-2") is None
     stopped = prices.notebook_quote("ml.x99.huge", "Stopped", 5, "us-west-2")
@@ -87,7 +93,8 @@ def test_endpoints_cost_their_running_instances_and_a_deleting_one_is_not_counte
     broken = by_name(found, "broken")
     assert (broken["bills"], broken["cost_per_hour"]) == (False, 0.0)
     orphan = by_name(found, "orphan")
-    assert orphan["bills"] is True and orphan["cost_per_hour"] is None and "deleted-config" in orphan["details"]
+    assert orphan["bills"] is True and orphan["cost_per_hour"] is None
+    assert "deleted-config" in orphan["details"]
 
 
 def test_a_serverless_endpoint_bills_per_request_only():
@@ -100,7 +107,8 @@ def test_a_serverless_endpoint_bills_per_request_only():
 
 def test_notebooks_bill_the_instance_while_running_and_the_volume_always():
     found, _ = find(reading({"notebook_instances": [
-        notebook("on", "InService"), notebook("off", "Stopped", "ml.m4.xlarge", 20), notebook("gone", "Deleting")]}))
+        notebook("on", "InService"), notebook("off", "Stopped", "ml.m4.xlarge", 20),
+        notebook("gone", "Deleting")]}))
     assert {item["name"] for item in found} == {"on", "off"}
     assert by_name(found, "on")["cost_per_hour"] == pytest.approx(0.0464 + 5 * 0.14 / GB_MONTH)
     off = by_name(found, "off")
@@ -109,7 +117,8 @@ def test_notebooks_bill_the_instance_while_running_and_the_volume_always():
 
 
 def test_only_running_training_jobs_are_leftovers():
-    job = {"TrainingJobName": "run", "TrainingJobStatus": "InProgress", "CreationTime": "2026-12-01T11:00:00+00:00",
+    job = {"TrainingJobName": "run", "TrainingJobStatus": "InProgress",
+           "CreationTime": "2026-12-01T11:00:00+00:00",
            "ResourceConfig": {"InstanceType": "ml.m5.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 30}}
     done = {**job, "TrainingJobName": "done", "TrainingJobStatus": "Completed"}
     found, _ = find(reading({"training_jobs": [job, done]}))
@@ -122,7 +131,8 @@ def test_buckets_cost_their_bytes_and_an_unlisted_one_is_unknown():
     buckets = [{"Name": "full", "Region": "us-west-2", "objects": [{"Key": "a", "Size": 2 * 10**9}]},
                {"Name": "empty", "Region": "us-west-2", "objects": []},
                {"Name": "locked", "Region": None, "objects": None},
-               {"Name": "huge", "Region": "us-east-1", "objects": [{"Key": str(i), "Size": 1} for i in range(1000)]}]
+               {"Name": "huge", "Region": "us-east-1",
+                "objects": [{"Key": str(i), "Size": 1} for i in range(1000)]}]
     found, _ = find(reading(buckets=buckets))
     assert by_name(found, "full")["cost_per_month"] == pytest.approx(2 * 0.023)
     assert (by_name(found, "empty")["bills"], by_name(found, "empty")["cost_per_hour"]) == (False, 0)
@@ -132,8 +142,8 @@ def test_buckets_cost_their_bytes_and_an_unlisted_one_is_unknown():
 
 
 def test_what_could_not_be_read_is_unknown_never_clean():
-    errors = [{"target": "sagemaker.us-west-2.endpoints", "operation": "ListEndpoints", "code": "AccessDenied",
-               "message": "not allowed"}]
+    errors = [{"target": "sagemaker.us-west-2.endpoints", "operation": "ListEndpoints",
+               "code": "AccessDenied", "message": "not allowed"}]
     found, unknown = find(reading({"endpoints": None, "notebook_instances": [
         {"NotebookInstanceName": "mystery", "describe_failed": True}]}, buckets=None, errors=errors,
         regions_not_read=[{"region": "eu-west-1", "reason": "the snapshot did not record this region"}]))
@@ -147,7 +157,8 @@ def test_what_could_not_be_read_is_unknown_never_clean():
 # The record and its verdict
 
 def test_exit_status_reasons():
-    clean = {"unreadable": 0, "partly_unknown": 0, "unpriced_leftovers": 0, "billing_leftovers": 0, "cost_per_hour": 0}
+    clean = {"unreadable": 0, "partly_unknown": 0, "unpriced_leftovers": 0, "billing_leftovers": 0,
+             "cost_per_hour": 0}
     assert verdict(clean, None) == (0, [])
     bills = {**clean, "billing_leftovers": 1, "cost_per_hour": 0.3}
     assert verdict(bills, None)[0] == 1 and verdict(bills, 0.5) == (0, [])
@@ -176,7 +187,8 @@ def test_the_roster_maps_ids_and_names(tmp_path):
     assert student_of(roster, "111122223333", "whatever") == "Ada"
     assert student_of(roster, "999999999999", "bob") == "Bob"
     assert student_of(roster, None, "nobody") == NOT_ON_ROSTER
-    assert not_audited(roster, [("111122223333", "x"), (None, "bob")]) == [{"student": "Zed", "account": "zed"}]
+    assert not_audited(roster, [("111122223333", "x"), (None, "bob")]) == [
+        {"student": "Zed", "account": "zed"}]
 
 
 @pytest.mark.parametrize("content, says", [
@@ -197,7 +209,8 @@ def test_a_bad_roster_is_refused_in_one_line(tmp_path, content, says):
 def test_regions_asked_for_that_a_snapshot_did_not_record_are_unknown():
     recorded = ["us-west-2", "us-east-1"]
     assert RegionChoice().for_snapshot(recorded) == (recorded, [])
-    assert RegionChoice(named=("us-west-2", "eu-west-1")).for_snapshot(recorded) == (["us-west-2"], ["eu-west-1"])
+    assert RegionChoice(named=("us-west-2", "eu-west-1")).for_snapshot(recorded) == (
+        ["us-west-2"], ["eu-west-1"])
     taken, missing = RegionChoice(every=True).for_snapshot(recorded)
     assert sorted(taken) == sorted(recorded) and "eu-west-1" in missing and "us-west-2" not in missing
 

@@ -50,7 +50,8 @@ def test_a_folder_of_notebooks_is_one_student_per_file_named_by_its_id(tmp_path)
 
 
 def test_a_multi_notebook_activity_groups_a_students_files_by_id(tmp_path):
-    root = files(tmp_path / "class", "jdoe_create_infrastructure.ipynb", "jdoe_monte_carlo.ipynb", "ann.ipynb")
+    root = files(tmp_path / "class", "jdoe_create_infrastructure.ipynb", "jdoe_monte_carlo.ipynb",
+                 "ann.ipynb")
     found = discover(SAGEMAKER, root, unpack_into=tmp_path / "unpacked")
     assert by_student(found) == {"ann": ["ann.ipynb"],
                                  "jdoe": ["jdoe_create_infrastructure.ipynb", "jdoe_monte_carlo.ipynb"]}
@@ -141,7 +142,8 @@ def test_a_zip_cannot_write_outside_its_folder_nor_plant_links(tmp_path):
         archive.writestr("alice/boston-housing-regression.ipynb", NOTEBOOK)
         archive.writestr("bob/boston-housing-regression.ipynb", NOTEBOOK)
     found = discover(HOUSING, download, unpack_into=tmp_path / "unpacked")
-    assert by_student(found) == {"alice": ["boston-housing-regression.ipynb"], "bob": ["boston-housing-regression.ipynb"]}
+    assert by_student(found) == {"alice": ["boston-housing-regression.ipynb"],
+                                 "bob": ["boston-housing-regression.ipynb"]}
     assert len(found.unassigned) == 3 and all("outside the zip's folder, or a link" in item.reason
                                               for item in found.unassigned)
     assert not list(tmp_path.rglob("escaped.ipynb")) and not (tmp_path / "abs").exists()
@@ -171,7 +173,8 @@ def test_ids_become_safe_folder_names_and_collisions_are_listed(tmp_path):
 @pytest.mark.parametrize("make, says", [
     (lambda root: root / "missing", "does not exist"),
     (lambda root: files(root / "empty", "notes.txt"), "no submissions found"),
-    (lambda root: (root / "bad.zip").write_bytes(b"not a zip") and root / "bad.zip", "not a readable zip file"),
+    (lambda root: (root / "bad.zip").write_bytes(b"not a zip") and root / "bad.zip",
+     "not a readable zip file"),
 ])
 def test_nothing_to_grade_is_refused_in_one_line(tmp_path, make, says):
     with pytest.raises(UsageError, match=says):

@@ -58,7 +58,8 @@ def make_class(root: Path) -> Path:
     shutil.copy(IAM.notebook("starter"), root / "bob.ipynb")
     iam_variant(root / "carol_create_admin_user.ipynb", blank=10)          # never adds the user to the group
     iam_variant(root / "dave.ipynb", insert="while True:\n    pass", at=8)
-    iam_variant(root / "erin.ipynb", insert="chunks = []\nwhile True:\n    chunks.append(bytearray(50_000_000))", at=6)
+    iam_variant(root / "erin.ipynb", insert="chunks = []\nwhile True:\n"
+                                            "    chunks.append(bytearray(50_000_000))", at=6)
     (root / "frank.ipynb").write_text('{"cells": [{"cell_type": "code", "source": "print(1)"')
     iam_variant(root / "grace.ipynb", insert="import os, signal\nos.kill(os.getpid(), signal.SIGKILL)", at=8)
     iam_variant(root / "heidi" / "create_admin_user.ipynb")
@@ -67,8 +68,8 @@ def make_class(root: Path) -> Path:
 
 
 def grader(*args: str, **kwargs) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "grader.cli", *args], capture_output=True, text=True, cwd=PROJECT,
-                          timeout=900, **kwargs)
+    return subprocess.run([sys.executable, "-m", "grader.cli", *args], capture_output=True, text=True,
+                          cwd=PROJECT, timeout=900, **kwargs)
 
 
 def start_grading(*args: str) -> subprocess.Popen:
@@ -89,10 +90,11 @@ def verdicts(out: Path, students) -> dict:
 
 
 def checked_alone(activity_id: str, notebook: Path, tmp_path: Path, *options: str) -> tuple:
-    """(score, every check's (id, status)) of `grader check` on the one notebook, as verdicts() reads a batch's."""
+    """(score, every check's (id, status)) of `grader check` on the one notebook, as verdicts() reads
+    a batch's."""
     json_file = tmp_path / f"{notebook.stem}.json"
-    done = grader("check", activity_id, str(notebook), "--out", str(tmp_path / "checks"), "--json", str(json_file),
-                  *options)
+    done = grader("check", activity_id, str(notebook), "--out", str(tmp_path / "checks"), "--json",
+                  str(json_file), *options)
     assert done.returncode == 0, done.stderr
     result = json.loads(json_file.read_text())
     return result["score"], [(check["id"], check["status"]) for check in result["checks"]]
@@ -121,7 +123,8 @@ def wait_for(condition, timeout: float, what: str) -> None:
 def gone(pids: list[int], timeout: float = 20) -> list[int]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        alive = [pid for pid in pids if psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
+        alive = [pid for pid in pids
+                 if psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE]
         if not alive:
             return []
         time.sleep(0.5)
@@ -157,7 +160,8 @@ def test_every_student_of_a_mixed_class_has_a_result_and_the_broken_ones_say_why
         assert reason in said, (student, reason)
     for student in STUDENTS:
         folder = out / student
-        assert {RESULT_FILE, "report.html", "gradescope.json", store.STAMP} <= {p.name for p in folder.iterdir()}
+        assert {RESULT_FILE, "report.html", "gradescope.json", store.STAMP} <= {
+            p.name for p in folder.iterdir()}
         assert json.loads((folder / "gradescope.json").read_text())["score"] == found[student][0]
     assert not list(out.rglob("*.part"))
     grades = (out / "grades.csv").read_text().splitlines()
@@ -167,7 +171,8 @@ def test_every_student_of_a_mixed_class_has_a_result_and_the_broken_ones_say_why
     assert "is not valid notebook JSON" in index
     assert "notes.txt" in (out / "unassigned.csv").read_text()
     progress = events(out)
-    assert progress[0]["event"] == "start" and progress[0]["to_grade"] == 8 and progress[-1]["outcome"] == "complete"
+    assert progress[0]["event"] == "start" and progress[0]["to_grade"] == 8
+    assert progress[-1]["outcome"] == "complete"
     assert sorted(event["student"] for event in progress if event["event"] == "finished") == STUDENTS
     printed = done.stdout
     assert "[8/8]" in printed and "8 student(s), 8 with a result (4 graded, 1 timeout, 3 error)" in printed
@@ -186,7 +191,8 @@ def test_scores_equal_grader_check_on_each_submission_alone(embedded, iam_class,
     for student, name in files.items():
         alone = checked_alone("iam-user", iam_class / name, tmp_path, *OPTIONS)
         assert alone == (batch[student][0], batch[student][2]), student
-    frank = grader("check", "iam-user", str(iam_class / "frank.ipynb"), "--out", str(tmp_path / "checks"), *OPTIONS)
+    frank = grader("check", "iam-user", str(iam_class / "frank.ipynb"), "--out", str(tmp_path / "checks"),
+                   *OPTIONS)
     from grader.grading.result import GradeResult
     assert frank.returncode == 2
     assert frank.stderr.strip() == f"grader: error: {GradeResult.read(out / 'frank' / RESULT_FILE).error}"
@@ -200,7 +206,8 @@ def cluster_sharing_nothing(hidden: Path, workers: int = 2):
     dask = Path(sys.executable).with_name("dask")
     scheduler_file = Path(tempfile.mkdtemp(prefix="grader-scheduler-")) / "scheduler.json"
     scheduler = subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                                  "--scheduler-file", scheduler_file], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                  "--scheduler-file", scheduler_file], stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
     started = None
     try:
         wait_for(lambda: scheduler_file.exists() and scheduler_file.stat().st_size, 60, "the scheduler")
@@ -209,8 +216,10 @@ def cluster_sharing_nothing(hidden: Path, workers: int = 2):
         worker = shlex.join([str(dask), "worker", address, "--nworkers", str(workers), "--nthreads", "1",
                              "--no-dashboard", "--memory-limit", "0"])
         started = subprocess.Popen(["unshare", "--mount", "--propagation", "private", "sh", "-c",
-                                    f"mount -t tmpfs -o size=1m hidden {shlex.quote(str(hidden))} && exec {worker}"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                                    f"mount -t tmpfs -o size=1m hidden {shlex.quote(str(hidden))} "
+                                    f"&& exec {worker}"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   start_new_session=True)
         from distributed import Client
 
         with Client(address, timeout=60) as client:
@@ -228,7 +237,8 @@ def cluster_sharing_nothing(hidden: Path, workers: int = 2):
 
 
 needs_mount_namespaces = pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("unshare"),
-                                            reason="workers in their own mount namespace need root and unshare")
+                                            reason="workers in their own mount namespace "
+                                                   "need root and unshare")
 
 
 @needs_mount_namespaces
@@ -236,7 +246,8 @@ def test_workers_that_share_no_folder_with_the_ta_grade_the_class_identically(em
                                                                                 tmp_path_factory):
     with cluster_sharing_nothing(tmp_path_factory.getbasetemp()) as address:
         out = tmp_path / "graded"
-        done = grader("grade", "iam-user", str(iam_class), "--out", str(out), "--scheduler", address, *OPTIONS)
+        done = grader("grade", "iam-user", str(iam_class), "--out", str(out), "--scheduler", address,
+                      *OPTIONS)
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"worker(s) of the Dask cluster at {address}" in done.stdout
     assert verdicts(out, STUDENTS) == verdicts(embedded[0], STUDENTS)
@@ -260,8 +271,8 @@ def test_course_data_reaches_workers_that_cannot_see_the_data_folder(tmp_path, t
     submissions.mkdir()
     shutil.copy(rainfall.notebook("solution"), submissions / "rita.ipynb")
     with cluster_sharing_nothing(tmp_path_factory.getbasetemp(), workers=1) as address:
-        done = grader("grade", "rainfall", str(submissions), "--out", str(tmp_path / "graded"), "--scheduler", address,
-                      "--data-dir", str(data))
+        done = grader("grade", "rainfall", str(submissions), "--out", str(tmp_path / "graded"),
+                      "--scheduler", address, "--data-dir", str(data))
     assert done.returncode == 0, done.stdout + done.stderr
     batch = verdicts(tmp_path / "graded", ["rita"])["rita"]
     assert batch[1] == "graded"
@@ -278,7 +289,8 @@ def test_a_batch_killed_half_way_resumes_without_duplicates_or_regrading(iam_cla
     out = tmp_path / "graded"
     first = start_grading("iam-user", str(iam_class), "--out", str(out), "--workers", "2", *OPTIONS)
     try:
-        wait_for(lambda: sum(event["event"] == "finished" for event in events(out)) >= 3, 300, "three results")
+        wait_for(lambda: sum(event["event"] == "finished" for event in events(out)) >= 3, 300,
+                 "three results")
         family = [first.pid] + [child.pid for child in psutil.Process(first.pid).children(recursive=True)]
         os.killpg(first.pid, signal.SIGKILL)
     finally:
@@ -296,18 +308,22 @@ def test_a_batch_killed_half_way_resumes_without_duplicates_or_regrading(iam_cla
                 json.loads(path.read_text())   # no half-written file under its real name
     assert 3 <= len(before) < len(STUDENTS)
 
-    again = grader("grade", "iam-user", str(iam_class), "--out", str(out), "--workers", "2", "--resume", *OPTIONS)
+    again = grader("grade", "iam-user", str(iam_class), "--out", str(out), "--workers", "2", "--resume",
+                   *OPTIONS)
     assert again.returncode == 0, again.stdout + again.stderr
     assert not list(out.rglob("*.part"))
     starts = [event for event in events(out) if event["event"] == "start"]
-    assert starts[-1]["to_grade"] == len(STUDENTS) - len(before) and starts[-1]["already_graded"] == len(before)
-    second_run = [event["student"] for event in events(out)[events(out).index(starts[-1]):] if event["event"] == "finished"]
+    assert starts[-1]["to_grade"] == len(STUDENTS) - len(before)
+    assert starts[-1]["already_graded"] == len(before)
+    second_run = [event["student"] for event in events(out)[events(out).index(starts[-1]):]
+                  if event["event"] == "finished"]
     assert sorted(second_run) == sorted(set(STUDENTS) - set(before))
     for student, (run, graded_at, checks) in before.items():   # not graded again (the review adds flags)
         assert store.read_stamp(out / student)["run"] == run
         result = json.loads((out / student / RESULT_FILE).read_text())
         assert result["graded_at"] == graded_at and _verdicts(result) == checks
-    assert sorted(path.name for path in out.iterdir() if path.is_dir() and not path.name.startswith(".")) == STUDENTS
+    assert sorted(path.name for path in out.iterdir()
+                  if path.is_dir() and not path.name.startswith(".")) == STUDENTS
     assert len((out / "grades.csv").read_text().splitlines()) == 1 + len(STUDENTS)
     assert f"{len(STUDENTS) - len(before)} graded in this run, {len(before)} already graded" in again.stdout
 
@@ -319,12 +335,14 @@ def test_ctrl_c_or_sigterm_stops_the_batch_keeping_what_finished(iam_class, tmp_
     try:
         wait_for(lambda: any(event["event"] == "finished" for event in events(out)), 300, "a first result")
         family = [child.pid for child in psutil.Process(running.pid).children(recursive=True)]
-        (os.killpg if to_group else os.kill)(running.pid, signum)   # a terminal's Ctrl-C reaches the whole group
+        # a terminal's Ctrl-C reaches the whole group
+        (os.killpg if to_group else os.kill)(running.pid, signum)
         stdout, stderr = running.communicate(timeout=120)
     finally:
         running.kill()
     assert running.returncode == 128 + signum, stderr
-    assert f"grader: interrupted by {signal.Signals(signum).name}; the submissions graded before it are kept" in stderr
+    assert (f"grader: interrupted by {signal.Signals(signum).name}; "
+            "the submissions graded before it are kept" in stderr)
     assert "Traceback" not in stderr
     assert "stopped: the " in stdout
     assert not gone(family)
@@ -344,8 +362,8 @@ def test_a_worker_that_dies_or_a_grading_that_overruns_becomes_that_students_err
 
     def job(student: str, deadline_s: float) -> Job:
         return Job(activity="iam-user", student=student, files=((solution.name, solution.read_bytes()),),
-                   key=store.Key(store.submission_sha256([solution]), version), run="run-1", deadline_s=deadline_s,
-                   limits={})
+                   key=store.Key(store.submission_sha256([solution]), version), run="run-1",
+                   deadline_s=deadline_s, limits={})
 
     def killer_or_grade(job):
         if job.student == "killer":
@@ -353,12 +371,17 @@ def test_a_worker_that_dies_or_a_grading_that_overruns_becomes_that_students_err
         return grade_job(job)
 
     with DaskExecutor(workers=1) as executor:
-        finished = {done.job.student: done for done in executor.run(killer_or_grade, [job("killer", 600), job("slow", 2)])}
-    assert finished["killer"].summary is None and "the worker grading it died each time it was tried" in finished["killer"].lost
-    said = record_failure(tmp_path, finished["killer"].job, finished["killer"].lost)   # as the batch records it
+        finished = {done.job.student: done
+                    for done in executor.run(killer_or_grade, [job("killer", 600), job("slow", 2)])}
+    assert finished["killer"].summary is None
+    assert "the worker grading it died each time it was tried" in finished["killer"].lost
+    # as the batch records it
+    said = record_failure(tmp_path, finished["killer"].job, finished["killer"].lost)
     assert said["status"] == "error" and "died each time it was tried" in said["error"]
-    slow = deliver(tmp_path, finished["slow"].job, finished["slow"].summary)   # its retry reported the overrun
-    assert slow["status"] == "error" and "grading did not finish within 2 s; its worker was restarted" in slow["error"]
+    # its retry reported the overrun
+    slow = deliver(tmp_path, finished["slow"].job, finished["slow"].summary)
+    assert slow["status"] == "error"
+    assert "grading did not finish within 2 s; its worker was restarted" in slow["error"]
     for student in ("killer", "slow"):   # written like any result; a later run tries them again
         assert (tmp_path / student / "report.html").is_file()
         assert not store.is_current(tmp_path / student, job(student, 1).key)

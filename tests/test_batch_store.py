@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from graded_results import solution
 from rich.console import Console
 
 from grader.activities import load
@@ -19,7 +20,6 @@ from grader.errors import UsageError
 from grader.grading.grade import RESULT_FILE
 from grader.reporting import view
 from grader.reporting.results_files import read_submissions
-from graded_results import solution
 
 PROJECT = Path(__file__).resolve().parents[1]
 IAM = load("iam-user")
@@ -33,7 +33,8 @@ def version(activity=IAM, **changed) -> str:
 def test_the_grading_version_follows_everything_that_changes_a_grade(tmp_path, monkeypatch):
     first = version()
     assert version() == first
-    assert len({first, version(limits={"cell_timeout": 10}), version(staff=True), version(isolate="auto")}) == 4
+    assert len({first, version(limits={"cell_timeout": 10}), version(staff=True),
+                version(isolate="auto")}) == 4
     content = tmp_path / "content"
     for folder in ("activities", "rubrics"):
         shutil.copytree(PROJECT / folder, content / folder)
@@ -173,12 +174,13 @@ def test_the_end_writes_the_class_report_from_the_results_on_disk_and_one_screen
     assert grades[0].startswith("student,name,score,") and grades[1].startswith("alice,Alice Liddell,")
     assert grades[2].startswith("frank,,0,") and ",error," in grades[2]
     assert "frank.ipynb is not valid notebook JSON" in (tmp_path / "index.html").read_text()
-    assert (tmp_path / "unassigned.csv").read_text().splitlines() == ["file,reason",
-                                                                      "class/notes.txt,not a notebook (.ipynb)"]
-    assert [s.student for s in read_submissions([tmp_path / "alice", tmp_path / "frank"])] == ["alice", "frank"]
+    assert (tmp_path / "unassigned.csv").read_text().splitlines() == [
+        "file,reason", "class/notes.txt,not a notebook (.ipynb)"]
+    read_back = read_submissions([tmp_path / "alice", tmp_path / "frank"])
+    assert [s.student for s in read_back] == ["alice", "frank"]
     text = terminal_summary(submissions, found, written, graded_now=2, reused=1)
-    assert text.splitlines()[0] == ("3 student(s), 2 with a result (1 graded, 1 error); 2 graded in this run, "
-                                    "1 already graded with the same inputs")
+    assert text.splitlines()[0] == ("3 student(s), 2 with a result (1 graded, 1 error); "
+                                    "2 graded in this run, 1 already graded with the same inputs")
     assert "frank: error - frank.ipynb is not valid notebook JSON" in text
     assert "class/notes.txt: not a notebook (.ipynb)" in text and "ann (Ann Lee)" in text
     assert f"grades: {tmp_path / 'grades.csv'}" in text

@@ -5,10 +5,10 @@ run none of the student's script, work with JavaScript off, and fetch nothing bu
 from pathlib import Path
 
 import pytest
+from graded_results import class_of, hostile, solution
 
 from grader.reporting.class_summary import write_class_report
 from grader.reporting.html import write_submission_page
-from graded_results import class_of, hostile, solution
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -19,8 +19,10 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's package (apt-get install -y chromium), as .ci/run does")
-    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed: pip install '.[test]'")
+        pytest.skip(f"no Chromium at {CHROMIUM}: install Debian's package "
+                    "(apt-get install -y chromium), as .ci/run does")
+    sync_api = pytest.importorskip("playwright.sync_api",
+                                   reason="Playwright is not installed: pip install '.[test]'")
     with sync_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
         yield launched
@@ -31,7 +33,8 @@ class Visit:
     """A page opened from file:// in a fresh context, with every request and dialog it made."""
 
     def __init__(self, browser, path: Path, javascript: bool = True):
-        self.context = browser.new_context(java_script_enabled=javascript, viewport={"width": 1100, "height": 900})
+        self.context = browser.new_context(java_script_enabled=javascript,
+                                           viewport={"width": 1100, "height": 900})
         self.page = self.context.new_page()
         self.requests, self.dialogs = [], []
         self.page.on("request", lambda request: self.requests.append(request.url))

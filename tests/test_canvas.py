@@ -11,6 +11,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from graded_results import HIDDEN_MESSAGE, HIDDEN_TITLE, hostile, solution
+from html_checks import strict
 
 from grader.activities import load
 from grader.batch import store
@@ -22,8 +24,6 @@ from grader.grading.grade import RESULT_FILE
 from grader.grading.result import GradeResult
 from grader.reporting.canvas_import import describe, place
 from grader.reporting.results_files import Submission
-from graded_results import HIDDEN_MESSAGE, HIDDEN_TITLE, hostile, solution
-from html_checks import strict
 
 HOUSING = load("housing")
 NOTEBOOK = b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
@@ -254,7 +254,7 @@ def test_results_are_placed_by_canvas_id_then_sis_login_then_name_never_on_a_row
     assert {key: submission.student for key, submission in placement.rows.items()} == \
         {"12345": "12345", "23456": "ASmith", "45678": "900400"}
     assert placement.matched_by == {"12345": "Canvas user id", "ASmith": "SIS login", "900400": "SIS user id"}
-    reasons = dict((submission.student, reason) for submission, reason in placement.not_imported)
+    reasons = {submission.student: reason for submission, reason in placement.not_imported}
     assert reasons["kb"].startswith("its name matches 2 gradebook students (Kim, Bo; Kim, Bo)")
     assert reasons["jd"].startswith("not in the gradebook")
     assert made[1].name == "Smith, Ann"   # the gradebook as a roster

@@ -6,7 +6,6 @@ failure stops the plan."""
 
 import os
 import subprocess
-from pathlib import Path
 
 import pytest
 

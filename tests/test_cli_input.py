@@ -52,8 +52,8 @@ def test_an_unknown_activity_names_the_known_ones(command, capsys, tmp_path):
 def test_a_missing_data_file_says_where_it_looked(capsys, tmp_path):
     empty = tmp_path / "data"
     empty.mkdir()
-    code = main(["run", "rainfall", "activities/rainfall/solution/rainfall_forecast.ipynb", "--data-dir", str(empty),
-                 "--out", str(tmp_path / "out")])
+    code = main(["run", "rainfall", "activities/rainfall/solution/rainfall_forecast.ipynb",
+                 "--data-dir", str(empty), "--out", str(tmp_path / "out")])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1
     assert "x_austin_final.csv" in err and str(empty / "x_austin_final.csv") in err
@@ -83,7 +83,8 @@ def test_check_with_nothing_to_grade_says_what_to_give(capsys):
 
 @pytest.mark.slow
 def test_grader_run_writes_the_record_and_the_executed_notebook(tmp_path, capsys):
-    assert main(["run", "iam-user", "activities/iam-user/solution/create_admin_user.ipynb", "--out", str(tmp_path)]) == 0
+    assert main(["run", "iam-user", "activities/iam-user/solution/create_admin_user.ipynb",
+                 "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "8 cells, 8 ok, 0 error" in out
     (folder,) = (tmp_path / "iam-user").iterdir()

@@ -36,7 +36,8 @@ CELLS = [
     file_path = Path("Data/x_austin_final.csv")
     features = pd.read_csv(file_path)
     X = features["TempAvgF"].values.reshape(-1, 1)
-    y = pd.read_csv(Path("Data/y_austin_final.csv"), names=["PrecipitationSumInches"], header=None).iloc[:, 0].values
+    y = pd.read_csv(Path("Data/y_austin_final.csv"), names=["PrecipitationSumInches"],
+                    header=None).iloc[:, 0].values
     X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2)
     """,
     """
@@ -46,13 +47,15 @@ CELLS = [
     """,
     """
     buf = io.BytesIO()
-    smac.write_numpy_to_dense_tensor(buf, np.array(X_train).astype("float32"), np.array(y_train).astype("float32"))
+    smac.write_numpy_to_dense_tensor(buf, np.array(X_train).astype("float32"),
+                                     np.array(y_train).astype("float32"))
     buf.seek(0)
     key = "linear_train.data"
     boto3.resource("s3").Bucket(bucket).Object(os.path.join(prefix, "train", key)).upload_fileobj(buf)
     s3_train_data = "s3://{}/{}/train/{}".format(bucket, prefix, key)
     buf = io.BytesIO()
-    smac.write_numpy_to_dense_tensor(buf, np.array(X_test).astype("float32"), np.array(y_test).astype("float32"))
+    smac.write_numpy_to_dense_tensor(buf, np.array(X_test).astype("float32"),
+                                     np.array(y_test).astype("float32"))
     buf.seek(0)
     key = "linear_test.data"
     boto3.resource("s3").Bucket(bucket).Object(os.path.join(prefix, "test", key)).upload_fileobj(buf)
@@ -61,7 +64,8 @@ CELLS = [
     """
     container = get_image_uri(boto3.Session().region_name, "linear-learner")
     sess = sagemaker.Session()
-    linear = sagemaker.estimator.Estimator(container, role, train_instance_count=1, train_instance_type="ml.m4.xlarge",
+    linear = sagemaker.estimator.Estimator(container, role, train_instance_count=1,
+                                           train_instance_type="ml.m4.xlarge",
                                            output_path="s3://{}/{}/output".format(bucket, prefix),
                                            sagemaker_session=sess)
     linear.set_hyperparameters(feature_dim=1, mini_batch_size=100, predictor_type="regressor", epochs=10,
@@ -86,7 +90,8 @@ CELLS = [
 
 @pytest.mark.slow
 def test_a_2019_style_notebook_runs_unchanged(emulator, tmp_path):
-    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "conda_python3", "display_name": "conda_python3",
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "conda_python3",
+                                                           "display_name": "conda_python3",
                                                            "language": "python"}})
     nb.cells = [nbformat.v4.new_code_cell(textwrap.dedent(cell).strip()) for cell in CELLS]
     nbformat.write(nb, tmp_path / "rainfall_2019.ipynb")
@@ -98,6 +103,7 @@ def test_a_2019_style_notebook_runs_unchanged(emulator, tmp_path):
     assert not failing, failing
     assert outcome.record.cells[2].stdout.startswith("(506, 13) ['CRIM', 'ZN', 'INDUS'] True")
     assert "RMSE: " in outcome.record.cells[6].stdout
-    assert [item["name"] for item in outcome.record.provided if item["kind"] == "bucket"] == ["sagemaker-20191007-2307"]
+    assert [item["name"] for item in outcome.record.provided if item["kind"] == "bucket"] == [
+        "sagemaker-20191007-2307"]
     operations = [entry["operation"] for entry in outcome.record.api_log]
     assert {"CreateTrainingJob", "CreateEndpoint", "InvokeEndpoint", "DeleteEndpoint"} <= set(operations)

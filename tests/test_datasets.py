@@ -146,7 +146,8 @@ b = load_boston()
 X, y = sklearn.datasets.load_boston(return_X_y=True)
 print(json.dumps({"shape": [b.data.shape, b.target.shape], "dtype": str(b.data.dtype),
                   "feature_names": b.feature_names.tolist(), "names_type": type(b.feature_names).__name__,
-                  "descr": b.DESCR, "filename": b.filename, "data": b.data.tolist(), "target": b.target.tolist(),
+                  "descr": b.DESCR, "filename": b.filename,
+                  "data": b.data.tolist(), "target": b.target.tolist(),
                   "same_X_y": bool((X == b.data).all() and (y == b.target).all())}))
 """
 

@@ -64,7 +64,8 @@ def deploy(aws, account, job, name="ep"):
     sagemaker.create_model(ModelName=name, ExecutionRoleArn=account.role_arn, PrimaryContainer={
         "Image": IMAGE, "ModelDataUrl": job["ModelArtifacts"]["S3ModelArtifacts"]})
     sagemaker.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[{
-        "VariantName": "AllTraffic", "ModelName": name, "InitialInstanceCount": 1, "InstanceType": "ml.m4.xlarge"}])
+        "VariantName": "AllTraffic", "ModelName": name, "InitialInstanceCount": 1,
+        "InstanceType": "ml.m4.xlarge"}])
     sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=name)
     return name
 
@@ -101,7 +102,8 @@ def test_training_log_lines_are_named_as_real_linear_learner_names_them(aws, acc
     start_job(aws, account, "named", regression_data,
               {"predictor_type": "regressor", "feature_dim": 2, "loss": "absolute_loss", "epochs": 3})
     text = "\n".join(_job_log(aws, "named"))
-    assert re.search(r"#quality_metric: host=algo-1, epoch=\d+, train absolute_loss_objective <loss>=\d", text)
+    assert re.search(r"#quality_metric: host=algo-1, epoch=\d+, train absolute_loss_objective <loss>=\d",
+                     text)
     assert re.search(r"#test_score \(algo-1\) : \('absolute_loss_objective', \d", text)
     assert re.search(r"#quality_metric: host=algo-1, test mse <loss>=\d", text)
     assert text.index("#test_score") < text.index("#quality_metric: host=algo-1, test ")
@@ -128,7 +130,8 @@ def test_bad_hyperparameters_fail_the_job_everywhere(aws, account, regression_da
 def test_missing_train_prefix_fails_like_aws(aws, account, regression_data):
     job = start_job(aws, account, "empty", {"train": "s3://sagemaker-20191007-2307/nothing/here"},
                     {"predictor_type": "regressor"})
-    assert 'No S3 objects found under S3 URL "s3://sagemaker-20191007-2307/nothing/here"' in job["FailureReason"]
+    assert ('No S3 objects found under S3 URL "s3://sagemaker-20191007-2307/nothing/here"'
+            in job["FailureReason"])
 
 
 def test_unsupported_image_names_the_supported_algorithms(aws, account, regression_data):
@@ -141,7 +144,8 @@ def test_unsupported_image_names_the_supported_algorithms(aws, account, regressi
 def test_csv_data_where_protobuf_is_declared_fails_with_a_hint(aws, account):
     bucket = make_bucket(aws)
     aws("s3").put_object(Bucket=bucket, Key="csv/train/train.csv", Body=b"1.0,2.0\n0.0,1.0\n")
-    job = start_job(aws, account, "csvjob", {"train": f"s3://{bucket}/csv/train/"}, {"predictor_type": "regressor"})
+    job = start_job(aws, account, "csvjob", {"train": f"s3://{bucket}/csv/train/"},
+                    {"predictor_type": "regressor"})
     assert "application/x-recordio-protobuf" in job["FailureReason"] and "byte 0" in job["FailureReason"]
 
 
@@ -176,16 +180,19 @@ def test_invoke_endpoint_in_every_format(aws, account, regression_data):
     expected = rows @ np.array([1.0, -2.0]) + 0.5
 
     def scores(body, content_type, accept="application/json"):
-        answer = runtime.invoke_endpoint(EndpointName=endpoint, Body=body, ContentType=content_type, Accept=accept)
+        answer = runtime.invoke_endpoint(EndpointName=endpoint, Body=body, ContentType=content_type,
+                                         Accept=accept)
         return answer["Body"].read(), answer["ContentType"]
 
     for body, content_type in [(b"1,0\n0,1\n", "text/csv"),
-                               (json.dumps({"instances": [{"features": [1, 0]}, {"features": [0, 1]}]}), "application/json"),
+                               (json.dumps({"instances": [{"features": [1, 0]}, {"features": [0, 1]}]}),
+                                "application/json"),
                                (b'{"features": [1, 0]}\n{"features": [0, 1]}\n', "application/jsonlines"),
                                (recordio.write_dense(rows), "application/x-recordio-protobuf")]:
         answer, answered_type = scores(body, content_type)
         assert answered_type == "application/json"
-        np.testing.assert_allclose([p["score"] for p in json.loads(answer)["predictions"]], expected, atol=0.1)
+        np.testing.assert_allclose([p["score"] for p in json.loads(answer)["predictions"]], expected,
+                                   atol=0.1)
     lines, answered_type = scores(b"1,0\n", "text/csv", "application/jsonlines")
     assert answered_type == "application/jsonlines" and "score" in json.loads(lines)
     protobuf, answered_type = scores(b"1,0\n", "text/csv", "application/x-recordio-protobuf")
@@ -196,7 +203,8 @@ def test_wrong_feature_count_is_a_model_error(aws, account, regression_data):
     endpoint = deploy(aws, account, start_job(aws, account, "wf", regression_data,
                                               {"predictor_type": "regressor", "feature_dim": 2}))
     with pytest.raises(ClientError) as raised:
-        aws("sagemaker-runtime").invoke_endpoint(EndpointName=endpoint, Body=b"1,2,3\n", ContentType="text/csv")
+        aws("sagemaker-runtime").invoke_endpoint(EndpointName=endpoint, Body=b"1,2,3\n",
+                                                 ContentType="text/csv")
     assert raised.value.response["Error"]["Code"] == "ModelError"
     assert "must have 2 features" in raised.value.response["Error"]["Message"]
 
@@ -209,7 +217,8 @@ def test_invoking_a_deleted_or_missing_endpoint(aws, account, regression_data):
         with pytest.raises(ClientError) as raised:
             aws("sagemaker-runtime").invoke_endpoint(EndpointName=name, Body=b"1,2\n", ContentType="text/csv")
         assert raised.value.response["Error"]["Code"] == "ValidationError"
-        assert raised.value.response["Error"]["Message"] == f"Endpoint {name} of account {account.account_id} not found."
+        assert raised.value.response["Error"]["Message"] == \
+            f"Endpoint {name} of account {account.account_id} not found."
 
 
 # --- faithful where moto is not ------------------------------------------------------------
@@ -266,14 +275,16 @@ def _raw(emulator, path, body, headers):
 
 
 def test_malformed_requests_get_aws_errors_and_the_server_keeps_serving(emulator, account, aws):
-    signed = {"Authorization": f"AWS4-HMAC-SHA256 Credential={account.access_key_id}/20261129/us-west-2/sagemaker/"
+    signed = {"Authorization": "AWS4-HMAC-SHA256 "
+                               f"Credential={account.access_key_id}/20261129/us-west-2/sagemaker/"
                                "aws4_request, SignedHeaders=host, Signature=x",
               "X-Amz-Target": "SageMaker.CreateTrainingJob", "Content-Type": "application/x-amz-json-1.1"}
     for body in (b"{not json", b"[]", b'{"TrainingJobName": 5}', b"\xff\xfe"):
         status, answer = _raw(emulator, "/", body, signed)
         assert 400 <= status < 500, (body, status, answer)
         assert b"__type" in answer
-    status, answer = _raw(emulator, "/", b"Action=ListUsers", {"Content-Type": "application/x-www-form-urlencoded"})
+    status, answer = _raw(emulator, "/", b"Action=ListUsers",
+                          {"Content-Type": "application/x-www-form-urlencoded"})
     assert status == 403 and b"InvalidClientTokenId" in answer
     status, answer = _raw(emulator, "/moto-api/reset", b"", signed)
     assert status == 403
@@ -288,7 +299,8 @@ def test_two_accounts_at_once_never_see_each_other(emulator):
 
     def client(account, service):
         return boto3.client(service, endpoint_url=emulator.url, region_name="us-west-2",
-                            aws_access_key_id=account.access_key_id, aws_secret_access_key=account.secret_access_key,
+                            aws_access_key_id=account.access_key_id,
+                            aws_secret_access_key=account.secret_access_key,
                             aws_session_token=account.session_token)
 
     first, second = emulator.new_account(), emulator.new_account()
@@ -297,12 +309,14 @@ def test_two_accounts_at_once_never_see_each_other(emulator):
 
         def work(account, tag):
             s3 = client(account, "s3")
-            s3.create_bucket(Bucket="sagemaker-20191007-2307", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+            s3.create_bucket(Bucket="sagemaker-20191007-2307",
+                             CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
             s3.put_object(Bucket="sagemaker-20191007-2307", Key=f"{tag}.txt", Body=tag.encode())
             client(account, "sagemaker").create_notebook_instance(
                 NotebookInstanceName=f"nb-{tag}", InstanceType="ml.t2.medium", RoleArn=account.role_arn)
-            outcomes[tag] = ([o["Key"] for o in s3.list_objects_v2(Bucket="sagemaker-20191007-2307")["Contents"]],
-                             [n["NotebookInstanceName"] for n in client(account, "sagemaker").list_notebook_instances()["NotebookInstances"]],
+            keys = [o["Key"] for o in s3.list_objects_v2(Bucket="sagemaker-20191007-2307")["Contents"]]
+            notebooks = client(account, "sagemaker").list_notebook_instances()["NotebookInstances"]
+            outcomes[tag] = (keys, [n["NotebookInstanceName"] for n in notebooks],
                              client(account, "sts").get_caller_identity()["Account"])
 
         threads = [threading.Thread(target=work, args=(a, t)) for a, t in ((first, "one"), (second, "two"))]
@@ -318,10 +332,13 @@ def test_two_accounts_at_once_never_see_each_other(emulator):
 
 def test_api_log_records_what_the_client_did(aws, account, regression_data):
     aws("iam").create_user(UserName="administrator")
-    aws("iam").create_login_profile(UserName="administrator", Password="Sup3r-secret!", PasswordResetRequired=False)
-    job = start_job(aws, account, "logjob", regression_data, {"predictor_type": "regressor", "feature_dim": 2})
+    aws("iam").create_login_profile(UserName="administrator", Password="Sup3r-secret!",
+                                    PasswordResetRequired=False)
+    job = start_job(aws, account, "logjob", regression_data,
+                    {"predictor_type": "regressor", "feature_dim": 2})
     endpoint = deploy(aws, account, job)
-    aws("sagemaker-runtime").invoke_endpoint(EndpointName=endpoint, Body=b"1,2\n3,4\n", ContentType="text/csv")
+    aws("sagemaker-runtime").invoke_endpoint(EndpointName=endpoint, Body=b"1,2\n3,4\n",
+                                             ContentType="text/csv")
     with pytest.raises(ClientError):
         aws("s3").create_bucket(Bucket="Bad_Name")
     by_operation = {(e["service"], e["operation"]): e for e in account.api_log}
@@ -348,7 +365,8 @@ def test_manifest_file_channel_trains_on_the_listed_objects(aws, account):
     aws("s3").put_object(Bucket=bucket, Key="m/train.manifest",
                          Body=json.dumps([{"prefix": f"s3://{bucket}/m/"}, "part-1", "part-2"]).encode())
     aws("sagemaker").create_training_job(
-        TrainingJobName="manifest", AlgorithmSpecification={"TrainingImage": IMAGE, "TrainingInputMode": "File"},
+        TrainingJobName="manifest", AlgorithmSpecification={"TrainingImage": IMAGE,
+                                                            "TrainingInputMode": "File"},
         RoleArn=account.role_arn, HyperParameters={k: str(v) for k, v in REGRESSOR.items()},
         InputDataConfig=[{"ChannelName": "train", "DataSource": {"S3DataSource": {
             "S3DataType": "ManifestFile", "S3Uri": f"s3://{bucket}/m/train.manifest"}}}],
@@ -382,5 +400,6 @@ def test_password_reset_required_is_kept_as_aws_does(aws):
 def test_float64_recordio_features_fail_the_job_as_on_aws(aws, account):
     bucket = make_bucket(aws)
     train = upload(aws, bucket, "p/train/train.data", np.arange(20.0).reshape(10, 2), np.arange(10.0))
-    job = start_job(aws, account, "float64", {"train": train}, {"predictor_type": "regressor", "feature_dim": 2})
+    job = start_job(aws, account, "float64", {"train": train},
+                    {"predictor_type": "regressor", "feature_dim": 2})
     assert job["TrainingJobStatus"] == "Failed" and "Float32" in job["FailureReason"]

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import FLOWS, course_workdir, env_from_file, run_flow
 
 # Records every address the client process connects to, with no blocking hook in the way.
@@ -59,7 +58,8 @@ def test_no_connection_leaves_loopback_during_a_full_flow(emulator, account, tmp
     env = env_from_file(emulator, account, tmp_path)
     env.pop("GRADER_LOOPBACK_ONLY")  # observe what the SDK tries, rather than what the guard blocks
     env["CONNECTIONS_FILE"] = str(tmp_path / "connections.json")
-    run_flow(env, course_workdir(tmp_path), str(FLOWS / "course_2019.py"), "rainfall", prelude=AUDIT_CONNECTIONS)
+    run_flow(env, course_workdir(tmp_path), str(FLOWS / "course_2019.py"), "rainfall",
+             prelude=AUDIT_CONNECTIONS)
     addresses = json.loads((tmp_path / "connections.json").read_text())
     assert addresses, "the audit hook saw no connection at all"
     assert set(addresses) <= {"127.0.0.1", "localhost", "::1"}, addresses
@@ -69,8 +69,10 @@ def test_loopback_guard_refuses_other_addresses_before_connecting(emulator, acco
     env = env_from_file(emulator, account, tmp_path)
     # sys.audit fires the same event socket.connect would, without sending anything anywhere.
     code = ("import socket, sys\ns = socket.socket()\n"
-            "try:\n    sys.audit('socket.connect', s, ('192.0.2.1', 443))\nexcept ConnectionRefusedError as e:\n"
-            "    print('REFUSED', e)\nsys.audit('socket.connect', s, ('127.0.0.1', 1))\nprint('LOOPBACK OK')\n")
+            "try:\n    sys.audit('socket.connect', s, ('192.0.2.1', 443))\n"
+            "except ConnectionRefusedError as e:\n"
+            "    print('REFUSED', e)\nsys.audit('socket.connect', s, ('127.0.0.1', 1))\n"
+            "print('LOOPBACK OK')\n")
     import subprocess
     import sys
 
@@ -101,6 +103,7 @@ def _endpoints(emulator, account):
     import boto3
 
     client = boto3.client("sagemaker", endpoint_url=emulator.url, region_name=account.region,
-                          aws_access_key_id=account.access_key_id, aws_secret_access_key=account.secret_access_key,
+                          aws_access_key_id=account.access_key_id,
+                          aws_secret_access_key=account.secret_access_key,
                           aws_session_token=account.session_token)
     return client.list_endpoints()["Endpoints"]

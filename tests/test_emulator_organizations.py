@@ -8,16 +8,19 @@ from moto.organizations.models import organizations_backends
 
 
 def session_for(credentials: dict) -> boto3.Session:
-    return boto3.Session(aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"],
+    return boto3.Session(aws_access_key_id=credentials["AccessKeyId"],
+                         aws_secret_access_key=credentials["SecretAccessKey"],
                          aws_session_token=credentials["SessionToken"], region_name="us-west-2")
 
 
 @pytest.fixture
 def organization(emulator, account, aws):
-    """The test's account manages an organization with one member account; returns (member id, its credentials)."""
+    """The test's account manages an organization with one member account; returns
+    (member id, its credentials)."""
     organizations = aws("organizations")
     organizations.create_organization(FeatureSet="ALL")
-    member = organizations.create_account(AccountName="student1", Email="s1@example.edu")["CreateAccountStatus"]["AccountId"]
+    created = organizations.create_account(AccountName="student1", Email="s1@example.edu")
+    member = created["CreateAccountStatus"]["AccountId"]
     credentials = aws("sts").assume_role(RoleArn=f"arn:aws:iam::{member}:role/OrganizationAccountAccessRole",
                                          RoleSessionName="test")["Credentials"]
     return member, credentials
@@ -28,7 +31,8 @@ def test_member_credentials_reach_the_member_account(emulator, account, aws, org
     member_session = session_for(credentials)
     assert member_session.client("sts", endpoint_url=emulator.url).get_caller_identity()["Account"] == member
     member_s3 = member_session.client("s3", endpoint_url=emulator.url)
-    member_s3.create_bucket(Bucket="sagemaker-member", CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
+    member_s3.create_bucket(Bucket="sagemaker-member",
+                            CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
     assert [bucket["Name"] for bucket in member_s3.list_buckets()["Buckets"]] == ["sagemaker-member"]
     assert aws("s3").list_buckets()["Buckets"] == []                      # the management account's own world
     member_record = emulator.accounts.get(member)
@@ -49,8 +53,9 @@ def test_a_second_role_session_reaches_the_same_member(emulator, aws, organizati
 
 def test_an_account_outside_our_organizations_stays_refused(emulator, aws):
     """Assuming a role in an arbitrary account id gives moto credentials; the emulator does not serve them."""
-    credentials = aws("sts").assume_role(RoleArn="arn:aws:iam::210987654321:role/OrganizationAccountAccessRole",
-                                         RoleSessionName="test")["Credentials"]
+    credentials = aws("sts").assume_role(
+        RoleArn="arn:aws:iam::210987654321:role/OrganizationAccountAccessRole",
+        RoleSessionName="test")["Credentials"]
     with pytest.raises(botocore.exceptions.ClientError, match="InvalidClientTokenId"):
         session_for(credentials).client("sts", endpoint_url=emulator.url).get_caller_identity()
     assert emulator.accounts.get("210987654321") is None
@@ -63,9 +68,11 @@ def test_removing_the_management_account_removes_its_members(emulator):
                             aws_session_token=management.session_token, region_name="us-west-2")
     organizations = session.client("organizations", endpoint_url=emulator.url)
     organizations.create_organization(FeatureSet="ALL")
-    member = organizations.create_account(AccountName="s", Email="s@example.edu")["CreateAccountStatus"]["AccountId"]
+    created = organizations.create_account(AccountName="s", Email="s@example.edu")
+    member = created["CreateAccountStatus"]["AccountId"]
     credentials = session.client("sts", endpoint_url=emulator.url).assume_role(
-        RoleArn=f"arn:aws:iam::{member}:role/OrganizationAccountAccessRole", RoleSessionName="test")["Credentials"]
+        RoleArn=f"arn:aws:iam::{member}:role/OrganizationAccountAccessRole",
+        RoleSessionName="test")["Credentials"]
     member_sts = session_for(credentials).client("sts", endpoint_url=emulator.url)
     assert member_sts.get_caller_identity()["Account"] == member
 

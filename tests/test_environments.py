@@ -46,7 +46,8 @@ def test_current_and_course_era_are_declared_and_every_activity_names_a_known_on
 
 
 def test_an_unknown_environment_is_one_clear_line_and_exit_2(capsys):
-    with pytest.raises(UsageError, match="unknown kernel environment 'py2'; choose one of: current, course-era"):
+    with pytest.raises(UsageError, match="unknown kernel environment 'py2'; "
+                                         "choose one of: current, course-era"):
         environments.get("py2")
     notebook = ROOT / "activities" / "housing" / "solution" / "boston-housing-regression.ipynb"
     assert main(["check", "housing", str(notebook), "--environment", "py2"]) == 2
@@ -54,11 +55,14 @@ def test_an_unknown_environment_is_one_clear_line_and_exit_2(capsys):
 
 
 def test_the_course_era_lock_pins_every_package_of_a_graded_kernel():
-    lines = [line for line in COURSE_ERA.read_text().splitlines() if line.strip() and not line.startswith("#")]
-    assert all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*==\S+", line) for line in lines), "a complete lock: only =="
+    lines = [line for line in COURSE_ERA.read_text().splitlines()
+             if line.strip() and not line.startswith("#")]
+    assert all(re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*==\S+", line) for line in lines), \
+        "a complete lock: only =="
     pins = Declaration("course-era", COURSE_ERA).pins()
     assert (pins["pandas"], pins["numpy"], pins["scikit-learn"]) == ("1.5.3", "1.23.5", "1.1.3")
-    own = {"sagemaker", "sagemaker-core", "boto3", "botocore", "ipykernel", "alpaca-trade-api", "python-dotenv", "path"}
+    own = {"sagemaker", "sagemaker-core", "boto3", "botocore", "ipykernel", "alpaca-trade-api",
+           "python-dotenv", "path"}
     mine = tool_versions()
     for name in own & set(mine):
         assert pins[name] == mine[name], f"{name}: the kernel patches expect the grader's own version"
@@ -85,7 +89,8 @@ def fake_build(calls: list, seconds: float = 0.3):
 def test_concurrent_first_uses_wait_for_one_build(cache, tiny, monkeypatch):
     calls, said, folders = [], [], []
     monkeypatch.setattr(environment_build, "_build", fake_build(calls))
-    threads = [threading.Thread(target=lambda: folders.append(ensure_built(tiny, said.append)[0])) for _ in range(3)]
+    threads = [threading.Thread(target=lambda: folders.append(ensure_built(tiny, said.append)[0]))
+               for _ in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -93,7 +98,8 @@ def test_concurrent_first_uses_wait_for_one_build(cache, tiny, monkeypatch):
     assert len(calls) == 1 and len(set(folders)) == 1 and len(folders) == 3
     assert sum("Waiting for another process that is building the kernel environment 'tiny'" in line
                for line in said) == 2
-    assert ensure_built(tiny, said.append)[0] == folders[0] and len(calls) == 1   # later uses: no build, no message
+    # later uses: no build, no message
+    assert ensure_built(tiny, said.append)[0] == folders[0] and len(calls) == 1
 
 
 def test_a_half_built_environment_is_never_used(cache, tiny, monkeypatch):
@@ -126,14 +132,17 @@ def test_a_real_build_is_complete_relocated_and_replaces_a_killed_one(cache, tin
     folder, built = ensure_built(tiny, said.append)
     assert folder == target and built["name"] == "tiny" and built["versions"]["python"]
     assert said[0].startswith("Building the kernel environment 'tiny' (0 packages) in ")
-    assert "once per machine" in said[0] and re.fullmatch(r"Built the kernel environment 'tiny' in \d+ s\.", said[1])
+    assert "once per machine" in said[0]
+    assert re.fullmatch(r"Built the kernel environment 'tiny' in \d+ s\.", said[1])
     assert not killed.exists() and not older.exists()
     assert oct(folder.stat().st_mode & 0o777) == "0o755"
     python = folder / "bin" / "python"
-    prefix = subprocess.run([python, "-c", "import sys; print(sys.prefix)"], capture_output=True, text=True).stdout
+    prefix = subprocess.run([python, "-c", "import sys; print(sys.prefix)"], capture_output=True,
+                            text=True).stdout
     assert prefix.strip() == str(folder)
     pip = (folder / "bin" / "pip").read_text()
-    assert f"{folder}/bin/python" in pip and f".{folder.name}." not in pip, "scripts name the folder it was renamed to"
+    assert f"{folder}/bin/python" in pip and f".{folder.name}." not in pip, \
+        "scripts name the folder it was renamed to"
     assert built["prefix"] == str(folder) and all(".tiny-" not in path for path in built["paths"])
     environment = environments._environment("tiny", python, built)
     assert environment.folders[0] == folder and Path(sys.base_prefix).resolve() in environment.folders
@@ -186,8 +195,9 @@ def test_the_kernel_patches_work_on_the_course_era_libraries():
     assert done.returncode == 0, done.stderr[-3000:]
     got = json.loads(done.stdout.splitlines()[-1])
     assert got == {"serializer": "CSVSerializer", "s3_input": True, "telemetry_off": True,
-                   "rich_traceback_off": True, "load_boston": "sklearn.datasets._base", "boston_shape": [506, 13],
-                   "get_barset": True, "redirected": "_redirect_endpoints.<locals>.create_client"}
+                   "rich_traceback_off": True, "load_boston": "sklearn.datasets._base",
+                   "boston_shape": [506, 13], "get_barset": True,
+                   "redirected": "_redirect_endpoints.<locals>.create_client"}
 
 
 @pytest.mark.slow
@@ -208,7 +218,9 @@ def test_a_build_during_grader_check_is_announced_on_the_terminal(monkeypatch, c
 def test_a_build_that_fails_says_where_its_log_is_and_leaves_nothing_half_built(cache, tiny):
     tiny.requirements.write_text("--no-index\nno-such-package-of-the-grader==1.0\n")
     with pytest.raises(environment_build.BuildFailed,
-                       match=r"pip install failed \(ERROR: .*no-such-package-of-the-grader.*\); the whole log is .*\.log"):
+                       match=r"pip install failed \(ERROR: .*no-such-package-of-the-grader.*\); "
+                             r"the whole log is .*\.log"):
         ensure_built(tiny, lambda message: None)
-    assert sorted(path.name for path in cache.iterdir()) == [f"{tiny.folder().name}.lock", f"{tiny.folder().name}.log"]
+    assert sorted(path.name for path in cache.iterdir()) == [f"{tiny.folder().name}.lock",
+                                                             f"{tiny.folder().name}.log"]
     assert "no-such-package-of-the-grader" in tiny.folder().with_name(f"{tiny.folder().name}.log").read_text()

@@ -35,15 +35,17 @@ def test_every_signature_names_a_declared_environment_and_an_example():
     ("KeyError", "-1", ["File .../pandas/core/series.py in __getitem__"], "current", "course-era"),
     ("AttributeError", "'Series' object has no attribute 'append'", [], "current", "course-era"),
     ("AttributeError", "'DataFrame' object has no attribute 'append'", [], "current", "course-era"),
-    ("TypeError", "OneHotEncoder.__init__() got an unexpected keyword argument 'sparse'", [], "current", "course-era"),
-    ("AttributeError", "'OneHotEncoder' object has no attribute 'get_feature_names'", [], "current", "course-era"),
+    ("TypeError", "OneHotEncoder.__init__() got an unexpected keyword argument 'sparse'", [], "current",
+     "course-era"),
+    ("AttributeError", "'OneHotEncoder' object has no attribute 'get_feature_names'", [], "current",
+     "course-era"),
     ("AttributeError", "`np.NaN` was removed in the NumPy 2.0 release. Use `np.nan` instead.", [], "current",
      "course-era"),
     ("TypeError", "got an unexpected keyword argument 'squared'", [], "current", "course-era"),
-    ("TypeError", "OneHotEncoder.__init__() got an unexpected keyword argument 'sparse_output'", [], "course-era",
-     "current"),
-    ("ImportError", "cannot import name 'root_mean_squared_error' from 'sklearn.metrics' (/x.py)", [], "course-era",
-     "current"),
+    ("TypeError", "OneHotEncoder.__init__() got an unexpected keyword argument 'sparse_output'", [],
+     "course-era", "current"),
+    ("ImportError", "cannot import name 'root_mean_squared_error' from 'sklearn.metrics' (/x.py)", [],
+     "course-era", "current"),
 ])
 def test_a_failure_on_an_api_of_the_other_era_names_that_era(name, value, traceback, ran_on, expected):
     diagnosis = eras.diagnose([record(ok(0), failed(1, name, value, traceback))], ran_on)
@@ -78,7 +80,8 @@ def test_the_better_run_has_fewer_cells_not_ok():
     worse = [record(ok(0), failed(1, "KeyError", "-1"), CellRecord(index=2, source="", status="not_run"))]
     better = [record(ok(0), ok(1), failed(2, "ValueError", "x"))]
     assert eras.failed_cells(better) < eras.failed_cells(worse)
-    assert eras.shortfall(worse) == {"environment": None, "cells_not_ok": 2, "errors": ["n.ipynb cell 1: KeyError: -1"]}
+    assert eras.shortfall(worse) == {"environment": None, "cells_not_ok": 2,
+                                     "errors": ["n.ipynb cell 1: KeyError: -1"]}
 
 
 # Runs each example with the environment's bare libraries (no kernel patches) and reports what it raised.
@@ -91,7 +94,8 @@ for code in json.loads(sys.stdin.read()):
         exec(code, {})
         results.append(None)
     except Exception as error:
-        results.append({"name": type(error).__name__, "value": str(error), "traceback": traceback.format_exc()})
+        results.append({"name": type(error).__name__, "value": str(error),
+                        "traceback": traceback.format_exc()})
 print(json.dumps(results))
 """
 
@@ -113,7 +117,8 @@ def test_every_example_runs_in_its_era_and_raises_its_signature_in_the_other(env
             assert raised is None, (signature.api, raised)
         else:
             assert raised is not None, f"{signature.api}: the example ran on {environment_name}"
-            assert signature.matches(raised["name"], raised["value"], raised["traceback"]), (signature.api, raised)
+            assert signature.matches(raised["name"], raised["value"], raised["traceback"]), \
+                (signature.api, raised)
             run = record(failed(4, raised["name"], raised["value"], raised["traceback"].splitlines()))
             assert eras.diagnose([run], environment_name).environment == signature.written_for
 
@@ -140,7 +145,8 @@ def runs(monkeypatch):
         record = RunRecord(activity=activity.id, submission={}, account={}, limits={}, notebook="n.ipynb",
                            cells=list(plan[environment.name]), environment={"name": environment.name})
         record.environment["chosen"] = why
-        outcome = SimpleNamespace(record=record, account=SimpleNamespace(account_id=f"account-{environment.name}"))
+        outcome = SimpleNamespace(record=record,
+                                  account=SimpleNamespace(account_id=f"account-{environment.name}"))
         if on_run:
             on_run(outcome)
         return [outcome]
@@ -158,8 +164,9 @@ def runs(monkeypatch):
     def run(environment=None, default="current"):
         activity = SimpleNamespace(id="credit-risk", environment=default)
         emulator = FakeEmulator()
-        outcomes = gather.run_notebooks(activity, gather.GradingOptions(environment=environment), emulator,
-                                        on_run=lambda outcome: saved.append(outcome.record.environment.copy()))
+        outcomes = gather.run_notebooks(
+            activity, gather.GradingOptions(environment=environment), emulator,
+            on_run=lambda outcome: saved.append(outcome.record.environment.copy()))
         return outcomes[0].record.environment, emulator.removed, saved
     run.plan, run.built = plan, built
     return run
@@ -169,20 +176,25 @@ SPARSE = failed(1, "TypeError", "OneHotEncoder.__init__() got an unexpected keyw
 
 
 def test_a_run_failing_on_the_other_era_is_rerun_there_and_kept_when_better(runs):
-    runs.plan.update({"current": [ok(0), SPARSE, failed(2, "NameError", "X")], "course-era": [ok(0), ok(1), ok(2)]})
+    runs.plan.update({"current": [ok(0), SPARSE, failed(2, "NameError", "X")],
+                      "course-era": [ok(0), ok(1), ok(2)]})
     environment, removed, saved = runs()
     assert environment["name"] == "course-era" and environment["chosen"] == "a re-run in another library era"
-    assert environment["note"].startswith("re-run on 'course-era' because cell 1 failed on 'current' with TypeError")
+    assert environment["note"].startswith("re-run on 'course-era' because cell 1 failed "
+                                          "on 'current' with TypeError")
     assert environment["note"].endswith("kept: 0 cell(s) not ok there against 2 on 'current'")
-    assert environment["other_run"]["environment"] == "current" and environment["other_run"]["cells_not_ok"] == 2
+    assert environment["other_run"]["environment"] == "current"
+    assert environment["other_run"]["cells_not_ok"] == 2
     assert removed == ["account-current"]
     assert [entry["name"] for entry in saved] == ["current", "course-era"] and "note" in saved[-1]
 
 
 def test_a_rerun_that_is_not_better_keeps_the_first_run(runs):
-    runs.plan.update({"current": [ok(0), SPARSE, ok(2)], "course-era": [failed(0, "ImportError", "x"), ok(1), ok(2)]})
+    runs.plan.update({"current": [ok(0), SPARSE, ok(2)],
+                      "course-era": [failed(0, "ImportError", "x"), ok(1), ok(2)]})
     environment, removed, saved = runs()
-    assert environment["name"] == "current" and environment["chosen"] == "the credit-risk activity's environment"
+    assert environment["name"] == "current"
+    assert environment["chosen"] == "the credit-risk activity's environment"
     assert "the re-run on 'course-era' was not better (1 cell(s) not ok against 1)" in environment["note"]
     assert environment["other_run"]["environment"] == "course-era" and removed == ["account-course-era"]
 
@@ -206,6 +218,6 @@ def test_an_environment_that_cannot_be_built_leaves_the_first_run_with_a_note(ru
                                                   for signature in eras.SIGNATURES))
     runs.plan.update({"current": [SPARSE]})
     environment, removed, saved = runs()
-    assert environment["name"] == "current" and "not re-run there: cannot build the kernel environment 'broken'" \
-        in environment["note"]
+    assert environment["name"] == "current"
+    assert "not re-run there: cannot build the kernel environment 'broken'" in environment["note"]
     assert "other_run" not in environment and removed == []

@@ -127,7 +127,8 @@ def test_the_zip_holds_what_gradescope_needs_and_installs_the_exact_pins(autogra
     installed = {item["name"].lower().replace("_", "-"): item["version"] for item in json.loads(listed)}
     requirements = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]["dependencies"]
     for requirement in map(Requirement, requirements):   # the versions this test's own grader runs on
-        assert installed.get(requirement.name.lower()) == importlib.metadata.version(requirement.name), requirement
+        assert installed.get(requirement.name.lower()) == importlib.metadata.version(requirement.name), \
+            requirement
     where = subprocess.run([python, "-c", "import grader; print(grader.__file__)"], env=autograder["env"],
                            capture_output=True, text=True, check=True, cwd=autograder["root"]).stdout
     assert where.startswith(str(autograder["root"] / "venv")) and wheel.startswith("sagemaker_course_grader-")

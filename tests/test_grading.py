@@ -57,8 +57,10 @@ def test_the_same_checks_grade_a_snapshot(snapshot_of_the_iam_solution, tmp_path
 
 @pytest.mark.slow
 def test_fail_under_turns_a_low_score_into_exit_1(snapshot_of_the_iam_solution, tmp_path):
-    assert main(["check", "iam-user", "--snapshot", str(snapshot_of_the_iam_solution), "--fail-under", "9"]) == 1
-    assert main(["check", "iam-user", "--snapshot", str(snapshot_of_the_iam_solution), "--fail-under", "8"]) == 0
+    assert main(["check", "iam-user", "--snapshot", str(snapshot_of_the_iam_solution),
+                 "--fail-under", "9"]) == 1
+    assert main(["check", "iam-user", "--snapshot", str(snapshot_of_the_iam_solution),
+                 "--fail-under", "8"]) == 0
 
 
 @pytest.fixture
@@ -96,8 +98,8 @@ def toy_project(tmp_path, monkeypatch):
             """The user is in the group"""
             check(iam.user_in_group)
     '''))
-    snapshot = {"schema": "grader.account-snapshot/1", "iam": {"users": [], "groups": []}, "s3": {"buckets": []},
-                "sagemaker": {}, "errors": []}
+    snapshot = {"schema": "grader.account-snapshot/1", "iam": {"users": [], "groups": []},
+                "s3": {"buckets": []}, "sagemaker": {}, "errors": []}
     (tmp_path / "snap.json").write_text(json.dumps(snapshot))
     monkeypatch.setenv("GRADER_PROJECT_DIR", str(tmp_path))
     return tmp_path
@@ -108,7 +110,8 @@ def test_a_crashing_check_is_its_own_error_and_hidden_checks_hide_their_message(
     assert main(["check", "toy", "--snapshot", str(toy_project / "snap.json"), "--json", str(out)]) == 0
     checks = {check["id"]: check for check in json.loads(out.read_text())["checks"]}
     assert checks["toy.crashes"]["status"] == "error" and "KeyError" in checks["toy.crashes"]["message"]
-    assert checks["toy.group"]["status"] == "fail" and "no IAM user named 'administrator'" in checks["toy.group"]["message"]
+    assert checks["toy.group"]["status"] == "fail"
+    assert "no IAM user named 'administrator'" in checks["toy.group"]["message"]
     hidden = checks["toy.secret"]
     assert hidden["status"] == "fail" and hidden["message"] == HIDDEN_MESSAGE and hidden["evidence"] == {}
     assert hidden["max_points"] == 3 and hidden["points"] == 0
@@ -118,9 +121,10 @@ def test_a_crashing_check_is_its_own_error_and_hidden_checks_hide_their_message(
 
 @pytest.mark.slow
 def test_staff_results_keep_hidden_messages(toy_project, tmp_path):
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(toy_project / "rubrics/toy"),
-                           "--snapshot", str(toy_project / "snap.json"), "--result-json", str(tmp_path / "r.json"),
-                           "--staff"], cwd=toy_project, capture_output=True, text=True, timeout=120,
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
+                           str(toy_project / "rubrics/toy"), "--snapshot", str(toy_project / "snap.json"),
+                           "--result-json", str(tmp_path / "r.json"), "--staff"],
+                          cwd=toy_project, capture_output=True, text=True, timeout=120,
                           env={**os.environ, "GRADER_PROJECT_DIR": str(toy_project)})
     assert done.returncode == 1   # pytest: some checks failed
     checks = {check["id"]: check for check in json.loads((tmp_path / "r.json").read_text())["checks"]}
@@ -130,8 +134,10 @@ def test_staff_results_keep_hidden_messages(toy_project, tmp_path):
 def test_unreadable_evidence_is_an_error_not_a_fail(toy_project, tmp_path):
     snapshot = json.loads((toy_project / "snap.json").read_text())
     snapshot["iam"]["users"] = None
-    snapshot["errors"] = [{"target": "iam.users", "operation": "ListUsers", "code": "AccessDenied", "message": "no"}]
+    snapshot["errors"] = [{"target": "iam.users", "operation": "ListUsers", "code": "AccessDenied",
+                           "message": "no"}]
     (tmp_path / "denied.json").write_text(json.dumps(snapshot))
-    assert main(["check", "toy", "--snapshot", str(tmp_path / "denied.json"), "--json", str(tmp_path / "r.json")]) == 0
+    assert main(["check", "toy", "--snapshot", str(tmp_path / "denied.json"),
+                 "--json", str(tmp_path / "r.json")]) == 0
     checks = {check["id"]: check for check in json.loads((tmp_path / "r.json").read_text())["checks"]}
     assert checks["toy.group"]["status"] == "error" and "could not be read" in checks["toy.group"]["message"]

@@ -19,7 +19,8 @@ from grader.errors import UsageError
 ROOT = Path(__file__).resolve().parents[1]
 ACTIVITIES = ["cleanup", "credit-risk", "housing", "iam-user", "rainfall", "sagemaker-notebook"]
 # What a wheel is built from (pyproject.toml, setup.py, MANIFEST.in and what they name).
-SOURCES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "grader", "activities", "rubrics", "environments")
+SOURCES = ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "grader", "activities", "rubrics",
+           "environments")
 
 
 def test_grader_project_dir_names_a_course_copy(tmp_path, monkeypatch):
@@ -64,7 +65,8 @@ def installed(tmp_path_factory):
     downloaded."""
     setuptools = pytest.importorskip("setuptools")
     if int(setuptools.__version__.split(".")[0]) < 77:
-        pytest.skip(f"setuptools {setuptools.__version__} cannot build this project; pip install -e '.[test]'")
+        pytest.skip(f"setuptools {setuptools.__version__} cannot build this project; "
+                    "pip install -e '.[test]'")
     build = tmp_path_factory.mktemp("wheel")
     source = build / "source"
     source.mkdir()
@@ -78,9 +80,11 @@ def installed(tmp_path_factory):
     subprocess.run([*pip, "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
                     "--wheel-dir", str(build / "dist"), str(source)], env=env, check=True, timeout=300)
     venv = build / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], env=env, check=True, timeout=120)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], env=env, check=True,
+                   timeout=120)
     python = venv / "bin" / "python"
-    site_packages = Path(subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+    site_packages = Path(subprocess.run([python, "-c",
+                                         "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                         env=env, capture_output=True, text=True, check=True).stdout.strip())
     subprocess.run([*pip, "--python", str(python), "install", "--quiet", "--no-deps", "--no-index",
                     *map(str, (build / "dist").glob("*.whl"))], env=env, check=True, timeout=300)

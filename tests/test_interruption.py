@@ -107,7 +107,7 @@ def _check_nothing_left(grader, out: str, err: str, started, signum: int, folder
     assert err.strip().splitlines() == [f"grader: interrupted by {signal.Signals(signum).name}; "
                                         "nothing was graded or written"], err
     assert "Score" not in out and "result:" not in out, out
-    assert [path for path in folder.rglob("*")] == [], "an interrupted check left files behind"
+    assert list(folder.rglob("*")) == [], "an interrupted check left files behind"
     _, alive = psutil.wait_procs(started, timeout=10)
     running = [process for process in alive if _status(process) != psutil.STATUS_ZOMBIE]   # dead, unreaped
     assert not running, f"processes outlived the interrupted check: {[_cmdline(p) for p in running]}"

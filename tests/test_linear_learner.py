@@ -81,13 +81,13 @@ def test_validation_channel_drives_early_stopping():
     x = rng.normal(size=(3000, 1))
     y = 2 * x[:, 0] + rng.normal(0, 0.1, 3000)
     lines = []
-    outcome = train(hp(predictor_type="regressor", epochs=50, mini_batch_size=100), Dataset(x[:2000], y[:2000]),
-                    Dataset(x[2000:], y[2000:]), log=lines.append)
+    outcome = train(hp(predictor_type="regressor", epochs=50, mini_batch_size=100),
+                    Dataset(x[:2000], y[:2000]), Dataset(x[2000:], y[2000:]), log=lines.append)
     assert outcome.epochs_run < 50 and any("Early stop" in line for line in lines)
 
 
-@pytest.mark.parametrize("loss", ["absolute_loss", "huber_loss", "quantile_loss", "eps_insensitive_squared_loss",
-                                  "eps_insensitive_absolute_loss"])
+@pytest.mark.parametrize("loss", ["absolute_loss", "huber_loss", "quantile_loss",
+                                  "eps_insensitive_squared_loss", "eps_insensitive_absolute_loss"])
 def test_every_regression_loss_trains(loss):
     rng = np.random.default_rng(4)
     x = rng.normal(size=(800, 1))

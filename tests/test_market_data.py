@@ -1,4 +1,5 @@
-"""The offline Alpaca stub, driven by the real alpaca-trade-api client and by the course's Monte Carlo notebook."""
+"""The offline Alpaca stub, driven by the real alpaca-trade-api client and by the course's
+Monte Carlo notebook."""
 
 import io
 import os
@@ -80,7 +81,8 @@ def test_limit_caps_the_total_across_symbols_as_at_alpaca(alpaca):
 
     assert df.groupby("symbol").size().to_dict() == {"AGG": 505, "SPY": 95}
     first_ten = alpaca.get_bars("SPY", "1Day", START, END, limit=10)
-    assert [bar.c for bar in first_ten] == [bar.close for bar in recorded("SPY", date(2019, 1, 1), date(2019, 1, 15))]
+    assert [bar.c for bar in first_ten] == [
+        bar.close for bar in recorded("SPY", date(2019, 1, 1), date(2019, 1, 15))]
     last_three = alpaca.get_bars("SPY", "1Day", START, END, limit=3, sort=Sort.Desc)
     newest_first = recorded("SPY", date(2020, 12, 29), date(2020, 12, 31))[::-1]
     assert [bar.c for bar in last_three] == [bar.close for bar in newest_first]
@@ -100,11 +102,13 @@ def test_any_other_window_is_replayed_from_recorded_days_deterministically(alpac
     df = alpaca.get_bars(["SPY", "AGG"], "1Day", start.isoformat(), end.isoformat()).df
     again = alpaca.get_bars(["SPY", "AGG"], "1Day", start.isoformat(), end.isoformat()).df
 
-    assert df.equals(again) and df.groupby("symbol").size().to_dict() == {"AGG": 21, "SPY": 21}   # 2021-11-08..12-07, Thanksgiving off
+    # 2021-11-08..12-07, Thanksgiving off
+    assert df.equals(again) and df.groupby("symbol").size().to_dict() == {"AGG": 21, "SPY": 21}
     assert df.index.min() >= start and df.index.max() <= end
     assert set(df.index.dayofweek) <= {0, 1, 2, 3, 4}   # 52-week steps keep weekdays: no weekend bars
     offset = server.replayed[0]["offset_days"]
-    assert offset % 364 == 0 and server.replayed == [{"asked": "2026-11-01..2026-12-01", "offset_days": offset,
+    assert offset % 364 == 0 and server.replayed == [{"asked": "2026-11-01..2026-12-01",
+                                                      "offset_days": offset,
                                                       "served_from": "2021-11-07..2021-12-07",
                                                       "symbols": ["AGG", "SPY"]}]
     spy = df[df["symbol"] == "SPY"]
@@ -156,15 +160,17 @@ def test_account_and_unserved_endpoints(alpaca):
 
 def test_removed_client_methods_are_explained():
     with pytest.raises(AttributeError) as missing:
-        tradeapi.REST("PLACEHOLDER-KEY-ID", "PLACEHOLDER-SECRET", api_version="v2").get_barset
+        _ = tradeapi.REST("PLACEHOLDER-KEY-ID", "PLACEHOLDER-SECRET", api_version="v2").get_barset
     note = explain_missing_method("AttributeError", str(missing.value))
 
     assert note.startswith("The installed alpaca-trade-api 3.2.0 has no REST.get_barset")
-    assert "removed in alpaca-trade-api 2.0.0" in note and "get_bars(symbols, TimeFrame.Day, start, end).df" in note
+    assert "removed in alpaca-trade-api 2.0.0" in note
+    assert "get_bars(symbols, TimeFrame.Day, start, end).df" in note
     last_trade = explain_missing_method("AttributeError", "'REST' object has no attribute 'get_last_trade'")
     assert "REST.get_latest_trade(symbol)" in last_trade
     assert explain_missing_method("AttributeError", "'REST' object has no attribute 'get_bar'") is None
-    assert explain_missing_method("AttributeError", "'DataFrame' object has no attribute 'get_barset'") is None
+    assert explain_missing_method("AttributeError",
+                                  "'DataFrame' object has no attribute 'get_barset'") is None
     assert explain_missing_method("KeyError", "'REST' object has no attribute 'get_barset'") is None
 
 
@@ -176,15 +182,18 @@ def test_env_file_gives_both_key_names_placeholder_values():
 
 
 def run_notebook(kind: str, server, tmp_path) -> nbformat.NotebookNode:
-    """Run the activity's notebook in a fresh kernel whose whole environment is PATH, HOME and the stub's URLs."""
+    """Run the activity's notebook in a fresh kernel whose whole environment is PATH, HOME and
+    the stub's URLs."""
     (tmp_path / ".env").write_text(env_file_text())
     (tmp_path / "home").mkdir()
-    shutil.copy(ACTIVITY / "helpers" / "MCForecastTools.py", tmp_path)   # the helper module the course hands out
+    # the helper module the course hands out
+    shutil.copy(ACTIVITY / "helpers" / "MCForecastTools.py", tmp_path)
     notebook = nbformat.read(ACTIVITY / kind / "monte_carlo.ipynb", as_version=4)
     assert notebook.metadata.kernelspec.name == "conda_python3"  # as on a SageMaker notebook instance
     # conda_python3 exists only on SageMaker; here the same code runs in this environment's python3
-    client = NotebookClient(notebook, kernel_name="python3", timeout=60, startup_timeout=60, allow_errors=True,
-                            shutdown_kernel="immediate", resources={"metadata": {"path": str(tmp_path)}})
+    client = NotebookClient(notebook, kernel_name="python3", timeout=60, startup_timeout=60,
+                            allow_errors=True, shutdown_kernel="immediate",
+                            resources={"metadata": {"path": str(tmp_path)}})
     env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path / "home"), **server.client_environment()}
     client.execute(env=env)
     return notebook

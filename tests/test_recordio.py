@@ -2,8 +2,8 @@ import io
 
 import numpy as np
 import pytest
-import scipy.sparse as sp
 import sagemaker.amazon.common as smac
+import scipy.sparse as sp
 
 from grader import recordio
 
@@ -15,7 +15,8 @@ def sdk_dense(features, labels=None) -> bytes:
 
 
 @pytest.mark.parametrize("feature_dtype,label_dtype", [("float32", "float32"), ("float64", "float64"),
-                                                       ("int64", "int64"), ("float32", "int64"), ("float64", None)])
+                                                       ("int64", "int64"), ("float32", "int64"),
+                                                       ("float64", None)])
 def test_reads_exactly_what_the_sdk_writes_and_writes_the_same_bytes(feature_dtype, label_dtype):
     rng = np.random.default_rng(1)
     features = (rng.normal(size=(7, 4)) * 100).astype(feature_dtype)
@@ -75,6 +76,7 @@ def test_truncated_data_is_reported():
 
 
 def test_records_with_different_widths_are_refused():
-    data = recordio.write_dense(np.ones((1, 2), np.float32)) + recordio.write_dense(np.ones((1, 3), np.float32))
+    data = (recordio.write_dense(np.ones((1, 2), np.float32))
+            + recordio.write_dense(np.ones((1, 3), np.float32)))
     with pytest.raises(recordio.RecordIOError, match="different numbers of features"):
         recordio.read(data)

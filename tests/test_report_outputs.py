@@ -10,13 +10,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from graded_results import IMG, SCRIPT
+from html_checks import external_references, strict
 
 from grader.activities import load
 from grader.cli import main
 from grader.grading.result import GradeResult
 from grader.reporting.html import submission_page
-from graded_results import IMG, SCRIPT
-from html_checks import external_references, strict
 
 HOUSING = load("housing")
 pytestmark = pytest.mark.slow
@@ -37,10 +37,11 @@ def score_in(page: str) -> float:
 
 
 def test_an_invalid_bucket_is_named_once_as_the_root_cause(tmp_path, capsys):
-    notebook = variant(tmp_path, "bad_bucket.ipynb", 13, "sagemaker-20191007-2307", "your_s3_bucket_name_here")
+    notebook = variant(tmp_path, "bad_bucket.ipynb", 13, "sagemaker-20191007-2307",
+                       "your_s3_bucket_name_here")
     out = tmp_path / "out"
-    assert main(["check", "housing", str(notebook), "--out", str(out), "--gradescope", str(tmp_path / "gs.json"),
-                 "--junit", str(tmp_path / "junit.xml")]) == 0
+    assert main(["check", "housing", str(notebook), "--out", str(out), "--gradescope",
+                 str(tmp_path / "gs.json"), "--junit", str(tmp_path / "junit.xml")]) == 0
     printed = capsys.readouterr().out
     folder = next((out / "housing").iterdir())
     result = GradeResult.read(folder / "result.json")
@@ -48,7 +49,8 @@ def test_an_invalid_bucket_is_named_once_as_the_root_cause(tmp_path, capsys):
     blocked = [check for check in result.checks if check.blocked_by]
     assert len(blocked) >= 17 and {check.blocked_by["cell"] for check in blocked} == {17}
     assert all(check.status != "pass" for check in blocked)
-    first_check = min(printed.index(f"  {label} ") for label in ("PASS", "FAIL", "SKIP", "ERROR") if f"  {label} " in printed)
+    first_check = min(printed.index(f"  {label} ") for label in ("PASS", "FAIL", "SKIP", "ERROR")
+                      if f"  {label} " in printed)
     assert printed.count("ROOT CAUSE") == 1 and printed.index("ROOT CAUSE") < first_check
     assert "ROOT CAUSE: boston-housing-regression.ipynb cell 17 failed: NoSuchBucket" in printed
     assert "the value 'your_s3_bucket_name_here' appears in cell 13, line 2" in printed
@@ -67,7 +69,8 @@ def test_an_invalid_bucket_is_named_once_as_the_root_cause(tmp_path, capsys):
     assert int(junit.get("failures")) == sum(check.status == "fail" for check in result.checks)
 
 
-def test_a_student_s_report_of_a_real_grading_shows_their_model_without_the_hidden_threshold(tmp_path, capsys):
+def test_a_student_s_report_of_a_real_grading_shows_their_model_without_the_hidden_threshold(
+        tmp_path, capsys):
     out = tmp_path / "out"
     assert main(["check", "housing", str(HOUSING.notebook("solution")), "--out", str(out)]) == 0
     result = GradeResult.read(next((out / "housing").iterdir()) / "result.json")
@@ -118,4 +121,5 @@ def test_a_notebook_that_prints_markup_cannot_put_any_in_its_report(tmp_path, ca
     document = strict(page)
     assert external_references(page) == [] and "<script" not in page and "<img" not in page
     assert [element.tag for element in document.iter() if element.tag.endswith(("script", "img"))] == []
-    assert "&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt;" in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page

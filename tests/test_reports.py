@@ -8,10 +8,13 @@ import json
 import re
 import xml.etree.ElementTree as ElementTree
 from dataclasses import replace
+from html import unescape as html_unescape
 from pathlib import Path
 
 import html5lib
 import pytest
+from graded_results import HIDDEN_ID, HIDDEN_MESSAGE, HIDDEN_TITLE, IMG, SCRIPT, class_of, hostile, solution
+from html_checks import external_references, strict
 
 from grader.cli import main
 from grader.grading.result import GradeResult, points_for
@@ -19,12 +22,10 @@ from grader.reporting import gradescope, view
 from grader.reporting.class_summary import check_rates, write_class_report
 from grader.reporting.gradebook import grades_csv
 from grader.reporting.html import submission_page
-from grader.reporting.scorecard import render
-from html import unescape as html_unescape
 from grader.reporting.junit import junit_xml
 from grader.reporting.results_files import Submission, read_submissions
-from html_checks import external_references, strict
-from graded_results import HIDDEN_ID, HIDDEN_MESSAGE, HIDDEN_TITLE, IMG, SCRIPT, class_of, hostile, solution
+from grader.reporting.scorecard import render
+
 
 def test_the_strict_parser_refuses_broken_html():
     with pytest.raises(html5lib.html5parser.ParseError):
@@ -40,14 +41,16 @@ def test_reports_parse_strictly_and_name_no_url(make, staff):
 
 def test_nothing_a_student_wrote_becomes_markup():
     page = submission_page(hostile(), staff=True)
-    assert "<script" not in page and "<img" not in page   # the submission page has no script of its own either
+    # the submission page has no script of its own either
+    assert "<script" not in page and "<img" not in page
     assert "&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt;" in page    # shown as text, escaped
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "\x1b" not in page and "\x07" not in page and "red and a bell" in page
     document = strict(page)
     namespace = {"h": "http://www.w3.org/1999/xhtml"}
     assert document.findall(".//h:script", namespace) == [] and document.findall(".//h:img", namespace) == []
-    assert not [name for element in document.iter() for name in element.keys() if name.lower().startswith("on")]
+    assert not [name for element in document.iter() for name in element.keys()
+                if name.lower().startswith("on")]
 
 
 def test_students_never_see_a_hidden_check_staff_see_it_marked():
@@ -70,9 +73,11 @@ def test_students_never_see_a_hidden_check_staff_see_it_marked():
 
 
 @pytest.mark.parametrize("regressor", [True, False], ids=["predicted-vs-actual", "confusion-matrix"])
-def test_a_student_report_shows_their_model_even_when_the_quality_check_is_hidden(regressor, tmp_path, capsys):
+def test_a_student_report_shows_their_model_even_when_the_quality_check_is_hidden(
+        regressor, tmp_path, capsys):
     result = solution(hidden=False) if regressor else hostile()
-    quality = next(check for check in result.checks if "rmse" in check.evidence or "accuracy" in check.evidence)
+    quality = next(check for check in result.checks
+                   if "rmse" in check.evidence or "accuracy" in check.evidence)
     quality.visibility = "hidden"
     result.write(tmp_path / "graded" / "jdoe" / "result.json", for_students=False)   # a staff grading
     assert main(["report", str(tmp_path / "graded"), "--out", str(tmp_path / "out"), "--student-view"]) == 0
@@ -105,16 +110,20 @@ def test_root_cause_first_with_the_checks_it_blocked_and_the_value_it_was_about(
     assert "3 check(s) could not be judged because of it" in section   # the hidden third counted, not listed
     assert "1 of them not shown here" in section
     assert "check-housing.bucket_name_valid" in section and "check-housing.training_job_completed" in section
-    assert "Line 2:" in section and "appears in cell 5, line 1" in section and "Cell(s) 15 then failed" in section
+    assert "Line 2:" in section and "appears in cell 5, line 1" in section
+    assert "Cell(s) 15 then failed" in section
     assert "check-housing.bucket_name_valid" not in page[checks:]
 
 
 def test_pictures_are_drawn_from_the_grader_s_recomputation():
     page = submission_page(solution(), staff=False)
-    assert page.count('class="point"') == 200 + 20 and "RMSE 6.71 (at most 9.5)" in page   # and the hidden one's
+    # the model's 200 points and the hidden check's 20
+    assert page.count('class="point"') == 200 + 20 and "RMSE 6.71 (at most 9.5)" in page
     page = submission_page(hostile(), staff=False)
-    assert "accuracy 0.740 (at least 0.71)" in page and ">120<" in page and ">28<" in page   # confusion matrix
-    assert "$175.20/month" in page and "$0.2400" in page and "unknown" in page               # 0.24 $/h * 730 h
+    # confusion matrix
+    assert "accuracy 0.740 (at least 0.71)" in page and ">120<" in page and ">28<" in page
+    # 0.24 $/h * 730 h
+    assert "$175.20/month" in page and "$0.2400" in page and "unknown" in page
 
 
 def test_a_26_check_report_stays_small():
@@ -129,10 +138,12 @@ def test_gradescope_results_follow_its_format():
     assert data["score"] == result.score and data["execution_time"] == 21
     assert {"score", "execution_time", "output", "tests"} <= set(data)
     tests = {test["tags"][0]: test for test in data["tests"]}
-    assert tests[HIDDEN_ID]["visibility"] == "after_published" and tests["housing.model_quality"]["visibility"] == "visible"
+    assert tests[HIDDEN_ID]["visibility"] == "after_published"
+    assert tests["housing.model_quality"]["visibility"] == "visible"
     assert tests["housing.bucket_name_valid"]["status"] == "failed"
     assert tests["housing.bucket_name_valid"]["output"].startswith("blocked by ")
-    assert tests["housing.model_quality"]["status"] == "passed" and "status" not in tests["housing.billing_access"]
+    assert tests["housing.model_quality"]["status"] == "passed"
+    assert "status" not in tests["housing.billing_access"]
     assert [test["number"] for test in data["tests"]] == [str(n) for n in range(1, len(result.checks) + 1)]
     assert "ROOT CAUSE" in data["output"] and "\x1b" not in json.dumps(data)
     for test in data["tests"]:
@@ -183,7 +194,8 @@ def test_grades_csv_has_one_row_per_student_and_a_column_per_check():
     assert len(rows) == 1 + len(made)
     first = dict(zip(header, rows[1]))
     result = made[0].result
-    assert float(first["score"]) == result.score and first["status"] == "error"   # the hostile run's kernel died
+    # the hostile run's kernel died
+    assert float(first["score"]) == result.score and first["status"] == "error"
     assert first["housing.billing_access"] == ""                                   # manual: not scored
     assert sum(float(first[check.id] or 0) for check in result.checks) == result.score
     assert rows[-1][0].startswith("'=")                                              # not a formula
@@ -225,7 +237,8 @@ def test_a_class_of_200_fits_in_a_megabyte_with_a_report_each(tmp_path):
     links = re.findall(r'href="([^"]+)"', index)
     assert len(set(links)) == 200 and all((tmp_path / "class" / link).is_file() for link in links)
     assert index.count("<tr>") == 200 + len(check_rates(made)) + 2   # students, checks, two header rows
-    assert HIDDEN_TITLE in index                                     # staff page: hidden checks listed, marked
+    # staff page: hidden checks listed, marked
+    assert HIDDEN_TITLE in index
     assert HIDDEN_TITLE not in (tmp_path / "class" / "student-001" / "report.html").read_text()
     assert len(list(csv.reader(io.StringIO(written["grades"].read_text())))) == 201
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from graded_results import solution
 
 from grader.activities import load
 from grader.batch import store
@@ -18,7 +19,6 @@ from grader.cli import main
 from grader.grading.gather import EVIDENCE_SNAPSHOT
 from grader.grading.grade import RESULT_FILE
 from grader.review import history
-from graded_results import solution
 
 PROJECT = Path(__file__).resolve().parents[1]
 NEW_EVIDENCE = "the code or settings that run notebooks changed: new evidence is needed"

@@ -12,6 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from graded_results import solution
 
 from grader.activities import load
 from grader.batch import store
@@ -24,7 +25,6 @@ from grader.review.adjustments import read_adjustments
 from grader.review.flags import content_flags
 from grader.review.late import LatePolicy, late_line
 from grader.review.stage import as_graded, review
-from graded_results import solution
 
 HOUSING = load("housing")
 STARTER = HOUSING.notebook("starter")

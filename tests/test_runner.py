@@ -100,7 +100,8 @@ def cell(outcome, index):
 def test_infinite_loop_is_stopped_by_the_cell_timeout_and_the_run_goes_on(hostile):
     looped = cell(hostile, 1)
     assert looped.status == "timeout" and looped.limits_hit == ["cell_timeout"]
-    assert 5 <= looped.cpu_s < 5 + 3, "stopped once it had used its 5 s of CPU time (and an interrupt's grace)"
+    assert 5 <= looped.cpu_s < 5 + 3, \
+        "stopped once it had used its 5 s of CPU time (and an interrupt's grace)"
     assert "its 5 s of CPU time" in looped.error.value
     assert cell(hostile, 2).status == "ok" and cell(hostile, 2).stdout == "still running\n"
 
@@ -173,14 +174,16 @@ def test_no_kernel_outlives_its_run(sandbox, emulator, tmp_path):
     import psutil
 
     run(sandbox, emulator, write_notebook(tmp_path / "short.ipynb", "print(1)"))
-    kernels = [p for p in psutil.Process().children(recursive=True) if "ipykernel_launcher" in " ".join(p.cmdline())]
+    kernels = [p for p in psutil.Process().children(recursive=True)
+               if "ipykernel_launcher" in " ".join(p.cmdline())]
     assert kernels == []
 
 
 @pytest.mark.slow
 def test_a_kernel_that_cannot_start_is_recorded(sandbox, emulator, tmp_path, capfd):
     outcome = run(sandbox, emulator, write_notebook(tmp_path / "tiny.ipynb", "print(1)"), memory_mb=8)
-    assert outcome.record.kernel.status == "failed_to_start" and "did not start" in outcome.record.kernel.message
+    assert outcome.record.kernel.status == "failed_to_start"
+    assert "did not start" in outcome.record.kernel.message
     assert [cell.status for cell in outcome.record.cells] == ["not_run"]
 
 
@@ -206,7 +209,8 @@ def test_a_cell_that_ignores_the_interrupt_gets_its_kernel_stopped(sandbox, emul
         """, "print('unreachable')")
     outcome = run(sandbox, emulator, path, cell_timeout=2)
     assert outcome.record.cells[0].status == "timeout"
-    assert outcome.record.kernel.status == "killed" and "ignored the interrupt" in outcome.record.kernel.message
+    assert outcome.record.kernel.status == "killed"
+    assert "ignored the interrupt" in outcome.record.kernel.message
     assert outcome.record.cells[1].status == "not_run"
 
 
@@ -285,5 +289,6 @@ def test_a_method_the_installed_alpaca_client_lacks_is_named_in_the_record(sandb
         """)
     failed = run(sandbox, emulator, path).record.cells[0]
     assert failed.status == "error" and failed.error.name == "AttributeError"
-    assert any("get_last_trade" in note and "3.2.0" in note and "get_latest_trade" in note for note in failed.notes), \
+    assert any("get_last_trade" in note and "3.2.0" in note and "get_latest_trade" in note
+               for note in failed.notes), \
         failed.notes

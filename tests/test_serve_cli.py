@@ -29,7 +29,8 @@ print("BUCKET", sagemaker.Session().default_bucket())
 @pytest.mark.slow
 def test_serve_writes_an_env_file_that_is_all_a_client_needs_and_stops_on_sigterm(tmp_path):
     env_file = tmp_path / "aws.env"
-    server = subprocess.Popen([sys.executable, "-m", "grader.cli", "serve", "--port", "0", "--env-file", str(env_file)],
+    server = subprocess.Popen([sys.executable, "-m", "grader.cli", "serve", "--port", "0",
+                               "--env-file", str(env_file)],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         for _ in range(300):
@@ -37,7 +38,8 @@ def test_serve_writes_an_env_file_that_is_all_a_client_needs_and_stops_on_sigter
                 break
             time.sleep(0.05)
         env = {**read_env_file(env_file), "PATH": os.path.dirname(sys.executable), "HOME": str(tmp_path)}
-        client = subprocess.run([sys.executable, "-c", CLIENT], env=env, capture_output=True, text=True, timeout=120)
+        client = subprocess.run([sys.executable, "-c", CLIENT], env=env, capture_output=True, text=True,
+                                timeout=120)
         assert client.returncode == 0, client.stderr[-3000:]
         answers = dict(line.split(" ", 1) for line in client.stdout.splitlines())
         assert answers["ACCOUNT"] == env["GRADER_ACCOUNT_ID"]
@@ -64,7 +66,8 @@ def test_serve_on_a_busy_port_is_one_clear_line(tmp_path):
 
 
 def test_unknown_flag_exits_2():
-    done = subprocess.run([sys.executable, "-m", "grader.cli", "serve", "--prot", "1"], capture_output=True, text=True)
+    done = subprocess.run([sys.executable, "-m", "grader.cli", "serve", "--prot", "1"], capture_output=True,
+                          text=True)
     assert done.returncode == 2 and "unrecognized arguments: --prot" in done.stderr
 
 
@@ -100,7 +103,8 @@ def run_in_kernel(client, code: str) -> str:
 
 
 @pytest.mark.slow
-def test_a_plain_jupyter_finds_the_course_kernels_and_they_reach_the_buckets_the_notebook_names(tmp_path, monkeypatch):
+def test_a_plain_jupyter_finds_the_course_kernels_and_they_reach_the_buckets_the_notebook_names(
+        tmp_path, monkeypatch):
     jupyter_dir = tmp_path / "jupyter"
     server = serve("--install-kernels", str(jupyter_dir), "--bucket", "sagemaker-20191007-2307",
                    "--notebook", str(HOUSING_STARTER))
@@ -120,7 +124,8 @@ def test_a_plain_jupyter_finds_the_course_kernels_and_they_reach_the_buckets_the
             client.start_channels()
             client.wait_for_ready(timeout=120)
             printed = run_in_kernel(client, "import boto3, sagemaker\n"
-                                    "print(sorted(b['Name'] for b in boto3.client('s3').list_buckets()['Buckets']))\n"
+                                    "print(sorted(b['Name'] for b in "
+                                    "boto3.client('s3').list_buckets()['Buckets']))\n"
                                     "print(sagemaker.get_execution_role())")
         finally:
             client.stop_channels()
@@ -139,8 +144,8 @@ def test_a_plain_jupyter_finds_the_course_kernels_and_they_reach_the_buckets_the
     (["--notebook", "missing.ipynb"], "missing.ipynb: no such notebook file"),
 ])
 def test_serve_refuses_bad_buckets_and_notebooks_in_one_line_before_it_starts(args, said):
-    done = subprocess.run([sys.executable, "-m", "grader.cli", "serve", *args], capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run([sys.executable, "-m", "grader.cli", "serve", *args], capture_output=True,
+                          text=True, timeout=60)
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.strip().count("\n") == 0 and said in done.stderr
 
@@ -160,6 +165,7 @@ def test_kernels_take_the_course_names_and_each_notebooks_own_but_never_a_path(t
     assert names == ["python3", "conda_python3", "conda_amazonei_mxnet_p36"]
     install_kernels(tmp_path / "jupyter", names, {"AWS_ENDPOINT_URL": "http://127.0.0.1:1"})
     assert sorted(path.name for path in (tmp_path / "jupyter" / "kernels").iterdir()) == sorted(names)
-    spec = json.loads((tmp_path / "jupyter" / "kernels" / "conda_amazonei_mxnet_p36" / "kernel.json").read_text())
+    kernel_json = tmp_path / "jupyter" / "kernels" / "conda_amazonei_mxnet_p36" / "kernel.json"
+    spec = json.loads(kernel_json.read_text())
     assert spec["argv"][0] == sys.executable and spec["env"] == {"AWS_ENDPOINT_URL": "http://127.0.0.1:1"}
     assert not (tmp_path / "escape").exists()

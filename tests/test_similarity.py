@@ -8,10 +8,11 @@ import io
 import json
 import shutil
 
-from grader.review.similarity import similar_pairs
 from graded_results import solution
 from similarity_class import HOUSING, make_class
 from test_review import grade, graded_on_disk
+
+from grader.review.similarity import similar_pairs
 
 
 def test_the_planted_copies_are_found_and_the_look_alikes_are_not(tmp_path):

@@ -24,13 +24,15 @@ def course_account(aws):
     iam.create_group(GroupName="Administrators")
     iam.attach_group_policy(GroupName="Administrators", PolicyArn=ADMIN)
     iam.add_user_to_group(GroupName="Administrators", UserName="administrator")
-    iam.create_login_profile(UserName="administrator", Password="Course-Passw0rd!", PasswordResetRequired=False)
+    iam.create_login_profile(UserName="administrator", Password="Course-Passw0rd!",
+                             PasswordResetRequired=False)
     iam.create_access_key(UserName="administrator")
     iam.put_user_policy(UserName="administrator", PolicyName="inline",
                         PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
                             {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}))
     s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
-    s3.put_object(Bucket=BUCKET, Key="austin-rainfall-regression/train/linear_train.data", Body=b"\x0a\xd7\x23\xce")
+    s3.put_object(Bucket=BUCKET, Key="austin-rainfall-regression/train/linear_train.data",
+                  Body=b"\x0a\xd7\x23\xce")
     role = iam.create_role(RoleName="AmazonSageMaker-ExecutionRole-20191007T230000", Path="/service-role/",
                            AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [
                                {"Effect": "Allow", "Principal": {"Service": "sagemaker.amazonaws.com"},
@@ -136,7 +138,8 @@ def test_seeding_a_fresh_account_reproduces_the_snapshot(emulator, account, cour
     assert all(item["created"] for item in provided if item["kind"] != "iam_access_key"), provided
     user = by_name(copy["iam"]["users"], "UserName", "administrator")
     assert user["groups"] == ["Administrators"] and user["login_profile"] and len(user["access_keys"]) == 1
-    assert by_name(copy["iam"]["groups"], "GroupName", "Administrators")["attached_policies"][0]["PolicyArn"] == ADMIN
+    group = by_name(copy["iam"]["groups"], "GroupName", "Administrators")
+    assert group["attached_policies"][0]["PolicyArn"] == ADMIN
     assert by_name(copy["s3"]["buckets"], "Name", BUCKET)["Region"] == "us-west-2"
     notebook = copy["sagemaker"]["us-west-2"]["notebook_instances"][0]
     assert notebook["NotebookInstanceName"] == "sm-test" and notebook["InstanceType"] == "ml.m4.xlarge"
@@ -184,11 +187,13 @@ def live_environment(emulator, account, monkeypatch):
 
 
 @pytest.mark.slow   # reads every region (about 30) of the emulated account
-def test_grader_snapshot_live_reads_the_default_credential_chain(live_environment, course_account, tmp_path, capsys):
+def test_grader_snapshot_live_reads_the_default_credential_chain(
+        live_environment, course_account, tmp_path, capsys):
     assert main(["snapshot", "--live", "--out", str(tmp_path / "live.json")]) == 0
     snapshot = snapshots.read(tmp_path / "live.json")
     assert snapshot["source"] == "live" and snapshot["account_id"] == live_environment.account_id
-    assert {"us-west-2", "us-east-1", "us-east-2", "eu-west-1"} <= set(snapshot["regions"]) and snapshot["errors"] == []
+    assert {"us-west-2", "us-east-1", "us-east-2", "eu-west-1"} <= set(snapshot["regions"])
+    assert snapshot["errors"] == []
     assert by_name(snapshot["iam"]["users"], "UserName", "administrator")["groups"] == ["Administrators"]
 
 
@@ -196,16 +201,18 @@ def test_grader_snapshot_live_reads_the_default_credential_chain(live_environmen
 def test_a_live_snapshot_reads_every_enabled_region_and_says_which(live_environment, aws, tmp_path):
     """Notebook instances left in us-east-2 and eu-west-1 are found (issue 10: they scored 10/10)."""
     role = f"arn:aws:iam::{live_environment.account_id}:role/service-role/AmazonSageMaker-ExecutionRole-1"
+    credentials = {key: getattr(live_environment, attr) for key, attr in (
+        ("aws_access_key_id", "access_key_id"), ("aws_secret_access_key", "secret_access_key"),
+        ("aws_session_token", "session_token"))}
     for region in ("us-east-2", "eu-west-1"):
-        boto3.Session(**{key: getattr(live_environment, attr) for key, attr in (
-            ("aws_access_key_id", "access_key_id"), ("aws_secret_access_key", "secret_access_key"),
-            ("aws_session_token", "session_token"))}).client("sagemaker", region_name=region).create_notebook_instance(
+        boto3.Session(**credentials).client("sagemaker", region_name=region).create_notebook_instance(
             NotebookInstanceName=f"left-in-{region}", InstanceType="ml.t2.medium", RoleArn=role)
     session = boto3.Session()
     enabled = set(session.get_available_regions("sagemaker")) & set(session.get_available_regions("s3"))
     snapshot = snapshots.collect_live(None)
     assert set(snapshot["regions"]) <= enabled and len(snapshot["regions"]) >= 16
-    found = {region: [item["NotebookInstanceName"] for item in snapshot["sagemaker"][region]["notebook_instances"]]
+    found = {region: [item["NotebookInstanceName"]
+                      for item in snapshot["sagemaker"][region]["notebook_instances"]]
              for region in ("us-east-2", "eu-west-1")}
     assert found == {"us-east-2": ["left-in-us-east-2"], "eu-west-1": ["left-in-eu-west-1"]}
     assert main(["check", "cleanup", "--live", "--json", str(tmp_path / "r.json")]) == 0

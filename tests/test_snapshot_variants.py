@@ -11,7 +11,7 @@ import importlib.util
 import json
 import sys
 import tomllib
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,7 @@ ACTIVITIES = ("iam-user", "sagemaker-notebook", "cleanup")
 NOT_LOST = ("pass", "manual", "skip")
 
 
-@lru_cache(maxsize=None)
+@cache
 def grade(activity: str, file: str, scratch: str) -> dict:
     out = Path(scratch) / (file.replace("/", "__") + ".result.json")
     code = main(["check", activity, "--snapshot", str(SNAPSHOTS / file), "--json", str(out),
@@ -39,7 +39,8 @@ def scratch(tmp_path_factory) -> str:
 
 
 def _param(entry: dict, reason_key: str):
-    marks = [pytest.mark.xfail(strict=True, raises=AssertionError, reason=entry[reason_key])] if entry.get(reason_key) else []
+    marks = ([pytest.mark.xfail(strict=True, raises=AssertionError, reason=entry[reason_key])]
+             if entry.get(reason_key) else [])
     return pytest.param(entry, id=entry["file"].removesuffix(".json"), marks=marks)
 
 
@@ -52,12 +53,14 @@ def test_the_solution_snapshot_scores_full_marks(activity, scratch):
     result = grade(activity, f"{activity}/solution.json", scratch)
     # A manual check is in the maximum and earns 0 until a person decides (docs/results.md).
     assert result["max_score"] > 0 and result["score"] + result["manual_points"] == result["max_score"], [
-        (check["id"], check["status"], check["message"]) for check in result["checks"] if check["status"] not in NOT_LOST]
+        (check["id"], check["status"], check["message"]) for check in result["checks"]
+        if check["status"] not in NOT_LOST]
     statuses = {check["id"]: check["status"] for check in result["checks"]}
     if activity == "iam-user":
         assert statuses["iam-user.billing_access"] == "manual"
     if activity == "sagemaker-notebook":
-        assert {statuses[f"sagemaker-notebook.monte_carlo_{part}"] for part in ("simulated", "plotted", "interval")} == {"skip"}
+        assert {statuses[f"sagemaker-notebook.monte_carlo_{part}"]
+                for part in ("simulated", "plotted", "interval")} == {"skip"}
 
 
 @pytest.mark.parametrize("entry", [_param(entry, "xfail_reason") for entry in MANIFEST])
@@ -68,11 +71,13 @@ def test_a_variant_loses_exactly_what_its_fault_deserves(entry, scratch):
     assert expected <= set(checks), f"unknown check ids in the manifest: {expected - set(checks)}"
     not_passing = {check_id for check_id, check in checks.items() if check["status"] not in NOT_LOST}
     assert not_passing == expected, "\n".join(
-        f"{check_id}: expected {'lost' if check_id in expected else 'pass'}, got {checks[check_id]['status']}: "
-        f"{checks[check_id]['message']}" for check_id in sorted(not_passing ^ expected))
+        f"{check_id}: expected {'lost' if check_id in expected else 'pass'}, "
+        f"got {checks[check_id]['status']}: {checks[check_id]['message']}"
+        for check_id in sorted(not_passing ^ expected))
     for check_id in entry["errors"]:
         assert checks[check_id]["status"] == "error", f"{check_id} should be ERROR (unknown, not absent)"
-        assert checks[check_id]["evidence"].get("errors"), f"{check_id} does not cite the snapshot's failed call"
+        assert checks[check_id]["evidence"].get("errors"), \
+            f"{check_id} does not cite the snapshot's failed call"
     for check_id in entry["lost"]:
         assert checks[check_id]["status"] == "fail", f"{check_id}: {checks[check_id]['status']}"
     deducted = sum(checks[check_id]["max_points"] for check_id in expected)
@@ -94,7 +99,8 @@ def test_a_lost_check_says_what_is_wrong(entry, scratch):
 def test_every_variant_file_is_in_the_manifest_and_up_to_date():
     listed = {entry["file"] for entry in MANIFEST}
     on_disk = {f"{path.parent.name}/{path.name}" for activity in ACTIVITIES
-               for path in (SNAPSHOTS / activity).glob("*.json") if path.name not in ("solution.json", "leftovers.json")}
+               for path in (SNAPSHOTS / activity).glob("*.json")
+               if path.name not in ("solution.json", "leftovers.json")}
     assert on_disk == listed
     spec = importlib.util.spec_from_file_location("make_variants", SNAPSHOTS / "make_variants.py")
     generator = importlib.util.module_from_spec(spec)

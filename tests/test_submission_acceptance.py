@@ -4,18 +4,19 @@ versions run (with a note in the record); a notebook for another language is ref
 import json
 
 import pytest
+from real_notebooks import PYTHON_INFO, write_v3, write_v4
 
 from grader.cli import main
 from grader.errors import UsageError
 from grader.execution import read_submission
-from real_notebooks import PYTHON_INFO, write_v3, write_v4
 
 CELLS = ["import sys\nprint(sys.version_info[0])", "# YOUR CODE HERE", "print('done')"]
 
 
 def test_no_kernelspec_with_language_info_runs_on_python_with_a_note(tmp_path):
     submission = read_submission(write_v4(tmp_path / "a.ipynb", CELLS, language_info=PYTHON_INFO))
-    assert submission.accepted_as == {"nbformat": 4, "kernel": None, "language": "python", "runs_on": "python3"}
+    assert submission.accepted_as == {"nbformat": 4, "kernel": None, "language": "python",
+                                      "runs_on": "python3"}
     assert submission.notes == ("no kernelspec in the notebook's metadata (its language_info says python): "
                                 "run on the Python 3 kernel",)
     assert submission.to_dict()["notes"] == list(submission.notes)
@@ -31,7 +32,8 @@ def test_a_python_kernelspec_under_any_name_runs_with_a_note(tmp_path, name):
     spec = {"name": name, "display_name": name, "language": "python"}
     submission = read_submission(write_v4(tmp_path / "a.ipynb", CELLS, kernelspec=spec))
     assert submission.accepted_as["kernel"] == name and submission.accepted_as["runs_on"] == "python3"
-    assert submission.notes == (f"kernelspec {name!r} is a Python kernel: run on the grader's Python 3 kernel",)
+    assert submission.notes == (f"kernelspec {name!r} is a Python kernel: "
+                                "run on the grader's Python 3 kernel",)
 
 
 def test_the_graders_own_kernel_needs_no_note(tmp_path):
@@ -41,7 +43,8 @@ def test_the_graders_own_kernel_needs_no_note(tmp_path):
 
 def test_a_kernelspec_without_language_is_told_by_its_name(tmp_path):
     spec = {"name": "conda_python3", "display_name": "conda_python3"}
-    assert read_submission(write_v4(tmp_path / "a.ipynb", CELLS, kernelspec=spec)).accepted_as["language"] == "python"
+    submission = read_submission(write_v4(tmp_path / "a.ipynb", CELLS, kernelspec=spec))
+    assert submission.accepted_as["language"] == "python"
 
 
 def test_nbformat_3_is_upgraded_and_noted(tmp_path):
@@ -53,8 +56,9 @@ def test_nbformat_3_is_upgraded_and_noted(tmp_path):
 
 def test_nbformat_2_is_upgraded_too(tmp_path):
     path = tmp_path / "older.ipynb"
-    path.write_text(json.dumps({"nbformat": 2, "nbformat_minor": 0, "metadata": {"name": "older"}, "worksheets": [
-        {"cells": [{"cell_type": "code", "input": "print(1)", "language": "python", "outputs": []}]}]}))
+    path.write_text(json.dumps({"nbformat": 2, "nbformat_minor": 0, "metadata": {"name": "older"},
+                                "worksheets": [{"cells": [{"cell_type": "code", "input": "print(1)",
+                                                           "language": "python", "outputs": []}]}]}))
     submission = read_submission(path)
     assert submission.notebook.cells[0].source == "print(1)" and submission.accepted_as["nbformat"] == 2
 
@@ -72,6 +76,7 @@ def test_an_nbformat_3_notebook_without_kernelspec_runs_and_its_record_says_how(
     assert main(["run", "iam-user", str(notebook), "--out", str(tmp_path / "out")]) == 0
     (folder,) = (tmp_path / "out" / "iam-user").iterdir()   # the submission's own output folder
     record = json.loads((folder / "create_admin_user.run.json").read_text())
-    assert record["summary"]["ok"] == 3 and record["summary"]["cells"] == 3   # a comment-only blank runs as a no-op
+    # a comment-only blank runs as a no-op
+    assert record["summary"]["ok"] == 3 and record["summary"]["cells"] == 3
     assert record["submission"]["accepted_as"]["nbformat"] == 3
     assert any("upgraded to nbformat 4" in note for note in record["submission"]["notes"])

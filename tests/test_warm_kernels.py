@@ -45,13 +45,15 @@ def facts(outcome) -> dict:
 SNOOP = """
 import json, os, sys, numpy, pandas, random
 print("FACTS " + json.dumps({
-    "pid": os.getpid(), "cwd": os.getcwd(), "files": sorted(os.listdir(".")), "tmp": sorted(os.listdir("/tmp")),
+    "pid": os.getpid(), "cwd": os.getcwd(),
+    "files": sorted(os.listdir(".")), "tmp": sorted(os.listdir("/tmp")),
     "home": sorted(os.listdir(os.path.expanduser("~"))), "secret_env": os.environ.get("LEFT_BY_A"),
     "account": os.environ["GRADER_ACCOUNT_ID"], "key": os.environ["AWS_ACCESS_KEY_ID"],
     "patched": hasattr(pandas.DataFrame, "left_by_a"), "module": "left_by_a" in sys.modules,
     "numpy_draw": numpy.random.rand(), "random_draw": random.random(),
     "pandas_loaded_before": "pandas" in sys.modules,
-    "grader_paths": [path for path in sys.path if path.startswith("/") and "grader" in path and "kernel_site" not in path]}))
+    "grader_paths": [path for path in sys.path
+                     if path.startswith("/") and "grader" in path and "kernel_site" not in path]}))
 """
 
 TAMPER = """
@@ -74,14 +76,16 @@ def two_runs(emulator, tmp_path_factory):
     activity = load("iam-user")
     a = run_submission(activity, notebook(folder / "a" / "create_admin_user.ipynb", SNOOP, TAMPER, SNOOP),
                        emulator, limits=LIMITS)
-    b = run_submission(activity, notebook(folder / "b" / "create_admin_user.ipynb", SNOOP), emulator, limits=LIMITS)
+    b = run_submission(activity, notebook(folder / "b" / "create_admin_user.ipynb", SNOOP), emulator,
+                       limits=LIMITS)
     return a, b
 
 
 def test_both_kernels_were_warm_and_had_the_stack_preloaded(two_runs):
     for outcome in two_runs:
         assert outcome.record.sandbox["warm_kernel"] is True, outcome.record.sandbox
-        assert all(cell.status == "ok" for cell in outcome.record.cells), [c.error for c in outcome.record.cells]
+        assert all(cell.status == "ok" for cell in outcome.record.cells), \
+            [c.error for c in outcome.record.cells]
         assert facts(outcome)["pandas_loaded_before"] is True
 
 
@@ -117,7 +121,8 @@ def test_a_kernel_that_kills_itself_does_not_harm_the_server(emulator, tmp_path)
 
 def test_a_dead_server_falls_back_to_a_cold_kernel(emulator, tmp_path):
     fork_server_for(environments.current())._process.kill()
-    outcome = run_submission(load("iam-user"), notebook(tmp_path / "create_admin_user.ipynb", "print('cold')"),
+    outcome = run_submission(load("iam-user"),
+                             notebook(tmp_path / "create_admin_user.ipynb", "print('cold')"),
                              emulator, limits=LIMITS)
     # a server found dead is replaced; one that dies under a run leaves that run to a cold kernel
     assert outcome.record.cells[0].stdout == "cold\n" and outcome.record.kernel.status == "finished"
@@ -133,16 +138,18 @@ def _graded(activity_id, tmp_path, *flags):
     return result, runs
 
 
-@pytest.mark.parametrize("activity_id", ["iam-user", "sagemaker-notebook", "rainfall", "housing", "credit-risk",
-                                         "cleanup"])
+@pytest.mark.parametrize("activity_id", ["iam-user", "sagemaker-notebook", "rainfall", "housing",
+                                         "credit-risk", "cleanup"])
 def test_a_warm_and_a_cold_run_of_each_solution_grade_the_same(activity_id, tmp_path):
     warm, warm_runs = _graded(activity_id, tmp_path)
     cold, cold_runs = _graded(activity_id, tmp_path, "--cold-kernels")
     assert [run["sandbox"]["warm_kernel"] for run in warm_runs] == [True] * len(warm_runs)
     assert [run["sandbox"]["warm_kernel"] for run in cold_runs] == [False] * len(cold_runs)
     for warm_run, cold_run in zip(warm_runs, cold_runs):
-        assert [(c["index"], c["status"]) for c in warm_run["cells"]] == [(c["index"], c["status"]) for c in cold_run["cells"]]
-    assert [(c["id"], c["status"]) for c in warm["checks"]] == [(c["id"], c["status"]) for c in cold["checks"]]
+        assert [(c["index"], c["status"]) for c in warm_run["cells"]] == \
+            [(c["index"], c["status"]) for c in cold_run["cells"]]
+    assert [(c["id"], c["status"]) for c in warm["checks"]] == \
+        [(c["id"], c["status"]) for c in cold["checks"]]
     assert warm["score"] == cold["score"] == warm["max_score"]
 
 

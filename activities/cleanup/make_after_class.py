@@ -5,7 +5,6 @@ every cleanup run. Run it again after changing what the class leaves behind:
     python activities/cleanup/make_after_class.py
 """
 
-import json
 from pathlib import Path
 
 import boto3
@@ -20,20 +19,25 @@ IMAGE = "174872318107.dkr.ecr.us-west-2.amazonaws.com/linear-learner:1"
 def main() -> None:
     with Emulator() as emulator:
         account = emulator.new_account("us-west-2")
-        session = boto3.Session(aws_access_key_id=account.access_key_id, aws_secret_access_key=account.secret_access_key,
+        session = boto3.Session(aws_access_key_id=account.access_key_id,
+                                aws_secret_access_key=account.secret_access_key,
                                 aws_session_token=account.session_token, region_name="us-west-2")
         s3, sm = (session.client(name, endpoint_url=emulator.url) for name in ("s3", "sagemaker"))
         s3.create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
-        for key in ("boston-housing-regression/train/linear_train.data", "boston-housing-regression/test/linear_test.data"):
+        for key in ("boston-housing-regression/train/linear_train.data",
+                    "boston-housing-regression/test/linear_test.data"):
             s3.put_object(Bucket=BUCKET, Key=key, Body=b"\x0a\xd7\x23\xce" + bytes(60))
         sm.create_notebook_instance(NotebookInstanceName="sm-test", InstanceType="ml.m4.xlarge",
                                     RoleArn=account.role_arn, RootAccess="Enabled")
+        model_url = (f"s3://{BUCKET}/boston-housing-regression/"
+                     "output/linear-learner-2019-10-07-23-30-00-000/output/model.tar.gz")
         sm.create_model(ModelName="linear-learner-2019-10-07-23-30-00-000", ExecutionRoleArn=account.role_arn,
-                        PrimaryContainer={"Image": IMAGE, "ModelDataUrl": f"s3://{BUCKET}/boston-housing-regression/"
-                                          "output/linear-learner-2019-10-07-23-30-00-000/output/model.tar.gz"})
-        sm.create_endpoint_config(EndpointConfigName="linear-learner-2019-10-07-23-35-00-000", ProductionVariants=[{
-            "VariantName": "AllTraffic", "ModelName": "linear-learner-2019-10-07-23-30-00-000",
-            "InitialInstanceCount": 1, "InstanceType": "ml.m4.xlarge"}])
+                        PrimaryContainer={"Image": IMAGE, "ModelDataUrl": model_url})
+        sm.create_endpoint_config(EndpointConfigName="linear-learner-2019-10-07-23-35-00-000",
+                                  ProductionVariants=[{"VariantName": "AllTraffic",
+                                                       "ModelName": "linear-learner-2019-10-07-23-30-00-000",
+                                                       "InitialInstanceCount": 1,
+                                                       "InstanceType": "ml.m4.xlarge"}])
         sm.create_endpoint(EndpointName="linear-learner-2019-10-07-23-35-00-000",
                            EndpointConfigName="linear-learner-2019-10-07-23-35-00-000")
         snapshot = collect_emulated(emulator, account)

@@ -36,8 +36,10 @@ predictor = estimator.deploy(initial_instance_count=1, instance_type="ml.m5.larg
 result = predictor.predict(X[500:])
 field = "score" if predictor_type == "regressor" else "predicted_label"
 predictions = [p[field] for p in result["predictions"]]
-description = boto3.client("sagemaker").describe_training_job(TrainingJobName=estimator.latest_training_job.name)
+description = boto3.client("sagemaker").describe_training_job(
+    TrainingJobName=estimator.latest_training_job.name)
 predictor.delete_endpoint()
-print("SUMMARY " + json.dumps({"bucket": bucket, "role": role, "predictions": predictions, "truth": y[500:].tolist(),
-                               "status": description["TrainingJobStatus"],
-                               "metrics": {m["MetricName"]: m["Value"] for m in description["FinalMetricDataList"]}}))
+print("SUMMARY " + json.dumps({"bucket": bucket, "role": role, "predictions": predictions,
+                               "truth": y[500:].tolist(), "status": description["TrainingJobStatus"],
+                               "metrics": {m["MetricName"]: m["Value"]
+                                           for m in description["FinalMetricDataList"]}}))

@@ -57,7 +57,8 @@ class Graded:
         return {item["id"].split(".", 1)[1] for item in self.result["checks"] if item["status"] == "pass"}
 
 
-def grade(activity: str, *notebooks: Path, out: Path, extra: tuple[str, ...] = (), timeout: float = 600) -> Graded:
+def grade(activity: str, *notebooks: Path, out: Path, extra: tuple[str, ...] = (),
+          timeout: float = 600) -> Graded:
     """Run `grader check ACTIVITY NOTEBOOK...` in a fresh process from this checkout, as staff do
     (hidden checks' messages are hidden in the result, as for students)."""
     result_path = out / "result.json"
@@ -74,7 +75,8 @@ def raw_request(emulator, account, method: str, path: str, body: bytes = b"", *,
     """Send one request the way a kernel can, bypassing boto3: the account's credentials in an
     (unchecked) SigV4 header, anything else as given. Returns (status, headers, body)."""
     region = region or account.region
-    sent = {"Authorization": f"AWS4-HMAC-SHA256 Credential={account.access_key_id}/20261201/{region}/{service}/"
+    sent = {"Authorization": "AWS4-HMAC-SHA256 "
+                             f"Credential={account.access_key_id}/20261201/{region}/{service}/"
                              "aws4_request, SignedHeaders=host, Signature=0",
             "X-Amz-Security-Token": account.session_token, "Host": f"127.0.0.1:{emulator.port}",
             **(headers or {})}
@@ -92,11 +94,13 @@ def raw_request(emulator, account, method: str, path: str, body: bytes = b"", *,
         connection.close()
 
 
-def sagemaker_json(emulator, account, target: str, payload: dict, *, query: str = "", headers: dict | None = None):
+def sagemaker_json(emulator, account, target: str, payload: dict, *, query: str = "",
+                   headers: dict | None = None):
     """A SageMaker JSON-protocol request naming `target` in X-Amz-Target, with an optional query string."""
-    return raw_request(emulator, account, "POST", "/" + (f"?{query}" if query else ""), json.dumps(payload).encode(),
-                       headers={"X-Amz-Target": f"SageMaker.{target}", "Content-Type": "application/x-amz-json-1.1",
-                                **(headers or {})})
+    return raw_request(emulator, account, "POST", "/" + (f"?{query}" if query else ""),
+                       json.dumps(payload).encode(),
+                       headers={"X-Amz-Target": f"SageMaker.{target}",
+                                "Content-Type": "application/x-amz-json-1.1", **(headers or {})})
 
 
 def error_code(body: bytes) -> str:

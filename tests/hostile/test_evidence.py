@@ -24,7 +24,8 @@ MODEL_URL = f"s3://{BUCKET}/{PREFIX}/output/job-1/output/model.tar.gz"
 
 
 def _object(key: str, body: bytes) -> dict:
-    return {"Key": key, "Size": len(body), "content_base64": base64.b64encode(body).decode(), "content_truncated": False}
+    return {"Key": key, "Size": len(body), "content_base64": base64.b64encode(body).decode(),
+            "content_truncated": False}
 
 
 def _data():
@@ -35,15 +36,18 @@ def _data():
 
 
 TRAINED = LinearModel("regressor", "absolute_loss", 1, [[9.0]], [-35.0]).to_artifact()
-FORGED = LinearModel("regressor", "squared_loss", 1, [[9.1]], [-35.5]).to_artifact()   # "fitted on the test set"
+# "fitted on the test set"
+FORGED = LinearModel("regressor", "squared_loss", 1, [[9.1]], [-35.5]).to_artifact()
 
 
 def _evidence(artifact: bytes = TRAINED, trainer: list | None = None, api_log: list | None = None,
               runs: bool = True, data: tuple | None = None) -> Evidence:
     """A housing run whose job completed and whose endpoint scored the test set, unless told otherwise."""
     x_train, y_train, x_test, y_test = data or _data()
-    job = {"TrainingJobName": "job-1", "TrainingJobStatus": "Completed", "CreationTime": "2026-12-01T00:00:00",
-           "AlgorithmSpecification": {"TrainingImage": "174872318107.dkr.ecr.us-west-2.amazonaws.com/linear-learner:1"},
+    job = {"TrainingJobName": "job-1", "TrainingJobStatus": "Completed",
+           "CreationTime": "2026-12-01T00:00:00",
+           "AlgorithmSpecification": {
+               "TrainingImage": "174872318107.dkr.ecr.us-west-2.amazonaws.com/linear-learner:1"},
            "HyperParameters": {"feature_dim": "1", "predictor_type": "regressor"},
            "InputDataConfig": [{"ChannelName": name, "DataSource": {"S3DataSource": {
                "S3Uri": f"s3://{BUCKET}/{PREFIX}/{name}/linear_{name}.data"}}} for name in ("train", "test")],
@@ -53,14 +57,16 @@ def _evidence(artifact: bytes = TRAINED, trainer: list | None = None, api_log: l
                _object(f"{PREFIX}/output/job-1/output/model.tar.gz", artifact)]
     snapshot = {"schema": "grader.account-snapshot/1", "regions": ["us-west-2", "us-east-1"], "errors": [],
                 "iam": {}, "s3": {"buckets": [{"Name": BUCKET, "Region": "us-west-2", "objects": objects}]},
-                "sagemaker": {"us-west-2": {"training_jobs": [job], "endpoints": []}, "us-east-1": {"endpoints": []}},
+                "sagemaker": {"us-west-2": {"training_jobs": [job], "endpoints": []},
+                              "us-east-1": {"endpoints": []}},
                 "trainer": trainer if trainer is not None else [
                     {"job": "job-1", "url": MODEL_URL, "sha256": hashlib.sha256(TRAINED).hexdigest()}]}
     if api_log is None:
         api_log = [{"operation": "CreateEndpoint", "status": 200, "params": {"EndpointName": "ep"},
                     "facts": {"EndpointName": "ep", "TrainingJob": "job-1"}},
                    {"operation": "InvokeEndpoint", "status": 200, "params": {"EndpointName": "ep"},
-                    "facts": {"EndpointName": "ep", "Records": 102, "TrainingJob": "job-1", "ModelDataUrl": MODEL_URL}}]
+                    "facts": {"EndpointName": "ep", "Records": 102, "TrainingJob": "job-1",
+                              "ModelDataUrl": MODEL_URL}}]
     record = RunRecord(activity="housing", submission={"name": "housing.ipynb"}, account={}, limits={},
                        api_log=api_log)
     return Evidence(load("housing"), snapshot, [record] if runs else [])
@@ -84,14 +90,16 @@ def test_a_nan_label_in_the_test_set_earns_no_model_or_printed_metrics_points():
     ev = _evidence(data=(x_train, y_train, x_test, y_test))
     for check in (metrics.model_quality, metrics.printed_metrics_agree):
         outcome = check(ev)
-        assert outcome.status == "fail" and "test labels hold 1 value(s) that are not numbers" in outcome.message
+        assert outcome.status == "fail"
+        assert "test labels hold 1 value(s) that are not numbers" in outcome.message
 
 
 def test_log_entries_with_client_fields_only_earn_nothing():
     """Attack: CreateEndpoint / InvokeEndpoint {"Records": N} entries carrying only what a client
     sent (the old log copied it into params). Verdict: no endpoint created, never invoked."""
     forged = [{"operation": "CreateEndpoint", "status": 200, "params": {"EndpointName": "ep"}},
-              {"operation": "InvokeEndpoint", "status": 200, "params": {"EndpointName": "ep", "Records": 102}}]
+              {"operation": "InvokeEndpoint", "status": 200,
+               "params": {"EndpointName": "ep", "Records": 102}}]
     outcome = deployment.endpoint_invoked_with_test_data(_evidence(api_log=forged))
     assert outcome.status == "fail" and "no endpoint was created" in outcome.message
 
@@ -105,7 +113,8 @@ def test_calls_that_did_not_execute_earn_nothing():
 
 def test_endpoint_serving_a_model_no_job_wrote_fails():
     """Attack: deploy a model.tar.gz the notebook uploaded (scikit-learn on the test set)."""
-    api_log = [{"operation": "CreateEndpoint", "status": 200, "facts": {"EndpointName": "ep", "TrainingJob": None}},
+    api_log = [{"operation": "CreateEndpoint", "status": 200,
+                "facts": {"EndpointName": "ep", "TrainingJob": None}},
                {"operation": "InvokeEndpoint", "status": 200,
                 "facts": {"Records": 102, "TrainingJob": None, "ModelDataUrl": "s3://b/forged/model.tar.gz"}}]
     outcome = deployment.endpoint_invoked_with_test_data(_evidence(api_log=api_log))
@@ -133,7 +142,8 @@ def test_unreadable_artifact_from_a_run_fails_never_manual():
                                                "sha256": hashlib.sha256(garbage).hexdigest()}])
     outcome = metrics.model_quality(ev)
     assert outcome.status == "fail" and "cannot be read" in outcome.message
-    assert metrics.model_quality(_evidence(artifact=garbage, runs=False)).status == "manual"   # a live account
+    # a live account
+    assert metrics.model_quality(_evidence(artifact=garbage, runs=False)).status == "manual"
 
 
 @pytest.mark.parametrize("check", [

@@ -40,9 +40,9 @@ FORGED_MODEL = """
 def forged_model_tar_gz():
     # scikit-learn fitted on the TEST set, packed in the emulator's artifact format
     fitted = LinearRegression().fit(X_test, y_test)
-    payload = json.dumps({"format": "grader-linear-learner/1", "predictor_type": "regressor", "loss": "squared_loss",
-                          "feature_dim": 1, "weights": [[float(fitted.coef_[0])]], "bias": [float(fitted.intercept_)],
-                          "threshold": 0.5, "num_classes": None}).encode()
+    payload = json.dumps({"format": "grader-linear-learner/1", "predictor_type": "regressor",
+                          "loss": "squared_loss", "feature_dim": 1, "weights": [[float(fitted.coef_[0])]],
+                          "bias": [float(fitted.intercept_)], "threshold": 0.5, "num_classes": None}).encode()
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
         info = tarfile.TarInfo("model_algo-1")
@@ -64,9 +64,11 @@ def predict_and_print(endpoint):
 
 def deploy(name, model_url):
     sm = boto3.client("sagemaker")
-    sm.create_model(ModelName=name, ExecutionRoleArn=role, PrimaryContainer={"Image": image, "ModelDataUrl": model_url})
+    sm.create_model(ModelName=name, ExecutionRoleArn=role,
+                    PrimaryContainer={"Image": image, "ModelDataUrl": model_url})
     sm.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[{
-        "VariantName": "AllTraffic", "ModelName": name, "InitialInstanceCount": 1, "InstanceType": "ml.m4.xlarge"}])
+        "VariantName": "AllTraffic", "ModelName": name, "InitialInstanceCount": 1,
+        "InstanceType": "ml.m4.xlarge"}])
     sm.create_endpoint(EndpointName=name, EndpointConfigName=name)
 """
 
@@ -76,8 +78,8 @@ def mixed(target, payload, query):
     key, region = os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_DEFAULT_REGION"]
     request = urllib.request.Request(
         os.environ["AWS_ENDPOINT_URL"] + "/?" + query, data=json.dumps(payload).encode(), method="POST",
-        headers={"Authorization": f"AWS4-HMAC-SHA256 Credential={key}/20191007/{region}/sagemaker/aws4_request, "
-                                  "SignedHeaders=host, Signature=0",
+        headers={"Authorization": f"AWS4-HMAC-SHA256 Credential={key}/20191007/{region}/sagemaker/"
+                                  "aws4_request, SignedHeaders=host, Signature=0",
                  "X-Amz-Security-Token": os.environ["AWS_SESSION_TOKEN"],
                  "X-Amz-Target": f"SageMaker.{target}", "Content-Type": "application/x-amz-json-1.1"})
     try:
@@ -94,13 +96,16 @@ def test_forged_training_notebook_scores_only_its_real_work(tmp_path):
     where the job's model would be, an endpoint serving it, and forged CreateEndpoint /
     InvokeEndpoint {"Records": N} log entries. Verdict: the training, deployment and model checks
     fail; the honest bucket work and the cleanup still pass."""
-    notebook = write_notebook(tmp_path / "forged-training.ipynb", *HONEST_DATA, FORGED_MODEL, MIXED_PROTOCOL, """
+    notebook = write_notebook(tmp_path / "forged-training.ipynb", *HONEST_DATA, FORGED_MODEL,
+                              MIXED_PROTOCOL, """
         job = {"TrainingJobName": "linear-learner-2019-10-07", "RoleArn": role,
                "AlgorithmSpecification": {"TrainingImage": image, "TrainingInputMode": "File"},
-               "HyperParameters": {"feature_dim": "1", "mini_batch_size": "100", "predictor_type": "regressor",
-                                   "epochs": "10", "num_models": "32", "loss": "absolute_loss"},
+               "HyperParameters": {"feature_dim": "1", "mini_batch_size": "100",
+                                   "predictor_type": "regressor", "epochs": "10", "num_models": "32",
+                                   "loss": "absolute_loss"},
                "InputDataConfig": [{"ChannelName": c, "DataSource": {"S3DataSource": {
-                   "S3DataType": "S3Prefix", "S3Uri": f"s3://{bucket}/{prefix}/{c}/"}}} for c in ("train", "test")],
+                   "S3DataType": "S3Prefix", "S3Uri": f"s3://{bucket}/{prefix}/{c}/"}}}
+                   for c in ("train", "test")],
                "OutputDataConfig": {"S3OutputPath": f"s3://{bucket}/{prefix}/output"},
                "ResourceConfig": {"InstanceType": "ml.m4.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 10},
                "StoppingCondition": {"MaxRuntimeInSeconds": 3600}}
@@ -121,8 +126,10 @@ def test_forged_training_notebook_scores_only_its_real_work(tmp_path):
     for check in ("training_job_completed", "endpoint_invoked", "model_quality", "printed_metrics"):
         assert graded.status(check) == "fail", (check, graded.message(check))
     assert {"bucket_name_valid", "bucket_name_convention", "endpoint_deleted"} <= graded.passed()
-    assert graded.status("bucket_region") == "skip"   # the grader made that bucket (the notebook hard-codes it)
-    assert graded.score == 4, graded.stdout   # what the real work (bucket name, cleanup) earns, not full marks
+    # the grader made that bucket (the notebook hard-codes it)
+    assert graded.status("bucket_region") == "skip"
+    # what the real work (bucket name, cleanup) earns, not full marks
+    assert graded.score == 4, graded.stdout
     assert "Score: 4/" in graded.stdout
 
 
@@ -148,7 +155,9 @@ def test_swapped_artifact_notebook_loses_the_model_marks(tmp_path):
     graded = grade("housing", notebook, out=tmp_path)
     assert graded.result is not None, graded.stderr[-2000:]
     assert graded.status("training_job_completed") == "pass"
-    assert graded.status("endpoint_invoked") == "fail" and "no training job" in graded.message("endpoint_invoked")
+    assert graded.status("endpoint_invoked") == "fail"
+    assert "no training job" in graded.message("endpoint_invoked")
     assert graded.status("model_quality") == "fail"   # hidden; printed_metrics measures the same model:
     assert "replaced after training" in graded.message("printed_metrics")
-    assert graded.score == graded.result["max_score"] - 5, graded.stdout   # 22/27: all but deployment and model
+    # 22/27: all but deployment and model
+    assert graded.score == graded.result["max_score"] - 5, graded.stdout

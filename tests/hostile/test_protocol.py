@@ -22,7 +22,8 @@ def test_target_naming_one_operation_and_query_action_another_is_refused(emulato
     """Attack: X-Amz-Target ListTrainingJobs, `?Action=CreateTrainingJob` (moto would create a
     Completed job our trainer never saw). Verdict: refused, no job, the log shows the refusal."""
     job = training_job_request(account, "forged", f"s3://{bucket}/p/train/", f"s3://{bucket}/out")
-    status, _, body = sagemaker_json(emulator, account, "ListTrainingJobs", job, query="Action=CreateTrainingJob")
+    status, _, body = sagemaker_json(emulator, account, "ListTrainingJobs", job,
+                                     query="Action=CreateTrainingJob")
     assert status == 400 and error_code(body) == "UnknownOperationException"
     assert _jobs(aws) == []
     [entry] = _logged(account, "ListTrainingJobs")[:1]
@@ -50,7 +51,8 @@ def test_action_header_is_refused(emulator, account, aws):
 def test_sagemaker_request_in_the_query_protocol_is_refused(emulator, account, aws, bucket):
     """Attack: a form-encoded `Action=CreateTrainingJob` to SageMaker (a JSON service) bypasses the
     trainer's handler, which reads JSON. Verdict: refused, no job."""
-    status, _, body = raw_request(emulator, account, "POST", "/", b"Action=CreateTrainingJob&TrainingJobName=f",
+    status, _, body = raw_request(emulator, account, "POST", "/",
+                                  b"Action=CreateTrainingJob&TrainingJobName=f",
                                   headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert status == 400 and _jobs(aws) == []
 
@@ -80,9 +82,11 @@ def test_repeated_action_is_refused(emulator, account, aws):
 def test_operation_the_service_does_not_have_is_refused(emulator, account):
     """Attack: X-Amz-Target SageMaker.InvokeEndpoint with {"Records": 500}, so that the log would show
     an invocation no endpoint made. Verdict: refused; nothing the checks read was recorded."""
-    status, _, body = sagemaker_json(emulator, account, "InvokeEndpoint", {"EndpointName": "ep", "Records": 500})
+    status, _, body = sagemaker_json(emulator, account, "InvokeEndpoint",
+                                     {"EndpointName": "ep", "Records": 500})
     assert status == 400 and error_code(body) == "UnknownOperationException"
-    assert all(entry["status"] >= 400 and entry["facts"] == {} for entry in _logged(account, "InvokeEndpoint"))
+    assert all(entry["status"] >= 400 and entry["facts"] == {}
+               for entry in _logged(account, "InvokeEndpoint"))
 
 
 def test_client_fields_never_become_facts(emulator, account):
@@ -99,7 +103,8 @@ def test_a_second_region_in_the_request_is_refused(emulator, account, aws, bucke
     the trainer say us-west-2. Verdict: refused."""
     job = training_job_request(account, "elsewhere", f"s3://{bucket}/p/train/", f"s3://{bucket}/out")
     if where == "query":
-        answer = sagemaker_json(emulator, account, "CreateTrainingJob", job, query="x=.us-east-1.amazonaws.com")
+        answer = sagemaker_json(emulator, account, "CreateTrainingJob", job,
+                                query="x=.us-east-1.amazonaws.com")
     elif where == "path":
         answer = raw_request(emulator, account, "PUT", "/sagemaker-20191007-2307/k.us-east-1.amazonaws.com",
                              b"data", service="s3")
@@ -164,7 +169,8 @@ def test_names_aws_would_refuse_are_refused(aws, call):
     Verdict: AWS's validation error, nothing stored."""
     with pytest.raises(ClientError) as raised:
         call(aws)
-    assert raised.value.response["Error"]["Code"] in ("ValidationException", "ValidationError", "InvalidBucketName")
+    assert raised.value.response["Error"]["Code"] in ("ValidationException", "ValidationError",
+                                                      "InvalidBucketName")
     assert aws("iam").list_users()["Users"] == [] and aws("sagemaker").list_models()["Models"] == []
 
 

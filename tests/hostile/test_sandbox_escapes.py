@@ -20,7 +20,8 @@ from grader.execution.limits import RunLimits
 from grader.sandbox import isolation_problem
 
 pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(isolation_problem() is not None, reason=f"no sandbox here: {isolation_problem()}")]
+              pytest.mark.skipif(isolation_problem() is not None,
+                                 reason=f"no sandbox here: {isolation_problem()}")]
 
 CANARY = "canary-7f3a9c1e-grader-secret"
 
@@ -40,9 +41,12 @@ ATTACKS = {
 import importlib, importlib.util, sysconfig
 targets = [p for p in sys.path if p and os.path.isdir(p)] + [sysconfig.get_path("purelib")]
 spec = importlib.util.find_spec("grader")   # where the grader is installed, an empty hidden folder at most
-grader_files = [name for folder in (spec.submodule_search_locations or []) for name in os.listdir(folder)] if spec else []
-report("write_the_grader", grader_files=grader_files, import_grading=attempt(lambda: importlib.import_module("grader.grading")),
-       writes={p: attempt(lambda p=p: open(os.path.join(p, "zz_evil.pth"), "w").write("import os")) for p in targets})
+grader_files = ([name for folder in (spec.submodule_search_locations or []) for name in os.listdir(folder)]
+                if spec else [])
+report("write_the_grader", grader_files=grader_files,
+       import_grading=attempt(lambda: importlib.import_module("grader.grading")),
+       writes={p: attempt(lambda p=p: open(os.path.join(p, "zz_evil.pth"), "w").write("import os"))
+               for p in targets})
 """,
     "read_secrets": f"""
 found, environs = [], []
@@ -59,14 +63,16 @@ for pid in os.listdir("/proc"):
         except OSError:
             pass
 report("read_secrets", found=found, canary_in_environ=any("{CANARY}" in text for text in environs),
-       root_home=attempt(lambda: os.listdir("/root")), aws=attempt(lambda: open("/root/.aws/credentials").read()))
+       root_home=attempt(lambda: os.listdir("/root")),
+       aws=attempt(lambda: open("/root/.aws/credentials").read()))
 """,
     "see_and_signal_the_grader": """
 pids = sorted(int(p) for p in os.listdir("/proc") if p.isdigit())
 owners = {os.stat(f"/proc/{p}").st_uid for p in pids if os.path.exists(f"/proc/{p}")}
 stopped_init = attempt(lambda: os.kill(1, signal.SIGSTOP))
 report("see_and_signal_the_grader", pids=pids, owners=sorted(owners), my_uid=os.getuid(), ppid=os.getppid(),
-       stopped_init=stopped_init, capabilities=open("/proc/self/status").read().split("CapEff:")[1].split()[0])
+       stopped_init=stopped_init,
+       capabilities=open("/proc/self/status").read().split("CapEff:")[1].split()[0])
 """,
     "reach_the_network": """
 def tcp(host, port):
@@ -80,10 +86,11 @@ def raw_connect():
     fd = libc.socket(2, 1, 0)
     address = bytes([2, 0, 0, 80, 1, 1, 1, 1]) + bytes(8)
     return libc.connect(fd, address, 16) or "connected"
-child = subprocess.run([sys.executable, "-I", "-c", "import socket; socket.create_connection(('1.1.1.1', 80), timeout=3)"],
+child = subprocess.run([sys.executable, "-I", "-c",
+                        "import socket; socket.create_connection(('1.1.1.1', 80), timeout=3)"],
                        capture_output=True, text=True, timeout=30)
-shell = subprocess.run(["bash", "-c", "exec 3<>/dev/tcp/1.1.1.1/80 && echo connected"], capture_output=True, text=True,
-                       timeout=30)
+shell = subprocess.run(["bash", "-c", "exec 3<>/dev/tcp/1.1.1.1/80 && echo connected"],
+                       capture_output=True, text=True, timeout=30)
 report("reach_the_network", outside_tcp=attempt(lambda: tcp("1.1.1.1", 80)), outside_udp=attempt(udp),
        ctypes_connect=attempt(raw_connect), child_python=child.returncode, bash_dev_tcp=shell.stdout.strip(),
        host_emulator=attempt(lambda: tcp("127.0.0.1", HOST_EMULATOR_PORT)),
@@ -100,8 +107,8 @@ report("outlive_the_run", started=survivor.pid)
 """,
     "fill_the_ipc_folder": """
 ipc = [line.split()[4] for line in open("/proc/self/mountinfo") if line.split()[4].endswith("/ipc")]
-report("fill_the_ipc_folder", folders=ipc, writes=[attempt(lambda f=f: open(os.path.join(f, "fill0"), "wb").write(b"x"))
-                                                   for f in ipc])
+report("fill_the_ipc_folder", folders=ipc,
+       writes=[attempt(lambda f=f: open(os.path.join(f, "fill0"), "wb").write(b"x")) for f in ipc])
 """,
     "fill_the_disk": """
 def fill():
@@ -164,12 +171,14 @@ def attack_notebook(path: Path, host_emulator_port: int) -> Path:
 def attacked(emulator, tmp_path_factory):
     """One graded run of every attack, plus what the host sees after it."""
     folder = tmp_path_factory.mktemp("hostile")
-    (folder / f"{CANARY}.txt").write_text("the grader's own file")   # beside the submission, outside the sandbox
+    # beside the submission, outside the sandbox
+    (folder / f"{CANARY}.txt").write_text("the grader's own file")
     (folder / "boto3.py").write_text("raise SystemExit('a stray module beside the notebook was imported')")
     submission = read_submission(attack_notebook(folder / "create_admin_user.ipynb", emulator.port))
     os.environ["GRADER_TEST_CANARY"] = CANARY   # in the grader's environment, never the kernel's
     try:
-        limits = RunLimits(cell_timeout=60, notebook_timeout=240, disk_mb=64, processes=64, output_bytes=200_000)
+        limits = RunLimits(cell_timeout=60, notebook_timeout=240, disk_mb=64, processes=64,
+                           output_bytes=200_000)
         outcome = run_submission(load("iam-user"), submission, emulator, limits=limits)
     finally:
         del os.environ["GRADER_TEST_CANARY"]
@@ -190,7 +199,8 @@ def test_the_run_was_isolated_and_every_attack_ran(attacked):
     outcome, reports, _ = attacked
     assert outcome.record.sandbox["isolated"] and outcome.record.sandbox["uid"] >= 200_000
     silent = {"flood_display_updates"}   # its own output is what the cap drops
-    assert set(reports) == set(ATTACKS) - silent, [(c.index, c.error) for c in outcome.record.cells if c.error]
+    assert set(reports) == set(ATTACKS) - silent, [(c.index, c.error)
+                                                   for c in outcome.record.cells if c.error]
 
 
 def test_the_kernel_cannot_write_or_even_import_the_grader(attacked):

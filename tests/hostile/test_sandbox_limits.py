@@ -18,7 +18,8 @@ from grader.sandbox import SandboxLimits, isolation_problem, open_run
 from grader.sandbox.provisioner import ENTER
 
 pytestmark = [pytest.mark.slow,
-              pytest.mark.skipif(isolation_problem() is not None, reason=f"no sandbox here: {isolation_problem()}")]
+              pytest.mark.skipif(isolation_problem() is not None,
+                                 reason=f"no sandbox here: {isolation_problem()}")]
 
 
 def sandboxed(tmp_path, limits: SandboxLimits, *argv: str, environment=None):
@@ -67,8 +68,8 @@ def test_a_memory_bomb_is_killed_at_the_sandbox_limit_and_said_so(emulator, tmp_
                 nbformat.v4.new_code_cell("hog = b'x' * (3 << 30)"),
                 nbformat.v4.new_code_cell("print('after')")]
     nbformat.write(nb, tmp_path / "create_admin_user.ipynb")
-    outcome = run_submission(load("iam-user"), read_submission(tmp_path / "create_admin_user.ipynb"), emulator,
-                             limits=RunLimits(memory_mb=700, cell_timeout=60, notebook_timeout=120))
+    outcome = run_submission(load("iam-user"), read_submission(tmp_path / "create_admin_user.ipynb"),
+                             emulator, limits=RunLimits(memory_mb=700, cell_timeout=60, notebook_timeout=120))
     record = outcome.record
     bomb = record.cells[1]
     assert record.sandbox["oom_kills"] >= 1 and record.kernel.status == "died"

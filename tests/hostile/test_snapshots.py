@@ -33,7 +33,8 @@ def test_seeding_caps_objects_and_bytes(emulator, account, aws, monkeypatch):
     count, size = _stored_bytes(aws, "sagemaker-20191007-2307")
     assert count == 5 and size <= 5 * 2**20
     [skipped] = [item for item in provided if item["kind"] == "objects"]
-    assert not skipped["created"] and "1995 object(s)" in skipped["name"] and "at most 20 objects" in skipped["reason"]
+    assert not skipped["created"] and "1995 object(s)" in skipped["name"]
+    assert "at most 20 objects" in skipped["reason"]
 
 
 def test_seeding_stops_at_its_time_limit(emulator, account, aws, monkeypatch):
@@ -49,7 +50,8 @@ def test_seeding_stops_at_its_time_limit(emulator, account, aws, monkeypatch):
 def test_malformed_snapshot_entries_are_listed_not_fatal(emulator, account):
     """Attack: entries of the wrong shape (a bucket without a name, objects that are not a list)."""
     snapshot = {"schema": SCHEMA, "regions": [], "iam": {}, "sagemaker": {},
-                "s3": {"buckets": [{"Region": "us-west-2"}, {"Name": "sagemaker-20191007-2307", "objects": 5}]}}
+                "s3": {"buckets": [{"Region": "us-west-2"},
+                                   {"Name": "sagemaker-20191007-2307", "objects": 5}]}}
     provided = seeding.seed_from_snapshot(emulator, account, snapshot)
     [malformed] = [item for item in provided if item["kind"] == "s3"]
     assert not malformed["created"] and "malformed" in malformed["reason"]
@@ -57,7 +59,8 @@ def test_malformed_snapshot_entries_are_listed_not_fatal(emulator, account):
 
 @pytest.mark.parametrize("content,expected", [
     (b"\xef\xbb\xbf" + json.dumps({"schema": SCHEMA}).encode(), "BOM"),
-    (b'{"schema": "grader.account-snapshot/1", "x": ' + b"[" * 100000 + b"]" * 100000 + b"}", "nests too deeply"),
+    (b'{"schema": "grader.account-snapshot/1", "x": ' + b"[" * 100000 + b"]" * 100000 + b"}",
+     "nests too deeply"),
     (json.dumps({"schema": SCHEMA, "iam": {}, "s3": {}, "sagemaker": {}, "regions": "us-west-2"}).encode(),
      "malformed 'regions'"),
     (json.dumps({"schema": SCHEMA, "iam": {}, "s3": {}, "sagemaker": {}, "errors": [5]}).encode(),
@@ -76,12 +79,15 @@ def test_snapshot_of_a_run_records_its_collector_and_the_trainer(emulator, accou
     """Snapshots are staff evidence: they say who collected them, from where, which regions, and
     (for a graded run) which models the emulator's trainer wrote."""
     account.trained_models.append({"job": "j", "region": "us-west-2", "url": "s3://b/j/output/model.tar.gz",
-                                   "etag": '"x"', "sha256": "0" * 64, "written_at": "2026-12-01T00:00:00+00:00"})
+                                   "etag": '"x"', "sha256": "0" * 64,
+                                   "written_at": "2026-12-01T00:00:00+00:00"})
     snapshot = collect_emulated(emulator, account)
-    assert snapshot["regions"] == ["us-west-2", "us-east-1"] and set(snapshot["sagemaker"]) == set(snapshot["regions"])
+    assert snapshot["regions"] == ["us-west-2", "us-east-1"]
+    assert set(snapshot["sagemaker"]) == set(snapshot["regions"])
     assert snapshot["source"] == "emulator" and snapshot["account_id"] == account.account_id
     collector = snapshot["collector"]
-    assert collector["tool"] == "sagemaker-course-grader" and collector["caller_arn"].startswith("arn:aws:sts::")
+    assert collector["tool"] == "sagemaker-course-grader"
+    assert collector["caller_arn"].startswith("arn:aws:sts::")
     assert snapshot["trainer"] == account.trained_models and snapshot["collected_at"]
 
 
@@ -106,7 +112,8 @@ def test_snapshot_keeps_a_bounded_amount_of_object_content(emulator, account, aw
                             CreateBucketConfiguration={"LocationConstraint": "us-west-2"})
     for index in range(5):
         aws("s3").put_object(Bucket="sagemaker-20191007-2307", Key=f"p/train/part-{index}", Body=b"x" * 1000)
-    monkeypatch.setattr(snapshots, "content_urls", lambda sagemaker: ["s3://sagemaker-20191007-2307/p/train/"])
+    monkeypatch.setattr(snapshots, "content_urls",
+                        lambda sagemaker: ["s3://sagemaker-20191007-2307/p/train/"])
     objects = collect_emulated(emulator, account)["s3"]["buckets"][0]["objects"]
     kept = [item for item in objects if "content_base64" in item]
     assert len(kept) == 2 and all(item["content_truncated"] for item in objects if item not in kept)

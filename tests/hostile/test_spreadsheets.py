@@ -54,7 +54,7 @@ def test_leftovers_csv_from_grader_audit_keeps_resource_and_student_names_inert(
     empty = {kind: [] for kind in kinds}
     snapshots = tmp_path / "snapshots"
     snapshots.mkdir()
-    for number, student in enumerate(HOSTILE[:4]):
+    for number in range(4):
         account = f"99998888777{number}"
         (snapshots / f"{account}.json").write_text(json.dumps({
             "schema": "grader.account-snapshot/1", "collected_at": "2026-12-01T08:00:00+00:00",

@@ -30,7 +30,8 @@ def test_scorecard_shows_a_check_message_with_escapes_inertly():
     """Attack: a student-chosen name in a check message carrying ANSI escapes, which once displayed
     "Score: 26/26" for a 9/26. Verdict: the escapes are shown as text; the real score is the last line."""
     result = GradeResult(activity="housing", submission=[f"nb{FAKE_SCORE}.ipynb"], source="notebook run",
-                         checks=[CheckResult("housing.a", "A check", "fail", 0, 17, f"endpoint {FAKE_SCORE} left"),
+                         checks=[CheckResult("housing.a", "A check", "fail", 0, 17,
+                                             f"endpoint {FAKE_SCORE} left"),
                                  CheckResult("housing.b", "B check", "pass", 9, 9, "ok")],
                          runs=[{"notebook": f"x{FAKE_SCORE}", "ok": 1, "cells": 1, "duration_s": 1.0,
                                 "kernel": f"died{FAKE_SCORE}"}])
@@ -43,7 +44,8 @@ def test_scorecard_shows_a_check_message_with_escapes_inertly():
 def test_run_description_shows_cell_errors_inertly():
     record = RunRecord(activity="housing", submission={"name": f"hostile{FAKE_SCORE}.ipynb"}, account={},
                        limits={}, cells=[CellRecord(0, "raise", status="error",
-                                                    error=CellError(f"Error{FAKE_SCORE}", f"boom{FAKE_SCORE}"),
+                                                    error=CellError(f"Error{FAKE_SCORE}",
+                                                                    f"boom{FAKE_SCORE}"),
                                                     notes=[f"note{FAKE_SCORE}"])],
                        kernel=KernelFate("died", f"killed{FAKE_SCORE}"))
     shown = describe_run(record)

@@ -48,13 +48,15 @@ def _deploy(aws, account, name, model_url):
     sagemaker.create_model(ModelName=name, ExecutionRoleArn=account.role_arn,
                            PrimaryContainer={"Image": IMAGE, "ModelDataUrl": model_url})
     sagemaker.create_endpoint_config(EndpointConfigName=name, ProductionVariants=[{
-        "VariantName": "AllTraffic", "ModelName": name, "InitialInstanceCount": 1, "InstanceType": "ml.m4.xlarge"}])
+        "VariantName": "AllTraffic", "ModelName": name, "InitialInstanceCount": 1,
+        "InstanceType": "ml.m4.xlarge"}])
     sagemaker.create_endpoint(EndpointName=name, EndpointConfigName=name)
 
 
 def _forged_artifact(weights=(1.0, 2.0), bias=0.5) -> bytes:
     """What a notebook can build itself: a model fitted elsewhere (scikit-learn), in the artifact format."""
-    return LinearModel("regressor", "squared_loss", len(weights), [[w] for w in weights], [bias]).to_artifact()
+    return LinearModel("regressor", "squared_loss", len(weights), [[w] for w in weights],
+                       [bias]).to_artifact()
 
 
 def test_a_job_moto_creates_by_any_path_starts_in_progress(account, aws, bucket):
@@ -64,8 +66,9 @@ def test_a_job_moto_creates_by_any_path_starts_in_progress(account, aws, bucket)
     request = training_job_request(account, "direct", f"s3://{bucket}/p/", f"s3://{bucket}/out")
     backend.create_training_job(
         request["TrainingJobName"], request["HyperParameters"], request["AlgorithmSpecification"],
-        request["RoleArn"], request["InputDataConfig"], request["OutputDataConfig"], request["ResourceConfig"],
-        None, request["StoppingCondition"], None, False, False, False, None, None, None, None, None)
+        request["RoleArn"], request["InputDataConfig"], request["OutputDataConfig"],
+        request["ResourceConfig"], None, request["StoppingCondition"],
+        None, False, False, False, None, None, None, None, None)
     job = aws("sagemaker").describe_training_job(TrainingJobName="direct")
     assert job["TrainingJobStatus"] == "InProgress" and "ModelArtifacts" not in job
     assert account.trained_models == []
@@ -113,7 +116,8 @@ def test_emulator_stop_does_not_wait_for_a_running_job():
 
     emulator = Emulator().start()
     account = emulator.new_account()
-    session = boto3.Session(aws_access_key_id=account.access_key_id, aws_secret_access_key=account.secret_access_key,
+    session = boto3.Session(aws_access_key_id=account.access_key_id,
+                            aws_secret_access_key=account.secret_access_key,
                             aws_session_token=account.session_token, region_name=account.region)
 
     def aws(service):
@@ -140,7 +144,8 @@ def test_a_run_cannot_queue_jobs_that_hold_every_worker(account, aws, bucket):
     train = _upload(aws, bucket, "p/train/d", rows=20000)
     slow = {"predictor_type": "regressor", "feature_dim": "2", "mini_batch_size": "1", "epochs": "900"}
     for name in ("slow-1", "slow-2"):
-        _start(aws, account, bucket, name, train, HyperParameters=slow, StoppingCondition={"MaxRuntimeInSeconds": 2})
+        _start(aws, account, bucket, name, train, HyperParameters=slow,
+               StoppingCondition={"MaxRuntimeInSeconds": 2})
     with pytest.raises(ClientError) as raised:
         _start(aws, account, bucket, "slow-3", train, HyperParameters=slow)
     assert raised.value.response["Error"]["Code"] == "ResourceLimitExceeded"
@@ -165,8 +170,8 @@ def test_removing_the_account_ends_its_running_job(emulator, account, aws, bucke
 
 def test_oversized_request_body_is_refused_unread(emulator, account, aws, bucket):
     """Attack: one huge request (bodies lived unbounded in the grader's memory). Verdict: 413."""
-    status, _, body = raw_request(emulator, account, "PUT", f"/{bucket}/huge", b"x" * (gateway.MAX_BODY_BYTES + 1),
-                                  service="s3")
+    status, _, body = raw_request(emulator, account, "PUT", f"/{bucket}/huge",
+                                  b"x" * (gateway.MAX_BODY_BYTES + 1), service="s3")
     assert status == 413 and error_code(body) == "RequestEntityTooLarge"
     assert aws("s3").list_objects_v2(Bucket=bucket)["KeyCount"] == 0
 
@@ -180,7 +185,8 @@ def test_oversized_chunked_body_is_refused(emulator, account, aws, bucket, monke
     connection = http.client.HTTPConnection("127.0.0.1", emulator.port, timeout=30)
     connection.putrequest("PUT", f"/{bucket}/chunked", skip_accept_encoding=True)
     connection.putheader("Authorization", f"AWS4-HMAC-SHA256 Credential={account.access_key_id}/20261201/"
-                                          f"{account.region}/s3/aws4_request, SignedHeaders=host, Signature=0")
+                                          f"{account.region}/s3/aws4_request, "
+                                          "SignedHeaders=host, Signature=0")
     connection.putheader("Transfer-Encoding", "chunked")
     connection.endheaders()
     for _ in range(5):
@@ -235,7 +241,8 @@ def test_a_model_wider_than_its_predictor_type_is_not_served(account, aws, bucke
     aws("s3").put_object(Bucket=bucket, Key="wide/model.tar.gz", Body=wide.to_artifact())
     _deploy(aws, account, "wide", f"s3://{bucket}/wide/model.tar.gz")
     with pytest.raises(ClientError) as raised:
-        aws("sagemaker-runtime").invoke_endpoint(EndpointName="wide", Body=b"0\n" * 500, ContentType="text/csv")
+        aws("sagemaker-runtime").invoke_endpoint(EndpointName="wide", Body=b"0\n" * 500,
+                                                 ContentType="text/csv")
     assert raised.value.response["Error"]["Code"] == "ModelError"
 
 
@@ -247,9 +254,11 @@ def test_a_request_whose_scores_exceed_one_response_is_refused(account, aws, buc
     monkeypatch.setattr(inference, "MAX_SCORES", 100)
     aws("s3").put_object(Bucket=bucket, Key="m/model.tar.gz", Body=_forged_artifact(weights=(1.0,)))
     _deploy(aws, account, "many", f"s3://{bucket}/m/model.tar.gz")
-    assert aws("sagemaker-runtime").invoke_endpoint(EndpointName="many", Body=b"1\n" * 100, ContentType="text/csv")
+    assert aws("sagemaker-runtime").invoke_endpoint(EndpointName="many", Body=b"1\n" * 100,
+                                                    ContentType="text/csv")
     with pytest.raises(ClientError) as raised:
-        aws("sagemaker-runtime").invoke_endpoint(EndpointName="many", Body=b"1\n" * 101, ContentType="text/csv")
+        aws("sagemaker-runtime").invoke_endpoint(EndpointName="many", Body=b"1\n" * 101,
+                                                 ContentType="text/csv")
     assert raised.value.response["Error"]["Code"] == "ModelError"
     assert "101 records x 1 scores each is more than one response holds (100 scores)" in str(raised.value)
 
@@ -261,7 +270,8 @@ def test_the_served_models_kept_in_memory_are_bounded(account, aws, bucket):
 
     cache = ModelCache()
     for number in range(ModelCache.KEPT + 3):
-        aws("s3").put_object(Bucket=bucket, Key=f"m{number}/model.tar.gz", Body=_forged_artifact(bias=float(number)))
+        aws("s3").put_object(Bucket=bucket, Key=f"m{number}/model.tar.gz",
+                             Body=_forged_artifact(bias=float(number)))
         model, _ = cache.load(account.account_id, f"s3://{bucket}/m{number}/model.tar.gz")
         assert model.bias == [float(number)]
     assert len(cache._models) == ModelCache.KEPT
@@ -272,7 +282,8 @@ def test_uploaded_model_is_served_but_never_counts_as_trained(account, aws, buck
     without training. Verdict: it predicts, and the log's facts say no training job wrote it."""
     aws("s3").put_object(Bucket=bucket, Key="forged/model.tar.gz", Body=_forged_artifact())
     _deploy(aws, account, "forged", f"s3://{bucket}/forged/model.tar.gz")
-    aws("sagemaker-runtime").invoke_endpoint(EndpointName="forged", Body=b"1,2\n3,4\n", ContentType="text/csv")
+    aws("sagemaker-runtime").invoke_endpoint(EndpointName="forged", Body=b"1,2\n3,4\n",
+                                             ContentType="text/csv")
     [invoked] = [entry for entry in account.api_log if entry["operation"] == "InvokeEndpoint"]
     assert invoked["status"] == 200 and invoked["facts"]["Records"] == 2
     assert invoked["facts"]["TrainingJob"] is None
@@ -310,7 +321,8 @@ def test_oversized_invocation_payload_is_refused(account, aws, bucket):
 def test_concurrent_honest_training_still_completes(account, aws, bucket):
     """The limits leave the course's jobs alone: two at once both complete, each recorded."""
     train = _upload(aws, bucket, "p/train/d")
-    threads = [threading.Thread(target=_start, args=(aws, account, bucket, name, train)) for name in ("a", "b")]
+    threads = [threading.Thread(target=_start, args=(aws, account, bucket, name, train))
+               for name in ("a", "b")]
     [thread.start() for thread in threads]
     [thread.join() for thread in threads]
     assert {_wait(aws, name)["TrainingJobStatus"] for name in ("a", "b")} == {"Completed"}

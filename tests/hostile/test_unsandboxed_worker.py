@@ -25,7 +25,8 @@ def machine_without_a_sandbox(monkeypatch):
     monkeypatch.setattr(grader.sandbox, "isolation_problem", lambda: NO_SANDBOX)
 
 
-def test_a_worker_that_cannot_sandbox_refuses_the_student_and_runs_nothing(machine_without_a_sandbox, tmp_path):
+def test_a_worker_that_cannot_sandbox_refuses_the_student_and_runs_nothing(
+        machine_without_a_sandbox, tmp_path):
     """Attack: a student's notebook reaches a worker where namespaces are unavailable. Verdict: no kernel
     runs; the student's result says the worker could not sandbox (a failure of the grader, retried later)."""
     solution = IAM.notebook("solution")
