@@ -78,7 +78,7 @@ def test_a_rubric_change_is_rescored_across_a_class_without_any_kernel(tmp_path,
     monkeypatch.setattr("grader.execution.run_submission", no_kernels)
     monkeypatch.setattr("grader.execution.run.run_submission", no_kernels)
     monkeypatch.setattr("grader.batch.run.DaskExecutor", no_kernels)
-    rubric = course / "rubrics" / "iam-user" / "test_iam_user.py"
+    rubric = course / "rubrics" / "iam-user" / "rubric.toml"
     rubric.write_text(rubric.read_text() + "\n# a comment: the rubric's file changed, its checks did not\n")
     capsys.readouterr()
     assert main(command + ["--rescore"]) == 0
@@ -89,8 +89,9 @@ def test_a_rubric_change_is_rescored_across_a_class_without_any_kernel(tmp_path,
         assert [(c["id"], c["status"], c["points"], c["message"]) for c in again["checks"]] == \
                [(c["id"], c["status"], c["points"], c["message"]) for c in graded[student]["checks"]]
         assert again["source"] == "notebook run on the emulator, rescored from its stored evidence"
-    rubric.write_text(rubric.read_text().replace("@pytest.mark.points(2)\ndef test_user_exists",
-                                                 "@pytest.mark.points(5)\ndef test_user_exists"))
+    rubric.write_text(rubric.read_text().replace('id = "user_exists"\ntitle = "An IAM user named `administrator` '
+                                                 'exists"\npoints = 2', 'id = "user_exists"\ntitle = "An IAM '
+                                                 'user named `administrator` exists"\npoints = 5'))
     forget_rubric(course)
     assert main(command + ["--rescore"]) == 0
     said = capsys.readouterr().out
@@ -102,8 +103,8 @@ def test_a_rubric_change_is_rescored_across_a_class_without_any_kernel(tmp_path,
     assert len(list((out / "alice" / "history").glob("*.json"))) == 2
     assert history.last(out / "alice")["result"]["score"] == graded["alice"]["score"]
     text = rubric.read_text()   # a check removed
-    start = text.index("@pytest.mark.points(1)\ndef test_console_access")
-    rubric.write_text(text[:start] + text[text.index("@pytest.mark", start + 1):])
+    start = text.rindex("[[check]]", 0, text.index('id = "console_access"'))
+    rubric.write_text(text[:start] + text[text.index("[[check]]", start + 1):])
     forget_rubric(course)
     assert main(command + ["--rescore"]) == 0
     said = capsys.readouterr().out

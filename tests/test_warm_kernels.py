@@ -150,7 +150,8 @@ def test_a_warm_and_a_cold_run_of_each_solution_grade_the_same(activity_id, tmp_
             [(c["index"], c["status"]) for c in cold_run["cells"]]
     assert [(c["id"], c["status"]) for c in warm["checks"]] == \
         [(c["id"], c["status"]) for c in cold["checks"]]
-    assert warm["score"] == cold["score"] == warm["max_score"]
+    # full marks, but for what a person decides (iam-user's billing access is in its one maximum)
+    assert warm["score"] == cold["score"] == warm["max_score"] - warm["manual_points"]
 
 
 def test_no_path_of_the_grader_outside_stays_on_a_warm_kernels_path(two_runs):

@@ -128,9 +128,10 @@ def test_forged_training_notebook_scores_only_its_real_work(tmp_path):
     assert {"bucket_name_valid", "bucket_name_convention", "endpoint_deleted"} <= graded.passed()
     # the grader made that bucket (the notebook hard-codes it)
     assert graded.status("bucket_region") == "skip"
-    # what the real work (bucket name, cleanup) earns, not full marks
-    assert graded.score == 4, graded.stdout
-    assert "Score: 4/" in graded.stdout
+    # what the real work (bucket name, cleanup) earns, and the region check that does not apply (it earns
+    # its point in every submission: one maximum), not full marks
+    assert graded.score == 5, graded.stdout
+    assert "Score: 5/" in graded.stdout
 
 
 def test_swapped_artifact_notebook_loses_the_model_marks(tmp_path):
