@@ -13,6 +13,8 @@ from grader.activities import load
 from grader.cli import main
 from grader.execution import read_submission
 from grader.execution.matching import match_notebooks
+from grader.grading.grade import RESULT_FILE
+from grader.grading.result import GradeResult
 from real_notebooks import write_v3
 
 ACTIVITY = Path(__file__).resolve().parents[1] / "activities" / "sagemaker-notebook"
@@ -141,3 +143,20 @@ def test_each_versions_starter_earns_no_simulation_or_plot_points(tmp_path, vers
     assert checks["monte_carlo_simulated"]["status"] == checks["monte_carlo_plotted"]["status"] == "fail"
     earned = sum(check["points"] for check in checks.values())
     assert earned <= 1 < sum(check["max_points"] for check in checks.values())
+
+
+@pytest.mark.slow
+def test_a_class_folder_of_loop_versions_is_graded_each_against_its_version(tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    for student, version in zip(("alice", "bob"), LOOP_VERSIONS):
+        (folder / f"{student}.ipynb").write_bytes(
+            (ACTIVITY / "solution" / "versions" / version / "monte_carlo.ipynb").read_bytes())
+    out = tmp_path / "graded"
+    assert main(["grade", "sagemaker-notebook", str(folder), "--out", str(out), "--workers", "1"]) == 0
+    for student, version in zip(("alice", "bob"), LOOP_VERSIONS):
+        result = GradeResult.read(out / student / RESULT_FILE)
+        assert [(run["file"], run["version"]) for run in result.runs] == [(f"{student}.ipynb", version)]
+        assert result.missing_notebooks == ["create_infrastructure.ipynb"]   # only monte_carlo.ipynb given
+        monte_carlo = [check for check in result.checks if check.id.split(".")[-1] in MONTE_CARLO_CHECKS]
+        assert sum(check.points for check in monte_carlo) == sum(check.max_points for check in monte_carlo)
