@@ -28,6 +28,7 @@ ACTIVITY_FIELDS = {
     "instructions": optional(str), "starting_state": optional(str), "helpers": optional(list, items=(str,)),
     "data": optional(dict), "services": optional(dict), "limits": optional(dict), "expected": optional(dict),
     "thresholds": optional(dict), "snapshot": optional(list, items=(str,)),
+    "versions": optional(list, items=(dict,)),
 }
 SERVICE_FIELDS = {"market_data": optional(bool)}
 LIMIT_FIELDS = {"cell_timeout": optional(float), "notebook_timeout": optional(float)}
@@ -56,7 +57,12 @@ EXPECTED_FIELDS = {
 }
 COURSE_TABLE_FIELDS = {"features": required(str), "label_column": optional(str), "labels": optional(str),
                        "label_codes": optional(list, items=(dict,))}
-MONTE_CARLO_FIELDS = {"notebook": required(str), "simulations": required(int), "trading_days": required(int)}
+MONTE_CARLO_FIELDS = {"notebook": required(str), "simulations": required(int), "trading_days": required(int),
+                      "interval": optional(bool)}   # false: the notebook asks for no confidence interval
+# A known version of one of the activity's notebooks (the course's terms); its `expected` values replace
+# the activity's, table by table, for a submission of that version.
+VERSION_FIELDS = {"notebook": required(str), "name": required(str), "title": required(str),
+                  "folder": optional(str), "expected": optional(dict)}
 THRESHOLD_FIELDS = {"accuracy_min": optional(float), "r2_min": optional(float), "rmse_max": optional(float),
                     "labels_disagree_max": optional(float)}
 
@@ -67,6 +73,18 @@ class Course:
 
     region: str                            # where the lesson creates everything
     bucket_conventions: tuple[dict, ...]   # bucket names the course used: {name, pattern}, the lesson's first
+
+
+@dataclass(frozen=True)
+class NotebookVersion:
+    """One version of an activity notebook that the course shipped in some term. A submission is
+    graded as the version whose own code it has most of (execution/matching.py), against `expected`."""
+
+    notebook: str
+    name: str
+    title: str
+    folder: str | None   # its copies: starter/<folder>/ and solution/<folder>/; None: starter/ and solution/
+    expected: dict       # the activity's expected values as this version asks them
 
 
 @dataclass(frozen=True)
@@ -86,6 +104,7 @@ class Activity:
     helpers: tuple[str, ...] = ()       # modules notebooks import from beside them (e.g. MCForecastTools.py)
     environment: str = "current"        # kernel environment its notebooks run on first (docs/environments.md)
     snapshot: tuple[str, ...] = SNAPSHOT_SECTIONS   # what a graded run's snapshot reads: what its checks use
+    versions: tuple[NotebookVersion, ...] = ()      # known versions of its notebooks, if it declares any
 
     @property
     def instructions(self) -> Path:
@@ -94,6 +113,25 @@ class Activity:
     def notebook(self, variant: str, name: str | None = None) -> Path:
         """The `starter` or `solution` copy of one of the activity's notebooks (default: the first)."""
         return self.folder / variant / (name or self.notebooks[0])
+
+    def copies(self, name: str) -> list[tuple[NotebookVersion | None, Path]]:
+        """The starter and solution copies of notebook `name` in every known version, with their
+        version (None for an undeclared one)."""
+        own = [version for version in self.versions if version.notebook == name]
+        found = []
+        for version in own or [None]:
+            folder = version.folder if version and version.folder else ""
+            for variant in ("solution", "starter"):
+                path = self.folder / variant / folder / name
+                if path.is_file():
+                    found.append((version, path))
+        if own and not any(version.folder is None for version in own):
+            found += [(None, path) for variant in ("solution", "starter")
+                      for path in [self.notebook(variant, name)] if path.is_file()]
+        return found
+
+    def version(self, notebook: str, name: str | None) -> NotebookVersion | None:
+        return next((v for v in self.versions if v.notebook == notebook and v.name == name), None)
 
     def needs(self, service: str) -> bool:
         return bool(self.services.get(service))
@@ -150,16 +188,42 @@ def load(activity_id: str) -> Activity:
     snapshot = tuple(raw.get("snapshot", SNAPSHOT_SECTIONS))
     if not snapshot or not set(snapshot) <= set(SNAPSHOT_SECTIONS):
         raise document.refuse(f"must list some of {', '.join(SNAPSHOT_SECTIONS)}", None, "snapshot")
+    expected = {"bucket_conventions": list(shared.bucket_conventions), **expected}
+    versions = tuple(_version(document, index, item, raw["notebooks"], expected, path.parent)
+                     for index, item in enumerate(raw.get("versions", ())))
+    names = [(version.notebook, version.name) for version in versions]
+    if len(set(names)) < len(names):
+        raise document.refuse("two versions of one notebook have the same name", "versions")
     return Activity(
         id=raw["id"], title=raw["title"], kind=raw["kind"], region=raw.get("region", shared.region),
         notebooks=tuple(raw["notebooks"]), folder=path.parent,
         data=dict(data), services=dict(raw.get("services", {})),
         limits=dict(raw.get("limits", {})),
-        expected={"bucket_conventions": list(shared.bucket_conventions), **expected},
+        expected=expected,
         thresholds=dict(raw.get("thresholds", {})), starting_state=raw.get("starting_state"),
         helpers=tuple(raw.get("helpers", ())), environment=raw.get("environment", "current"),
-        snapshot=snapshot,
+        snapshot=snapshot, versions=versions,
     )
+
+
+def _version(document: TomlFile, index: int, item: dict, notebooks: list[str], expected: dict,
+             folder: Path) -> NotebookVersion:
+    """One `[[versions]]` entry, its expected values merged over the activity's and checked as they are."""
+    document.checked(item, VERSION_FIELDS, "versions", index)
+    if item["notebook"] not in notebooks:
+        raise document.refuse(f"must be one of {', '.join(notebooks)}", "versions", "notebook", index)
+    where = item.get("folder")
+    if where is not None and (Path(where).is_absolute() or ".." in Path(where).parts or not any(
+            (folder / variant / where / item["notebook"]).is_file() for variant in ("solution", "starter"))):
+        raise document.refuse(f"must be a folder under solution/ or starter/ that holds {item['notebook']}",
+                              "versions", "folder", index)
+    merged = dict(expected)
+    for key, value in item.get("expected", {}).items():
+        merged[key] = {**expected.get(key, {}), **value} if isinstance(value, dict) else value
+    document.checked(merged, EXPECTED_FIELDS, "versions", index)
+    if "monte_carlo" in merged:
+        document.checked(merged["monte_carlo"], MONTE_CARLO_FIELDS, "versions", index)
+    return NotebookVersion(item["notebook"], item["name"], item["title"], where, merged)
 
 
 def load_all() -> list[Activity]:

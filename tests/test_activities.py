@@ -98,3 +98,33 @@ def test_an_activity_names_only_snapshot_sections_that_exist(tmp_path, monkeypat
     with pytest.raises(UsageError,
                        match=r"activity.toml:\d+: snapshot: must list some of iam, s3, sagemaker"):
         load("iam-user")
+
+
+def test_an_activitys_notebook_versions_are_read_and_checked(tmp_path, monkeypatch):
+    from grader.errors import UsageError
+
+    shutil.copytree(PROJECT_ACTIVITIES / "sagemaker-notebook", tmp_path / "activities" / "sagemaker-notebook")
+    monkeypatch.setenv("GRADER_PROJECT_DIR", str(tmp_path))
+    activity = load("sagemaker-notebook")
+    loop = activity.version("monte_carlo.ipynb", "get-barset-loop")
+    assert loop.expected["monte_carlo"] == {"notebook": "monte_carlo.ipynb", "simulations": 10,
+                                            "trading_days": 7560, "interval": False}
+    assert loop.expected["instance_type"] == activity.expected["instance_type"]   # the rest is the activity's
+    assert activity.version("monte_carlo.ipynb", "mcforecasttools").expected == activity.expected
+    assert len(activity.copies("monte_carlo.ipynb")) == 6   # starter and solution of three versions
+    toml = tmp_path / "activities" / "sagemaker-notebook" / "activity.toml"
+    text = toml.read_text()
+    for wrong, problem in (('folder = "versions/get-bars-loop"', r"versions.folder: must be a folder under"),
+                           ('simulations = 10', r"versions.simulations: must be "),
+                           ('notebook = "monte_carlo.ipynb"\nname = "get-bars-loop"',
+                            r"versions.notebook: must be one of"),
+                           ('name = "get-bars-loop"', r"versions: two versions of one notebook")):
+        replacement = {'folder = "versions/get-bars-loop"': 'folder = "../../iam-user"',
+                       'simulations = 10': 'simulations = "ten"',
+                       'notebook = "monte_carlo.ipynb"\nname = "get-bars-loop"':
+                           'notebook = "montecarlo.ipynb"\nname = "get-bars-loop"',
+                       'name = "get-bars-loop"': 'name = "get-barset-loop"'}[wrong]
+        assert wrong in text
+        toml.write_text(text.replace(wrong, replacement, 1))
+        with pytest.raises(UsageError, match=r"activity.toml:\d+: " + problem):
+            load("sagemaker-notebook")

@@ -44,6 +44,12 @@ class Evidence:
     def expected(self) -> dict:
         return self.activity.expected
 
+    def expected_of(self, run: RunRecord) -> dict:
+        """The expected values as the version of the notebook that `run` ran asks them (the activity's own
+        when it declares no versions of that notebook)."""
+        version = self.activity.version(run.notebook, run.submission.get("version"))
+        return version.expected if version else self.expected
+
     @property
     def thresholds(self) -> dict:
         return self.activity.thresholds

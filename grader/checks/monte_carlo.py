@@ -2,8 +2,10 @@
 what it printed and displayed), never whether it merely ran to the end. A starter whose blanks are
 comment-only cells runs to the end and produces none of it.
 
-Expected values (`[expected.monte_carlo]` in activity.toml): the notebook's name, and the number of
-simulations and trading days its instructions ask for.
+Expected values (`[expected.monte_carlo]` in activity.toml): the notebook's name, the number of
+simulations and trading days its instructions ask for, and whether they ask for a confidence interval.
+The course's older versions of the notebook (`[[versions]]`) ask for other sizes and no interval; a
+run is graded against the version it was matched to.
 """
 
 from __future__ import annotations
@@ -38,6 +40,12 @@ def _run(ev: Evidence) -> tuple[RunRecord | None, Outcome | None]:
     return run, None
 
 
+def _asked(ev: Evidence, run: RunRecord) -> tuple[dict, str]:
+    """What the run's version of the notebook asks, and the version's title in brackets (or nothing)."""
+    version = ev.activity.version(run.notebook, run.submission.get("version"))
+    return ev.expected_of(run)["monte_carlo"], f" ({version.title})" if version else ""
+
+
 def _trajectory_plots(run: RunRecord) -> list[dict]:
     """Axes with many lines: plots of simulated paths (lines = simulations, points = days + 1)."""
     return [{**axes, "cell": cell.index} for cell in run.cells for figure in cell.figures
@@ -55,7 +63,7 @@ def simulated(ev: Evidence) -> Outcome:
     run, outcome = _run(ev)
     if outcome:
         return outcome
-    asked = ev.expected["monte_carlo"]
+    asked, version = _asked(ev, run)
     runs, days = int(asked["simulations"]), int(asked["trading_days"])
     found = [(plot["lines"], plot["points"], plot["cell"]) for plot in _trajectory_plots(run)]
     found += [(int(columns), int(rows), index) for index, text in _texts(run)
@@ -71,10 +79,9 @@ def simulated(ev: Evidence) -> Outcome:
                       f"cumulative returns; run {runs} simulations of {days} trading days and plot them",
                       asked={"simulations": runs, "trading_days": days})
     seen = ", ".join(f"{simulations} x {length} (cell {cell})" for simulations, length, cell in found[:3])
-    return failed(f"{run.submission['name']} simulated other sizes ({seen}, simulations x days); "
-                  "the notebook asks "
-                  f"for {runs} simulations of {days} trading days (num_simulation={runs}, "
-                  f"num_trading_days={days})", asked={"simulations": runs, "trading_days": days})
+    return failed(f"{run.submission['name']} simulated other sizes ({seen}, simulations x days); the "
+                  f"notebook{version} asks for {runs} simulations of {days} trading days",
+                  asked={"simulations": runs, "trading_days": days})
 
 
 def plotted(ev: Evidence) -> Outcome:
@@ -97,6 +104,10 @@ def interval_printed(ev: Evidence) -> Outcome:
     run, outcome = _run(ev)
     if outcome:
         return outcome
+    asked, version = _asked(ev, run)
+    if not asked.get("interval", True):
+        return skipped(f"{run.submission['name']} is a version of the notebook that asks for no confidence "
+                       f"interval{version}")
     for index, text in _texts(run):
         for pattern in _INTERVALS:
             for low, high in pattern.findall(text):

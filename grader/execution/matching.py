@@ -9,13 +9,17 @@ A file of another activity is refused, naming that activity, whatever its name: 
 would only fail for reasons that are not the student's. The model activities share most of their
 code (the SageMaker steps), so what tells them apart is the code only one activity's copies have
 (`load_boston()`, `x_austin_final.csv`, its S3 prefix).
+
+An activity may declare known versions of a notebook (the course's terms, `[[versions]]` in its
+activity.toml): every version's copies count as that notebook's, and a matched file is the version
+whose own code it has most of (version_of), which the checks then grade it against.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..activities import Activity, load, load_all
@@ -50,21 +54,40 @@ def _code_lines(nb) -> list[str]:
             for line in cell.source.splitlines() if line.strip() and not line.strip().startswith("#")]
 
 
-def _reference_code(activity: Activity, name: str) -> list[list[str]]:
+def _versioned_code(activity: Activity, name: str) -> list[tuple[str | None, list[str]]]:
+    """The code of notebook `name`'s starter and solution copies in every known version, with the version."""
     import nbformat
 
-    copies = []
-    for variant in ("solution", "starter"):
-        path = activity.notebook(variant, name)
-        if path.is_file():
-            copies.append(_code_lines(nbformat.read(path, as_version=4)))
-    return copies
+    return [(version.name if version else None, _code_lines(nbformat.read(path, as_version=4)))
+            for version, path in activity.copies(name)]
+
+
+def _reference_code(activity: Activity, name: str) -> list[list[str]]:
+    return [code for _, code in _versioned_code(activity, name)]
 
 
 def _similarity(code: list[str], references: list[list[str]]) -> float:
     return max((difflib.SequenceMatcher(None, code, reference, autojunk=False).ratio()
                 for reference in references),
                default=0.0)
+
+
+def version_of(activity: Activity, name: str, code: list[str]) -> str | None:
+    """The known version of notebook `name` that `code` is: the one with most of the code lines only its
+    copies have, then the closest to its copies (the first declared on a tie); None when the activity
+    declares no versions of it. A starter shares most lines with any submission, so closeness alone
+    would pick a version's starter over another version's own code."""
+    lines: dict[str | None, list[list[str]]] = {}
+    for version, reference in _versioned_code(activity, name):
+        lines.setdefault(version, []).append(reference)
+    own = {version: {line for copy in copies for line in copy} for version, copies in lines.items()}
+    present = set(code)
+
+    def fit(version: str) -> tuple[int, float]:
+        others = set().union(*(theirs for other, theirs in own.items() if other != version))
+        return len(present & (own[version] - others)), _similarity(code, lines[version])
+
+    return max((version for version in lines if version), key=fit, default=None)
 
 
 def _distinctive_lines() -> dict[str, set[str]]:
@@ -132,5 +155,7 @@ def match_notebooks(activity: Activity, submissions: list[Submission]) -> Matche
             raise UsageError(f"{submission.path.name} does not look like any of {activity.id}'s notebooks "
                              f"({', '.join(names)}){taken}; rename it to the notebook it is")
         chosen[scored[0][1]], how[scored[0][1]] = submission, "content"
-    ordered = {name: chosen[name] for name in names if name in chosen}
+    ordered = {name: replace(chosen[name],
+                             version=version_of(activity, name, _code_lines(chosen[name].notebook)))
+               for name in names if name in chosen}
     return Matched(ordered, [name for name in names if name not in chosen], how)

@@ -37,10 +37,12 @@ class Submission:
     notebook: nbformat.NotebookNode
     accepted_as: dict = field(default_factory=dict)   # nbformat and kernel it was found with, what it runs on
     notes: tuple[str, ...] = ()                       # how it was adapted, for the run record
+    version: str | None = None                        # the known version it is (execution/matching.py)
 
     def to_dict(self) -> dict:
         return {"path": str(self.path), "name": self.path.name, "sha256": self.sha256,
-                "accepted_as": dict(self.accepted_as), "notes": list(self.notes)}
+                "accepted_as": dict(self.accepted_as), "notes": list(self.notes),
+                "version": self.version}
 
 
 def read_submission(path: Path) -> Submission:

@@ -314,6 +314,12 @@ def _stage_timings(gathered, total_s: float) -> dict:
     return stages
 
 
+def _version_summary(activity, run) -> dict:
+    """The known version of the notebook the run was graded as ({} when the activity declares none)."""
+    version = activity.version(run.notebook, run.submission.get("version"))
+    return {"version": version.name, "version_title": version.title} if version else {}
+
+
 def _environment_summary(run) -> dict:
     """Which kernel environment ran the notebook and why (a re-run in another era says so)."""
     return {key: run.environment[key] for key in ("name", "chosen", "note", "other_run")
@@ -354,6 +360,7 @@ def pytest_sessionfinish(session, exitstatus):
         activity=activity_id, submission=[Path(path).name for path in grading.options.submissions],
         source=grading.source,
         checks=checks, runs=[{"notebook": run.notebook, "file": run.submission["name"],
+                              **_version_summary(load(activity_id), run),
                               "sha256": run.submission["sha256"], **run.summary(),
                               "duration_s": run.duration_s, "stages": run.stages, **_condensed(run),
                               "environment": _environment_summary(run)}

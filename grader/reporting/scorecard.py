@@ -81,6 +81,7 @@ def render(result: GradeResult, width: int = 100) -> str:
         ran = _shown(run.get("file", run["notebook"]))
         graded_as = (f" as {_shown(run['notebook'])}" if run.get("file", run["notebook"]) != run["notebook"]
                      else "")
+        graded_as += f" (version {_shown(run['version_title'])})" if run.get("version_title") else ""
         environment = run.get("environment", {})
         on = f" on {_shown(environment['name'])}" if environment.get("name", "current") != "current" else ""
         lines.append(f"  ran {ran}{graded_as}{on}: {run['ok']}/{run['cells']} cells ok "
