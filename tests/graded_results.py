@@ -7,7 +7,7 @@ import random
 from pathlib import Path
 
 from grader.grading.result import CheckResult, GradeResult
-from grader.reporting.results_files import Submission
+from grader.reporting.results_files import GradedSubmission
 
 SCRIPT = "<script>alert('pwned')</script>"
 IMG = "<img src=x onerror=alert(1)>"
@@ -100,7 +100,7 @@ def hostile() -> GradeResult:
                               "notes": [f"cell 3: {SCRIPT}"], "kernel_message": f"the kernel died {IMG}"}])
 
 
-def class_of(count: int) -> list[Submission]:
+def class_of(count: int) -> list[GradedSubmission]:
     """`count` students: every third crashed like hostile(), the rest solutions with some checks failed."""
     made = []
     for number in range(count):
@@ -108,5 +108,5 @@ def class_of(count: int) -> list[Submission]:
         for check in result.checks[number % 7:]:
             if number % 2 and check.status == "pass":
                 check.status, check.points = "fail", 0.0
-        made.append(Submission(f"student-{number:03d}", result, Path(f"/results/{number}/result.json")))
+        made.append(GradedSubmission(f"student-{number:03d}", result, Path(f"/results/{number}/result.json")))
     return made

@@ -23,7 +23,7 @@ from grader.errors import UsageError
 from grader.grading.grade import RESULT_FILE
 from grader.grading.result import GradeResult
 from grader.reporting.canvas_import import describe, place
-from grader.reporting.results_files import Submission
+from grader.reporting.results_files import GradedSubmission
 
 HOUSING = load("housing")
 NOTEBOOK = b'{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}'
@@ -245,11 +245,11 @@ def test_grade_refuses_a_bad_gradebook_or_half_the_options_before_anything_is_ma
 def test_results_are_placed_by_canvas_id_then_sis_login_then_name_never_on_a_row_two_could_claim(tmp_path):
     gradebook = read_gradebook(gradebook_csv(tmp_path / "gradebook.csv", students=CLASS + [
         ["Kim, Bo", "77777", "", "bokim2", "Section 3", "", ""]]), ASSIGNMENT)
-    made = [Submission("12345", solution(3), Path("a")),                          # Canvas user id
-            Submission("ASmith", solution(3), Path("b")),                         # SIS login, any case
-            Submission("900400", solution(3), Path("c")),                         # SIS user id
-            Submission("kb", solution(3), Path("d"), name="Bo Kim"),              # two Bo Kims: not guessed
-            Submission("jd", solution(3), Path("e"), name="Jane Doe")]            # Jane's row is taken by id
+    made = [GradedSubmission("12345", solution(3), Path("a")),                          # Canvas user id
+            GradedSubmission("ASmith", solution(3), Path("b")),                         # SIS login, any case
+            GradedSubmission("900400", solution(3), Path("c")),                         # SIS user id
+            GradedSubmission("kb", solution(3), Path("d"), name="Bo Kim"),      # two Bo Kims: not guessed
+            GradedSubmission("jd", solution(3), Path("e"), name="Jane Doe")]    # Jane's row is taken by id
     placement = place(made, gradebook)
     assert {key: submission.student for key, submission in placement.rows.items()} == \
         {"12345": "12345", "23456": "ASmith", "45678": "900400"}
@@ -258,8 +258,8 @@ def test_results_are_placed_by_canvas_id_then_sis_login_then_name_never_on_a_row
     assert reasons["kb"].startswith("its name matches 2 gradebook students (Kim, Bo; Kim, Bo)")
     assert reasons["jd"].startswith("not in the gradebook")
     assert made[1].name == "Smith, Ann"   # the gradebook as a roster
-    named = [Submission("x1", solution(3), Path("f"), name="doejane"),
-             Submission("x2", solution(3), Path("g"))]
+    named = [GradedSubmission("x1", solution(3), Path("f"), name="doejane"),
+             GradedSubmission("x2", solution(3), Path("g"))]
     placement = place(named, gradebook)
     assert {key: submission.student for key, submission in placement.rows.items()} == {"12345": "x1"}
     written = {"canvas": tmp_path / "canvas-import.csv", "canvas_not_imported": tmp_path / "not.csv"}

@@ -23,7 +23,7 @@ from grader.reporting.class_summary import check_rates, write_class_report
 from grader.reporting.gradebook import grades_csv
 from grader.reporting.html import submission_page
 from grader.reporting.junit import junit_xml
-from grader.reporting.results_files import Submission, read_submissions
+from grader.reporting.results_files import GradedSubmission, read_submissions
 from grader.reporting.scorecard import render
 
 
@@ -186,7 +186,7 @@ def test_junit_counts_failures_errors_and_skips():
 
 
 def test_grades_csv_has_one_row_per_student_and_a_column_per_check():
-    made = class_of(4) + [Submission(f"=HYPERLINK(\"x\"){IMG}", solution(3), Path("/r/result.json"))]
+    made = class_of(4) + [GradedSubmission(f"=HYPERLINK(\"x\"){IMG}", solution(3), Path("/r/result.json"))]
     rows = list(csv.reader(io.StringIO(grades_csv(made))))
     header = rows[0]
     assert header[:5] == ["student", "score", "max_score", "percentage", "status"]
@@ -211,7 +211,8 @@ def test_check_rates_put_the_hardest_first():
 def test_a_check_that_applied_to_no_graded_submission_does_not_lead_the_hardest_checks():
     """Graded runs skip the bucket-region check; submissions that could not be graded have it as an
     error. They say nothing about how hard it is, so it must not lead the table at 0/3."""
-    graded = [Submission(f"s{number}", solution(26), Path(f"/r/{number}/result.json")) for number in range(5)]
+    graded = [GradedSubmission(f"s{number}", solution(26), Path(f"/r/{number}/result.json"))
+              for number in range(5)]
     for submission in graded:
         region = submission.result.checks[-1]
         region.status, region.points = "skip", points_for("skip", region.max_points)
@@ -221,7 +222,7 @@ def test_a_check_that_applied_to_no_graded_submission_does_not_lead_the_hardest_
         result.error = "not valid notebook JSON"
         for check in result.checks:
             check.status, check.points = "error", 0.0
-        ungraded.append(Submission(f"u{number}", result, Path(f"/r/u{number}/result.json")))
+        ungraded.append(GradedSubmission(f"u{number}", result, Path(f"/r/u{number}/result.json")))
     rates = {rate.id: rate for rate in check_rates(graded + ungraded)}
     skipped = rates[graded[0].result.checks[-1].id]
     assert skipped.judged == 0 and skipped.rate == 1.0
@@ -278,7 +279,8 @@ def test_banners_say_what_weakens_the_verdict_and_free_leftovers_get_no_chart():
 def test_the_class_summary_histogram_and_rows_share_the_activitys_one_maximum(tmp_path):
     """A check that does not apply earns its points and a submission that could not be graded has every
     check at 0: the header's 'out of', the histogram's axis and every row say the same maximum."""
-    graded = [Submission(f"s{number}", solution(26), Path(f"/r/{number}/result.json")) for number in range(3)]
+    graded = [GradedSubmission(f"s{number}", solution(26), Path(f"/r/{number}/result.json"))
+              for number in range(3)]
     not_applying = graded[0].result.checks[-1]
     not_applying.status, not_applying.points = "skip", points_for("skip", not_applying.max_points)
     ungraded = solution(26)
@@ -288,7 +290,7 @@ def test_the_class_summary_histogram_and_rows_share_the_activitys_one_maximum(tm
     results = [submission.result for submission in graded] + [ungraded]
     points = sum(check.max_points for check in ungraded.checks)
     assert {result.max_score for result in results} == {points} and graded[0].result.score == points
-    write_class_report(graded + [Submission("s9", ungraded, Path("/r/9/result.json"))], tmp_path)
+    write_class_report(graded + [GradedSubmission("s9", ungraded, Path("/r/9/result.json"))], tmp_path)
     index = (tmp_path / "index.html").read_text()
     header = re.search(r"<dt>Score</dt><dd>[^<]*out of ([\d.]+)</dd>", index)
     axis = re.search(r"score \(out of ([\d.]+)\)", index)

@@ -15,7 +15,7 @@ from ..grading.result import GradeResult
 from ..reporting import gradescope, view
 from ..reporting.canvas_import import Placement, describe
 from ..reporting.class_summary import write_class_report
-from ..reporting.results_files import Submission
+from ..reporting.results_files import GradedSubmission
 from ..spreadsheet import csv_text
 from .discovery import UNASSIGNED_FILE, Found
 from .task import GRADESCOPE_FILE
@@ -23,17 +23,17 @@ from .task import GRADESCOPE_FILE
 LISTED = 8   # lines per list on the terminal; the files have them all
 
 
-def class_submissions(out: Path, found: Found) -> list[Submission]:
+def class_submissions(out: Path, found: Found) -> list[GradedSubmission]:
     """The results of the students found this time (a student no longer in SUBMISSIONS is left out)."""
     submissions = []
     for work in found.students:
         path = Path(out) / work.student / RESULT_FILE
         if path.is_file():
-            submissions.append(Submission(work.student, GradeResult.read(path), path, work.name))
+            submissions.append(GradedSubmission(work.student, GradeResult.read(path), path, work.name))
     return submissions
 
 
-def write_class_outputs(out: Path, submissions: list[Submission], found: Found, *, staff: bool,
+def write_class_outputs(out: Path, submissions: list[GradedSubmission], found: Found, *, staff: bool,
                         canvas: Placement | None = None, changes: dict[str, dict] | None = None,
                         similar: list | None = None) -> dict[str, Path]:
     """The class's pages and exports, and each student's Gradescope file again (a review may have changed
@@ -66,7 +66,7 @@ def _listed(lines: list[str], more_in: str) -> list[str]:
     return shown
 
 
-def terminal_summary(submissions: list[Submission], found: Found, written: dict[str, Path], *,
+def terminal_summary(submissions: list[GradedSubmission], found: Found, written: dict[str, Path], *,
                      graded_now: int, reused: int, canvas: Placement | None = None,
                      changes: dict[str, dict] | None = None) -> str:
     statuses = [view.status(submission.result) for submission in submissions]

@@ -23,7 +23,7 @@ from ..files import write_atomic
 from ..spreadsheet import csv_text
 from ..terminal import inert
 from . import view
-from .results_files import Submission
+from .results_files import GradedSubmission
 
 IMPORT_FILE = "canvas-import.csv"
 NOT_IMPORTED_FILE = "canvas-not-imported.csv"
@@ -37,15 +37,15 @@ def _name_forms(name: str) -> set[str]:
     return {"".join(words), " ".join(sorted(words))} if words else set()
 
 
-def _same_login(submission: Submission, student: GradebookStudent) -> bool:
+def _same_login(submission: GradedSubmission, student: GradebookStudent) -> bool:
     return bool(student.sis_login_id) and submission.student.casefold() == student.sis_login_id.casefold()
 
 
-def _same_sis_id(submission: Submission, student: GradebookStudent) -> bool:
+def _same_sis_id(submission: GradedSubmission, student: GradebookStudent) -> bool:
     return bool(student.sis_user_id) and submission.student == student.sis_user_id
 
 
-def _same_name(submission: Submission, student: GradebookStudent) -> bool:
+def _same_name(submission: GradedSubmission, student: GradebookStudent) -> bool:
     return bool(_name_forms(submission.name) & _name_forms(student.name))
 
 
@@ -60,18 +60,21 @@ RULES = (   # (what matched, does this result belong on this row), tried in this
 @dataclass
 class Placement:
     gradebook: Gradebook
-    rows: dict[str, Submission] = field(default_factory=dict)      # gradebook ID -> the result on that row
+    # gradebook ID -> the result on that row
+    rows: dict[str, GradedSubmission] = field(default_factory=dict)
     matched_by: dict[str, str] = field(default_factory=dict)       # student (folder) -> the rule placing it
-    not_imported: list[tuple[Submission, str]] = field(default_factory=list)   # (result, why it is not in)
+    # (result, why it is not in)
+    not_imported: list[tuple[GradedSubmission, str]] = field(default_factory=list)
 
     @property
-    def scored(self) -> dict[str, Submission]:
+    def scored(self) -> dict[str, GradedSubmission]:
         """The rows that get a score: placed results that were graded."""
         left_out = {id(submission) for submission, _ in self.not_imported}
         return {key: submission for key, submission in self.rows.items() if id(submission) not in left_out}
 
 
-def place(submissions: list[Submission], gradebook: Gradebook, *, keep_names: bool = False) -> Placement:
+def place(submissions: list[GradedSubmission], gradebook: Gradebook, *,
+          keep_names: bool = False) -> Placement:
     """Every result on its gradebook row (a result no rule places alone on a free row is left out), and
     the gradebook as a roster: a placed result takes its student's Canvas name, unless `keep_names`
     (a roster named the students) and it has one."""
@@ -108,7 +111,7 @@ def place(submissions: list[Submission], gradebook: Gradebook, *, keep_names: bo
     return placement
 
 
-def canvas_points(submission: Submission, points_possible: float) -> float:
+def canvas_points(submission: GradedSubmission, points_possible: float) -> float:
     """The result's score out of the assignment's points possible, to 2 decimals."""
     result = submission.result
     return round(result.score * points_possible / result.max_score, 2)

@@ -19,7 +19,7 @@ from .gradebook import grades_csv
 from .html import REPORT_FILE, environment, write_submission_page
 from .junit import junit_xml
 from .pictures import histogram
-from .results_files import Submission
+from .results_files import GradedSubmission
 
 
 @dataclass
@@ -37,7 +37,7 @@ class CheckRate:
         return self.passed / self.judged if self.judged else 1.0
 
 
-def check_rates(submissions: list[Submission]) -> list[CheckRate]:
+def check_rates(submissions: list[GradedSubmission]) -> list[CheckRate]:
     """Each check's pass rate across the class, the lowest first (rubric order among equals). A submission
     that could not be graded at all says nothing about a check: it is left out of the rates (its row
     and the problems list say why)."""
@@ -54,7 +54,7 @@ def check_rates(submissions: list[Submission]) -> list[CheckRate]:
     return sorted(rates.values(), key=lambda rate: (rate.rate, order.index(rate.id)))
 
 
-def _first_cause(submission: Submission) -> str:
+def _first_cause(submission: GradedSubmission) -> str:
     found, _ = view.causes(submission.result, submission.result.checks)
     if not found:
         return ""
@@ -62,7 +62,7 @@ def _first_cause(submission: Submission) -> str:
     return f"{found[0].notebook} cell {failure['cell']}: {failure['error']}"
 
 
-def summary_page(submissions: list[Submission], links: dict[str, str], exports: tuple[str, ...] = (),
+def summary_page(submissions: list[GradedSubmission], links: dict[str, str], exports: tuple[str, ...] = (),
                  changes: dict[str, dict] | None = None, similar: list | None = None) -> str:
     """`similar`: pairs of students (`a`, `b`, `share_a`, `share_b`, `shared_chars`; review/similarity.py)."""
     results = [submission.result for submission in submissions]
@@ -88,7 +88,7 @@ INDEX_FILE, GRADES_FILE, JUNIT_FILE = "index.html", "grades.csv", "junit.xml"
 CLASS_FILES = (INDEX_FILE, GRADES_FILE, JUNIT_FILE, IMPORT_FILE, NOT_IMPORTED_FILE)   # beside the students
 
 
-def write_class_report(submissions: list[Submission], out: Path, *, staff: bool = False,
+def write_class_report(submissions: list[GradedSubmission], out: Path, *, staff: bool = False,
                        canvas: Placement | None = None, changes: dict[str, dict] | None = None,
                        similar: list | None = None) -> dict[str, Path]:
     """Write every student's report, the class summary and the exports into `out` (with `canvas`, the

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from ..spreadsheet import csv_text
 from . import view
-from .results_files import Submission
+from .results_files import GradedSubmission
 
 FIXED = ["student", "score", "max_score", "percentage", "status", "flags"]
 LINES = {"late": "late_penalty", "staff": "total_adjustment"}   # columns: the score's lines beyond the checks
 
-def check_ids(submissions: list[Submission]) -> list[str]:
+def check_ids(submissions: list[GradedSubmission]) -> list[str]:
     """Every check any result has, in rubric order."""
     return list(dict.fromkeys(check.id for submission in submissions for check in submission.result.checks))
 
@@ -22,7 +22,7 @@ def _number(value: float) -> int | float:
     return int(value) if value == int(value) else round(value, 2)
 
 
-def grades_csv(submissions: list[Submission]) -> str:
+def grades_csv(submissions: list[GradedSubmission]) -> str:
     """Points per check (they add up to the score); a manual check's cell is empty (a person decides), as is
     a check a result lacks.
     A `name` column follows `student` when a roster named the students."""

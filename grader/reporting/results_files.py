@@ -13,7 +13,7 @@ from ..grading.result import GradeResult
 
 
 @dataclass
-class Submission:
+class GradedSubmission:
     student: str          # the name of the folder its result.json is in
     result: GradeResult
     path: Path            # its result.json
@@ -36,7 +36,7 @@ def result_paths(paths: list[Path]) -> list[Path]:
     return list(dict.fromkeys(path.resolve() for path in found))
 
 
-def read_submissions(paths: list[Path], *, student_view: bool = False) -> list[Submission]:
+def read_submissions(paths: list[Path], *, student_view: bool = False) -> list[GradedSubmission]:
     """Every result, each named uniquely after its folder; one line (UsageError) for a file that is not
     a graded result or for results of different activities. `student_view`: each result as students may
     see it (GradeResult.for_students), so that nothing rendered from it holds what hidden checks found."""
@@ -51,7 +51,7 @@ def read_submissions(paths: list[Path], *, student_view: bool = False) -> list[S
             suffix += 1
             name = f"{path.parent.name}-{suffix}"
         taken.add(name)
-        submissions.append(Submission(name, result.for_students() if student_view else result, path))
+        submissions.append(GradedSubmission(name, result.for_students() if student_view else result, path))
     activities = sorted({submission.result.activity for submission in submissions})
     if len(activities) > 1:
         raise UsageError(
@@ -59,7 +59,7 @@ def read_submissions(paths: list[Path], *, student_view: bool = False) -> list[S
     return sorted(submissions, key=lambda submission: submission.student)
 
 
-def name_from_roster(submissions: list[Submission], roster: dict[str, str]) -> list[tuple[str, str]]:
+def name_from_roster(submissions: list[GradedSubmission], roster: dict[str, str]) -> list[tuple[str, str]]:
     """Each result whose student (the name of its folder) is on the roster (id -> name) gets that name;
     returns the roster's (id, name) pairs that have no result."""
     for submission in submissions:

@@ -18,7 +18,7 @@ from pathlib import Path
 from ..errors import UsageError
 from ..files import write_atomic
 from ..grading.result import GradeResult
-from ..reporting.results_files import Submission
+from ..reporting.results_files import GradedSubmission
 from . import history
 from .adjustments import ADJUSTMENTS_FILE, TOTAL, Adjustment, check_known, read_adjustments
 from .flags import flags_for
@@ -81,9 +81,9 @@ def review(result: GradeResult, *, facts: dict, adjustments: list[Adjustment], p
     return reviewed
 
 
-def review_class(submissions: list[Submission], *, adjustments_file: Path | None, policy: LatePolicy | None,
-                 similar: set[str] = frozenset(), write: bool = False, fresh: set[str] = frozenset(),
-                 run: str = "") -> list[Submission]:
+def review_class(submissions: list[GradedSubmission], *, adjustments_file: Path | None,
+                 policy: LatePolicy | None, similar: set[str] = frozenset(), write: bool = False,
+                 fresh: set[str] = frozenset(), run: str = "") -> list[GradedSubmission]:
     """Every submission reviewed. With `write`, a result that changed is written back over its
     result.json; the previous one is kept in its history when its score, checks or review changed,
     unless it was graded in this run (`fresh`: the grading already kept the one before)."""
@@ -103,13 +103,13 @@ def review_class(submissions: list[Submission], *, adjustments_file: Path | None
             if submission.student not in fresh and history.change({"result": before}, None, after):
                 history.keep(folder, stamp=None, run=run)   # a change of score, checks or staff's review
             result.write(submission.path, for_students=False)
-        reviewed.append(Submission(submission.student, result, submission.path, submission.name))
+        reviewed.append(GradedSubmission(submission.student, result, submission.path, submission.name))
     return reviewed
 
 
 
-def review_results(paths: list[Path], submissions: list[Submission], *, adjustments_file: Path | None,
-                   due: str | None, late_penalty: str | None) -> tuple[list[Submission], list[Pair]]:
+def review_results(paths: list[Path], submissions: list[GradedSubmission], *, adjustments_file: Path | None,
+                   due: str | None, late_penalty: str | None) -> tuple[list[GradedSubmission], list[Pair]]:
     """`grader report`'s review (nothing written back) and the similar pairs: the adjustments and late
     policy given, else those kept in RESULTS when it is one batch folder (with its pairs)."""
     folder = Path(paths[0]) if len(paths) == 1 and Path(paths[0]).is_dir() else None
