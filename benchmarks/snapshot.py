@@ -12,7 +12,7 @@ import time
 import boto3
 
 from grader.emulator import Emulator
-from grader.evidence.snapshot import collect_emulated
+from grader.snapshots.snapshot import collect_emulated
 
 IMAGE = "174872318107.dkr.ecr.us-west-2.amazonaws.com/linear-learner:1"
 

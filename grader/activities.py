@@ -19,7 +19,7 @@ from .project import course_file, project_dir
 from .strict_toml import TomlFile, optional, required
 
 KINDS = ("notebook", "console")
-SNAPSHOT_SECTIONS = ("iam", "s3", "sagemaker")   # what an account snapshot can read (evidence/snapshot.py)
+SNAPSHOT_SECTIONS = ("iam", "s3", "sagemaker")   # what an account snapshot can read (snapshots/snapshot.py)
 COURSE_FIELDS = {"region": required(str), "bucket_conventions": required(list, items=(dict,))}
 CONVENTION_FIELDS = {"name": required(str), "pattern": required(str)}
 ACTIVITY_FIELDS = {

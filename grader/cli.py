@@ -106,8 +106,8 @@ def _snapshot(args) -> int:
 
     from .activities import course
     from .emulator import read_env_file
-    from .evidence.snapshot import collect, collect_live, reached, write
     from .regions import regions_to_read
+    from .snapshots.snapshot import collect, collect_live, reached, write
 
     if args.live:
         snapshot = collect_live(args.profile, args.region)

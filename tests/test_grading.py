@@ -21,8 +21,8 @@ IAM_SOLUTION = PROJECT / "activities/iam-user/solution/create_admin_user.ipynb"
 def snapshot_of_the_iam_solution(tmp_path_factory):
     """Run the iam-user solution once and keep the account's snapshot (a console activity's evidence)."""
     from grader.activities import load
-    from grader.evidence.snapshot import write
     from grader.grading.gather import GradingOptions, gather
+    from grader.snapshots.snapshot import write
 
     gathered = gather(load("iam-user"), GradingOptions(submissions=[IAM_SOLUTION]))
     path = tmp_path_factory.mktemp("iam") / "iam.json"

@@ -25,7 +25,7 @@ SANDBOX_UIDS = 200_000  # sandboxed processes run as a fresh uid from here up
 HELD_SNAPSHOT = """
 import sys, threading
 from pathlib import Path
-from grader.evidence import snapshot
+from grader.snapshots import snapshot
 from grader.cli import main
 
 collect = snapshot.collect_emulated

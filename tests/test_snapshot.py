@@ -8,9 +8,9 @@ from botocore.awsrequest import AWSResponse
 
 from grader.cli import main
 from grader.errors import UsageError
-from grader.evidence import snapshot as snapshots
-from grader.evidence.snapshot import collect_emulated, decode_body, incomplete
 from grader.execution.seeding import seed_from_snapshot
+from grader.snapshots import snapshot as snapshots
+from grader.snapshots.snapshot import collect_emulated, decode_body, incomplete
 
 BUCKET = "sagemaker-20191007-2307"
 ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess"
@@ -118,7 +118,7 @@ def test_training_inputs_are_kept_for_offline_protobuf_checks(emulator, account,
     collector = snapshots.Collector(boto3.Session(), ["us-west-2"], emulator.url, {
         "aws_access_key_id": account.access_key_id, "aws_secret_access_key": account.secret_access_key,
         "aws_session_token": account.session_token})
-    from grader.evidence.collect_s3 import collect_s3
+    from grader.snapshots.collect_s3 import collect_s3
     try:
         objects = by_name(collect_s3(collector, urls)["buckets"], "Name", BUCKET)["objects"]
     finally:

@@ -1,5 +1,5 @@
 """Reading the accounts of an audit, read-only: who each one is, then SageMaker region by region and
-S3, through the snapshot collectors of grader/evidence (or from a recorded snapshot file).
+S3, through the snapshot collectors of grader/snapshots (or from a recorded snapshot file).
 
 Accounts are read in parallel, and each account's regions too, both with a cap. Whatever fails is
 kept as data: an account that cannot be entered (access denied, expired credentials, unreachable)
@@ -13,10 +13,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from ..errors import UsageError
-from ..evidence.collect_s3 import collect_s3
-from ..evidence.collect_sagemaker import collect_sagemaker
-from ..evidence.snapshot import Collector
-from ..evidence.snapshot import read as read_snapshot
+from ..snapshots.collect_s3 import collect_s3
+from ..snapshots.collect_sagemaker import collect_sagemaker
+from ..snapshots.snapshot import Collector
+from ..snapshots.snapshot import read as read_snapshot
 from .regions import RegionChoice, default_regions
 from .sessions import new_session
 from .sources import AccountSource

@@ -9,7 +9,7 @@ import boto3
 import botocore.loaders
 import botocore.session
 
-from ..evidence.snapshot import READ_ONLY_PREFIXES
+from ..snapshots.snapshot import READ_ONLY_PREFIXES
 
 # Getting into an account: who am I, and a role's temporary credentials. Everything else must read.
 ENTRY_OPERATIONS = {"GetCallerIdentity", "AssumeRole"}

@@ -78,7 +78,7 @@ def grading_version(activity: Activity, *, limits: dict, data_dir: Path | None, 
 
 
 # The grader's code that runs notebooks and records what they did, and activity.toml's settings for runs.
-EVIDENCE_PARTS = ("execution", "sandbox", "emulator", "evidence", "linear_learner", "kernel_site",
+EVIDENCE_PARTS = ("execution", "sandbox", "emulator", "snapshots", "linear_learner", "kernel_site",
                   "market_data", "recordio.py", "datasets.py")
 RUN_SETTINGS = ("limits", "data", "services", "environment", "starting_state", "helpers")
 

@@ -15,10 +15,10 @@ from functools import cache
 import nbformat
 
 from ..activities import Activity
-from ..evidence.snapshot import decode_body, incomplete
 from ..execution.prerequisites import bucket_names_used, code_of
 from ..execution.record import RunRecord
 from ..regions import regions_read, regions_to_read
+from ..snapshots.snapshot import decode_body, incomplete
 from .policies import as_list, bucket_of, grants_objects, statements
 
 LINEAR_LEARNER = "linear-learner"

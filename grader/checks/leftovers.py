@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ..evidence.collect_sagemaker import RESOURCES
-from ..evidence.snapshot import MAX_OBJECTS_PER_BUCKET
 from ..regions import regions_read
+from ..snapshots.collect_sagemaker import RESOURCES
+from ..snapshots.snapshot import MAX_OBJECTS_PER_BUCKET
 from . import prices
 
 TYPES = {"endpoints": "endpoint", "notebook_instances": "notebook instance", "training_jobs": "training job",

@@ -9,8 +9,8 @@ import re
 
 import numpy as np
 
-from ..evidence.snapshot import MAX_CONTENT_BYTES, decode_body
 from ..linear_learner.model import LinearModel
+from ..snapshots.snapshot import MAX_CONTENT_BYTES, decode_body
 from .evidence import Evidence
 from .outcome import Outcome, failed, manual, passed, skipped, unknown
 from .training_data import decode_train_and_test

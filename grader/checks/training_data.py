@@ -8,8 +8,8 @@ import math
 import numpy as np
 
 from .. import recordio
-from ..evidence.snapshot import test_prefix_beside
 from ..linear_learner.data import DataError, parse_csv
+from ..snapshots.snapshot import test_prefix_beside
 from .evidence import Evidence, channel_url
 from .outcome import Outcome, failed, passed, unknown
 

@@ -17,11 +17,11 @@ from ..activities import Activity
 from ..emulator import client_environment, emulator_environment
 from ..emulator.accounts import Account
 from ..emulator.client import KERNEL_SITE
-from ..evidence.snapshot import read as read_snapshot
 from ..files import write_atomic
 from ..sandbox import HOME as KERNEL_HOME
 from ..sandbox import SandboxLimits, isolation_problem, open_run, service_url
 from ..sandbox import warm as warm_kernels
+from ..snapshots.snapshot import read as read_snapshot
 from . import environments
 from .environments import KernelEnvironment
 from .kernel import fork_server_environment, kernel_environment, kernel_manager, stage_home

@@ -17,7 +17,7 @@ import time
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..evidence.snapshot import decode_body
+from ..snapshots.snapshot import decode_body
 
 AWS_MANAGED = "arn:aws:iam::aws:policy/"
 MAX_OBJECTS = 500               # S3 objects recreated (a course account: a handful)

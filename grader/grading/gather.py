@@ -12,7 +12,7 @@ from pathlib import Path
 from ..activities import Activity
 from ..checks.evidence import Evidence
 from ..errors import UsageError, require_dir
-from ..evidence import snapshot as snapshots
+from ..snapshots import snapshot as snapshots
 
 
 @dataclass

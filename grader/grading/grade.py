@@ -52,8 +52,8 @@ def submission_key(options: GradingOptions) -> str:
 
 def validate(activity: Activity, options: GradingOptions) -> Path:
     """Everything that can be refused before anything runs; returns the activity's rubric folder."""
-    from ..evidence.snapshot import read as read_snapshot
     from ..execution import environments
+    from ..snapshots.snapshot import read as read_snapshot
 
     if options.start_from and not options.submissions:
         raise UsageError(

@@ -29,11 +29,11 @@ import pytest
 from ..activities import load
 from ..checks.outcome import Outcome
 from ..errors import UsageError
-from ..evidence import snapshot as snapshots
 from ..execution.record import tool_versions
 from ..execution.run import write_run
 from ..files import remove_stale, write_atomic
 from ..sandbox import IsolationUnavailable
+from ..snapshots import snapshot as snapshots
 from ..terminal import inert
 from . import attribution, rubric
 from .gather import EVIDENCE_SNAPSHOT, GradingOptions, gather, limit_options

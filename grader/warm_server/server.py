@@ -44,11 +44,11 @@ def preload() -> None:
     import pkgutil
 
     from .. import checks, cli  # noqa: F401
-    from ..evidence import snapshot
     from ..execution import environments
     from ..execution.run import fork_server_for
     from ..grading import grade, plugin  # noqa: F401
     from ..reporting import outputs, scorecard  # noqa: F401
+    from ..snapshots import snapshot
 
     for module in pkgutil.iter_modules(checks.__path__):   # what the rubrics import
         importlib.import_module(f"{checks.__name__}.{module.name}")

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from grader import recordio
-from grader.evidence.collect_iam import _document
 from grader.linear_learner.inference import PayloadError, parse_payload
+from grader.snapshots.collect_iam import _document
 
 TERABYTES = 2**40   # features declared: 8 TB once dense
 

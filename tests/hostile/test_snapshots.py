@@ -7,8 +7,8 @@ import json
 import pytest
 
 from grader.cli import main
-from grader.evidence.snapshot import SCHEMA, collect_emulated
 from grader.execution import seeding
+from grader.snapshots.snapshot import SCHEMA, collect_emulated
 
 
 def _snapshot_declaring(objects: int, size: int, bucket: str = "sagemaker-20191007-2307") -> dict:
@@ -105,7 +105,7 @@ def test_snapshot_keeps_a_bounded_amount_of_object_content(emulator, account, aw
     """Attack: many large objects under the prefixes a training job reads (copies cost a notebook
     nothing), which the collector would keep in memory. Verdict: content beyond the snapshot's
     budget (lowered here) is not kept and is marked, so checks read it as unknown."""
-    from grader.evidence import snapshot as snapshots
+    from grader.snapshots import snapshot as snapshots
 
     monkeypatch.setattr(snapshots, "MAX_TOTAL_CONTENT_BYTES", 2500)
     aws("s3").create_bucket(Bucket="sagemaker-20191007-2307",

@@ -1,1 +1,0 @@
-"""Evidence about what a submission did: account snapshots (and the run record from execution)."""
