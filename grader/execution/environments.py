@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from ..project import INSTALLED_CONTENT, environments_dir
-from ..sandbox import Environment
+from ..sandbox import KernelPython
 from . import interpreter
 from .environment_build import Announce, BuildFailed, Declaration, ensure_built, say_on_stderr
 
@@ -30,8 +30,8 @@ NEVER_SHOWN = (GRADER_PACKAGE, INSTALLED_CONTENT)
 
 
 @dataclass(frozen=True)
-class KernelEnvironment(Environment):
-    """An Environment (interpreter, folders to mount, folders to hide) with the name runs record and
+class KernelEnvironment(KernelPython):
+    """A KernelPython (interpreter, folders to mount, folders to hide) with the name runs record and
     the versions of its packages (read inside it)."""
 
     name: str = CURRENT

@@ -17,9 +17,9 @@ import tempfile
 from pathlib import Path
 
 from .host import HostRun
-from .isolated import HOME, Environment, IsolatedRun, SandboxLimits, service_url
+from .isolated import HOME, IsolatedRun, KernelPython, SandboxLimits, service_url
 
-__all__ = ["HOME", "Environment", "HostRun", "IsolatedRun", "IsolationUnavailable", "SandboxLimits",
+__all__ = ["HOME", "KernelPython", "HostRun", "IsolatedRun", "IsolationUnavailable", "SandboxLimits",
            "isolation_problem", "open_run", "service_url"]
 
 ENTER = Path(__file__).resolve().with_name("enter.py")
@@ -60,7 +60,7 @@ def isolation_problem() -> str | None:
     return None
 
 
-def open_run(home: Path, limits: SandboxLimits, environment: Environment, *, isolate: str = "auto",
+def open_run(home: Path, limits: SandboxLimits, environment: KernelPython, *, isolate: str = "auto",
              fork_server=None):
     """`isolate`: "auto" (isolate when possible), "required" (refuse to run unisolated: IsolationUnavailable)
     or "off" (never, e.g. to debug a notebook). `fork_server` (grader/sandbox/warm.py) starts the

@@ -9,7 +9,7 @@ from pathlib import Path
 from jupyter_client.manager import AsyncKernelManager
 
 from ..loopback_server import LoopbackServer
-from .isolated import Environment, SandboxLimits
+from .isolated import KernelPython, SandboxLimits
 
 KERNEL_SITE = Path(__file__).resolve().parents[1] / "kernel_site"
 
@@ -17,7 +17,7 @@ KERNEL_SITE = Path(__file__).resolve().parents[1] / "kernel_site"
 class HostRun:
     kind = "host"
 
-    def __init__(self, home: Path, limits: SandboxLimits, environment: Environment, reason: str):
+    def __init__(self, home: Path, limits: SandboxLimits, environment: KernelPython, reason: str):
         self.stage_home, self.limits, self.environment, self.reason = Path(home), limits, environment, reason
         self._servers: list[LoopbackServer] = []
 

@@ -55,7 +55,7 @@ class SandboxLimits:
 
 
 @dataclass(frozen=True)
-class Environment:
+class KernelPython:
     """The Python a kernel runs on: its interpreter, the folders it needs (mounted read-only) and
     folders inside those that a kernel must never see (the grader's own package)."""
 
@@ -70,7 +70,7 @@ class IsolatedRun:
 
     kind = "namespaces"
 
-    def __init__(self, home: Path, limits: SandboxLimits, environment: Environment, fork_server=None):
+    def __init__(self, home: Path, limits: SandboxLimits, environment: KernelPython, fork_server=None):
         self.stage_home, self.limits, self.environment = Path(home), limits, environment
         self.fork_server = fork_server          # a warm-kernel server for this environment, if any
         self.warm, self.warm_error = False, ""
