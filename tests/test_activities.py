@@ -54,6 +54,33 @@ def test_the_solution_runs_cleanly_and_scores_full_marks(activity_id, tmp_path):
     assert result["score"] + result["manual_points"] == result["max_score"] == points > 0
 
 
+
+@pytest.mark.slow
+def test_a_solution_with_a_hanging_cell_cannot_reach_full_marks(tmp_path):
+    """Issue 21 point 5: the rainfall solution with `while True: pass` inserted as a cell. The cell is
+    stopped, the other cells run and pass every other check; the reproducibility check fails naming that
+    cell, so the score is below full marks and agrees with the root cause the report shows."""
+    activity = load("rainfall")
+    (name,) = activity.notebooks
+    notebook = nbformat.read(activity.notebook("solution", name), as_version=4)
+    notebook.cells.insert(1, nbformat.v4.new_code_cell("while True:\n    pass"))
+    nbformat.write(notebook, tmp_path / name)
+    out = tmp_path / "reports"
+    assert main(["check", "rainfall", str(tmp_path / name), "--cell-timeout", "30", "--json",
+                 str(tmp_path / "result.json"), "--out", str(out)]) == 0
+    result = json.loads((tmp_path / "result.json").read_text())
+    checks = {check["id"].removeprefix("rainfall."): check for check in result["checks"]}
+    hang = checks.pop("runs_top_to_bottom")
+    assert hang["status"] == "fail" and hang["points"] == 0, hang
+    assert "cell 1 was stopped by the cell timeout" in hang["message"], hang["message"]
+    assert [cell["cell"] for cell in hang["evidence"]["cells"]] == [1]
+    others = [(key, c["status"], c["message"]) for key, c in checks.items()
+              if c["status"] not in ("pass", "skip")]
+    assert not others, others
+    assert result["score"] == result["max_score"] - hang["max_points"] == activity_points("rainfall") - 3
+    (run,) = result["runs"]
+    assert [failure["cell"] for failure in run["failures"]] == [1]   # the root cause the report shows
+
 def blank_cells(activity, name) -> set[int]:
     """The cells a student fills in: those that differ between the starter and the solution."""
     starter = nbformat.read(activity.notebook("starter", name), as_version=4)

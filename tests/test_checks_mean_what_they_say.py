@@ -13,10 +13,10 @@ from sklearn.preprocessing import StandardScaler
 
 from grader import datasets
 from grader.activities import load
-from grader.checks import cleanup, hyperparameters, labels, monte_carlo, s3
+from grader.checks import cleanup, hyperparameters, labels, monte_carlo, reproducibility, s3
 from grader.checks.evidence import Evidence
 from grader.checks.metrics import printed_values
-from grader.execution.record import CellRecord, RunRecord
+from grader.execution.record import CellError, CellRecord, RunRecord
 from grader.recordio import Records
 
 
@@ -207,3 +207,26 @@ def test_cleaning_up_an_endpoint_earns_points_only_after_creating_one():
     deployed_then_deleted = model_evidence("housing", {})
     deployed_then_deleted.snapshot["sagemaker"]["us-west-2"]["endpoint_configs"] = [{"EndpointConfigName": "c"}]
     assert cleanup.endpoint_deleted(deployed_then_deleted).status == "pass"
+
+
+def test_only_a_notebook_that_runs_top_to_bottom_earns_the_reproducibility_points():
+    """Issue 21 point 5: a cell stopped by a limit, a cell that errors, or a kernel that died fails the
+    check (naming the cell); a trimmed output does not; an account state cannot tell, so it does not apply."""
+    def graded(*cells, kernel="finished"):
+        run = run_record(*cells, name="housing_prediction.ipynb")
+        run.kernel.status = kernel
+        return reproducibility.runs_top_to_bottom(evidence("housing", [run]))
+
+    ok = CellRecord(0, "import numpy", status="ok")
+    chatty = CellRecord(1, "print('x' * 10**7)", status="ok", limits_hit=["output"])
+    assert graded(ok, chatty).status == "pass"
+    hangs = CellRecord(1, "while True: pass", status="timeout", limits_hit=["cell_timeout"],
+                       error=CellError("TimeoutError", "stopped by the grader after the cell timeout"))
+    errs = CellRecord(2, "1 / 0", status="error", error=CellError("ZeroDivisionError", "division by zero"))
+    outcome = graded(ok, hangs, errs)
+    assert outcome.status == "fail" and [cell["cell"] for cell in outcome.evidence["cells"]] == [1, 2]
+    assert "cell 1 was stopped by the cell timeout" in outcome.message
+    assert "ZeroDivisionError" in outcome.message
+    died = graded(ok, CellRecord(1, "x = 1", status="not_run"), kernel="died")
+    assert died.status == "fail" and "cell 1 never ran" in died.message and "kernel died" in died.message
+    assert reproducibility.runs_top_to_bottom(evidence("housing")).status == "skip"
