@@ -230,3 +230,33 @@ def test_only_a_notebook_that_runs_top_to_bottom_earns_the_reproducibility_point
     died = graded(ok, CellRecord(1, "x = 1", status="not_run"), kernel="died")
     assert died.status == "fail" and "cell 1 never ran" in died.message and "kernel died" in died.message
     assert reproducibility.runs_top_to_bottom(evidence("housing")).status == "skip"
+
+
+def test_without_a_training_job_the_uploads_are_found_only_as_a_train_and_test_pair():
+    """Issue 21 point 2: before fit(), the data checks read what the notebook uploaded (the API log's
+    server-side facts, else the activity's prefix in the student's bucket), train and test together."""
+    bucket, prefix = "sagemaker-20191007-2307", "boston-housing-regression"
+    keys = [f"{prefix}/train/linear_train.data", f"{prefix}/test/linear_test.data"]
+
+    def uploaded(*stored, logged=()):
+        run = run_record(CellRecord(0, "upload", status="ok"), name="boston-housing-regression.ipynb")
+        run.api_log = [{"operation": "PutObject", "status": 200, "params": {"Bucket": "elsewhere"},
+                        "facts": {"Bucket": bucket, "Key": key}} for key in logged]
+        objects = [{"Key": key, "Size": 1} for key in stored]
+        no_job = {"training_jobs": [], "endpoints": [], "endpoint_configs": []}
+        return evidence("housing", [run], {"iam": {}, "regions": ["us-west-2", "us-east-1"],
+                                           "s3": {"buckets": [{"Name": bucket, "Region": "us-west-2",
+                                                               "objects": objects}]},
+                                           "sagemaker": {"us-west-2": no_job, "us-east-1": no_job}})
+
+    starter_like = uploaded(keys[0], logged=keys[:1])
+    assert s3.uploaded_location(starter_like, "train") is None
+    outcome = s3.channel_objects(starter_like, "train")
+    assert outcome.status == "fail" and "uploaded no test data" in outcome.message
+    both = uploaded(*keys, logged=keys)
+    assert s3.uploaded_location(both, "test") == f"s3://{bucket}/{prefix}/test/"
+    assert s3.channel_objects(both, "train").status == "pass"
+    by_prefix = uploaded(*keys)   # not in the log (an earlier run of the notebook): found by the prefix
+    assert s3.uploaded_location(by_prefix, "train") == f"s3://{bucket}/{prefix}/train/"
+    claimed_only = uploaded(logged=keys)   # the log says stored, the account holds nothing: nothing found
+    assert s3.uploaded_location(claimed_only, "train") is None
