@@ -211,15 +211,18 @@ def test_cleaning_up_an_endpoint_earns_points_only_after_creating_one():
 
 def test_only_a_notebook_that_runs_top_to_bottom_earns_the_reproducibility_points():
     """Issue 21 point 5: a cell stopped by a limit, a cell that errors, or a kernel that died fails the
-    check (naming the cell); a trimmed output does not; an account state cannot tell, so it does not apply."""
-    def graded(*cells, kernel="finished"):
+    check (naming the cell); a trimmed output does not; a notebook that made no AWS call has nothing to
+    reproduce; an account state cannot tell, so it does not apply."""
+    def graded(*cells, kernel="finished", calls=({"operation": "PutObject", "status": 200},)):
         run = run_record(*cells, name="housing_prediction.ipynb")
-        run.kernel.status = kernel
+        run.kernel.status, run.api_log = kernel, list(calls)
         return reproducibility.runs_top_to_bottom(evidence("housing", [run]))
 
     ok = CellRecord(0, "import numpy", status="ok")
     chatty = CellRecord(1, "print('x' * 10**7)", status="ok", limits_hit=["output"])
     assert graded(ok, chatty).status == "pass"
+    idle = graded(ok, calls=())   # a blank notebook runs, but none of the activity's work did
+    assert idle.status == "fail" and "no AWS call" in idle.message
     hangs = CellRecord(1, "while True: pass", status="timeout", limits_hit=["cell_timeout"],
                        error=CellError("TimeoutError", "stopped by the grader after the cell timeout"))
     errs = CellRecord(2, "1 / 0", status="error", error=CellError("ZeroDivisionError", "division by zero"))

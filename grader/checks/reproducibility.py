@@ -1,6 +1,7 @@
 """Reproducibility: the notebook runs top to bottom in a fresh kernel, every cell ok and none stopped by
 a limit. A notebook that hangs or errors then cannot reach full marks, however much of the account's
-state its other cells left right (the run record says how each cell ended)."""
+state its other cells left right (the run record says how each cell ended); one that did none of
+the activity's work (no AWS call) has nothing to reproduce and earns nothing for running."""
 
 from __future__ import annotations
 
@@ -41,6 +42,9 @@ def runs_top_to_bottom(ev: Evidence) -> Outcome:
     ended = [f"the kernel {run.kernel.status.replace('_', ' ')}: {run.kernel.message}"
              for run in ev.runs if run.kernel.status != "finished"]
     if not problems and not ended:
+        if not any(entry.get("status", 500) < 300 for entry in ev.api_log):
+            return failed("the notebook made no AWS call, so none of the activity's work ran: there is "
+                          "nothing to reproduce yet (a blank notebook earns nothing for running)")
         cells = sum(len(run.cells) for run in ev.runs)
         return passed(f"all {cells} code cells ran in order in a fresh kernel, none stopped by a limit",
                       cells=cells)
