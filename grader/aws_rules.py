@@ -1,4 +1,5 @@
-"""AWS naming rules the emulator enforces and the checks grade against."""
+"""AWS rules the emulator enforces and the checks grade against: names, and the S3 calls that store
+an object."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ _BUCKET_CHARS = re.compile(r"^[a-z0-9][a-z0-9.-]*[a-z0-9]$")
 _IPV4 = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 _BAD_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 _BAD_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3")
+OBJECT_WRITES = ("PutObject", "CompleteMultipartUpload", "CopyObject")   # the S3 calls that store an object
 
 
 def bucket_name_problem(name: str) -> str | None:

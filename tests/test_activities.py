@@ -14,6 +14,11 @@ from grader.grading.rubric import activity_points
 
 PROJECT_ACTIVITIES = Path(__file__).resolve().parents[1] / "activities"
 ACTIVITIES = ["iam-user", "sagemaker-notebook", "rainfall", "housing", "credit-risk", "cleanup"]
+MODEL_ACTIVITIES = ["rainfall", "housing", "credit-risk"]
+DATA_CHECKS = {"train_data_uploaded", "test_data_uploaded", "train_data_recordio", "test_data_recordio",
+               "feature_count", "train_labels", "test_labels", "labels_agree", "split_sizes", "no_overlap"}
+JOB_CHECKS = {"feature_dim", "predictor_type", "other_hyperparameters", "training_job_completed",
+              "model_quality", "printed_metrics"}
 
 
 def test_the_six_activities_are_defined_with_instructions_and_both_variants():
@@ -58,6 +63,64 @@ def test_the_solution_runs_cleanly_and_scores_full_marks(activity_id, tmp_path):
     assert result["score"] + result["manual_points"] == result["max_score"] == points > 0
 
 
+
+@pytest.mark.slow
+def test_a_solution_with_a_hanging_cell_cannot_reach_full_marks(tmp_path):
+    """Issue 21 point 5: the rainfall solution with `while True: pass` inserted as a cell. The cell is
+    stopped, the other cells run and pass every other check; the reproducibility check fails naming that
+    cell, so the score is below full marks and agrees with the root cause the report shows."""
+    activity = load("rainfall")
+    (name,) = activity.notebooks
+    notebook = nbformat.read(activity.notebook("solution", name), as_version=4)
+    notebook.cells.insert(1, nbformat.v4.new_code_cell("while True:\n    pass"))
+    nbformat.write(notebook, tmp_path / name)
+    out = tmp_path / "reports"
+    assert main(["check", "rainfall", str(tmp_path / name), "--cell-timeout", "30", "--json",
+                 str(tmp_path / "result.json"), "--out", str(out)]) == 0
+    result = json.loads((tmp_path / "result.json").read_text())
+    checks = {check["id"].removeprefix("rainfall."): check for check in result["checks"]}
+    hang = checks.pop("runs_top_to_bottom")
+    assert hang["status"] == "fail" and hang["points"] == 0, hang
+    assert "cell 1 was stopped by the cell timeout" in hang["message"], hang["message"]
+    assert [cell["cell"] for cell in hang["evidence"]["cells"]] == [1]
+    others = [(key, c["status"], c["message"]) for key, c in checks.items()
+              if c["status"] not in ("pass", "skip")]
+    assert not others, others
+    assert result["score"] == result["max_score"] - hang["max_points"] == activity_points("rainfall") - 3
+    (run,) = result["runs"]
+    assert [failure["cell"] for failure in run["failures"]] == [1]   # the root cause the report shows
+
+
+@pytest.mark.slow
+def test_a_notebook_cut_before_fit_earns_the_data_checks_and_says_once_that_there_is_no_job(tmp_path, capsys):
+    """Issue 21 point 2: the housing solution cut before `fit(` (data prepared, encoded and uploaded)
+    scored 2/28, the data checks repeating "no training job found". The data checks read the uploads
+    (the API log's server-side facts, the activity's prefix) and pass; the checks that need a job fail
+    with one message, which the terminal says once."""
+    activity = load("housing")
+    (name,) = activity.notebooks
+    notebook = nbformat.read(activity.notebook("solution", name), as_version=4)
+    fit = next(index for index, cell in enumerate(notebook.cells) if ".fit(" in cell.source)
+    notebook.cells = notebook.cells[:fit]
+    nbformat.write(notebook, tmp_path / name)
+    out = tmp_path / "reports"
+    assert main(["check", "housing", str(tmp_path / name), "--json", str(tmp_path / "result.json"),
+                 "--out", str(out)]) == 0
+    terminal = capsys.readouterr().out
+    result = json.loads((tmp_path / "result.json").read_text())
+    checks = {check["id"].removeprefix("housing."): check for check in result["checks"]}
+    data = [(key, checks[key]["status"], checks[key]["message"]) for key in sorted(DATA_CHECKS)]
+    assert all(status == "pass" for _, status, _ in data), data
+    assert "boston-housing-regression/train/" in checks["train_data_uploaded"]["message"]
+    needing_a_job = {checks[key]["message"] for key in JOB_CHECKS if checks[key]["visibility"] == "visible"}
+    assert len(needing_a_job) == 1 and "no linear-learner training job" in needing_a_job.pop()
+    assert all(checks[key]["status"] == "fail" and checks[key]["points"] == 0 for key in JOB_CHECKS)
+    assert terminal.count("no linear-learner training job found") == 1, terminal
+    assert checks["runs_top_to_bottom"]["status"] == "pass"   # every cell it has ran
+    earned = sum(checks[key]["points"] for key in DATA_CHECKS)
+    assert earned == 11 and result["score"] >= earned + 3
+
+
 def blank_cells(activity, name) -> set[int]:
     """The cells a student fills in: those that differ between the starter and the solution."""
     starter = nbformat.read(activity.notebook("starter", name), as_version=4)
@@ -80,6 +143,9 @@ def test_the_starter_fails_only_at_its_blanks_and_scores_low(activity_id, tmp_pa
         failures += len(failing)
     assert failures
     assert result["score"] <= result["max_score"] / 2
+    if activity_id in MODEL_ACTIVITIES:   # nothing uploaded: the data checks find nothing to earn (issue 21)
+        earned = [c["id"] for c in result["checks"] if c["id"].split(".")[1] in DATA_CHECKS and c["points"]]
+        assert not earned, earned
     assert result["max_score"] == activity_points(activity_id)   # the solution's maximum too
     for check in result["checks"]:
         if check["status"] == "fail":

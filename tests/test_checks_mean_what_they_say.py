@@ -13,10 +13,10 @@ from sklearn.preprocessing import StandardScaler
 
 from grader import datasets
 from grader.activities import load
-from grader.checks import cleanup, hyperparameters, labels, monte_carlo, s3
+from grader.checks import cleanup, hyperparameters, labels, monte_carlo, reproducibility, s3
 from grader.checks.evidence import Evidence
 from grader.checks.metrics import printed_values
-from grader.execution.record import CellRecord, RunRecord
+from grader.execution.record import CellError, CellRecord, RunRecord
 from grader.recordio import Records
 
 
@@ -223,3 +223,59 @@ def test_cleaning_up_an_endpoint_earns_points_only_after_creating_one():
     deployed_then_deleted.snapshot["sagemaker"]["us-west-2"]["endpoint_configs"] = [
         {"EndpointConfigName": "c"}]
     assert cleanup.endpoint_deleted(deployed_then_deleted).status == "pass"
+
+
+def test_only_a_notebook_that_runs_top_to_bottom_earns_the_reproducibility_points():
+    """Issue 21 point 5: a cell stopped by a limit, a cell that errors, or a kernel that died fails the
+    check (naming the cell); a trimmed output does not; a notebook that made no AWS call has nothing to
+    reproduce; an account state cannot tell, so it does not apply."""
+    def graded(*cells, kernel="finished", calls=({"operation": "PutObject", "status": 200},)):
+        run = run_record(*cells, name="housing_prediction.ipynb")
+        run.kernel.status, run.api_log = kernel, list(calls)
+        return reproducibility.runs_top_to_bottom(evidence("housing", [run]))
+
+    ok = CellRecord(0, "import numpy", status="ok")
+    chatty = CellRecord(1, "print('x' * 10**7)", status="ok", limits_hit=["output"])
+    assert graded(ok, chatty).status == "pass"
+    idle = graded(ok, calls=())   # a blank notebook runs, but none of the activity's work did
+    assert idle.status == "fail" and "no AWS call" in idle.message
+    hangs = CellRecord(1, "while True: pass", status="timeout", limits_hit=["cell_timeout"],
+                       error=CellError("TimeoutError", "stopped by the grader after the cell timeout"))
+    errs = CellRecord(2, "1 / 0", status="error", error=CellError("ZeroDivisionError", "division by zero"))
+    outcome = graded(ok, hangs, errs)
+    assert outcome.status == "fail" and [cell["cell"] for cell in outcome.evidence["cells"]] == [1, 2]
+    assert "cell 1 was stopped by the cell timeout" in outcome.message
+    assert "ZeroDivisionError" in outcome.message
+    died = graded(ok, CellRecord(1, "x = 1", status="not_run"), kernel="died")
+    assert died.status == "fail" and "cell 1 never ran" in died.message and "kernel died" in died.message
+    assert reproducibility.runs_top_to_bottom(evidence("housing")).status == "skip"
+
+
+def test_without_a_training_job_the_uploads_are_found_only_as_a_train_and_test_pair():
+    """Issue 21 point 2: before fit(), the data checks read what the notebook uploaded (the API log's
+    server-side facts, else the activity's prefix in the student's bucket), train and test together."""
+    bucket, prefix = "sagemaker-20191007-2307", "boston-housing-regression"
+    keys = [f"{prefix}/train/linear_train.data", f"{prefix}/test/linear_test.data"]
+
+    def uploaded(*stored, logged=()):
+        run = run_record(CellRecord(0, "upload", status="ok"), name="boston-housing-regression.ipynb")
+        run.api_log = [{"operation": "PutObject", "status": 200, "params": {"Bucket": "elsewhere"},
+                        "facts": {"Bucket": bucket, "Key": key}} for key in logged]
+        objects = [{"Key": key, "Size": 1} for key in stored]
+        no_job = {"training_jobs": [], "endpoints": [], "endpoint_configs": []}
+        return evidence("housing", [run], {"iam": {}, "regions": ["us-west-2", "us-east-1"],
+                                           "s3": {"buckets": [{"Name": bucket, "Region": "us-west-2",
+                                                               "objects": objects}]},
+                                           "sagemaker": {"us-west-2": no_job, "us-east-1": no_job}})
+
+    starter_like = uploaded(keys[0], logged=keys[:1])
+    assert s3.uploaded_location(starter_like, "train") is None
+    outcome = s3.channel_objects(starter_like, "train")
+    assert outcome.status == "fail" and "uploaded no test data" in outcome.message
+    both = uploaded(*keys, logged=keys)
+    assert s3.uploaded_location(both, "test") == f"s3://{bucket}/{prefix}/test/"
+    assert s3.channel_objects(both, "train").status == "pass"
+    by_prefix = uploaded(*keys)   # not in the log (an earlier run of the notebook): found by the prefix
+    assert s3.uploaded_location(by_prefix, "train") == f"s3://{bucket}/{prefix}/train/"
+    claimed_only = uploaded(logged=keys)   # the log says stored, the account holds nothing: nothing found
+    assert s3.uploaded_location(claimed_only, "train") is None

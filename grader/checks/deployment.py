@@ -4,7 +4,7 @@ said), serving a model the emulator's trainer wrote."""
 
 from __future__ import annotations
 
-from .evidence import Evidence
+from .evidence import NO_JOB, Evidence
 from .outcome import Outcome, failed, passed, skipped
 from .training_data import decode_channel
 
@@ -17,9 +17,7 @@ def _why_not_completed(job: dict) -> str:
 def job_completed(ev: Evidence) -> Outcome:
     jobs = ev.linear_learner_jobs()
     if not jobs:
-        return failed("no linear-learner training job in the account; create the Estimator with the "
-                      "linear-learner "
-                      "image (get_image_uri(region, 'linear-learner')) and call fit()")
+        return failed(NO_JOB)
     job = ev.graded_job()
     name, status = job["TrainingJobName"], job.get("TrainingJobStatus")
     if status != "Completed":

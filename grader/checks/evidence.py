@@ -18,10 +18,14 @@ from ..activities import Activity
 from ..execution.prerequisites import bucket_names_used, code_of
 from ..execution.record import RunRecord
 from ..regions import regions_read, regions_to_read
-from ..snapshots.snapshot import decode_body, incomplete
+from ..snapshots.snapshot import decode_body, incomplete, uploaded_urls
 from .policies import as_list, bucket_of, grants_objects, statements
 
 LINEAR_LEARNER = "linear-learner"
+# What every check that truly needs a training job says without one, word for word, so the reports
+# group those checks under one reason (reporting/view.py, same_reason) instead of repeating it.
+NO_JOB = ("no linear-learner training job found: train the model with sagemaker.estimator.Estimator(...) and "
+          "its fit({'train': s3_train_data, 'test': s3_test_data})")
 FIT_CALL = re.compile(r"\.fit\s*\(")
 SAGEMAKER_FULL_ACCESS = "arn:aws:iam::aws:policy/AmazonSageMakerFullAccess"
 
@@ -66,6 +70,10 @@ class Evidence:
     def facts(self, operation: str) -> list[dict]:
         """What the emulator noted, server-side, about each executed call of `operation`."""
         return [entry.get("facts") or {} for entry in self.calls(operation)]
+
+    def uploads(self) -> list[str]:
+        """s3://bucket/key of the objects the notebook's own calls stored (server-side facts), in order."""
+        return uploaded_urls(self.api_log)
 
     def missing(self, target_prefix: str) -> list[dict]:
         return incomplete(self.snapshot, target_prefix)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..linear_learner.hyperparameters import normalise
-from .evidence import Evidence
+from .evidence import NO_JOB, Evidence
 from .outcome import Outcome, failed, passed
 from .training_data import decode_channel
 
@@ -14,8 +14,7 @@ DEFAULT = "default"   # in `hyperparameters_not_asked`: the course's notebook le
 def _job_hyperparameters(ev: Evidence):
     job = ev.graded_job()
     if job is None:
-        return None, None, failed("no linear-learner training job found; create one with "
-                                  "sagemaker.estimator.Estimator(...).fit()")
+        return None, None, failed(NO_JOB)
     return job, normalise(job.get("HyperParameters") or {}), None
 
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from ..linear_learner.model import LinearModel
 from ..snapshots.snapshot import MAX_CONTENT_BYTES, decode_body
-from .evidence import Evidence
+from .evidence import NO_JOB, Evidence
 from .outcome import Outcome, failed, manual, passed, skipped, unknown
 from .training_data import decode_train_and_test
 
@@ -32,7 +32,9 @@ def _model(ev: Evidence):
     emulator's trainer wrote for the job (same SHA-256), and one that cannot be read fails; from a
     live account or a snapshot, an artifact the grader cannot load (real linear-learner) is MANUAL."""
     job = ev.graded_job()
-    if job is None or job.get("TrainingJobStatus") != "Completed":
+    if job is None:
+        return None, failed(NO_JOB)
+    if job.get("TrainingJobStatus") != "Completed":
         return None, failed("no completed linear-learner training job, so no model to measure")
     url = job.get("ModelArtifacts", {}).get("S3ModelArtifacts")
     item = ev.object_at(url) if url else None

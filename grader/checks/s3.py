@@ -119,10 +119,15 @@ def bucket_region(ev: Evidence) -> Outcome:
 
 
 def channel_objects(ev: Evidence, channel: str) -> Outcome:
-    """The objects the job's channel points at exist (keys differ between course versions)."""
+    """The objects the job's channel points at exist (keys differ between course versions); with no
+    job yet, the channel's data the notebook uploaded (uploaded_location)."""
     job = ev.graded_job()
     if job is None:
-        return failed("no linear-learner training job found, so there is no channel to check; run fit()")
+        url = uploaded_location(ev, channel)
+        if url is None:
+            return failed(not_uploaded(ev, channel))
+        return passed(f"{channel} data found at {url} (no training job reads it yet)", url=url,
+                      keys=[item["Key"] for item in ev.objects_under(url)])
     url = channel_url(job, channel)
     if url is None:
         return failed(f"training job {job['TrainingJobName']} has no '{channel}' channel; pass "
@@ -136,3 +141,41 @@ def channel_objects(ev: Evidence, channel: str) -> Outcome:
         return failed(f"nothing in S3 under the {channel} channel's {url}; upload the {channel} data there",
                       url=url)
     return passed(f"{channel} data found at {url}", url=url, keys=[item["Key"] for item in objects])
+
+
+CHANNELS = ("train", "test")
+
+
+def uploaded_location(ev: Evidence, channel: str) -> str | None:
+    """The S3 URL of the `channel` ("train" or "test") data uploaded when no training job points to it,
+    provided the notebook uploaded both: before fit() the data set is the train and test uploads
+    together (the starter's given train upload alone is no data set of the student's)."""
+    found = {name: _uploaded(ev, name) for name in CHANNELS}
+    return found[channel] if all(found.values()) else None
+
+
+def _uploaded(ev: Evidence, channel: str) -> str | None:
+    """Among the objects the notebook's own calls stored (the API log's server-side facts; the last
+    first), then those in the student's bucket under the activity's prefix, the first named after the
+    channel: its folder (<prefix>/train/...) or, failing that, its file name (train.data)."""
+    bucket, _ = student_bucket(ev)
+    prefix = str(ev.expected.get("prefix", "")).strip("/")
+    stored = (ev.bucket(bucket) or {}).get("objects") or [] if bucket else []
+    candidates = [url for url in reversed(ev.uploads()) if ev.object_at(url) is not None]
+    candidates += [f"s3://{bucket}/{item['Key']}" for item in stored
+                   if prefix and item["Key"].startswith(f"{prefix}/")]
+    for url in candidates:
+        bucket_name, *folders, _ = url.removeprefix("s3://").split("/")
+        if channel in folders:
+            return f"s3://{bucket_name}/{'/'.join(folders[:folders.index(channel) + 1])}/"
+    named = re.compile(rf"(^|[^a-z]){channel}([^a-z]|$)", re.IGNORECASE)
+    return next((url for url in candidates if named.search(url.rsplit("/", 1)[-1])), None)
+
+
+def not_uploaded(ev: Evidence, channel: str) -> str:
+    """What a notebook with no training job is told when its uploads are not both the train and test data."""
+    prefix = ev.expected.get("prefix", "prefix")
+    missing = [name for name in CHANNELS if _uploaded(ev, name) is None]
+    return (f"no training job reads any data, and the notebook uploaded no {' and no '.join(missing)} data "
+            f"(the {channel} data is read with the other part, as fit() would): upload each to "
+            f"os.path.join(prefix, '<train or test>', key) in your bucket (prefix = '{prefix}')")

@@ -1,5 +1,6 @@
-"""Checks on the data the training job read: RecordIO-protobuf, Float32 features, feature count,
-labels, an 80/20 split of the activity's data, and train and test kept apart."""
+"""Checks on the data the training job read (or, before there is a job, the data the notebook
+uploaded): RecordIO-protobuf, Float32 features, feature count, labels, an 80/20 split of the
+activity's data, and train and test kept apart."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ..linear_learner.data import DataError, parse_csv
 from ..snapshots.snapshot import test_prefix_beside
 from .evidence import Evidence, channel_url
 from .outcome import Outcome, failed, passed, unknown
+from .s3 import not_uploaded, uploaded_location
 
 SPLIT_TOLERANCE = 0.01   # of the activity's rows: train_test_split rounds the test size up
 DISTINCT_ROWS = 0.95     # share of distinct training rows needed to compare rows
@@ -23,8 +25,11 @@ CSV = "text/csv"   # Records.feature_dtype of data uploaded as label-first CSV i
 
 def channel_location(ev: Evidence, channel: str) -> str | None:
     """Where the job reads the channel; for a test channel the job lacks, the uploaded test data
-    beside its train data (<prefix>/test/ next to <prefix>/train/), so one missing channel is one fault."""
+    beside its train data (<prefix>/test/ next to <prefix>/train/), so one missing channel is one fault.
+    With no training job, where the notebook uploaded the channel's data (uploaded_location)."""
     job = ev.graded_job()
+    if job is None:
+        return uploaded_location(ev, channel)
     url = channel_url(job, channel)
     if url is None and channel == "test":
         sibling = test_prefix_beside(channel_url(job, "train"))
@@ -33,11 +38,12 @@ def channel_location(ev: Evidence, channel: str) -> str | None:
 
 
 def decode_channel(ev: Evidence, channel: str):
-    """(Records, None) or (None, Outcome) for the objects under the job's channel."""
+    """(Records, None) or (None, Outcome) for the objects under the job's channel, or, with no job,
+    those the notebook uploaded as that channel's data."""
     job = ev.graded_job()
-    if job is None:
-        return None, failed("no linear-learner training job found; nothing to read the data from (run fit())")
     url = channel_location(ev, channel)
+    if url is None and job is None:
+        return None, failed(not_uploaded(ev, channel))
     if url is None:
         return None, failed(f"training job {job['TrainingJobName']} has no '{channel}' channel "
                             f"and no {channel} data "

@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from ..aws_rules import OBJECT_WRITES
 from . import quotas, validation
 from .accounts import AccountRegistry, serving_account
 from .protocol import Call, Response, error, identify, moto_internal
@@ -108,6 +109,10 @@ class Gateway:
                 return error(call, 400, "ValidationException",
                              f"The emulator could not process this {call.operation} request ({failure!r}); "
                              "check its parameters against the AWS API reference.")
+        if call.service == "s3" and call.operation in OBJECT_WRITES and response.ok:
+            # where the server stored the object (the bucket and key it routed the write to): the data
+            # checks find a notebook's uploads by it even when no training job points to them
+            exchange.note(Bucket=call.fields.get("Bucket"), Key=call.fields.get("Key"))
         if response.status >= 500 and response.error_code().startswith("HTTP"):
             # moto crashed without an AWS error: in practice a malformed or unsupported request
             return error(call, 400, "ValidationException",

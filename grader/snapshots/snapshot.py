@@ -24,6 +24,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..activities import SNAPSHOT_SECTIONS as SECTIONS
+from ..aws_rules import OBJECT_WRITES
 from ..errors import UsageError
 from ..regions import CONSOLE_DEFAULT_REGION, enabled, regions_to_read, sagemaker_regions
 
@@ -160,8 +161,9 @@ def collect_emulated(emulator, account, regions: list[str] | None = None, sectio
     """Snapshot of one emulator account, through the same read-only API calls as a live one; only
     `sections` are read (what an activity's checks use), the others are listed as `not_read`, and
     SageMaker only in the regions where the emulator holds any state of the account (the others are
-    empty, as their reading would find). One boto3 session serves every account (loading service
-    models costs seconds per session)."""
+    empty, as their reading would find). The bodies of the objects the account's API log shows it
+    uploaded are kept too: the data checks read them when no training job points to them. One boto3
+    session serves every account (loading service models costs seconds per session)."""
     from .collect_sagemaker import RESOURCES
 
     credentials = {"aws_access_key_id": account.access_key_id,
@@ -171,7 +173,7 @@ def collect_emulated(emulator, account, regions: list[str] | None = None, sectio
     used = emulator.sagemaker_regions(account)
     read = [region for region in regions if region in used] or regions[:1]
     snapshot = collect(_session(), read, endpoint_url=emulator.url, source="emulator",
-                       credentials=credentials, sections=sections)
+                       credentials=credentials, sections=sections, uploads=uploaded_urls(account.api_log))
     if "sagemaker" in sections:
         empty = {kind: [] for kind in RESOURCES}
         snapshot["sagemaker"] = {region: snapshot["sagemaker"].get(region, empty) for region in regions}
@@ -208,7 +210,8 @@ def reached(snapshot: dict) -> dict:
 
 
 def collect(session: boto3.Session, regions: list[str], *, endpoint_url: str | None = None,
-            source: str = "live", credentials: dict | None = None, sections=SECTIONS) -> dict:
+            source: str = "live", credentials: dict | None = None, sections=SECTIONS,
+            uploads: list[str] = ()) -> dict:
     from .collect_iam import collect_iam
     from .collect_s3 import collect_s3
     from .collect_sagemaker import collect_sagemaker
@@ -219,7 +222,8 @@ def collect(session: boto3.Session, regions: list[str], *, endpoint_url: str | N
         iam_future = collector.section(collect_iam, collector) if "iam" in sections else None
         sagemaker = collect_sagemaker(collector) if "sagemaker" in sections else {}
         iam = iam_future.result() if iam_future else {}
-        s3 = collect_s3(collector, content_urls=content_urls(sagemaker)) if "s3" in sections else {}
+        urls = content_urls(sagemaker) + [url for url in uploads if url not in content_urls(sagemaker)]
+        s3 = collect_s3(collector, content_urls=urls) if "s3" in sections else {}
     finally:
         collector.close()
     not_read = [section for section in SECTIONS if section not in sections]
@@ -257,6 +261,18 @@ def content_urls(sagemaker: dict) -> list[str]:
             found = [*channels.values(), job.get("ModelArtifacts", {}).get("S3ModelArtifacts"),
                      test_prefix_beside(channels.get("train"))]
             urls.extend(url for url in found if url and url not in urls)
+    return urls
+
+
+def uploaded_urls(api_log: list[dict]) -> list[str]:
+    """s3://bucket/key of every object the log's executed calls stored, from the server's facts."""
+    urls = []
+    for entry in api_log:
+        facts = entry.get("facts") or {}
+        if (entry.get("operation") in OBJECT_WRITES and entry.get("status", 500) < 300
+                and facts.get("Bucket") and facts.get("Key")):
+            url = f"s3://{facts['Bucket']}/{facts['Key']}"
+            urls.extend([url] if url not in urls else [])
     return urls
 
 

@@ -95,7 +95,8 @@ def test_forged_training_notebook_scores_only_its_real_work(tmp_path):
     Completed, the trainer never runs), a model.tar.gz fitted by scikit-learn on the test set uploaded
     where the job's model would be, an endpoint serving it, and forged CreateEndpoint /
     InvokeEndpoint {"Records": N} log entries. Verdict: the training, deployment and model checks
-    fail; the honest bucket work and the cleanup still pass."""
+    fail; the honest bucket work, the honest uploads (read without a job, issue 21), the cleanup and
+    the clean run still pass."""
     notebook = write_notebook(tmp_path / "forged-training.ipynb", *HONEST_DATA, FORGED_MODEL,
                               MIXED_PROTOCOL, """
         job = {"TrainingJobName": "linear-learner-2019-10-07", "RoleArn": role,
@@ -128,10 +129,12 @@ def test_forged_training_notebook_scores_only_its_real_work(tmp_path):
     assert {"bucket_name_valid", "bucket_name_convention", "endpoint_deleted"} <= graded.passed()
     # the grader made that bucket (the notebook hard-codes it)
     assert graded.status("bucket_region") == "skip"
-    # what the real work (bucket name, cleanup) earns, and the region check that does not apply (it earns
-    # its point in every submission: one maximum), not full marks
-    assert graded.score == 5, graded.stdout
-    assert "Score: 5/" in graded.stdout
+    uploads = {"train_data_uploaded", "test_data_uploaded", "train_data_recordio", "test_data_recordio",
+               "feature_count", "train_labels", "test_labels", "labels_agree", "split_sizes", "no_overlap"}
+    assert uploads | {"runs_top_to_bottom"} <= graded.passed()
+    # the real work, not full marks: bucket name 2, its region (skip) 1, uploads 11, cleanup 2, clean run 3
+    assert graded.score == 19, graded.stdout
+    assert "Score: 19/" in graded.stdout
 
 
 def test_swapped_artifact_notebook_loses_the_model_marks(tmp_path):
@@ -160,5 +163,5 @@ def test_swapped_artifact_notebook_loses_the_model_marks(tmp_path):
     assert "no training job" in graded.message("endpoint_invoked")
     assert graded.status("model_quality") == "fail"   # hidden; printed_metrics measures the same model:
     assert "replaced after training" in graded.message("printed_metrics")
-    # 22/27: all but deployment and model
+    # 26/31: all but deployment and model
     assert graded.score == graded.result["max_score"] - 5, graded.stdout
