@@ -137,9 +137,14 @@ def _stop(connection: Connection) -> None:
 def _start(path: Path, version: str) -> Connection:
     import subprocess
 
+    # The server imports the grader this command runs (a checkout's, when the command was started in
+    # one with `python -m grader.cli`), not whichever one its own folder would give: else the versions
+    # differ and the command would wait for a server it can never use.
+    imports = os.pathsep.join(filter(None, [str(runtime.PACKAGE.parent), os.environ.get("PYTHONPATH")]))
     with open(path / runtime.LOG, "wb") as log:   # the running server's log only
         server = subprocess.Popen([sys.executable, "-m", "grader.warm_server.server", str(path)], cwd=path,
-                                  stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+                                  stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                                  env={**os.environ, "PYTHONPATH": imports})
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if server.poll() is not None:
