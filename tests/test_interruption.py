@@ -16,6 +16,7 @@ import nbformat
 import psutil
 import pytest
 
+pytestmark = pytest.mark.usefixtures("apart_from_warm_servers")
 PROJECT = Path(__file__).resolve().parents[1]
 EVENT_TIMEOUT_S = 180   # the course environment's imports on a busy machine
 SANDBOX_UIDS = 200_000  # sandboxed processes run as a fresh uid from here up
