@@ -1,4 +1,3 @@
-import fcntl
 import json
 import os
 import shutil
@@ -77,15 +76,3 @@ def course_workdir(tmp_path: Path) -> Path:
         shutil.copy(SHARED_DATA / name, work / "Data" / name)
     return work
 
-
-@pytest.fixture(scope="module")
-def apart_from_warm_servers(tmp_path_factory):
-    """Held for a whole module by tests/test_warm_server.py and tests/test_interruption.py, so they never
-    run at once in the two test processes: with a warm server's gradings running beside them, the
-    interrupted checks' gathering once ended in SystemExit before the moment they interrupt (seen in
-    CI; not yet explained)."""
-    lock_path = tmp_path_factory.getbasetemp().parent / "warm-servers.lock"
-    with open(lock_path, "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
-        fcntl.flock(lock, fcntl.LOCK_UN)

@@ -5,10 +5,13 @@ file left in the output folder, and no process of the run left behind.
 Each test waits for an observable event of the moment it interrupts (a process appearing, a file a
 cell wrote, the snapshot stage starting), never for a length of time."""
 
+import atexit
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -16,7 +19,6 @@ import nbformat
 import psutil
 import pytest
 
-pytestmark = pytest.mark.usefixtures("apart_from_warm_servers")
 PROJECT = Path(__file__).resolve().parents[1]
 EVENT_TIMEOUT_S = 180   # the course environment's imports on a busy machine
 SANDBOX_UIDS = 200_000  # sandboxed processes run as a fresh uid from here up
@@ -125,10 +127,14 @@ def _start(arguments: list[str], tmp_path: Path, *, script: str | None = None) -
     """The command in a process group of its own, with a temporary folder of its own (where a run's
     sandbox folder appears)."""
     command = [sys.executable, "-c", script] if script else [sys.executable, "-m", "grader.cli"]
-    (tmp_path / "tmp").mkdir()
-    return subprocess.Popen(command + arguments, cwd=PROJECT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(tmp_path / "tmp")})
+    # short, as a user's is: a run's Unix sockets live under it, and a socket path holds at most 107
+    # bytes (a test process's own temporary folder under pytest-xdist is too deep)
+    short = Path(tempfile.mkdtemp(prefix="gi-", dir="/tmp"))
+    atexit.register(shutil.rmtree, short, True)
+    (tmp_path / "tmp").symlink_to(short)
+    return subprocess.Popen(command + arguments, cwd=PROJECT, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            env={**os.environ, "PYTHONUNBUFFERED": "1", "TMPDIR": str(short)})
 
 
 @pytest.mark.slow

@@ -28,7 +28,6 @@ from grader.grading.gather import GradingOptions
 from grader.grading.grade import RESULT_FILE, submission_key
 from grader.warm_server import runtime
 
-pytestmark = pytest.mark.usefixtures("apart_from_warm_servers")
 PROJECT = Path(__file__).resolve().parents[1]
 AFTER_CLASS = PROJECT / "activities" / "cleanup" / "after-class.json"
 IAM_SOLUTION = load("iam-user").notebook("solution")
