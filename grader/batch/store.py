@@ -56,6 +56,15 @@ def _feed_folder(digest, folder: Path, leave_out: tuple[str, ...] = ()) -> None:
                 f"{path.relative_to(folder)}\0".encode() + hashlib.sha256(path.read_bytes()).digest())
 
 
+def _feed_data(digest, activity: Activity, data_dir: Path | None) -> None:
+    """The data files a run would use, by content (UsageError when one cannot be had)."""
+    for name in activity.data:
+        try:
+            digest.update(hashlib.sha256(content(name, data_dir)[0]).digest())
+        except DataFileMissing as error:
+            raise UsageError(str(error)) from None
+
+
 def grading_version(activity: Activity, *, limits: dict, data_dir: Path | None, staff: bool, isolate: str,
                     environment: str | None = None) -> str:
     """Everything besides the submission that can change a grade: the grader's own files, the
@@ -69,11 +78,7 @@ def grading_version(activity: Activity, *, limits: dict, data_dir: Path | None, 
             _feed_folder(digest, folder)
     if course_file().is_file():   # the course's region and bucket conventions
         digest.update(course_file().read_bytes())
-    for name in activity.data:
-        try:
-            digest.update(hashlib.sha256(content(name, data_dir)[0]).digest())
-        except DataFileMissing as error:
-            raise UsageError(str(error)) from None
+    _feed_data(digest, activity, data_dir)
     return digest.hexdigest()[:20]
 
 
@@ -102,11 +107,7 @@ def evidence_version(activity: Activity, *, limits: dict, data_dir: Path | None,
     _feed_folder(digest, activity.folder, leave_out=("activity.toml",))
     if environments_dir().is_dir():
         _feed_folder(digest, environments_dir())
-    for name in activity.data:
-        try:
-            digest.update(hashlib.sha256(content(name, data_dir)[0]).digest())
-        except DataFileMissing as error:
-            raise UsageError(str(error)) from None
+    _feed_data(digest, activity, data_dir)
     return digest.hexdigest()[:20]
 
 
