@@ -7,6 +7,7 @@ one small class is graded for real (slow)."""
 
 import csv
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -128,6 +129,11 @@ def test_a_canvas_download_graded_with_a_gradebook_makes_the_import_canvas_takes
                  "--canvas-assignment", "Housing prices on SageMaker"]) == 0
     printed = capsys.readouterr().out
     assert "0 to grade, 5 already graded" in printed
+    shown = index_scores((out / "index.html").read_text())
+    for student, (score, maximum, _) in shown.items():   # each student's Gradescope file says the same
+        exported = json.loads((out / student / "gradescope.json").read_text())
+        assert exported["score"] == score == sum(test["score"] for test in exported["tests"])
+        assert sum(test["max_score"] for test in exported["tests"]) == maximum
 
     rows = table(out / "canvas-import.csv")
     assert rows[0] == IDENTITY + [ASSIGNMENT]                           # no other column Canvas would add
