@@ -143,10 +143,14 @@ class ForkServer:
         if not ready or self._failed or not self.alive():
             raise ForkServerError(f"the warm-kernel server did not start: {self._failed or 'timed out'}")
         connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        connection.connect(str(self.socket))
-        connection.sendall(json.dumps({"spec": str(spec_path)}).encode() + b"\n")
-        reply = json.loads(await asyncio.to_thread(_read_line, connection)
-                           or b'{"error": "the server closed"}')
+        try:
+            connection.connect(str(self.socket))
+            connection.sendall(json.dumps({"spec": str(spec_path)}).encode() + b"\n")
+            reply = json.loads(await asyncio.to_thread(_read_line, connection)
+                               or b'{"error": "the server closed"}')
+        except OSError as error:   # it died between the liveness check and its answer
+            connection.close()
+            raise ForkServerError(f"the warm-kernel server went away: {error}") from None
         if "pid" not in reply:
             connection.close()
             raise ForkServerError(reply.get("error", "no reply"))
