@@ -75,7 +75,7 @@ def test_a_solution_with_a_hanging_cell_cannot_reach_full_marks(tmp_path):
     notebook.cells.insert(1, nbformat.v4.new_code_cell("while True:\n    pass"))
     nbformat.write(notebook, tmp_path / name)
     out = tmp_path / "reports"
-    assert main(["check", "rainfall", str(tmp_path / name), "--cell-timeout", "30", "--json",
+    assert main(["check", "rainfall", str(tmp_path / name), "--cell-timeout", "6", "--json",
                  str(tmp_path / "result.json"), "--out", str(out)]) == 0
     result = json.loads((tmp_path / "result.json").read_text())
     checks = {check["id"].removeprefix("rainfall."): check for check in result["checks"]}

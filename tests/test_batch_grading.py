@@ -26,6 +26,7 @@ from grader.batch import store
 from grader.batch.executor import DaskExecutor
 from grader.batch.progress import PROGRESS_FILE
 from grader.batch.task import Job, deliver, grade_job, record_failure
+from grader.cli import main
 from grader.grading.grade import RESULT_FILE
 from grader.grading.result import GradeResult
 
@@ -33,7 +34,7 @@ pytestmark = pytest.mark.slow
 PROJECT = Path(__file__).resolve().parents[1]
 IAM = load("iam-user")
 HOUSING = load("housing")
-OPTIONS = ["--cell-timeout", "10", "--memory-mb", "1024"]   # the same for the batch and for `grader check`
+OPTIONS = ["--cell-timeout", "4", "--memory-mb", "1024"]   # the same for the batch and for `grader check`
 BROKEN = {"dave": ("timeout", "1 cell(s) hit the time limit"),
           "erin": ("error", "memory limit (1,024 MB) killed the kernel"),
           "frank": ("error", "is not valid notebook JSON"),
@@ -91,11 +92,11 @@ def verdicts(out: Path, students) -> dict:
 
 def checked_alone(activity_id: str, notebook: Path, tmp_path: Path, *options: str) -> tuple:
     """(score, every check's (id, status)) of `grader check` on the one notebook, as verdicts() reads
-    a batch's."""
+    a batch's. The command runs in this process (its imports and warm kernels are already here); its
+    process as a user starts it is tested in test_check_submission.py."""
     json_file = tmp_path / f"{notebook.stem}.json"
-    done = grader("check", activity_id, str(notebook), "--out", str(tmp_path / "checks"), "--json",
-                  str(json_file), *options)
-    assert done.returncode == 0, done.stderr
+    assert main(["check", activity_id, str(notebook), "--out", str(tmp_path / "checks"), "--json",
+                 str(json_file), *options]) == 0
     result = json.loads(json_file.read_text())
     return result["score"], [(check["id"], check["status"]) for check in result["checks"]]
 

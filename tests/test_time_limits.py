@@ -15,14 +15,14 @@ import pytest
 from grader.cli import main
 
 BUSY_PER_CORE = 2   # a kernel then has about 2/5 of a core: slow, but within the wall-clock backstop
-CELL_CPU_LIMIT = 4
+CELL_CPU_LIMIT = 2
 WORK = """
 import time
 def busy(seconds):
     start = time.process_time()
     while time.process_time() - start < seconds:
         pass
-busy(2.5)
+busy(1.2)
 """
 
 
