@@ -40,8 +40,9 @@ class LoopbackServer:
         self.stop()
 
     def start(self) -> None:
-        # a short poll: stop() waits for it, and a run stops two servers of its own
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+        # a short poll: stop() waits for it, and every grading stops servers of its own (a wake-up
+        # every 10 ms costs microseconds)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01},
                                         name=self._name, daemon=True)
         self._thread.start()
 

@@ -18,6 +18,8 @@ whose own code it has most of (version_of), which the checks then grade it again
 from __future__ import annotations
 
 import difflib
+import functools
+import os
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -54,19 +56,30 @@ def _code_lines(nb) -> list[str]:
             for line in cell.source.splitlines() if line.strip() and not line.strip().startswith("#")]
 
 
-def _versioned_code(activity: Activity, name: str) -> list[tuple[str | None, list[str]]]:
-    """The code of notebook `name`'s starter and solution copies in every known version, with the version."""
+@functools.lru_cache(maxsize=256)
+def _code_of_file(path: str, mtime_ns: int, size: int) -> tuple[str, ...]:
     import nbformat
 
-    return [(version.name if version else None, _code_lines(nbformat.read(path, as_version=4)))
-            for version, path in activity.copies(name)]
+    return tuple(_code_lines(nbformat.read(path, as_version=4)))
 
 
-def _reference_code(activity: Activity, name: str) -> list[list[str]]:
+def _file_code(path: Path) -> tuple[str, ...]:
+    """A course copy's code lines, read once per process while the file is unchanged: every grading
+    compares the submission with every activity's copies (a warm grading inherits them read)."""
+    stat = os.stat(path)
+    return _code_of_file(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def _versioned_code(activity: Activity, name: str) -> list[tuple[str | None, tuple[str, ...]]]:
+    """The code of notebook `name`'s starter and solution copies in every known version, with the version."""
+    return [(version.name if version else None, _file_code(path)) for version, path in activity.copies(name)]
+
+
+def _reference_code(activity: Activity, name: str) -> list[tuple[str, ...]]:
     return [code for _, code in _versioned_code(activity, name)]
 
 
-def _similarity(code: list[str], references: list[list[str]]) -> float:
+def _similarity(code: list[str], references: list[tuple[str, ...]]) -> float:
     return max((difflib.SequenceMatcher(None, code, reference, autojunk=False).ratio()
                 for reference in references),
                default=0.0)
@@ -77,7 +90,7 @@ def version_of(activity: Activity, name: str, code: list[str]) -> str | None:
     copies have, then the closest to its copies (the first declared on a tie); None when the activity
     declares no versions of it. A starter shares most lines with any submission, so closeness alone
     would pick a version's starter over another version's own code."""
-    lines: dict[str | None, list[list[str]]] = {}
+    lines: dict[str | None, list[tuple[str, ...]]] = {}
     for version, reference in _versioned_code(activity, name):
         lines.setdefault(version, []).append(reference)
     own = {version: {line for copy in copies for line in copy} for version, copies in lines.items()}
