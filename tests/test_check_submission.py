@@ -178,3 +178,18 @@ def test_grader_check_of_another_activity_exits_2_naming_it(tmp_path, capsys):
     assert ("this is rainfall_forecast.ipynb of the rainfall activity; "
             f"run `grader check rainfall {rainfall}`") in err
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.slow
+def test_a_user_with_a_restrictive_umask_gets_the_same_grade(tmp_path):
+    """With umask 027 the folders the sandbox made for its root shut the run's user out and the kernel
+    never started: 0/9 for the solution. The command, as a user with that umask runs it."""
+    solution = load("iam-user").notebook("solution")
+    command = ["check", "iam-user", str(solution), "--out", str(tmp_path / "out"), "--json",
+               str(tmp_path / "result.json"), "--no-warm-server"]
+    done = subprocess.run([sys.executable, "-m", "grader.cli", *command],
+                          cwd=PROJECT, capture_output=True, text=True, timeout=600,
+                          preexec_fn=lambda: os.umask(0o027))
+    assert done.returncode == 0, done.stderr
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert result["score"] + result["manual_points"] == result["max_score"], done.stdout

@@ -129,8 +129,16 @@ def test_a_real_build_is_complete_relocated_and_replaces_a_killed_one(cache, tin
     older = target.parent / "tiny-0123456789abcdef"          # a build of an earlier lock
     (older / "bin").mkdir(parents=True)
     said = []
-    folder, built = ensure_built(tiny, said.append)
+    umask = os.umask(0o027)   # a user's restrictive umask: the kernels' users must still read it all
+    try:
+        folder, built = ensure_built(tiny, said.append)
+    finally:
+        os.umask(umask)
     assert folder == target and built["name"] == "tiny" and built["versions"]["python"]
+    needed = lambda path: 0o005 if path.is_dir() else 0o004   # noqa: E731  (read, and enter a folder)
+    shut_out = [path for path in folder.rglob("*")
+                if not path.is_symlink() and path.stat().st_mode & needed(path) != needed(path)]
+    assert not shut_out, f"{len(shut_out)} files other users cannot read, e.g. {shut_out[:3]}"
     assert said[0].startswith("Building the kernel environment 'tiny' (0 packages) in ")
     assert "once per machine" in said[0]
     assert re.fullmatch(r"Built the kernel environment 'tiny' in \d+ s\.", said[1])

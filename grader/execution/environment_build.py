@@ -130,6 +130,7 @@ def _build(declaration: Declaration, target: Path, announce: Announce) -> None:
         raise
     record["build_seconds"] = round(time.monotonic() - started, 1)
     (temp / BUILD_INFO).write_text(json.dumps(record, indent=1))
+    (temp / BUILD_INFO).chmod(0o644)   # like everything pip wrote (umask 022, _step)
     os.rename(temp, target)
     _remove_older_builds(declaration.name, target)
     announce(f"Built the kernel environment '{declaration.name}' in {record['build_seconds']:.0f} s.")
@@ -173,8 +174,9 @@ def _step(log, log_path: Path, what: str, command: list[str]) -> str:
     log.flush()
     env = {name: value for name, value in os.environ.items() if name not in ("PYTHONPATH", "PYTHONHOME")}
     try:
+        # umask 022: the kernels' users read what pip writes, whatever the user's own umask is
         done = subprocess.run(command, capture_output=True, text=True, timeout=STEP_TIMEOUT_S,
-                              env={**env, "PIP_NO_INPUT": "1"})
+                              env={**env, "PIP_NO_INPUT": "1"}, umask=0o022)
     except subprocess.TimeoutExpired:
         raise BuildFailed(f"{what} took more than {STEP_TIMEOUT_S} s; the log is {log_path}") from None
     log.write(done.stdout + done.stderr)

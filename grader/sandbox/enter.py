@@ -300,6 +300,9 @@ def exec_kernel(spec: dict) -> None:
 def enter(spec: dict, run_kernel=exec_kernel) -> None:
     """Become the monitor of a new sandbox built from `spec`; never returns."""
     _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)   # the grader (or warm-kernel server) gone: so are we
+    # the same sandbox whatever the user's umask: with 027 the folders made for the new root would
+    # shut the run's user out of /usr and the kernel would not start (and a kernel starts with 022)
+    os.umask(0o022)
     log = os.open(spec["setup_log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     os.dup2(log, 2)   # why a sandbox could not be built, for the grader to read
     os.close(log)
