@@ -20,6 +20,7 @@ from grader.execution import read_submission
 from grader.execution.matching import match_notebooks
 from grader.grading.gather import GradingOptions
 from grader.grading.grade import RESULT_FILE, submission_key
+from grader.sandbox import isolation_problem
 
 PROJECT = Path(__file__).resolve().parents[1]
 SAGEMAKER = load("sagemaker-notebook")
@@ -193,3 +194,16 @@ def test_a_user_with_a_restrictive_umask_gets_the_same_grade(tmp_path):
     assert done.returncode == 0, done.stderr
     result = json.loads((tmp_path / "result.json").read_text())
     assert result["score"] + result["manual_points"] == result["max_score"], done.stdout
+
+
+@pytest.mark.skipif(isolation_problem() is not None, reason="only a sandboxed run has Unix sockets in TMPDIR")
+def test_a_tmpdir_too_deep_for_the_sandbox_sockets_is_one_line(tmp_path, monkeypatch, capsys):
+    deep = tmp_path / ("d" * 100)
+    deep.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(deep))
+    solution = load("iam-user").notebook("solution")
+    assert main(["check", "iam-user", str(solution), "--out", str(tmp_path / "out")]) == 2
+    said = capsys.readouterr().err.strip()
+    assert said.startswith(f"grader: error: TMPDIR {deep} is too long for the sandbox's sockets (")
+    assert said.endswith("set TMPDIR to a shorter folder, e.g. /tmp") and "\n" not in said
+    assert not list((tmp_path / "out").rglob("result.json"))

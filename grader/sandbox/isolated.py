@@ -22,6 +22,7 @@ from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 
+from ..errors import UsageError
 from ..loopback_server import LoopbackServer
 from . import cgroups
 from .provisioner import SandboxProvisioner
@@ -64,6 +65,20 @@ class KernelPython:
     hidden: tuple[Path, ...] = ()
 
 
+# Unix socket paths hold at most 107 bytes; a run's longest is its folder's (in TMPDIR) plus this
+LONGEST_SOCKET = "/grader-sandbox-12345678/sockets/market_data.sock"
+SOCKET_PATH_MAX = 107
+
+
+def require_short_tempdir() -> None:
+    """A TMPDIR too deep for the run's sockets is refused in one line before anything starts (else
+    every check of the grading ends in an error no one can read)."""
+    longest = len(os.fsencode(tempfile.gettempdir() + LONGEST_SOCKET))
+    if longest > SOCKET_PATH_MAX:
+        raise UsageError(f"TMPDIR {tempfile.gettempdir()} is too long for the sandbox's sockets ({longest} "
+                         f"bytes, at most {SOCKET_PATH_MAX}); set TMPDIR to a shorter folder, e.g. /tmp")
+
+
 class IsolatedRun:
     """Context manager. `home` is the prepared home folder (with the work folder in it), copied into
     the sandbox; services are opened with `socket(name)` before the kernel starts."""
@@ -77,6 +92,7 @@ class IsolatedRun:
         self.userns = os.geteuid() != 0
         self.uid = self.gid = (0 if self.userns
                                else secrets.randbelow(UID_RANGE[1] - UID_RANGE[0]) + UID_RANGE[0])
+        require_short_tempdir()
         self.folder = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))
         self.ipc = self.folder / "ipc"
         self.sockets = self.folder / "sockets"
