@@ -155,12 +155,12 @@ def test_the_starter_fails_only_at_its_blanks_and_scores_low(activity_id, tmp_pa
 def test_an_activity_names_only_snapshot_sections_that_exist(tmp_path, monkeypatch):
     from grader.errors import UsageError
 
-    for activity_id in ("iam-user", "housing"):
+    for activity_id in ("iam-user", "cleanup"):
         shutil.copytree(PROJECT_ACTIVITIES / activity_id, tmp_path / "activities" / activity_id)
     toml = tmp_path / "activities" / "iam-user" / "activity.toml"
     toml.write_text(toml.read_text().replace('snapshot = ["iam"]', 'snapshot = ["iam", "ec2"]'))
     monkeypatch.setenv("GRADER_PROJECT_DIR", str(tmp_path))
-    assert load("housing").snapshot == ("iam", "s3", "sagemaker")
+    assert load("cleanup").snapshot == ("iam", "s3", "sagemaker")   # not declared: every section
     with pytest.raises(UsageError,
                        match=r"activity.toml:\d+: snapshot: must list some of iam, s3, sagemaker"):
         load("iam-user")
