@@ -19,6 +19,9 @@ ROOT = Path("/sys/fs/cgroup")
 V1_REQUIRED = ("memory", "pids")
 V1_OPTIONAL = ("cpuacct", "freezer")   # CPU time and a race-free kill, where mounted
 PREFIX = "grader-run-"
+# a killed run's processes are gone within milliseconds: looked for that often (every grading waits)
+POLL_S = 0.002
+REMOVE_WAIT_S = 1.0   # how long a group may take to empty before its folder is left
 
 
 def _own_path(controller: str | None) -> str:
@@ -132,18 +135,18 @@ class RunCgroup:
                     pass
             if freezer:
                 _write_quietly(freezer / "freezer.state", "THAWED")
-            time.sleep(0.02)
+            time.sleep(POLL_S)
 
     def remove(self) -> None:
         for folder in self.folders.values():
-            for _ in range(50):   # a killed process leaves the group a moment after it dies
+            for _ in range(round(REMOVE_WAIT_S / POLL_S)):   # a killed process leaves it a moment later
                 try:
                     folder.rmdir()
                     break
                 except FileNotFoundError:
                     break
                 except OSError:
-                    time.sleep(0.02)
+                    time.sleep(POLL_S)
 
 
 def _write_quietly(path: Path, text: str) -> None:
