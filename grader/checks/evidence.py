@@ -191,13 +191,6 @@ def channel_url(job: dict, name: str) -> str | None:
     return None
 
 
-def channel_content_type(job: dict, name: str) -> str | None:
-    for channel in job.get("InputDataConfig", []):
-        if channel.get("ChannelName") == name:
-            return channel.get("ContentType")
-    return None
-
-
 def starter_bucket_names(activity: Activity) -> set[str]:
     """The bucket names written in the activity's starter notebooks: placeholders, not a student's bucket."""
     return _starter_bucket_names(activity.folder, activity.notebooks)
