@@ -17,6 +17,24 @@ os.environ["GRADER_WARM_SERVER"] = "0"
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 FLOWS = Path(__file__).resolve().parent / "flows"
 
+# The modules that keep a worker longest (`pytest --durations=0`, summed by module; the first two take
+# minutes), longest first. Under `-n 2 --dist loadscope` a module is one unit of work: started first,
+# they leave the many short modules to even out both workers' ends, where one started last would keep
+# one worker busy alone (xdist's own order is by number of tests, which says little about time).
+LONGEST_MODULES = ["test_batch_grading.py", "test_gradescope_autograder.py", "test_activities.py",
+                   "test_library_eras.py", "test_monte_carlo_notebooks.py", "test_submission_variants.py",
+                   "test_warm_server.py", "test_interruption.py", "test_emulator_flows.py", "test_runner.py"]
+
+
+def pytest_configure(config):
+    if getattr(config.option, "dist", "no") == "loadscope":
+        config.option.loadscopereorder = False   # keep the order below
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: place for place, name in enumerate(LONGEST_MODULES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))   # stable: the rest keep their order
+
 
 @pytest.fixture(scope="session")
 def emulator():

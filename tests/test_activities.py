@@ -1,5 +1,6 @@
 """The six activities end to end through `grader check`: every solution runs with no failing cell
-and scores full marks; every starter fails only at its blanks and scores low."""
+and scores full marks, and grades the same from cold kernels as from warm ones; every starter fails
+only at its blanks and scores low."""
 
 import json
 import shutil
@@ -11,6 +12,8 @@ import pytest
 from grader.activities import activity_ids, load
 from grader.cli import main
 from grader.grading.rubric import activity_points
+from grader.sandbox import isolation_problem
+from grader.sandbox import warm as warm_kernels
 
 PROJECT_ACTIVITIES = Path(__file__).resolve().parents[1] / "activities"
 ACTIVITIES = ["iam-user", "sagemaker-notebook", "rainfall", "housing", "credit-risk", "cleanup"]
@@ -31,22 +34,35 @@ def test_the_six_activities_are_defined_with_instructions_and_both_variants():
                 nbformat.validate(nbformat.read(activity.notebook(variant, name), as_version=4))
 
 
-def grade(activity_id, variant, tmp_path):
+def grade(activity_id, variant, tmp_path, *flags):
     activity = load(activity_id)
     notebooks = [str(activity.notebook(variant, name)) for name in activity.notebooks]
     out = tmp_path / "reports"
     assert main(["check", activity_id, *notebooks, "--json", str(tmp_path / "result.json"),
-                 "--out", str(out)]) == 0
+                 "--out", str(out), *flags]) == 0
     (folder,) = (out / activity_id).iterdir()   # the submission's own output folder
     runs = [json.loads((folder / f"{name.removesuffix('.ipynb')}.run.json").read_text())
             for name in activity.notebooks]
     return json.loads((tmp_path / "result.json").read_text()), runs
 
 
+@pytest.fixture(scope="module")
+def solutions(tmp_path_factory):
+    """solutions(activity_id): that solution's (result, runs) from `grader check` as it grades by default
+    (warm kernels), graded once for the tests of this module that read it."""
+    graded = {}
+
+    def solution(activity_id):
+        if activity_id not in graded:
+            graded[activity_id] = grade(activity_id, "solution", tmp_path_factory.mktemp(activity_id))
+        return graded[activity_id]
+    return solution
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("activity_id", ACTIVITIES)
-def test_the_solution_runs_cleanly_and_scores_full_marks(activity_id, tmp_path):
-    result, runs = grade(activity_id, "solution", tmp_path)
+def test_the_solution_runs_cleanly_and_scores_full_marks(activity_id, solutions):
+    result, runs = solutions(activity_id)
     for run in runs:
         failing = [(cell["index"], cell["error"]) for cell in run["cells"] if cell["status"] != "ok"]
         assert not failing and run["kernel"]["status"] == "finished", failing
@@ -61,6 +77,26 @@ def test_the_solution_runs_cleanly_and_scores_full_marks(activity_id, tmp_path):
     # Full marks out of the activity's points, but for what a person decides (iam-user's billing access).
     points = activity_points(activity_id)
     assert result["score"] + result["manual_points"] == result["max_score"] == points > 0
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(isolation_problem() is not None or not warm_kernels.available(),
+                    reason=f"no sandbox or no pidfds here: {isolation_problem()}")
+@pytest.mark.parametrize("activity_id", ACTIVITIES)
+def test_a_warm_and_a_cold_run_of_each_solution_grade_the_same(activity_id, solutions, tmp_path):
+    """Warm kernels (tests/test_warm_kernels.py) grade each solution as cold ones do: the same cells'
+    outcomes, checks and score. The warm grading is the one the test above reads."""
+    warm, warm_runs = solutions(activity_id)
+    cold, cold_runs = grade(activity_id, "solution", tmp_path, "--cold-kernels")
+    assert [run["sandbox"]["warm_kernel"] for run in warm_runs] == [True] * len(warm_runs)
+    assert [run["sandbox"]["warm_kernel"] for run in cold_runs] == [False] * len(cold_runs)
+    for warm_run, cold_run in zip(warm_runs, cold_runs):
+        assert [(c["index"], c["status"]) for c in warm_run["cells"]] == \
+            [(c["index"], c["status"]) for c in cold_run["cells"]]
+    assert [(c["id"], c["status"]) for c in warm["checks"]] == \
+        [(c["id"], c["status"]) for c in cold["checks"]]
+    # full marks, but for what a person decides (iam-user's billing access is in its one maximum)
+    assert warm["score"] == cold["score"] == warm["max_score"] - warm["manual_points"]
 
 
 

@@ -132,6 +132,18 @@ def gone(pids: list[int], timeout: float = 20) -> list[int]:
     return alive
 
 
+def session_processes(session: int) -> list[int]:
+    """The live processes of a session (a command started with start_new_session=True: its pid)."""
+    found = []
+    for process in psutil.process_iter(["status"]):
+        try:
+            if os.getsid(process.pid) == session and process.info["status"] != psutil.STATUS_ZOMBIE:
+                found.append(process.pid)
+        except OSError:   # gone meanwhile
+            pass
+    return found
+
+
 STUDENTS = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"]
 
 
@@ -200,7 +212,7 @@ def test_scores_equal_grader_check_on_each_submission_alone(embedded, iam_class,
 
 
 @contextlib.contextmanager
-def cluster_sharing_nothing(hidden: Path, workers: int = 2):
+def cluster_sharing_nothing(hidden: Path, workers: int):
     """A `dask scheduler` and `dask worker` processes on this machine that cannot see `hidden` (the TA's
     folders: submissions, data, output): the workers run in a mount namespace of their own with an empty
     tmpfs over it, as workers on other machines would share nothing with the TA's. Yields the address."""
@@ -242,13 +254,20 @@ needs_mount_namespaces = pytest.mark.skipif(os.geteuid() != 0 or not shutil.whic
                                                    "need root and unshare")
 
 
+@pytest.fixture(scope="module")
+def sharing_nothing(tmp_path_factory):
+    """The address of one such cluster of two workers, started once for the tests that grade on it (a
+    TA's cluster serves one grading after another)."""
+    with cluster_sharing_nothing(tmp_path_factory.getbasetemp(), workers=2) as address:
+        yield address
+
+
 @needs_mount_namespaces
 def test_workers_that_share_no_folder_with_the_ta_grade_the_class_identically(embedded, iam_class, tmp_path,
-                                                                                tmp_path_factory):
-    with cluster_sharing_nothing(tmp_path_factory.getbasetemp()) as address:
-        out = tmp_path / "graded"
-        done = grader("grade", "iam-user", str(iam_class), "--out", str(out), "--scheduler", address,
-                      *OPTIONS)
+                                                                                sharing_nothing):
+    address = sharing_nothing
+    out = tmp_path / "graded"
+    done = grader("grade", "iam-user", str(iam_class), "--out", str(out), "--scheduler", address, *OPTIONS)
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"worker(s) of the Dask cluster at {address}" in done.stdout
     assert verdicts(out, STUDENTS) == verdicts(embedded[0], STUDENTS)
@@ -257,7 +276,7 @@ def test_workers_that_share_no_folder_with_the_ta_grade_the_class_identically(em
 
 
 @needs_mount_namespaces
-def test_course_data_reaches_workers_that_cannot_see_the_data_folder(tmp_path, tmp_path_factory):
+def test_course_data_reaches_workers_that_cannot_see_the_data_folder(tmp_path, sharing_nothing):
     from grader.project import shared_data_dir
 
     rainfall = load("rainfall")
@@ -271,9 +290,8 @@ def test_course_data_reaches_workers_that_cannot_see_the_data_folder(tmp_path, t
     submissions = tmp_path / "class"
     submissions.mkdir()
     shutil.copy(rainfall.notebook("solution"), submissions / "rita.ipynb")
-    with cluster_sharing_nothing(tmp_path_factory.getbasetemp(), workers=1) as address:
-        done = grader("grade", "rainfall", str(submissions), "--out", str(tmp_path / "graded"),
-                      "--scheduler", address, "--data-dir", str(data))
+    done = grader("grade", "rainfall", str(submissions), "--out", str(tmp_path / "graded"),
+                  "--scheduler", sharing_nothing, "--data-dir", str(data))
     assert done.returncode == 0, done.stdout + done.stderr
     batch = verdicts(tmp_path / "graded", ["rita"])["rita"]
     assert batch[1] == "graded"
@@ -351,7 +369,9 @@ def test_ctrl_c_or_sigterm_stops_the_batch_keeping_what_finished(iam_class, tmp_
     assert finished and events(out)[-1]["outcome"] == "interrupted"
     for student in finished:
         assert store.read_stamp(out / student) and (out / student / RESULT_FILE).is_file()
-    time.sleep(5)   # workers stopping: a grading they were running must not be stamped with a broken kernel
+    # a worker stopped under a grading must not stamp it with a broken kernel: none of the batch's
+    # processes is left to write (those seen above are gone, and nothing of its session started since)
+    assert not gone(session_processes(running.pid))
     stamped = [student for student in STUDENTS if store.read_stamp(out / student)]
     assert {student: verdicts(out, [student])[student][1] for student in stamped} == \
            {student: BROKEN.get(student, ("graded",))[0] for student in stamped}

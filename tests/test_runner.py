@@ -207,7 +207,7 @@ def test_a_cell_that_ignores_the_interrupt_gets_its_kernel_stopped(sandbox, emul
             except KeyboardInterrupt:
                 pass
         """, "print('unreachable')")
-    outcome = run(sandbox, emulator, path, cell_timeout=1)
+    outcome = run(sandbox, emulator, path, cell_timeout=1, wall_factor=2)   # it sleeps: the backstop, 2 s
     assert outcome.record.cells[0].status == "timeout"
     assert outcome.record.kernel.status == "killed"
     assert "ignored the interrupt" in outcome.record.kernel.message

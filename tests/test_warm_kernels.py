@@ -1,6 +1,7 @@
 """Warm kernels (a fork server per kernel environment) isolate submissions as cold kernels do, and
 grade the same: nothing one submission did is visible to the next, and each solution gets the same
-cells, outcomes and score from a warm kernel as from a cold one."""
+cells, outcomes and score from a warm kernel as from a cold one (tests/test_activities.py, beside the
+warm grading of each solution it checks)."""
 
 import json
 import textwrap
@@ -9,7 +10,6 @@ import nbformat
 import pytest
 
 from grader.activities import load
-from grader.cli import main
 from grader.execution import environments, read_submission, run_submission
 from grader.execution.limits import RunLimits
 from grader.execution.run import fork_server_for
@@ -126,32 +126,6 @@ def test_a_dead_server_falls_back_to_a_cold_kernel(emulator, tmp_path):
                              emulator, limits=LIMITS)
     # a server found dead is replaced; one that dies under a run leaves that run to a cold kernel
     assert outcome.record.cells[0].stdout == "cold\n" and outcome.record.kernel.status == "finished"
-
-
-def _graded(activity_id, tmp_path, *flags):
-    activity = load(activity_id)
-    notebooks = [str(activity.notebook("solution", name)) for name in activity.notebooks]
-    out = tmp_path / "-".join(["out", *flags]).strip("-")
-    assert main(["check", activity_id, *notebooks, "--out", str(out), *flags]) == 0
-    result = json.loads(next(out.glob(f"{activity_id}/*/result.json")).read_text())
-    runs = [json.loads(path.read_text()) for path in sorted(out.glob(f"{activity_id}/*/*.run.json"))]
-    return result, runs
-
-
-@pytest.mark.parametrize("activity_id", ["iam-user", "sagemaker-notebook", "rainfall", "housing",
-                                         "credit-risk", "cleanup"])
-def test_a_warm_and_a_cold_run_of_each_solution_grade_the_same(activity_id, tmp_path):
-    warm, warm_runs = _graded(activity_id, tmp_path)
-    cold, cold_runs = _graded(activity_id, tmp_path, "--cold-kernels")
-    assert [run["sandbox"]["warm_kernel"] for run in warm_runs] == [True] * len(warm_runs)
-    assert [run["sandbox"]["warm_kernel"] for run in cold_runs] == [False] * len(cold_runs)
-    for warm_run, cold_run in zip(warm_runs, cold_runs):
-        assert [(c["index"], c["status"]) for c in warm_run["cells"]] == \
-            [(c["index"], c["status"]) for c in cold_run["cells"]]
-    assert [(c["id"], c["status"]) for c in warm["checks"]] == \
-        [(c["id"], c["status"]) for c in cold["checks"]]
-    # full marks, but for what a person decides (iam-user's billing access is in its one maximum)
-    assert warm["score"] == cold["score"] == warm["max_score"] - warm["manual_points"]
 
 
 def test_no_path_of_the_grader_outside_stays_on_a_warm_kernels_path(two_runs):

@@ -4,17 +4,20 @@ formulas, and the class arrives as two LMS downloads in turn. Verdicts: every st
 under their own id, the CSVs are inert, and no student's report.html, result.json or gradescope.json
 names a folder of the grading machine (nor, after the second download, the first one's)."""
 
+import contextlib
 import csv
 import hashlib
+import io
 import json
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
 import pytest
 
-from .conftest import PROJECT, write_notebook
+from grader.cli import main
+
+from .conftest import write_notebook
 from .test_spreadsheets import FORMULA_START, HOSTILE, cells
 
 pytestmark = pytest.mark.slow
@@ -25,8 +28,13 @@ STUDENT_OUTPUTS = ("report.html", "result.json", "gradescope.json")
 
 
 def grade(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "grader.cli", "grade", "housing", *args, "--workers", "1",
-                           "--cell-timeout", "60"], capture_output=True, text=True, cwd=PROJECT, timeout=900)
+    """`grader grade housing ARGS` and what it printed. It runs in this process (the attacks are on the
+    batch's inputs, not its process; the command as a process is tested in tests/test_batch_grading.py)."""
+    command = ["grade", "housing", *args, "--workers", "1", "--cell-timeout", "60"]
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main(command)
+    return subprocess.CompletedProcess(command, code, stdout.getvalue(), stderr.getvalue())
 
 
 def sha256(path: Path) -> str:
