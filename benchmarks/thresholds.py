@@ -19,11 +19,17 @@ from fidelity import course_split, datasets, split_options
 from grader.activities import load
 
 
-def passes(thresholds: dict, truth, predictions) -> bool:
+def passes(thresholds: dict, truth, predictions, every_truth, every_predictions) -> bool:
+    """The model-quality check's rule (grader/checks/metrics.py): a regressor that misses on its test
+    set passes when it reaches the thresholds on every record (train and test) it was given."""
     if "accuracy_min" in thresholds:
         return float(np.mean(np.asarray(predictions) == truth)) >= thresholds["accuracy_min"]
-    r2, rmse = r2_score(truth, predictions), float(np.sqrt(mean_squared_error(truth, predictions)))
-    return r2 >= thresholds["r2_min"] and rmse <= thresholds["rmse_max"]
+
+    def reaches(actual, guess) -> bool:
+        r2, rmse = r2_score(actual, guess), float(np.sqrt(mean_squared_error(actual, guess)))
+        return r2 >= thresholds["r2_min"] and rmse <= thresholds["rmse_max"]
+
+    return reaches(truth, predictions) or reaches(every_truth, every_predictions)
 
 
 def main() -> None:
@@ -38,8 +44,10 @@ def main() -> None:
                 for shuffled in (False, True):
                     labels = rng.permutation(y) if shuffled else y
                     x_train, x_test, y_train, y_test = course_split(activity, x, labels, split)
-                    ok = passes(thresholds, y_test, sagemaker.fit_deploy_predict(x_train, y_train, x_test,
-                                                                                 hyperparameters))
+                    every = sagemaker.fit_deploy_predict(x_train, y_train, np.vstack([x_test, x_train]),
+                                                         hyperparameters)
+                    ok = passes(thresholds, y_test, every[:len(y_test)], np.concatenate([y_test, y_train]),
+                                every)
                     false_fail += not ok and not shuffled
                     missed += ok and shuffled
             limits = ", ".join(f"{k}={v}" for k, v in thresholds.items())

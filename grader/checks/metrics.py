@@ -104,9 +104,14 @@ def compute(ev: Evidence):
     if model.predictor_type == "regressor":
         scores = np.array([p["score"] for p in predictions])
         baseline = np.full_like(truth, float(np.mean(train.labels)))
+        every_truth = np.concatenate([train.labels, test.labels]).astype(float)
+        every_features = np.vstack([train.features, test.features])
+        every_scores = np.array([p["score"] for p in model.predict(every_features)])
         return {"rmse": _rmse(truth, scores), "r2": _r2(truth, scores),
                 "baseline_rmse": _rmse(truth, baseline),
                 "baseline_r2": _r2(truth, baseline), "records": int(len(truth)),
+                "every_record": {"rmse": _rmse(every_truth, every_scores),
+                                 "r2": _r2(every_truth, every_scores), "records": int(len(every_truth))},
                 "sample": _sample(truth, scores)}, None
     labels = np.array([p["predicted_label"] for p in predictions], float)
     values, counts = np.unique(train.labels, return_counts=True)
@@ -155,6 +160,14 @@ def model_quality(ev: Evidence) -> Outcome:
         problems.append(f"R2 {metrics['r2']:.3f} is below {limits['r2_min']}")
     if metrics["rmse"] > limits["rmse_max"]:
         problems.append(f"RMSE {metrics['rmse']:.3f} is above {limits['rmse_max']}")
+    every = metrics["every_record"]
+    if problems and every["r2"] >= limits["r2_min"] and every["rmse"] <= limits["rmse_max"]:
+        # a random 80/20 split can leave a test set that even a correct model fits badly (2 correct
+        # housing runs in 1,000, benchmarks/thresholds.py); on every record it uploaded, the model
+        # shows it was trained, and a shuffled or misaligned one does not
+        return passed(f"{' and '.join(problems)} on your test set, but on all {every['records']} records "
+                      f"you uploaded the model reaches RMSE {every['rmse']:.3f}, R2 {every['r2']:.3f}: it is "
+                      "trained, and this random split left a test set that is hard to predict", **metrics)
     if problems:
         return failed(f"{' and '.join(problems)} on your test set "
                       f"(the mean predictor gets R2 {metrics['baseline_r2']:.3f}, "
