@@ -90,6 +90,30 @@ def test_completed_job_is_consistent_in_describe_list_and_search(aws, account, r
     assert found[0]["TrainingJob"]["TrainingJobStatus"] == "Completed"
 
 
+def test_training_adds_no_field_to_a_job_a_reply_may_be_reading(aws, account, regression_data):
+    """DescribeTrainingJob reads the job's fields while the training thread fills them in: a field
+    added then failed the reply ("dictionary changed size during iteration", seen polling every
+    10 ms). Every field exists from the start; the reply still leaves out those not set yet."""
+    from moto.sagemaker.models import sagemaker_backends
+
+    jobs = sagemaker_backends[account.account_id][account.region].training_jobs
+    wrong = {**REGRESSOR, "feature_dim": 7}
+    for name, hyperparameters in (("fields-ok", REGRESSOR), ("fields-failed", wrong)):
+        aws("sagemaker").create_training_job(
+            TrainingJobName=name, RoleArn=account.role_arn,
+            AlgorithmSpecification={"TrainingImage": IMAGE, "TrainingInputMode": "File"},
+            HyperParameters={k: str(v) for k, v in hyperparameters.items()},
+            InputDataConfig=[{"ChannelName": channel, "DataSource": {"S3DataSource": {
+                "S3DataType": "S3Prefix", "S3Uri": uri}}} for channel, uri in regression_data.items()],
+            OutputDataConfig={"S3OutputPath": "s3://sagemaker-20191007-2307/out"},
+            ResourceConfig={"InstanceType": "ml.m4.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 10},
+            StoppingCondition={"MaxRuntimeInSeconds": 3600})
+        at_start = set(vars(jobs[name]))
+        job = wait_for_job(aws, name)
+        assert set(vars(jobs[name])) == at_start, set(vars(jobs[name])) ^ at_start
+        assert ("FailureReason" in job) == (name == "fields-failed"), job.get("FailureReason")
+
+
 def test_training_log_reaches_cloudwatch(aws, account, regression_data):
     start_job(aws, account, "logged", regression_data, {"predictor_type": "regressor", "feature_dim": 2})
     messages = _job_log(aws, "logged")

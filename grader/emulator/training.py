@@ -76,6 +76,10 @@ def _not_started(job) -> None:
     now = _now()
     job.training_job_status, job.secondary_status = "InProgress", "Starting"
     job.training_start_time = job.training_end_time = job.model_artifacts = None
+    # every field the training fills in exists from the start (None: left out of a reply): a
+    # DescribeTrainingJob reads the job's fields while the training thread sets them, and a field
+    # added then failed it with "dictionary changed size during iteration"
+    job.training_time_in_seconds = job.billable_time_in_seconds = job.failure_reason = None
     job.final_metric_data_list = []
     job.secondary_status_transitions = [
         {"Status": "Starting", "StartTime": now, "StatusMessage": "Preparing the instances for training"}]
@@ -167,10 +171,15 @@ class TrainingService:
                     _write_logs(account_id, region, job.training_job_name, log_lines)
 
 
+def _end_last_transition(job, now) -> None:
+    """A new entry replaces the last one, never a key added to it while a reply may be reading it."""
+    job.secondary_status_transitions[-1] = {**job.secondary_status_transitions[-1], "EndTime": now}
+
+
 def _transition(job, status: str, message: str) -> None:
     now = _now()
     if job.secondary_status_transitions:
-        job.secondary_status_transitions[-1]["EndTime"] = now
+        _end_last_transition(job, now)
     job.secondary_status_transitions.append({"Status": status, "StartTime": now, "StatusMessage": message})
     job.secondary_status = status
     job.last_modified_time = now
@@ -195,7 +204,7 @@ def _finish(job, status: str, failure_reason: str | None, log_lines: list[str],
         _transition(job, "MaxRuntimeExceeded", stopped)
     else:
         _transition(job, "Completed", "Training job completed")
-    job.secondary_status_transitions[-1]["EndTime"] = now
+    _end_last_transition(job, now)
     job.training_job_status = status  # last: pollers see a finished job only once it is complete
 
 
