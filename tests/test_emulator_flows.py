@@ -26,7 +26,11 @@ def test_course_2019_regressor_flow(emulator, account, tmp_path, course_data):
     summary = run_flow(env, course_workdir(tmp_path), str(FLOWS / "course_2019.py"), "rainfall")
     assert summary["role"] == account.role_arn
     assert summary["n"] == 264
-    assert -0.2 < summary["r2"] < 0.05 and 0.2 < summary["rmse"] < 0.6  # real SageMaker: R2 -0.09..-0.06
+    assert -0.2 < summary["r2"] < 0.05   # real SageMaker: R2 -0.09..-0.06
+    # the split is random (train_test_split, as the course's): the mean predictor's RMSE over 2,000
+    # random 264-row test sets of this heavy-tailed data spans 0.19-0.69, and a model at R2 -0.07
+    # scales that by 1.03 (0.6 failed 2-3% of runs)
+    assert 0.15 < summary["rmse"] < 0.8
     assert summary["endpoint"] not in [e["EndpointName"] for e in _endpoints(emulator, account)]
 
 
