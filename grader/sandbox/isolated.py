@@ -65,8 +65,10 @@ class KernelPython:
     hidden: tuple[Path, ...] = ()
 
 
-# Unix socket paths hold at most 107 bytes; a run's longest is its folder's (in TMPDIR) plus this
-LONGEST_SOCKET = "/grader-sandbox-12345678/sockets/market_data.sock"
+FOLDER_PREFIX = "grader-sandbox-"   # a run's folder in TMPDIR (mkdtemp adds 8 characters)
+# Unix socket paths hold at most 107 bytes; a run's longest is TMPDIR's plus its folder's and the
+# socket of its longest-named service
+LONGEST_SOCKET = f"/{FOLDER_PREFIX}{'x' * 8}/sockets/{max(SERVICE_PORTS, key=len)}.sock"
 SOCKET_PATH_MAX = 107
 
 
@@ -93,7 +95,7 @@ class IsolatedRun:
         self.uid = self.gid = (0 if self.userns
                                else secrets.randbelow(UID_RANGE[1] - UID_RANGE[0]) + UID_RANGE[0])
         require_short_tempdir()
-        self.folder = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))
+        self.folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
         self.ipc = self.folder / "ipc"
         self.sockets = self.folder / "sockets"
         self.setup_log = self.folder / "setup.log"
