@@ -121,5 +121,6 @@ def main() -> None:
         print(f"scores: {'the same' if same else 'DIFFERENT'} in the batch and both loops"
               + ("" if same else f" (batch {batch_scores}, warm {warm_scores}, cold {cold_scores})"))
 
+
 if __name__ == "__main__":
     main()
