@@ -28,6 +28,11 @@ def make_bucket(aws, name="sagemaker-20191007-2307"):
 
 
 def start_job(aws, account, name, channels, hyperparameters, image=IMAGE, bucket="sagemaker-20191007-2307"):
+    create_job(aws, account, name, channels, hyperparameters, image, bucket)
+    return wait_for_job(aws, name)
+
+
+def create_job(aws, account, name, channels, hyperparameters, image=IMAGE, bucket="sagemaker-20191007-2307"):
     aws("sagemaker").create_training_job(
         TrainingJobName=name, AlgorithmSpecification={"TrainingImage": image, "TrainingInputMode": "File"},
         RoleArn=account.role_arn, HyperParameters={k: str(v) for k, v in hyperparameters.items()},
@@ -37,7 +42,6 @@ def start_job(aws, account, name, channels, hyperparameters, image=IMAGE, bucket
         OutputDataConfig={"S3OutputPath": f"s3://{bucket}/out"},
         ResourceConfig={"InstanceType": "ml.m4.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 10},
         StoppingCondition={"MaxRuntimeInSeconds": 3600})
-    return wait_for_job(aws, name)
 
 
 def wait_for_job(aws, name):
@@ -99,15 +103,7 @@ def test_training_adds_no_field_to_a_job_a_reply_may_be_reading(aws, account, re
     jobs = sagemaker_backends[account.account_id][account.region].training_jobs
     wrong = {**REGRESSOR, "feature_dim": 7}
     for name, hyperparameters in (("fields-ok", REGRESSOR), ("fields-failed", wrong)):
-        aws("sagemaker").create_training_job(
-            TrainingJobName=name, RoleArn=account.role_arn,
-            AlgorithmSpecification={"TrainingImage": IMAGE, "TrainingInputMode": "File"},
-            HyperParameters={k: str(v) for k, v in hyperparameters.items()},
-            InputDataConfig=[{"ChannelName": channel, "DataSource": {"S3DataSource": {
-                "S3DataType": "S3Prefix", "S3Uri": uri}}} for channel, uri in regression_data.items()],
-            OutputDataConfig={"S3OutputPath": "s3://sagemaker-20191007-2307/out"},
-            ResourceConfig={"InstanceType": "ml.m4.xlarge", "InstanceCount": 1, "VolumeSizeInGB": 10},
-            StoppingCondition={"MaxRuntimeInSeconds": 3600})
+        create_job(aws, account, name, regression_data, hyperparameters)
         at_start = set(vars(jobs[name]))
         job = wait_for_job(aws, name)
         assert set(vars(jobs[name])) == at_start, set(vars(jobs[name])) ^ at_start
